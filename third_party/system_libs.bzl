@@ -107,7 +107,9 @@ system_cc_repository = repository_rule(
     },
 )
 
-# Abseil: label in @com_google_absl -> pkg-config module(s) it needs.
+# Abseil (Debian 20220623): label in @com_google_absl -> pkg-config module(s).
+# Every label is an alias of //:absl_all. Not in this Abseil: absl/log,
+# absl/crc, absl/status:status_matchers. Add a line here for a new label.
 _ABSL = {
     "absl/algorithm:container": ["absl_algorithm_container"],
     "absl/base:core_headers": ["absl_core_headers"],
@@ -117,23 +119,35 @@ _ABSL = {
     "absl/container:flat_hash_map": ["absl_flat_hash_map"],
     "absl/container:flat_hash_set": ["absl_flat_hash_set"],
     "absl/container:inlined_vector": ["absl_inlined_vector"],
+    "absl/container:fixed_array": ["absl_fixed_array"],
     "absl/container:node_hash_map": ["absl_node_hash_map"],
+    "absl/container:node_hash_set": ["absl_node_hash_set"],
+    "absl/debugging:failure_signal_handler": ["absl_failure_signal_handler"],
+    "absl/debugging:stacktrace": ["absl_stacktrace"],
+    "absl/debugging:symbolize": ["absl_symbolize"],
     "absl/flags:flag": ["absl_flags"],
     "absl/flags:parse": ["absl_flags_parse"],
     "absl/flags:usage": ["absl_flags_usage"],
+    "absl/functional:any_invocable": ["absl_any_invocable"],
+    "absl/functional:bind_front": ["absl_bind_front"],
+    "absl/functional:function_ref": ["absl_function_ref"],
     "absl/hash": ["absl_hash"],
     "absl/memory": ["absl_memory"],
+    "absl/meta:type_traits": ["absl_type_traits"],
+    "absl/numeric:bits": ["absl_bits"],
     "absl/numeric:int128": ["absl_int128"],
     "absl/random": ["absl_random_random"],
     "absl/status": ["absl_status"],
     "absl/status:statusor": ["absl_statusor"],
     "absl/strings": ["absl_strings"],
+    "absl/strings:cord": ["absl_cord"],
     "absl/strings:str_format": ["absl_str_format"],
     "absl/synchronization": ["absl_synchronization"],
     "absl/time": ["absl_time"],
     "absl/types:optional": ["absl_optional"],
     "absl/types:span": ["absl_span"],
     "absl/types:variant": ["absl_variant"],
+    "absl/utility": ["absl_utility"],
 }
 
 def _absl_aliases():
