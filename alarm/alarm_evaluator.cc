@@ -1,0 +1,312 @@
+// Copyright 2026 The cwalarm Authors. SPDX-License-Identifier: Apache-2.0
+
+#include "alarm/alarm_evaluator.h"
+
+#include <algorithm>
+#include <cassert>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "alarm/evaluation_window.h"
+#include "metrics/period.h"
+#include "nlohmann/json.hpp"
+
+namespace cwalarm {
+namespace {
+
+constexpr size_t kMaxStateReason = 1023;
+constexpr size_t kMaxStateReasonData = 4000;
+
+const std::vector<std::string>& ActionsFor(const AlarmSpec& spec,
+                                           AlarmState state) {
+  switch (state) {
+    case AlarmState::kOk:
+      return spec.ok_actions;
+    case AlarmState::kAlarm:
+      return spec.alarm_actions;
+    case AlarmState::kInsufficientData:
+      return spec.insufficient_data_actions;
+  }
+  return spec.ok_actions;
+}
+
+}  // namespace
+
+AlarmEvaluator::AlarmEvaluator(MetricStore* store, ActionSink* sink,
+                               EvaluatorOptions options)
+    : store_(store), sink_(sink), options_(std::move(options)) {
+  assert(store_ != nullptr && sink_ != nullptr);
+}
+
+const AlarmSpec* AlarmEvaluator::FindAlarm(absl::string_view name) const {
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : &cold_[it->second].spec;
+}
+
+const AlarmStatus* AlarmEvaluator::FindStatus(absl::string_view name) const {
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : &cold_[it->second].status;
+}
+
+std::vector<AlarmDescription> AlarmEvaluator::DescribeAlarms() const {
+  std::vector<AlarmDescription> out;
+  out.reserve(by_name_.size());
+  for (const auto& [name, slot] : by_name_) {
+    const ColdAlarm& c = cold_[slot];
+    out.push_back(AlarmDescription{&c.spec, &c.status, c.arn,
+                                   c.configuration_updated});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const AlarmDescription& a, const AlarmDescription& b) {
+              return a.spec->alarm_name < b.spec->alarm_name;
+            });
+  return out;
+}
+
+AlarmEvaluator::HotAlarm AlarmEvaluator::MakeHot(const AlarmSpec& spec,
+                                                 AlarmState state) {
+  HotAlarm h{};
+  h.threshold = spec.threshold.value_or(0);
+  h.last_slot = INT64_MIN;
+  h.metric = store_->Intern(spec.metric);
+  h.period_seconds = static_cast<int32_t>(absl::ToInt64Seconds(spec.period));
+  h.granularity_seconds = static_cast<int32_t>(
+      absl::ToInt64Seconds(EvaluationGranularity(spec.period)));
+  h.n = static_cast<uint16_t>(spec.evaluation_periods);
+  h.m = static_cast<uint16_t>(spec.EffectiveDatapointsToAlarm());
+  h.r = static_cast<uint16_t>(
+      options_.evaluation_range.value_or(spec.EffectiveEvaluationRange()));
+  h.op = spec.comparison_operator;
+  h.tmd = spec.EffectiveTreatMissingData();
+  h.statistic = spec.statistic.value_or(Statistic::kAverage);
+  h.unit = spec.unit.has_value() ? static_cast<uint8_t>(*spec.unit) : kAnyUnit;
+  h.state = state;
+  h.live = true;
+  return h;
+}
+
+absl::Status AlarmEvaluator::PutMetricAlarm(AlarmSpec spec, absl::Time now) {
+  absl::Status status = spec.Validate();
+  if (!status.ok()) return status;
+  if (spec.extended_statistic.has_value()) {
+    return absl::UnimplementedError(absl::StrCat(
+        "alarm \"", spec.alarm_name, "\": ExtendedStatistic (",
+        *spec.extended_statistic,
+        "): extended statistics are not evaluated by this version of "
+        "cwalarm; use Statistic"));
+  }
+  if (options_.evaluation_range.has_value() &&
+      *options_.evaluation_range < spec.evaluation_periods) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "alarm \"", spec.alarm_name, "\": evaluation range (",
+        *options_.evaluation_range, ") must be at least EvaluationPeriods (",
+        spec.evaluation_periods, ") (spec 3.3)"));
+  }
+  if (spec.evaluation_periods > UINT16_MAX ||
+      options_.evaluation_range.value_or(spec.EffectiveEvaluationRange()) >
+          UINT16_MAX) {
+    // Validate() bounds P x N to seven days, i.e. at most 60480 periods of
+    // 10 s; a larger explicit range is refused rather than truncated.
+    return absl::InvalidArgumentError(absl::StrCat(
+        "alarm \"", spec.alarm_name, "\": evaluation range must not exceed ",
+        UINT16_MAX, " buckets"));
+  }
+  auto it = by_name_.find(spec.alarm_name);
+  if (it != by_name_.end()) {
+    // Update: configuration fully replaced, state kept (spec 4.1).
+    uint32_t slot = it->second;
+    ColdAlarm& c = cold_[slot];
+    HotAlarm h = MakeHot(spec, c.status.state);
+    h.last_slot = hot_[slot].last_slot;
+    hot_[slot] = h;
+    c.spec = std::move(spec);
+    c.configuration_updated = now;
+    history_.push_back(MakeConfigurationItem(ConfigurationChange::kUpdate,
+                                             c.spec, c.arn, now));
+    return absl::OkStatus();
+  }
+  uint32_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    slot = static_cast<uint32_t>(hot_.size());
+    hot_.emplace_back();
+    cold_.emplace_back();
+  }
+  hot_[slot] = MakeHot(spec, AlarmState::kInsufficientData);
+  ColdAlarm& c = cold_[slot];
+  c.arn = AlarmArn(options_.region, options_.account_id, spec.alarm_name);
+  c.status = AlarmStatus::Created(now);
+  c.configuration_updated = now;
+  c.spec = std::move(spec);
+  by_name_.emplace(c.spec.alarm_name, slot);
+  history_.push_back(MakeConfigurationItem(ConfigurationChange::kCreate, c.spec,
+                                           c.arn, now));
+  return absl::OkStatus();
+}
+
+absl::Status AlarmEvaluator::DeleteAlarm(absl::string_view name,
+                                         absl::Time now) {
+  auto it = by_name_.find(name);
+  if (it == by_name_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("alarm \"", name, "\": DeleteAlarms: no such alarm"));
+  }
+  uint32_t slot = it->second;
+  by_name_.erase(it);
+  ColdAlarm& c = cold_[slot];
+  history_.push_back(
+      MakeConfigurationItem(ConfigurationChange::kDelete, c.spec, c.arn, now));
+  hot_[slot].live = false;
+  c = ColdAlarm();
+  free_slots_.push_back(slot);
+  return absl::OkStatus();
+}
+
+absl::Status AlarmEvaluator::SetAlarmState(absl::string_view name,
+                                           AlarmState state,
+                                           absl::string_view reason,
+                                           absl::string_view reason_data,
+                                           absl::Time now) {
+  auto it = by_name_.find(name);
+  if (it == by_name_.end()) {
+    // CloudWatch answers ResourceNotFound with no message (spec 2).
+    return absl::NotFoundError(absl::StrCat(
+        "alarm \"", name, "\": SetAlarmState: no such alarm (ResourceNotFound)"));
+  }
+  if (reason.size() > kMaxStateReason) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "alarm \"", name, "\": StateReason (", reason.size(),
+        " characters): 1 validation error detected: Value at 'stateReason' "
+        "failed to satisfy constraint: Member must have length less than or "
+        "equal to 1023 (ValidationError)"));
+  }
+  if (reason_data.size() > kMaxStateReasonData) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "alarm \"", name, "\": StateReasonData (", reason_data.size(),
+        " characters): 1 validation error detected: Value at "
+        "'stateReasonData' failed to satisfy constraint: Member must have "
+        "length less than or equal to 4000 (ValidationError)"));
+  }
+  if (!reason_data.empty() &&
+      !nlohmann::json::accept(reason_data.begin(), reason_data.end())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "alarm \"", name, "\": StateReasonData (", reason_data,
+        "): Data was not syntactically valid JSON (InvalidFormat)"));
+  }
+  uint32_t slot = it->second;
+  if (!ChangesState(cold_[slot].status, state)) return absl::OkStatus();
+  EvaluationReport ignored;
+  Transition(slot, state, std::string(reason), std::string(reason_data), now,
+             &ignored);
+  return absl::OkStatus();
+}
+
+EvaluationReport AlarmEvaluator::Evaluate(absl::Time now) {
+  EvaluationReport report;
+  for (uint32_t slot = 0; slot < hot_.size(); ++slot) {
+    if (hot_[slot].live) EvaluateOne(slot, now, &report);
+  }
+  return report;
+}
+
+void AlarmEvaluator::EvaluateOne(uint32_t slot, absl::Time now,
+                                 EvaluationReport* report) {
+  HotAlarm& h = hot_[slot];
+  const absl::Duration granularity = absl::Seconds(h.granularity_seconds);
+  const absl::Time end = AlignDown(now, granularity);
+  const int64_t slot_seconds = absl::ToUnixSeconds(end);
+  if (slot_seconds <= h.last_slot) return;
+  h.last_slot = slot_seconds;
+  ++report->evaluated;
+
+  // The R sliding buckets ending at the evaluation anchor, oldest first
+  // (spec 3.2.1): bucket k (0 = newest) is [end-(k+1)P, end-kP).
+  const absl::Duration period = absl::Seconds(h.period_seconds);
+  const absl::Time first = end - h.r * period;
+  bucket_scratch_.resize(h.r);
+  verdict_scratch_.resize(h.r);
+  std::optional<Unit> unit;
+  if (h.unit != kAnyUnit) unit = static_cast<Unit>(h.unit);
+  store_->AggregateBuckets(h.metric, unit, first, period,
+                           absl::MakeSpan(bucket_scratch_));
+  for (int i = 0; i < h.r; ++i) {
+    std::optional<double> v = ComputeStatistic(h.statistic, bucket_scratch_[i]);
+    verdict_scratch_[i] = !v.has_value()                      ? BucketVerdict::kMissing
+                          : IsBreaching(h.op, *v, h.threshold) ? BucketVerdict::kBreaching
+                                                               : BucketVerdict::kNotBreaching;
+  }
+  Decision d = Decide(verdict_scratch_, h.n, h.m, h.tmd);
+  if (!d.state.has_value() || *d.state == h.state) return;
+
+  // A change: build the reason from the same buckets (cold path).
+  std::vector<RangeBucket> range(h.r);
+  for (int i = 0; i < h.r; ++i) {
+    range[i].start = first + i * period;
+    std::optional<double> v = ComputeStatistic(h.statistic, bucket_scratch_[i]);
+    range[i].present = v.has_value();
+    range[i].value = v.value_or(0);
+    range[i].sample_count = bucket_scratch_[i].sample_count;
+    range[i].breaching = verdict_scratch_[i] == BucketVerdict::kBreaching;
+  }
+  StateReason reason = BuildStateReason(cold_[slot].spec, range, d, *d.state,
+                                        now, options_.reason_form);
+  Transition(slot, *d.state, std::move(reason.reason),
+             std::move(reason.reason_data), now, report);
+}
+
+void AlarmEvaluator::Transition(uint32_t slot, AlarmState new_state,
+                                std::string reason, std::string reason_data,
+                                absl::Time now, EvaluationReport* report) {
+  ColdAlarm& c = cold_[slot];
+  StateTransition t = ApplyTransition(&c.status, new_state, std::move(reason),
+                                      std::move(reason_data), now);
+  hot_[slot].state = new_state;
+  ++report->transitions;
+  history_.push_back(MakeStateUpdateItem(c.spec.alarm_name, t));
+  if (!c.spec.actions_enabled) return;
+  // Each ARN runs independently; a failure is recorded and reported but
+  // never undoes the transition (spec 4.2, STYLE 4).
+  for (const std::string& arn : ActionsFor(c.spec, new_state)) {
+    StateChange change;
+    change.alarm = &c.spec;
+    change.alarm_arn = c.arn;
+    change.region = options_.region;
+    change.account_id = options_.account_id;
+    change.alarm_configuration_updated = c.configuration_updated;
+    change.old_state = t.old_state;
+    change.new_state = t.new_state;
+    change.new_reason = t.new_reason;
+    change.new_reason_data = t.new_reason_data;
+    change.timestamp = now;
+    change.action = arn;
+    absl::Status result = sink_->Execute(change);
+    ++report->actions;
+    history_.push_back(MakeActionItem(c.spec.alarm_name, arn, result, now));
+    if (!result.ok()) {
+      report->action_errors.push_back(absl::Status(
+          result.code(), absl::StrCat("alarm \"", c.spec.alarm_name,
+                                      "\": action ", arn, ": ",
+                                      result.message())));
+    }
+  }
+}
+
+std::vector<AlarmHistoryItem> AlarmEvaluator::TakeHistory() {
+  std::vector<AlarmHistoryItem> out;
+  out.swap(history_);
+  return out;
+}
+
+absl::Time AlarmEvaluator::RetentionHorizon(absl::Time now) const {
+  absl::Time horizon = absl::InfiniteFuture();
+  for (const HotAlarm& h : hot_) {
+    if (!h.live) continue;
+    absl::Time end = AlignDown(now, absl::Seconds(h.granularity_seconds));
+    horizon = std::min(horizon, end - h.r * absl::Seconds(h.period_seconds));
+  }
+  return horizon == absl::InfiniteFuture() ? now : horizon;
+}
+
+}  // namespace cwalarm

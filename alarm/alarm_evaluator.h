@@ -1,0 +1,199 @@
+// Copyright 2026 The cwalarm Authors. SPDX-License-Identifier: Apache-2.0
+//
+// AlarmEvaluator: holds metric alarms, evaluates them on CloudWatch's
+// schedule against a MetricStore, applies transitions, writes history and
+// runs actions through an ActionSink.
+//
+// Pipeline: samples -> MetricStore (10 s cells) -> per evaluation, the R
+// sliding buckets of each due alarm -> Decide (spec 3.4) -> on a change,
+// StateReason + ApplyTransition -> StateUpdate history -> ActionSink per ARN
+// -> Action history.
+//
+//   MetricStore store;
+//   RecordingSink sink;
+//   AlarmEvaluator evaluator(&store, &sink);
+//   absl::Status s = evaluator.PutMetricAlarm(spec, created_at);
+//   store.Put(datum, "MetricData[0]");
+//   EvaluationReport r = evaluator.Evaluate(now);
+//   std::vector<AlarmHistoryItem> items = evaluator.TakeHistory();
+//
+// Schedule (spec 3.1): an alarm with Period >= 60 s is evaluated once per
+// minute, a high-resolution alarm once per 10 s. `Evaluate(now)` evaluates
+// every alarm whose slot (now aligned down to 60 s or 10 s) is later than the
+// slot it was last evaluated in, so calling it more often is harmless and
+// calling it once per minute drives every standard alarm.
+//
+// Data layout: alarms live in dense arrays indexed by slot; the loop reads a
+// compact 48-byte record per alarm (metric index, period, N, M, R, operator,
+// treatment, state, threshold) and touches the full AlarmSpec and reason
+// strings only on a transition, so a million alarms fit in well under 128
+// bytes of hot state each.
+//
+// Thread-safety: not thread-safe; callers serialise all calls (including
+// MetricStore mutations) on one evaluator. Not copyable or movable (holds
+// pointers handed out to sinks during calls).
+
+#ifndef CWALARM_ALARM_ALARM_EVALUATOR_H_
+#define CWALARM_ALARM_ALARM_EVALUATOR_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "alarm/action_sink.h"
+#include "alarm/alarm_history.h"
+#include "alarm/alarm_spec.h"
+#include "alarm/alarm_state.h"
+#include "alarm/alarm_state_machine.h"
+#include "alarm/state_reason.h"
+#include "metrics/metric_store.h"
+#include "metrics/statistic.h"
+
+namespace cwalarm {
+
+struct EvaluatorOptions {
+  // Used in ARNs and handed to sinks (SNS derives the region name from it).
+  std::string region = "us-east-1";
+  std::string account_id = "123456789012";
+  // When set, replaces every alarm's evaluation range R (spec 3.3; the
+  // `--evaluation-range` flag). Must be >= each alarm's N.
+  std::optional<int> evaluation_range;
+  ReasonForm reason_form = ReasonForm::kAuto;
+};
+
+// What one Evaluate call did.
+struct EvaluationReport {
+  int evaluated = 0;    // Alarms whose slot was due.
+  int transitions = 0;  // State changes.
+  int actions = 0;      // Sink calls.
+  // Each failed sink call: `alarm "x": action ARN: <sink message>`.
+  std::vector<absl::Status> action_errors;
+};
+
+// DescribeAlarms' view of one alarm.
+struct AlarmDescription {
+  const AlarmSpec* spec;
+  const AlarmStatus* status;
+  std::string alarm_arn;
+  absl::Time configuration_updated;
+};
+
+class AlarmEvaluator {
+ public:
+  // `store` and `sink` must outlive the evaluator; neither may be null.
+  AlarmEvaluator(MetricStore* store, ActionSink* sink,
+                 EvaluatorOptions options = {});
+  AlarmEvaluator(const AlarmEvaluator&) = delete;
+  AlarmEvaluator& operator=(const AlarmEvaluator&) = delete;
+
+  // --- Queries -------------------------------------------------------------
+
+  size_t alarm_count() const { return by_name_.size(); }
+  const EvaluatorOptions& options() const { return options_; }
+
+  // The alarm's configuration and state, or nullptr when unknown. Pointers
+  // stay valid until the alarm is deleted or replaced by PutMetricAlarm.
+  const AlarmSpec* FindAlarm(absl::string_view name) const;
+  const AlarmStatus* FindStatus(absl::string_view name) const;
+
+  // Every alarm, sorted by name (DescribeAlarms' order). Valid until the
+  // next mutating call.
+  std::vector<AlarmDescription> DescribeAlarms() const;
+
+  // History items not yet taken, oldest first. Items of one evaluation keep
+  // the order in which they happened.
+  const std::vector<AlarmHistoryItem>& history() const { return history_; }
+
+  // --- Mutators ------------------------------------------------------------
+
+  // PutMetricAlarm (spec 4.1). Validates `spec` (AlarmSpec::Validate, plus
+  // the evaluation-range override) and returns its error unchanged; nothing
+  // changes then. A new name starts in INSUFFICIENT_DATA with "Unchecked:
+  // Initial alarm creation"; an existing name has its configuration fully
+  // replaced and keeps its state. Writes a ConfigurationUpdate item.
+  // kUnimplemented for ExtendedStatistic alarms (percentiles are not
+  // evaluated by this version).
+  absl::Status PutMetricAlarm(AlarmSpec spec, absl::Time now);
+
+  // DeleteAlarms for one name: kNotFound when unknown. Writes a
+  // ConfigurationUpdate (Delete) item.
+  absl::Status DeleteAlarm(absl::string_view name, absl::Time now);
+
+  // SetAlarmState (spec 4.3): kNotFound for an unknown alarm; kInvalidArgument
+  // when `reason` exceeds 1023 characters, `reason_data` 4000, or
+  // `reason_data` is not JSON. A different state is a full transition
+  // (history, actions of the new state); the same state changes nothing.
+  // The next evaluation recomputes the state as usual.
+  absl::Status SetAlarmState(absl::string_view name, AlarmState state,
+                             absl::string_view reason,
+                             absl::string_view reason_data, absl::Time now);
+
+  // Evaluates every due alarm at `now` (see the schedule above) and applies
+  // the results. Sink failures are reported, never undo a transition, and
+  // are recorded as failed Action items.
+  EvaluationReport Evaluate(absl::Time now);
+
+  // Moves out the history items written so far.
+  std::vector<AlarmHistoryItem> TakeHistory();
+
+  // The earliest instant any alarm's evaluation range can reach when
+  // evaluating at `now` or later; data before it may be dropped from the
+  // store (MetricStore::DropBefore).
+  absl::Time RetentionHorizon(absl::Time now) const;
+
+ private:
+  // The per-alarm record the evaluation loop reads. Keep it small: it is
+  // what a million alarms cost in the hot loop.
+  struct HotAlarm {
+    double threshold;
+    int64_t last_slot;  // Unix seconds of the last evaluated slot.
+    MetricIndex metric;
+    int32_t period_seconds;
+    int32_t granularity_seconds;  // 60, or 10 for high resolution.
+    uint16_t n;
+    uint16_t m;
+    uint16_t r;
+    ComparisonOperator op;
+    TreatMissingData tmd;
+    Statistic statistic;
+    uint8_t unit;  // kAnyUnit or a Unit.
+    AlarmState state;
+    bool live;
+  };
+  static constexpr uint8_t kAnyUnit = 0xff;
+
+  struct ColdAlarm {
+    AlarmSpec spec;
+    AlarmStatus status;
+    std::string arn;
+    absl::Time configuration_updated;
+  };
+
+  void EvaluateOne(uint32_t slot, absl::Time now, EvaluationReport* report);
+  void Transition(uint32_t slot, AlarmState new_state, std::string reason,
+                  std::string reason_data, absl::Time now,
+                  EvaluationReport* report);
+  HotAlarm MakeHot(const AlarmSpec& spec, AlarmState state);
+
+  MetricStore* store_;
+  ActionSink* sink_;
+  EvaluatorOptions options_;
+  std::vector<HotAlarm> hot_;
+  std::vector<ColdAlarm> cold_;
+  std::vector<uint32_t> free_slots_;
+  absl::flat_hash_map<std::string, uint32_t> by_name_;
+  std::vector<AlarmHistoryItem> history_;
+  // Reused per evaluation to avoid allocation.
+  std::vector<StatisticSet> bucket_scratch_;
+  std::vector<BucketVerdict> verdict_scratch_;
+};
+
+}  // namespace cwalarm
+
+#endif  // CWALARM_ALARM_ALARM_EVALUATOR_H_

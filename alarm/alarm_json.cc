@@ -1,0 +1,180 @@
+// Copyright 2026 The cwalarm Authors. SPDX-License-Identifier: Apache-2.0
+
+#include "alarm/alarm_json.h"
+
+#include <vector>
+
+#include "alarm/cw_format.h"
+
+namespace cwalarm {
+namespace {
+
+void WriteStrings(const std::vector<std::string>& values, JsonWriter* w) {
+  w->BeginArray();
+  for (const std::string& v : values) w->String(v);
+  w->EndArray();
+}
+
+}  // namespace
+
+void WriteMetricAlarm(const AlarmSpec& spec, const AlarmStatus& status,
+                      absl::string_view alarm_arn,
+                      absl::Time configuration_updated, JsonWriter* w) {
+  // Key order of botocore's MetricAlarm shape.
+  w->BeginObject();
+  w->Key("AlarmName");
+  w->String(spec.alarm_name);
+  w->Key("AlarmArn");
+  w->String(alarm_arn);
+  if (spec.alarm_description.has_value()) {
+    w->Key("AlarmDescription");
+    w->String(*spec.alarm_description);
+  }
+  w->Key("AlarmConfigurationUpdatedTimestamp");
+  w->String(FormatIsoTimestamp(configuration_updated));
+  w->Key("ActionsEnabled");
+  w->Bool(spec.actions_enabled);
+  w->Key("OKActions");
+  WriteStrings(spec.ok_actions, w);
+  w->Key("AlarmActions");
+  WriteStrings(spec.alarm_actions, w);
+  w->Key("InsufficientDataActions");
+  WriteStrings(spec.insufficient_data_actions, w);
+  w->Key("StateValue");
+  w->String(AlarmStateName(status.state));
+  w->Key("StateReason");
+  w->String(status.reason);
+  if (!status.reason_data.empty()) {
+    w->Key("StateReasonData");
+    w->String(status.reason_data);
+  }
+  w->Key("StateUpdatedTimestamp");
+  w->String(FormatIsoTimestamp(status.state_updated));
+  w->Key("MetricName");
+  w->String(spec.metric.metric_name);
+  w->Key("Namespace");
+  w->String(spec.metric.metric_namespace);
+  if (spec.statistic.has_value()) {
+    w->Key("Statistic");
+    w->String(StatisticName(*spec.statistic));
+  }
+  if (spec.extended_statistic.has_value()) {
+    w->Key("ExtendedStatistic");
+    w->String(*spec.extended_statistic);
+  }
+  w->Key("Dimensions");
+  w->BeginArray();
+  for (const Dimension& d : spec.metric.dimensions) {
+    w->BeginObject();
+    w->Key("Name");
+    w->String(d.name);
+    w->Key("Value");
+    w->String(d.value);
+    w->EndObject();
+  }
+  w->EndArray();
+  w->Key("Period");
+  w->Int(absl::ToInt64Seconds(spec.period));
+  if (spec.unit.has_value()) {
+    w->Key("Unit");
+    w->String(UnitName(*spec.unit));
+  }
+  w->Key("EvaluationPeriods");
+  w->Int(spec.evaluation_periods);
+  if (spec.datapoints_to_alarm.has_value()) {
+    w->Key("DatapointsToAlarm");
+    w->Int(*spec.datapoints_to_alarm);
+  }
+  w->Key("Threshold");
+  w->Double(spec.threshold.value_or(0));
+  w->Key("ComparisonOperator");
+  w->String(ComparisonOperatorName(spec.comparison_operator));
+  if (spec.treat_missing_data.has_value()) {
+    w->Key("TreatMissingData");
+    w->String(TreatMissingDataName(*spec.treat_missing_data));
+  }
+  if (spec.evaluate_low_sample_count_percentile.has_value()) {
+    w->Key("EvaluateLowSampleCountPercentile");
+    w->String(*spec.evaluate_low_sample_count_percentile);
+  }
+  w->Key("StateTransitionedTimestamp");
+  w->String(FormatIsoTimestamp(status.state_transitioned));
+  w->EndObject();
+}
+
+void WriteHistoryAlarmConfiguration(const AlarmSpec& spec,
+                                    absl::string_view alarm_arn,
+                                    absl::Time configuration_updated,
+                                    JsonWriter* w) {
+  // The order of the observed `createdAlarm` sample (spec 4.7), then the
+  // remaining configuration fields.
+  w->BeginObject();
+  w->Key("alarmName");
+  w->String(spec.alarm_name);
+  if (spec.alarm_description.has_value()) {
+    w->Key("alarmDescription");
+    w->String(*spec.alarm_description);
+  }
+  w->Key("alarmArn");
+  w->String(alarm_arn);
+  w->Key("alarmConfigurationUpdatedTimestamp");
+  w->String(FormatCwTimestamp(configuration_updated));
+  w->Key("namespace");
+  w->String(spec.metric.metric_namespace);
+  w->Key("metricName");
+  w->String(spec.metric.metric_name);
+  if (spec.statistic.has_value()) {
+    w->Key("statistic");
+    w->String(StatisticName(*spec.statistic));
+  }
+  if (spec.extended_statistic.has_value()) {
+    w->Key("extendedStatistic");
+    w->String(*spec.extended_statistic);
+  }
+  w->Key("period");
+  w->Int(absl::ToInt64Seconds(spec.period));
+  w->Key("dimensions");
+  w->BeginArray();
+  for (const Dimension& d : spec.metric.dimensions) {
+    w->BeginObject();
+    w->Key("value");
+    w->String(d.value);
+    w->Key("name");
+    w->String(d.name);
+    w->EndObject();
+  }
+  w->EndArray();
+  w->Key("threshold");
+  w->Double(spec.threshold.value_or(0));
+  w->Key("comparisonOperator");
+  w->String(ComparisonOperatorName(spec.comparison_operator));
+  w->Key("evaluationPeriods");
+  w->Int(spec.evaluation_periods);
+  if (spec.datapoints_to_alarm.has_value()) {
+    w->Key("datapointsToAlarm");
+    w->Int(*spec.datapoints_to_alarm);
+  }
+  if (spec.unit.has_value()) {
+    w->Key("unit");
+    w->String(UnitName(*spec.unit));
+  }
+  if (spec.treat_missing_data.has_value()) {
+    w->Key("treatMissingData");
+    w->String(TreatMissingDataName(*spec.treat_missing_data));
+  }
+  if (spec.evaluate_low_sample_count_percentile.has_value()) {
+    w->Key("evaluateLowSampleCountPercentile");
+    w->String(*spec.evaluate_low_sample_count_percentile);
+  }
+  w->Key("actionsEnabled");
+  w->Bool(spec.actions_enabled);
+  w->Key("okActions");
+  WriteStrings(spec.ok_actions, w);
+  w->Key("alarmActions");
+  WriteStrings(spec.alarm_actions, w);
+  w->Key("insufficientDataActions");
+  WriteStrings(spec.insufficient_data_actions, w);
+  w->EndObject();
+}
+
+}  // namespace cwalarm

@@ -1,0 +1,43 @@
+// Copyright 2026 The cwalarm Authors. SPDX-License-Identifier: Apache-2.0
+//
+// JSON renderings of an alarm's configuration and state in the shapes
+// CloudWatch uses: DescribeAlarms' `MetricAlarm` (PascalCase keys) and the
+// camelCase alarm object inside ConfigurationUpdate history data.
+//
+// Fields CloudWatch omits when unset stay omitted (`AlarmDescription`,
+// `DatapointsToAlarm`, `TreatMissingData`, `Unit`, `StateReasonData`,
+// `EvaluateLowSampleCountPercentile`); the three action lists and
+// `Dimensions` are always present, `[]` when empty (spec 1.2).
+//
+//   JsonWriter w(2);
+//   WriteMetricAlarm(spec, status, arn, configuration_updated, &w);
+//
+// Thread-safety: pure functions over their arguments.
+
+#ifndef CWALARM_ALARM_ALARM_JSON_H_
+#define CWALARM_ALARM_ALARM_JSON_H_
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "alarm/alarm_spec.h"
+#include "alarm/alarm_state_machine.h"
+#include "alarm/json_writer.h"
+
+namespace cwalarm {
+
+// Writes one DescribeAlarms `MetricAlarm` object. Timestamps are ISO 8601
+// with milliseconds and `Z` (FormatIsoTimestamp).
+void WriteMetricAlarm(const AlarmSpec& spec, const AlarmStatus& status,
+                      absl::string_view alarm_arn,
+                      absl::Time configuration_updated, JsonWriter* out);
+
+// Writes the camelCase configuration object of ConfigurationUpdate history
+// data (`createdAlarm` and friends; spec 4.7).
+void WriteHistoryAlarmConfiguration(const AlarmSpec& spec,
+                                    absl::string_view alarm_arn,
+                                    absl::Time configuration_updated,
+                                    JsonWriter* out);
+
+}  // namespace cwalarm
+
+#endif  // CWALARM_ALARM_ALARM_JSON_H_

@@ -1,0 +1,161 @@
+// Copyright 2026 The cwalarm Authors. SPDX-License-Identifier: Apache-2.0
+
+#include "alarm/state_reason.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "alarm/cw_format.h"
+#include "alarm/json_writer.h"
+
+namespace cwalarm {
+namespace {
+
+// "1 datapoint" / "3 datapoints".
+std::string Count(int n, absl::string_view noun) {
+  return absl::StrCat(n, " ", noun, n == 1 ? "" : "s");
+}
+
+absl::string_view WasWere(int n) { return n == 1 ? "was" : "were"; }
+
+// " and F missing datapoint(s) was/were treated as [Breaching]" (spec 4.5).
+std::string FillClause(int fill, TreatMissingData tmd) {
+  if (fill == 0) return "";
+  return absl::StrCat(" and ", Count(fill, "missing datapoint"), " ",
+                      WasWere(fill), " treated as [",
+                      tmd == TreatMissingData::kBreaching ? "Breaching"
+                                                          : "NonBreaching",
+                      "]");
+}
+
+}  // namespace
+
+StateReason BuildStateReason(const AlarmSpec& spec,
+                             absl::Span<const RangeBucket> range,
+                             const Decision& decision, AlarmState new_state,
+                             absl::Time query_date, ReasonForm form) {
+  const int n = spec.evaluation_periods;
+  const int m = spec.EffectiveDatapointsToAlarm();
+  const int r = static_cast<int>(range.size());
+  const TreatMissingData tmd = spec.EffectiveTreatMissingData();
+  const double threshold = spec.threshold.value_or(0);
+
+  // The real datapoints that took part: the `used_real` most recent ones
+  // (Decision contract), newest first.
+  std::vector<int> used;
+  for (int i = r - 1; i >= 0 && static_cast<int>(used.size()) < decision.used_real;
+       --i) {
+    if (range[i].present) used.push_back(i);
+  }
+  // The datapoints the reason lists: the breaching ones for ALARM, the
+  // non-breaching ones for OK (spec 4.5 #4), newest first.
+  std::vector<int> listed;
+  if (new_state != AlarmState::kInsufficientData) {
+    const bool want_breaching = new_state == AlarmState::kAlarm;
+    for (int i : used) {
+      if (range[i].breaching == want_breaching) listed.push_back(i);
+    }
+  }
+  const int k = static_cast<int>(listed.size());
+
+  StateReason out;
+  if (new_state == AlarmState::kInsufficientData) {
+    out.reason = absl::StrCat("Insufficient Data: ", Count(n, "datapoint"), " ",
+                              WasWere(n), " unknown.");
+  } else if (listed.empty()) {
+    // No real datapoint supports the new state: the fill-ins decided, or
+    // (missing/ignore) too few real datapoints. spec 4.5 #3 and the partial
+    // quote "1 datapoint was received for 3 periods and 2 missing
+    // datapoints were treated as [Breaching]".
+    std::string received =
+        decision.used_real == 0
+            ? absl::StrCat("no datapoints were received for ", Count(n, "period"))
+            : absl::StrCat(Count(decision.used_real, "datapoint"), " ",
+                           WasWere(decision.used_real), " received for ",
+                           Count(n, "period"));
+    out.reason = absl::StrCat("Threshold Crossed: ", received,
+                              FillClause(decision.fill_count, tmd), ".");
+  } else {
+    const bool alarm = new_state == AlarmState::kAlarm;
+    std::vector<std::string> items;
+    items.reserve(listed.size());
+    for (int i : listed) {
+      items.push_back(absl::StrCat(FormatJavaDouble(range[i].value), " (",
+                                   FormatReasonTimestamp(range[i].start), ")"));
+    }
+    std::string op = absl::StrCat(alarm ? "" : "not ",
+                                  ComparisonPhrase(spec.comparison_operator));
+    bool long_form = form == ReasonForm::kLong ||
+                     (form == ReasonForm::kAuto && spec.datapoints_to_alarm.has_value());
+    std::string head =
+        long_form ? absl::StrCat(k, " out of the last ", n, " datapoints")
+                  : Count(k, "datapoint");
+    out.reason = absl::StrCat("Threshold Crossed: ", head, " [",
+                              absl::StrJoin(items, ", "), "] ", WasWere(k), " ",
+                              op, " the threshold (", FormatJavaDouble(threshold),
+                              ")", FillClause(decision.fill_count, tmd));
+    if (long_form) {
+      int minimum = alarm ? m : n - m + 1;
+      absl::StrAppend(&out.reason, " (minimum ", Count(minimum, "datapoint"),
+                      " for ", alarm ? "OK -> ALARM" : "ALARM -> OK",
+                      " transition)");
+    }
+    out.reason.push_back('.');
+  }
+
+  // StateReasonData (spec 4.6), keys in CloudWatch's order.
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("version");
+  w.String("1.0");
+  w.Key("queryDate");
+  w.String(FormatCwTimestamp(query_date));
+  if (!listed.empty()) {
+    w.Key("startDate");
+    w.String(FormatCwTimestamp(range[listed.back()].start));
+  }
+  if (spec.unit.has_value()) {
+    w.Key("unit");
+    w.String(UnitName(*spec.unit));
+  }
+  w.Key("statistic");
+  w.String(spec.statistic.has_value() ? StatisticName(*spec.statistic)
+                                      : spec.extended_statistic.value_or(""));
+  w.Key("period");
+  w.Int(absl::ToInt64Seconds(spec.period));
+  w.Key("recentDatapoints");
+  w.BeginArray();
+  for (auto it = listed.rbegin(); it != listed.rend(); ++it) {
+    w.Double(range[*it].value);
+  }
+  w.EndArray();
+  w.Key("threshold");
+  w.Double(threshold);
+  // Which buckets evaluatedDatapoints lists is [OPEN] (spec 4.6); we list
+  // the N newest buckets, extended back to the oldest real datapoint that
+  // took part, newest first.
+  int depth = std::min(n, r);
+  if (!used.empty()) depth = std::max(depth, r - used.back());
+  w.Key("evaluatedDatapoints");
+  w.BeginArray();
+  for (int i = r - 1; i >= r - depth; --i) {
+    w.BeginObject();
+    w.Key("timestamp");
+    w.String(FormatCwTimestamp(range[i].start));
+    if (range[i].present) {
+      w.Key("sampleCount");
+      w.Double(range[i].sample_count);
+      w.Key("value");
+      w.Double(range[i].value);
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  out.reason_data = w.Release();
+  return out;
+}
+
+}  // namespace cwalarm

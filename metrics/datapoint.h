@@ -1,0 +1,75 @@
+// Copyright 2026 The cwalarm Authors. SPDX-License-Identifier: Apache-2.0
+//
+// What is published and what is evaluated.
+//
+// `MetricDatum` is one entry of a PutMetricData request: a metric, a
+// timestamp, a unit, and exactly one of a single `Value`, `Values` + `Counts`
+// arrays, or `StatisticValues`. `Datapoint` is one aggregated value of one
+// period bucket, stamped with the bucket start (spec 1.3, 3.2.1).
+//
+//   MetricDatum d;
+//   d.metric = {"AWS/EC2", "CPUUtilization", {{"InstanceId", "i-1"}}};
+//   d.timestamp = absl::FromUnixSeconds(1700000000);
+//   d.value = 42.0;
+//   absl::Status s = ValidateMetricDatum(d, "MetricData[0]");
+//
+// Thread-safety: value types and pure functions.
+
+#ifndef CWALARM_METRICS_DATAPOINT_H_
+#define CWALARM_METRICS_DATAPOINT_H_
+
+#include <optional>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "metrics/metric_id.h"
+#include "metrics/statistic.h"
+#include "metrics/unit.h"
+
+namespace cwalarm {
+
+// At most this many entries in `Values` (spec, issue "ingestion").
+inline constexpr int kMaxValuesPerDatum = 150;
+
+// One PutMetricData datum. Exactly one of `value`, `values` (with optional
+// `counts` of the same length; missing counts mean 1 each) and
+// `statistic_values` must be set.
+struct MetricDatum {
+  MetricId metric;
+  absl::Time timestamp;
+  Unit unit = Unit::kNone;  // Published without a unit means `None`.
+  std::optional<double> value;
+  std::vector<double> values;
+  std::vector<double> counts;
+  std::optional<StatisticSet> statistic_values;
+  // 1 (high resolution) or 60 (standard, the default).
+  int storage_resolution = 60;
+
+  // Returns the datum's samples summarised as one statistic set.
+  // Precondition: ValidateMetricDatum(*this) is OK.
+  StatisticSet ToStatisticSet() const;
+};
+
+// Checks the rules PutMetricData applies to one datum: a valid metric id;
+// exactly one value form; finite values within [-2^360, 2^360]; `Values` at
+// most 150 long and `Counts` the same length with non-negative counts;
+// statistic sets with SampleCount > 0 and Minimum <= Maximum;
+// StorageResolution 1 or 60. Returns kInvalidArgument whose message starts
+// with `context` (e.g. `metrics.csv:14` or `MetricData[3]`) and names the
+// field, the value and the rule; NaN and infinities use CloudWatch's text
+// `The value NaN for parameter MetricData.member.N.Value is invalid.`.
+absl::Status ValidateMetricDatum(const MetricDatum& datum,
+                                 absl::string_view context);
+
+// One aggregated value of one bucket `[timestamp, timestamp + period)`.
+struct Datapoint {
+  absl::Time timestamp;  // The bucket start.
+  double value = 0;
+  double sample_count = 0;
+};
+
+}  // namespace cwalarm
+
+#endif  // CWALARM_METRICS_DATAPOINT_H_

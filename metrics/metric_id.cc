@@ -1,0 +1,126 @@
+// Copyright 2026 The cwalarm Authors. SPDX-License-Identifier: Apache-2.0
+
+#include "metrics/metric_id.h"
+
+#include <algorithm>
+#include <tuple>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+
+namespace cwalarm {
+namespace {
+
+bool HasNonWhitespace(absl::string_view s) {
+  return std::any_of(s.begin(), s.end(),
+                     [](char c) { return !absl::ascii_isspace(c); });
+}
+
+bool IsPrintableAscii(absl::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    auto u = static_cast<unsigned char>(c);
+    return u >= 0x20 && u < 0x7f;
+  });
+}
+
+bool IsNamespaceChar(char c) {
+  return absl::ascii_isalnum(c) || c == '.' || c == '-' || c == '_' ||
+         c == '/' || c == '#' || c == ':' || c == ' ';
+}
+
+absl::Status Invalid(absl::string_view context, absl::string_view field,
+                     absl::string_view value, absl::string_view rule) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(context, ": ", field, " \"", value, "\" ", rule));
+}
+
+}  // namespace
+
+MetricId MetricId::Canonical() const {
+  MetricId out = *this;
+  std::sort(out.dimensions.begin(), out.dimensions.end(),
+            [](const Dimension& a, const Dimension& b) {
+              return std::tie(a.name, a.value) < std::tie(b.name, b.value);
+            });
+  return out;
+}
+
+std::string MetricId::Key() const {
+  // \x1f (unit separator) cannot occur in a valid namespace, name or
+  // dimension, so the key is unambiguous.
+  std::string key = absl::StrCat(metric_namespace, "\x1f", metric_name);
+  if (std::is_sorted(dimensions.begin(), dimensions.end(),
+                     [](const Dimension& a, const Dimension& b) {
+                       return a.name < b.name;
+                     })) {
+    for (const Dimension& d : dimensions) {
+      absl::StrAppend(&key, "\x1f", d.name, "=", d.value);
+    }
+    return key;
+  }
+  for (const Dimension& d : Canonical().dimensions) {
+    absl::StrAppend(&key, "\x1f", d.name, "=", d.value);
+  }
+  return key;
+}
+
+absl::Status ValidateMetricId(const MetricId& id, absl::string_view context) {
+  const std::string& ns = id.metric_namespace;
+  if (ns.empty() || ns.size() > 255) {
+    return Invalid(context, "Namespace", ns,
+                   "must have length between 1 and 255");
+  }
+  if (ns[0] == ':') {
+    return Invalid(context, "Namespace", ns, "must not start with ':'");
+  }
+  if (!HasNonWhitespace(ns) ||
+      !std::all_of(ns.begin(), ns.end(), IsNamespaceChar)) {
+    return Invalid(context, "Namespace", ns,
+                   "must contain only 0-9A-Za-z . - _ / # : and spaces, with "
+                   "at least one non-whitespace character");
+  }
+  if (id.metric_name.empty() || id.metric_name.size() > 255) {
+    return Invalid(context, "MetricName", id.metric_name,
+                   "must have length between 1 and 255");
+  }
+  if (static_cast<int>(id.dimensions.size()) > kMaxDimensions) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        context, ": Dimensions has ", id.dimensions.size(),
+        " entries; a metric has at most ", kMaxDimensions, " dimensions"));
+  }
+  for (size_t i = 0; i < id.dimensions.size(); ++i) {
+    const Dimension& d = id.dimensions[i];
+    std::string field = absl::StrCat("Dimensions[", i, "].Name");
+    if (d.name.empty() || d.name.size() > 255) {
+      return Invalid(context, field, d.name,
+                     "must have length between 1 and 255");
+    }
+    if (d.name[0] == ':') {
+      return Invalid(context, field, d.name, "must not start with ':'");
+    }
+    if (!IsPrintableAscii(d.name) || !HasNonWhitespace(d.name)) {
+      return Invalid(context, field, d.name,
+                     "must be ASCII without control characters and contain a "
+                     "non-whitespace character");
+    }
+    field = absl::StrCat("Dimensions[", i, "].Value");
+    if (d.value.empty() || d.value.size() > 1024) {
+      return Invalid(context, field, d.value,
+                     "must have length between 1 and 1024");
+    }
+    if (!IsPrintableAscii(d.value) || !HasNonWhitespace(d.value)) {
+      return Invalid(context, field, d.value,
+                     "must be ASCII without control characters and contain a "
+                     "non-whitespace character");
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (id.dimensions[j].name == d.name) {
+        return Invalid(context, absl::StrCat("Dimensions[", i, "].Name"),
+                       d.name, "appears more than once");
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace cwalarm

@@ -1,0 +1,114 @@
+// Copyright 2026 The cwalarm Authors. SPDX-License-Identifier: Apache-2.0
+
+#include "metrics/metric_store.h"
+
+#include <algorithm>
+#include <cassert>
+
+#include "metrics/period.h"
+
+namespace cwalarm {
+namespace {
+
+int64_t CellOf(absl::Time t) {
+  return absl::ToUnixSeconds(AlignDown(t, absl::Seconds(kStorageCellSeconds)));
+}
+
+}  // namespace
+
+std::optional<MetricIndex> MetricStore::Find(const MetricId& id) const {
+  auto it = index_by_key_.find(id.Key());
+  if (it == index_by_key_.end()) return std::nullopt;
+  return it->second;
+}
+
+MetricIndex MetricStore::Intern(const MetricId& id) {
+  auto [it, inserted] =
+      index_by_key_.try_emplace(id.Key(), static_cast<MetricIndex>(metrics_.size()));
+  if (inserted) metrics_.push_back(Metric{id.Canonical(), {}});
+  return it->second;
+}
+
+absl::Status MetricStore::Put(const MetricDatum& datum,
+                              absl::string_view context) {
+  absl::Status status = ValidateMetricDatum(datum, context);
+  if (!status.ok()) return status;
+  StatisticSet samples = datum.ToStatisticSet();
+  // A Values/Counts datum whose counts are all zero carries no sample.
+  if (samples.empty()) return absl::OkStatus();
+  Add(Intern(datum.metric), datum.unit, datum.timestamp, samples);
+  return absl::OkStatus();
+}
+
+void MetricStore::Add(MetricIndex index, Unit unit, absl::Time timestamp,
+                      const StatisticSet& samples) {
+  assert(index < metrics_.size());
+  Metric& metric = metrics_[index];
+  UnitCells* cells = nullptr;
+  for (UnitCells& u : metric.units) {
+    if (u.unit == unit) cells = &u;
+  }
+  if (cells == nullptr) {
+    metric.units.push_back(UnitCells{unit, {}, {}});
+    cells = &metric.units.back();
+  }
+  int64_t cell = CellOf(timestamp);
+  // In-order data appends; late data is merged in place.
+  if (cells->starts.empty() || cells->starts.back() < cell) {
+    cells->starts.push_back(cell);
+    cells->sets.push_back(samples);
+    return;
+  }
+  auto it = std::lower_bound(cells->starts.begin(), cells->starts.end(), cell);
+  size_t pos = static_cast<size_t>(it - cells->starts.begin());
+  if (it != cells->starts.end() && *it == cell) {
+    cells->sets[pos].Merge(samples);
+    return;
+  }
+  cells->starts.insert(it, cell);
+  cells->sets.insert(cells->sets.begin() + static_cast<std::ptrdiff_t>(pos),
+                     samples);
+}
+
+StatisticSet MetricStore::Aggregate(MetricIndex index, std::optional<Unit> unit,
+                                    absl::Time start, absl::Time end) const {
+  StatisticSet out;
+  AggregateBuckets(index, unit, start, end - start, absl::MakeSpan(&out, 1));
+  return out;
+}
+
+void MetricStore::AggregateBuckets(MetricIndex index, std::optional<Unit> unit,
+                                   absl::Time first, absl::Duration period,
+                                   absl::Span<StatisticSet> out) const {
+  for (StatisticSet& s : out) s = StatisticSet();
+  if (index >= metrics_.size() || out.empty()) return;
+  const int64_t first_s = absl::ToUnixSeconds(first);
+  const int64_t period_s = absl::ToInt64Seconds(period);
+  const int64_t end_s = first_s + period_s * static_cast<int64_t>(out.size());
+  for (const UnitCells& cells : metrics_[index].units) {
+    if (unit.has_value() && cells.unit != *unit) continue;
+    auto it = std::lower_bound(cells.starts.begin(), cells.starts.end(), first_s);
+    for (size_t i = static_cast<size_t>(it - cells.starts.begin());
+         i < cells.starts.size() && cells.starts[i] < end_s; ++i) {
+      out[static_cast<size_t>((cells.starts[i] - first_s) / period_s)].Merge(
+          cells.sets[i]);
+    }
+  }
+}
+
+void MetricStore::DropBefore(absl::Time horizon) {
+  const int64_t h = absl::ToUnixSeconds(horizon);
+  for (Metric& metric : metrics_) {
+    for (UnitCells& cells : metric.units) {
+      // A cell [s, s + 10) ends at or before the horizon when s + 10 <= h.
+      auto it = std::lower_bound(cells.starts.begin(), cells.starts.end(),
+                                 h - kStorageCellSeconds + 1);
+      auto n = it - cells.starts.begin();
+      if (n == 0) continue;
+      cells.starts.erase(cells.starts.begin(), it);
+      cells.sets.erase(cells.sets.begin(), cells.sets.begin() + n);
+    }
+  }
+}
+
+}  // namespace cwalarm

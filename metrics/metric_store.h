@@ -1,0 +1,121 @@
+// Copyright 2026 The cwalarm Authors. SPDX-License-Identifier: Apache-2.0
+//
+// In-memory storage of published samples, by metric, unit and time.
+//
+// Samples are kept as statistic sets in 10-second cells
+// (`kStorageCellSeconds`), `[cell, cell + 10 s)` aligned to the epoch. Every
+// bucket an alarm can ask for (10/20/30 s or multiples of 60 s, anchored at a
+// multiple of 10 s) is a whole number of cells, so aggregating cells gives the
+// exact standard statistics of the bucket. Cells are sparse: a metric
+// published once a minute has one cell per minute.
+//
+// Metrics are interned into dense `MetricIndex` values so that a million
+// alarms refer to their metric with four bytes and the evaluator reads one
+// contiguous cell array per metric and unit.
+//
+// Late and out-of-order samples are merged into their cell wherever it is;
+// whether an evaluation sees a sample depends only on whether it was stored
+// before the evaluation ran (spec 3.7): replay drivers store each sample at
+// its arrival time.
+//
+//   MetricStore store;
+//   absl::Status s = store.Put(datum);
+//   MetricIndex m = store.Intern(datum.metric);
+//   StatisticSet b = store.Aggregate(m, std::nullopt, start, start + period);
+//
+// Thread-safety: not thread-safe; const methods may run concurrently with
+// each other but not with a mutator. Not copyable. Movable.
+
+#ifndef CWALARM_METRICS_METRIC_STORE_H_
+#define CWALARM_METRICS_METRIC_STORE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "metrics/datapoint.h"
+#include "metrics/metric_id.h"
+#include "metrics/statistic.h"
+#include "metrics/unit.h"
+
+namespace cwalarm {
+
+// Dense index of an interned metric; valid for the lifetime of the store.
+using MetricIndex = uint32_t;
+
+class MetricStore {
+ public:
+  MetricStore() = default;
+  MetricStore(const MetricStore&) = delete;
+  MetricStore& operator=(const MetricStore&) = delete;
+  MetricStore(MetricStore&&) = default;
+  MetricStore& operator=(MetricStore&&) = default;
+
+  // Returns the index of `id`, or nullopt when it was never interned.
+  std::optional<MetricIndex> Find(const MetricId& id) const;
+
+  // Number of interned metrics; indices are [0, metric_count()).
+  size_t metric_count() const { return metrics_.size(); }
+
+  // The identity of metric `index`. Precondition: index < metric_count().
+  const MetricId& metric(MetricIndex index) const { return metrics_[index].id; }
+
+  // Aggregates the samples of metric `index` with timestamps in [start, end)
+  // whose unit equals `unit`, or of every unit when `unit` is nullopt (our
+  // documented choice for alarms without a Unit, spec 3.2.4 [OPEN]: merge).
+  // Precondition: start and end are multiples of 10 s.
+  StatisticSet Aggregate(MetricIndex index, std::optional<Unit> unit,
+                         absl::Time start, absl::Time end) const;
+
+  // Aggregates consecutive buckets `[first + k*period, first + (k+1)*period)`
+  // for k in [0, out.size()) into `out[k]` (which are reset first), walking
+  // the cells once. Preconditions as for Aggregate; period a multiple of 10 s.
+  void AggregateBuckets(MetricIndex index, std::optional<Unit> unit,
+                        absl::Time first, absl::Duration period,
+                        absl::Span<StatisticSet> out) const;
+
+  // Interns `id` (dimension order ignored) and returns its index. Alarms
+  // intern the metric they watch so that it exists before data arrives.
+  MetricIndex Intern(const MetricId& id);
+
+  // Validates `datum` (ValidateMetricDatum) and stores its samples. Returns
+  // the validation error unchanged, prefixed with `context`; nothing is
+  // stored then.
+  absl::Status Put(const MetricDatum& datum, absl::string_view context);
+
+  // Stores `samples` (already validated) for metric `index` in the cell of
+  // `timestamp`. The fast path for callers that intern once and ingest many
+  // samples. Precondition: index < metric_count(), samples non-empty.
+  void Add(MetricIndex index, Unit unit, absl::Time timestamp,
+           const StatisticSet& samples);
+
+  // Drops every cell that ends at or before `horizon` (retention; replay
+  // drivers call it with the oldest instant any alarm can still look at).
+  void DropBefore(absl::Time horizon);
+
+ private:
+  // One metric's cells for one unit, sorted by cell start (seconds since the
+  // epoch, a multiple of kStorageCellSeconds). Struct of arrays: evaluation
+  // binary-searches `starts` and then reads `sets` sequentially.
+  struct UnitCells {
+    Unit unit;
+    std::vector<int64_t> starts;
+    std::vector<StatisticSet> sets;
+  };
+  struct Metric {
+    MetricId id;
+    std::vector<UnitCells> units;  // Usually one.
+  };
+
+  std::vector<Metric> metrics_;
+  absl::flat_hash_map<std::string, MetricIndex> index_by_key_;
+};
+
+}  // namespace cwalarm
+
+#endif  // CWALARM_METRICS_METRIC_STORE_H_
