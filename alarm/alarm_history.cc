@@ -106,6 +106,9 @@ AlarmHistoryItem MakeActionItem(absl::string_view alarm_name,
           ? absl::StrCat("Successfully executed action ", action_arn)
           : absl::StrCat("Failed to execute action ", action_arn,
                          ". Received error: \"", result.message(), "\"");
+  // HistorySummary is limited to 255 characters (spec 4.7); the full error
+  // stays in HistoryData.
+  if (item.summary.size() > 255) item.summary = item.summary.substr(0, 252) + "...";
   JsonWriter w;
   w.BeginObject();
   w.Key("actionState");
