@@ -1,0 +1,176 @@
+// Copyright 2026 The cwalarm Authors. SPDX-License-Identifier: Apache-2.0
+//
+// The `cwalarm` command: a thin main over RunReplay (tools/replay.h).
+//
+//   cwalarm replay --alarms=FILE --metrics=FILE [--from=TIME] [--to=TIME]
+//                  [--evaluate-at=TIME,TIME,...] [--initial-state=STATE[:REASON]]
+//                  [--evaluation-range=N] [--format=json|text]
+//                  [--region=REGION] [--account-id=ID]
+//
+// Exit status: 0 with the output on stdout; 2 for invalid input or usage,
+// with nothing on stdout and one line per problem on stderr.
+
+#include <cstdio>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
+#include "absl/flags/usage.h"
+#include "absl/status/status.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
+#include "tools/replay.h"
+
+// Every flag is a string parsed by us, so a bad value is reported our way
+// (exit 2, one line) rather than by the flags library. Flags are written with
+// dashes on the command line (`--evaluate-at`); absl names use underscores.
+ABSL_FLAG(std::string, alarms, "", "Alarm definitions: put-metric-alarm or "
+          "describe-alarms JSON, or a .textproto. Required.");
+ABSL_FLAG(std::string, metrics, "", "Metric data: put-metric-data JSON or "
+          "CSV (Timestamp,Namespace,MetricName,Dimensions,Unit,Value). "
+          "Required.");
+ABSL_FLAG(std::string, from, "", "First evaluation instant (ISO 8601 or Unix "
+          "seconds); default: the minute of the first sample.");
+ABSL_FLAG(std::string, to, "", "Last evaluation instant; default: the last "
+          "sample plus the longest evaluation range.");
+ABSL_FLAG(std::string, evaluate_at, "", "Comma-separated evaluation "
+          "instants, replacing the schedule.");
+ABSL_FLAG(std::string, initial_state, "", "STATE[:REASON]: the state set "
+          "before the first evaluation (OK, ALARM, INSUFFICIENT_DATA).");
+ABSL_FLAG(std::string, evaluation_range, "", "Evaluation range R in periods "
+          "for every alarm (>= EvaluationPeriods).");
+ABSL_FLAG(std::string, format, "json", "Output: json or text.");
+ABSL_FLAG(std::string, region, "us-east-1", "Region used in alarm ARNs.");
+ABSL_FLAG(std::string, account_id, "123456789012", "Account id used in "
+          "alarm ARNs.");
+
+namespace {
+
+constexpr char kUsage[] =
+    "usage: cwalarm replay --alarms=FILE --metrics=FILE [--from=TIME] "
+    "[--to=TIME] [--evaluate-at=TIME,...] [--initial-state=STATE[:REASON]] "
+    "[--evaluation-range=N] [--format=json|text] [--region=R] "
+    "[--account-id=ID]";
+
+int Fail(absl::string_view message) {
+  std::cerr << message << "\n";
+  return 2;
+}
+
+// Rewrites `--evaluate-at=x` as `--evaluate_at=x` and checks that every flag
+// exists, so that unknown flags are reported with exit status 2.
+bool NormaliseFlags(std::vector<std::string>* args, std::string* error) {
+  for (size_t i = 1; i < args->size(); ++i) {
+    std::string& arg = (*args)[i];
+    if (arg == "--") break;
+    if (arg.size() < 2 || arg[0] != '-') continue;
+    size_t name_begin = arg[1] == '-' ? 2 : 1;
+    size_t name_end = arg.find('=');
+    if (name_end == std::string::npos) name_end = arg.size();
+    for (size_t k = name_begin; k < name_end; ++k) {
+      if (arg[k] == '-') arg[k] = '_';
+    }
+    absl::string_view name(arg.data() + name_begin, name_end - name_begin);
+    if (absl::FindCommandLineFlag(name) == nullptr &&
+        !(absl::ConsumePrefix(&name, "no") &&
+          absl::FindCommandLineFlag(name) != nullptr)) {
+      *error = absl::StrCat("unknown flag: ", (*args)[i].substr(0, name_end));
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(kUsage);
+  std::vector<std::string> args(argv, argv + argc);
+  std::string error;
+  if (!NormaliseFlags(&args, &error)) {
+    return Fail(absl::StrCat(error, "\n", kUsage));
+  }
+  std::vector<char*> cargs;
+  for (std::string& a : args) cargs.push_back(a.data());
+  std::vector<char*> positional =
+      absl::ParseCommandLine(static_cast<int>(cargs.size()), cargs.data());
+
+  if (positional.size() < 2) {
+    return Fail(absl::StrCat("missing subcommand\n", kUsage));
+  }
+  if (absl::string_view(positional[1]) != "replay") {
+    return Fail(absl::StrCat("unknown subcommand \"", positional[1],
+                             "\"\n", kUsage));
+  }
+  if (positional.size() > 2) {
+    return Fail(absl::StrCat("unexpected argument \"", positional[2], "\"\n",
+                             kUsage));
+  }
+
+  cwalarm::ReplayOptions options;
+  std::vector<std::string> problems;
+  options.alarms_path = absl::GetFlag(FLAGS_alarms);
+  options.metrics_path = absl::GetFlag(FLAGS_metrics);
+  if (options.alarms_path.empty()) problems.push_back("--alarms is required");
+  if (options.metrics_path.empty()) problems.push_back("--metrics is required");
+  auto time_flag = [&](const std::string& value, const char* flag,
+                       std::optional<absl::Time>* target) {
+    if (value.empty()) return;
+    absl::StatusOr<absl::Time> t = cwalarm::ParseTime(value);
+    if (t.ok()) {
+      *target = *t;
+    } else {
+      problems.push_back(absl::StrCat(flag, ": ", t.status().message()));
+    }
+  };
+  time_flag(absl::GetFlag(FLAGS_from), "--from", &options.from);
+  time_flag(absl::GetFlag(FLAGS_to), "--to", &options.to);
+  if (std::string v = absl::GetFlag(FLAGS_evaluate_at); !v.empty()) {
+    absl::StatusOr<std::vector<absl::Time>> list = cwalarm::ParseTimeList(v);
+    if (list.ok()) {
+      options.evaluate_at = *list;
+    } else {
+      problems.push_back(std::string(list.status().message()));
+    }
+  }
+  if (std::string v = absl::GetFlag(FLAGS_initial_state); !v.empty()) {
+    absl::Status s = cwalarm::ParseInitialState(v, &options);
+    if (!s.ok()) problems.push_back(std::string(s.message()));
+  }
+  if (std::string v = absl::GetFlag(FLAGS_evaluation_range); !v.empty()) {
+    int r = 0;
+    if (absl::SimpleAtoi(v, &r) && r >= 1) {
+      options.evaluation_range = r;
+    } else {
+      problems.push_back(absl::StrCat("--evaluation-range \"", v,
+                                      "\": must be a positive integer"));
+    }
+  }
+  absl::StatusOr<cwalarm::ReplayOptions::Format> format =
+      cwalarm::ParseFormat(absl::GetFlag(FLAGS_format));
+  if (format.ok()) {
+    options.format = *format;
+  } else {
+    problems.push_back(std::string(format.status().message()));
+  }
+  options.region = absl::GetFlag(FLAGS_region);
+  options.account_id = absl::GetFlag(FLAGS_account_id);
+  if (!problems.empty()) {
+    std::string message;
+    for (const std::string& p : problems) absl::StrAppend(&message, p, "\n");
+    absl::StrAppend(&message, kUsage);
+    return Fail(message);
+  }
+
+  std::string out;
+  absl::Status status = cwalarm::RunReplay(options, &out);
+  if (!status.ok()) return Fail(status.message());
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return std::fflush(stdout) == 0 ? 0 : 2;
+}
