@@ -1,0 +1,500 @@
+// Copyright 2026 The cwalarm Authors. SPDX-License-Identifier: Apache-2.0
+//
+// Scenario tests through the public API: MetricStore -> AlarmEvaluator ->
+// RecordingSink, pinning spec 3.1, 3.2.1, 3.4, 3.5 (end to end), 4.1-4.3 and
+// 4.7.
+
+#include "alarm/alarm_evaluator.h"
+
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "actions/recording_sink.h"
+#include "alarm/alarm_history.h"
+#include "alarm/alarm_spec.h"
+#include "alarm/alarm_state.h"
+#include "alarm/threshold.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "metrics/datapoint.h"
+#include "metrics/metric_store.h"
+#include "metrics/statistic.h"
+#include "tests/testing/status_matchers.h"
+
+namespace cwalarm {
+namespace {
+
+using ::cwalarm_testing::IsOk;
+using ::cwalarm_testing::StatusIs;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+constexpr char kAlarmArn[] = "arn:aws:sns:us-east-1:123456789012:alarm-topic";
+constexpr char kOkArn[] = "arn:aws:sns:us-east-1:123456789012:ok-topic";
+constexpr char kInsufficientArn[] =
+    "arn:aws:sns:us-east-1:123456789012:insufficient-topic";
+
+absl::Time Utc(int h, int mi, int s) {
+  return absl::FromCivil(absl::CivilSecond(2024, 1, 2, h, mi, s),
+                         absl::UTCTimeZone());
+}
+
+MetricId Cpu() { return {"AWS/EC2", "CPUUtilization", {{"InstanceId", "i-1"}}}; }
+
+// CPU > 50, 3 x 1 minute, one action per state.
+AlarmSpec CpuAlarmSpec() {
+  AlarmSpec spec;
+  spec.alarm_name = "x";
+  spec.metric = Cpu();
+  spec.statistic = Statistic::kAverage;
+  spec.period = absl::Minutes(1);
+  spec.evaluation_periods = 3;
+  spec.threshold = 50;
+  spec.comparison_operator = ComparisonOperator::kGreaterThanThreshold;
+  spec.alarm_actions = {kAlarmArn};
+  spec.ok_actions = {kOkArn};
+  spec.insufficient_data_actions = {kInsufficientArn};
+  return spec;
+}
+
+class AlarmEvaluatorTest : public ::testing::Test {
+ protected:
+  void Put(const MetricId& metric, absl::Time t, double value) {
+    MetricDatum d;
+    d.metric = metric;
+    d.timestamp = t;
+    d.value = value;
+    ASSERT_THAT(store_.Put(d, "test"), IsOk());
+  }
+  AlarmState State(absl::string_view name = "x") {
+    const AlarmStatus* s = evaluator_.FindStatus(name);
+    EXPECT_NE(s, nullptr);
+    return s == nullptr ? AlarmState::kInsufficientData : s->state;
+  }
+  // Three breaching averages in the minutes 12:02, 12:03, 12:04.
+  void PutThreeBreaching() {
+    Put(Cpu(), Utc(12, 2, 10), 90);
+    Put(Cpu(), Utc(12, 3, 10), 90);
+    Put(Cpu(), Utc(12, 4, 10), 90);
+  }
+  std::vector<AlarmHistoryItem> ItemsOfType(HistoryItemType type) {
+    std::vector<AlarmHistoryItem> out;
+    for (const AlarmHistoryItem& i : evaluator_.history()) {
+      if (i.type == type) out.push_back(i);
+    }
+    return out;
+  }
+
+  MetricStore store_;
+  RecordingSink sink_;
+  AlarmEvaluator evaluator_{&store_, &sink_};
+};
+
+TEST_F(AlarmEvaluatorTest, NewAlarmStartsInsufficientDataWithCreationItem) {
+  ASSERT_THAT(evaluator_.PutMetricAlarm(CpuAlarmSpec(), Utc(12, 0, 0)), IsOk());
+  const AlarmStatus* status = evaluator_.FindStatus("x");
+  ASSERT_NE(status, nullptr);
+  EXPECT_EQ(status->state, AlarmState::kInsufficientData);
+  EXPECT_EQ(status->reason, "Unchecked: Initial alarm creation");
+  EXPECT_EQ(status->reason_data, "");  // spec 1.2: absent until evaluated.
+  ASSERT_EQ(evaluator_.history().size(), 1u);
+  const AlarmHistoryItem& item = evaluator_.history()[0];
+  EXPECT_EQ(item.type, HistoryItemType::kConfigurationUpdate);
+  EXPECT_EQ(item.summary, "Alarm \"x\" created");
+  EXPECT_EQ(item.alarm_type, "MetricAlarm");
+  EXPECT_THAT(item.data, StartsWith(R"({"version":"1.0","type":"Create",)"
+                                    R"("createdAlarm":{)"));
+  EXPECT_TRUE(sink_.actions().empty());
+}
+
+TEST_F(AlarmEvaluatorTest, PutMetricAlarmReturnsValidationErrorUnchanged) {
+  AlarmSpec spec = CpuAlarmSpec();
+  spec.period = absl::Seconds(45);
+  EXPECT_THAT(evaluator_.PutMetricAlarm(spec, Utc(12, 0, 0)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("Period must be 10, 20, 30 or a multiple "
+                                 "of 60")));
+  EXPECT_EQ(evaluator_.alarm_count(), 0u);
+  EXPECT_TRUE(evaluator_.history().empty());
+}
+
+TEST_F(AlarmEvaluatorTest, TransitionRunsActionsOfTheNewStateOnce) {
+  ASSERT_THAT(evaluator_.PutMetricAlarm(CpuAlarmSpec(), Utc(12, 0, 0)), IsOk());
+  PutThreeBreaching();
+  EvaluationReport r = evaluator_.Evaluate(Utc(12, 5, 30));
+  EXPECT_EQ(r.evaluated, 1);
+  EXPECT_EQ(r.transitions, 1);
+  EXPECT_EQ(r.actions, 1);
+  EXPECT_EQ(State(), AlarmState::kAlarm);
+  ASSERT_EQ(sink_.actions().size(), 1u);
+  EXPECT_EQ(sink_.actions()[0].action, kAlarmArn);
+  EXPECT_EQ(sink_.actions()[0].alarm_name, "x");
+  EXPECT_EQ(sink_.actions()[0].old_state, AlarmState::kInsufficientData);
+  EXPECT_EQ(sink_.actions()[0].new_state, AlarmState::kAlarm);
+
+  // spec 4.2: the state persists -> nothing runs again.
+  Put(Cpu(), Utc(12, 5, 10), 95);
+  r = evaluator_.Evaluate(Utc(12, 6, 30));
+  EXPECT_EQ(r.evaluated, 1);
+  EXPECT_EQ(r.transitions, 0);
+  EXPECT_EQ(r.actions, 0);
+  EXPECT_EQ(sink_.actions().size(), 1u);
+
+  // Good data -> OK, OK actions once.
+  Put(Cpu(), Utc(12, 6, 10), 1);
+  Put(Cpu(), Utc(12, 7, 10), 1);
+  Put(Cpu(), Utc(12, 8, 10), 1);
+  r = evaluator_.Evaluate(Utc(12, 9, 0));
+  EXPECT_EQ(State(), AlarmState::kOk);
+  ASSERT_EQ(sink_.actions().size(), 2u);
+  EXPECT_EQ(sink_.actions()[1].action, kOkArn);
+  EXPECT_EQ(sink_.actions()[1].old_state, AlarmState::kAlarm);
+}
+
+TEST_F(AlarmEvaluatorTest, StateUpdateHistoryItemHasSummaryAndData) {
+  ASSERT_THAT(evaluator_.PutMetricAlarm(CpuAlarmSpec(), Utc(12, 0, 0)), IsOk());
+  PutThreeBreaching();
+  evaluator_.Evaluate(Utc(12, 5, 30));
+  std::vector<AlarmHistoryItem> updates =
+      ItemsOfType(HistoryItemType::kStateUpdate);
+  ASSERT_EQ(updates.size(), 1u);
+  EXPECT_EQ(updates[0].summary, "Alarm updated from INSUFFICIENT_DATA to ALARM");
+  EXPECT_EQ(updates[0].timestamp, Utc(12, 5, 30));
+  // spec 4.7: oldState without reason data (creation has none); newState with
+  // the reason and the 4.6 object embedded (not a string). Buckets end at
+  // 12:05 (spec 3.2.1), so the newest datapoint is 12:04.
+  EXPECT_THAT(
+      updates[0].data,
+      StartsWith(
+          R"({"version":"1.0","oldState":{"stateValue":"INSUFFICIENT_DATA",)"
+          R"("stateReason":"Unchecked: Initial alarm creation"},)"
+          R"("newState":{"stateValue":"ALARM","stateReason":"Threshold )"
+          R"(Crossed: 3 datapoints [90.0 (02/01/24 12:04:00), 90.0 (02/01/24 )"
+          R"(12:03:00), 90.0 (02/01/24 12:02:00)] were greater than the )"
+          R"(threshold (50.0).","stateReasonData":{"version":"1.0",)"
+          R"("queryDate":"2024-01-02T12:05:30.000+0000",)"
+          R"("startDate":"2024-01-02T12:02:00.000+0000",)"));
+  std::vector<AlarmHistoryItem> actions = ItemsOfType(HistoryItemType::kAction);
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0].summary,
+            absl::StrCat("Successfully executed action ", kAlarmArn));
+  // Ordering: StateUpdate before its Action items, same timestamp (4.7).
+  EXPECT_EQ(actions[0].timestamp, updates[0].timestamp);
+  EXPECT_EQ(evaluator_.history().back().type, HistoryItemType::kAction);
+}
+
+TEST_F(AlarmEvaluatorTest, ActionsDisabledTransitionsWithoutActions) {
+  AlarmSpec spec = CpuAlarmSpec();
+  spec.actions_enabled = false;
+  ASSERT_THAT(evaluator_.PutMetricAlarm(spec, Utc(12, 0, 0)), IsOk());
+  PutThreeBreaching();
+  EvaluationReport r = evaluator_.Evaluate(Utc(12, 5, 30));
+  EXPECT_EQ(r.transitions, 1);
+  EXPECT_EQ(r.actions, 0);
+  EXPECT_EQ(State(), AlarmState::kAlarm);
+  EXPECT_TRUE(sink_.actions().empty());
+  EXPECT_EQ(ItemsOfType(HistoryItemType::kStateUpdate).size(), 1u);
+  EXPECT_TRUE(ItemsOfType(HistoryItemType::kAction).empty());
+}
+
+TEST_F(AlarmEvaluatorTest, UpdateReplacesConfigurationAndKeepsState) {
+  ASSERT_THAT(evaluator_.PutMetricAlarm(CpuAlarmSpec(), Utc(12, 0, 0)), IsOk());
+  PutThreeBreaching();
+  evaluator_.Evaluate(Utc(12, 5, 30));
+  ASSERT_EQ(State(), AlarmState::kAlarm);
+  std::string reason = evaluator_.FindStatus("x")->reason;
+  AlarmSpec updated = CpuAlarmSpec();
+  updated.threshold = 95;
+  ASSERT_THAT(evaluator_.PutMetricAlarm(updated, Utc(12, 5, 40)), IsOk());
+  EXPECT_EQ(State(), AlarmState::kAlarm);
+  EXPECT_EQ(evaluator_.FindStatus("x")->reason, reason);
+  EXPECT_EQ(*evaluator_.FindAlarm("x")->threshold, 95);
+  EXPECT_EQ(evaluator_.history().back().type,
+            HistoryItemType::kConfigurationUpdate);
+  EXPECT_EQ(sink_.actions().size(), 1u);
+  // The new threshold applies at the next evaluation: 90 is not > 95.
+  evaluator_.Evaluate(Utc(12, 6, 0));
+  EXPECT_EQ(State(), AlarmState::kOk);
+}
+
+TEST_F(AlarmEvaluatorTest, SetAlarmStateTransitionsThenEvaluationRecomputes) {
+  ASSERT_THAT(evaluator_.PutMetricAlarm(CpuAlarmSpec(), Utc(12, 0, 0)), IsOk());
+  PutThreeBreaching();
+  evaluator_.Evaluate(Utc(12, 5, 30));
+  ASSERT_EQ(State(), AlarmState::kAlarm);
+  ASSERT_THAT(evaluator_.SetAlarmState("x", AlarmState::kOk, "testing alarm",
+                                       R"({"k":1})", Utc(12, 5, 40)),
+              IsOk());
+  const AlarmStatus* status = evaluator_.FindStatus("x");
+  EXPECT_EQ(status->state, AlarmState::kOk);
+  EXPECT_EQ(status->reason, "testing alarm");
+  EXPECT_EQ(status->reason_data, R"({"k":1})");
+  EXPECT_EQ(status->state_transitioned, Utc(12, 5, 40));
+  ASSERT_EQ(sink_.actions().size(), 2u);
+  EXPECT_EQ(sink_.actions()[1].action, kOkArn);
+  EXPECT_EQ(sink_.actions()[1].new_reason, "testing alarm");
+  EXPECT_EQ(ItemsOfType(HistoryItemType::kStateUpdate).back().summary,
+            "Alarm updated from ALARM to OK");
+  // Same state again: nothing happens.
+  ASSERT_THAT(evaluator_.SetAlarmState("x", AlarmState::kOk, "again", "",
+                                       Utc(12, 5, 45)),
+              IsOk());
+  EXPECT_EQ(evaluator_.FindStatus("x")->reason, "testing alarm");
+  EXPECT_EQ(sink_.actions().size(), 2u);
+  // spec 4.3: the next evaluation returns to the computed state.
+  Put(Cpu(), Utc(12, 5, 10), 90);
+  evaluator_.Evaluate(Utc(12, 6, 5));
+  EXPECT_EQ(State(), AlarmState::kAlarm);
+  ASSERT_EQ(sink_.actions().size(), 3u);
+  EXPECT_EQ(sink_.actions()[2].action, kAlarmArn);
+}
+
+TEST_F(AlarmEvaluatorTest, SetAlarmStateErrors) {
+  ASSERT_THAT(evaluator_.PutMetricAlarm(CpuAlarmSpec(), Utc(12, 0, 0)), IsOk());
+  EXPECT_THAT(evaluator_.SetAlarmState("nope", AlarmState::kOk, "r", "",
+                                       Utc(12, 1, 0)),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("nope")));
+  EXPECT_THAT(evaluator_.SetAlarmState("x", AlarmState::kOk, "r", "{not json",
+                                       Utc(12, 1, 0)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(StartsWith("alarm \"x\""),
+                             HasSubstr("not syntactically valid JSON"))));
+  EXPECT_THAT(evaluator_.SetAlarmState("x", AlarmState::kOk,
+                                       std::string(1024, 'r'), "",
+                                       Utc(12, 1, 0)),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("1023")));
+  EXPECT_EQ(State(), AlarmState::kInsufficientData);
+  EXPECT_TRUE(sink_.actions().empty());
+}
+
+TEST_F(AlarmEvaluatorTest, FailingSinkKeepsTransitionAndRecordsFailure) {
+  ASSERT_THAT(evaluator_.PutMetricAlarm(CpuAlarmSpec(), Utc(12, 0, 0)), IsOk());
+  PutThreeBreaching();
+  sink_.FailWith(absl::UnavailableError("topic gone"));
+  EvaluationReport r = evaluator_.Evaluate(Utc(12, 5, 30));
+  EXPECT_EQ(State(), AlarmState::kAlarm);
+  EXPECT_EQ(r.transitions, 1);
+  ASSERT_EQ(r.action_errors.size(), 1u);
+  EXPECT_THAT(r.action_errors[0],
+              StatusIs(absl::StatusCode::kUnavailable,
+                       AllOf(StartsWith("alarm \"x\""), HasSubstr(kAlarmArn),
+                             HasSubstr("topic gone"))));
+  std::vector<AlarmHistoryItem> actions = ItemsOfType(HistoryItemType::kAction);
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_THAT(actions[0].summary, HasSubstr("Failed"));
+  EXPECT_THAT(actions[0].data, HasSubstr(R"("actionState":"Failed")"));
+  // Not retried while the state persists.
+  sink_.FailWith(absl::OkStatus());
+  Put(Cpu(), Utc(12, 5, 10), 90);
+  evaluator_.Evaluate(Utc(12, 6, 30));
+  EXPECT_EQ(sink_.actions().size(), 1u);
+}
+
+// spec 3.2.1: P = 300 evaluated at 12:07:30 uses buckets ending at 12:07
+// (newest [12:02, 12:07)), not buckets aligned to multiples of 5 minutes.
+TEST_F(AlarmEvaluatorTest, SlidingBucketsAnchoredAtTheEvaluationMinute) {
+  AlarmSpec spec = CpuAlarmSpec();
+  spec.period = absl::Minutes(5);
+  spec.evaluation_periods = 1;
+  spec.statistic = Statistic::kMaximum;
+  ASSERT_THAT(evaluator_.PutMetricAlarm(spec, Utc(12, 0, 0)), IsOk());
+  Put(Cpu(), Utc(12, 3, 0), 10);
+  Put(Cpu(), Utc(12, 7, 0), 90);  // Exactly at the bucket end: excluded.
+  evaluator_.Evaluate(Utc(12, 7, 30));
+  EXPECT_EQ(State(), AlarmState::kOk);
+  EXPECT_THAT(evaluator_.FindStatus("x")->reason,
+              HasSubstr("[10.0 (02/01/24 12:02:00)]"));
+  // One minute later the bucket [12:03, 12:08) holds both samples.
+  evaluator_.Evaluate(Utc(12, 8, 5));
+  EXPECT_EQ(State(), AlarmState::kAlarm);
+  EXPECT_EQ(evaluator_.FindStatus("x")->reason,
+            "Threshold Crossed: 1 datapoint [90.0 (02/01/24 12:03:00)] was "
+            "greater than the threshold (50.0).");
+}
+
+TEST_F(AlarmEvaluatorTest, EvaluatesOncePerMinuteForStandardPeriods) {
+  ASSERT_THAT(evaluator_.PutMetricAlarm(CpuAlarmSpec(), Utc(12, 0, 0)), IsOk());
+  EXPECT_EQ(evaluator_.Evaluate(Utc(12, 5, 10)).evaluated, 1);
+  EXPECT_EQ(evaluator_.Evaluate(Utc(12, 5, 50)).evaluated, 0);
+  EXPECT_EQ(evaluator_.Evaluate(Utc(12, 6, 0)).evaluated, 1);
+  // Data arriving inside an already evaluated minute waits for the next one.
+  PutThreeBreaching();
+  Put(Cpu(), Utc(12, 5, 10), 90);
+  EXPECT_EQ(evaluator_.Evaluate(Utc(12, 6, 59)).evaluated, 0);
+  EXPECT_EQ(State(), AlarmState::kInsufficientData);
+  EXPECT_EQ(evaluator_.Evaluate(Utc(12, 7, 0)).evaluated, 1);
+  EXPECT_EQ(State(), AlarmState::kAlarm);
+}
+
+TEST_F(AlarmEvaluatorTest, EvaluatesEveryTenSecondsForHighResolution) {
+  AlarmSpec spec = CpuAlarmSpec();
+  spec.period = absl::Seconds(10);
+  spec.evaluation_periods = 1;
+  ASSERT_THAT(evaluator_.PutMetricAlarm(spec, Utc(12, 0, 0)), IsOk());
+  EXPECT_EQ(evaluator_.Evaluate(Utc(12, 5, 10)).evaluated, 1);
+  EXPECT_EQ(evaluator_.Evaluate(Utc(12, 5, 15)).evaluated, 0);
+  EXPECT_EQ(evaluator_.Evaluate(Utc(12, 5, 20)).evaluated, 1);
+  // At 12:05:30 the range is [12:05:00, 12:05:30) in 10 s buckets.
+  MetricDatum d;
+  d.metric = Cpu();
+  d.timestamp = Utc(12, 5, 12);
+  d.value = 99;
+  d.storage_resolution = 1;
+  ASSERT_THAT(store_.Put(d, "test"), IsOk());
+  EXPECT_EQ(evaluator_.Evaluate(Utc(12, 5, 30)).evaluated, 1);
+  EXPECT_EQ(State(), AlarmState::kAlarm);
+  EXPECT_THAT(evaluator_.FindStatus("x")->reason,
+              HasSubstr("[99.0 (02/01/24 12:05:10)]"));
+}
+
+TEST_F(AlarmEvaluatorTest, DynamoDbAlarmsIgnoreMissingDataWhateverConfigured) {
+  AlarmSpec dynamo = CpuAlarmSpec();
+  dynamo.alarm_name = "dynamo";
+  dynamo.metric = {"AWS/DynamoDB", "ThrottledRequests", {{"TableName", "t"}}};
+  dynamo.treat_missing_data = TreatMissingData::kBreaching;
+  AlarmSpec ec2 = CpuAlarmSpec();
+  ec2.alarm_name = "ec2";
+  ec2.treat_missing_data = TreatMissingData::kBreaching;
+  ASSERT_THAT(evaluator_.PutMetricAlarm(dynamo, Utc(12, 0, 0)), IsOk());
+  ASSERT_THAT(evaluator_.PutMetricAlarm(ec2, Utc(12, 0, 0)), IsOk());
+  evaluator_.Evaluate(Utc(12, 5, 0));
+  EXPECT_EQ(State("ec2"), AlarmState::kAlarm);  // Filled as breaching.
+  EXPECT_EQ(State("dynamo"), AlarmState::kInsufficientData);  // Kept.
+  ASSERT_THAT(evaluator_.SetAlarmState("dynamo", AlarmState::kOk, "manual", "",
+                                       Utc(12, 5, 10)),
+              IsOk());
+  evaluator_.Evaluate(Utc(12, 6, 0));
+  EXPECT_EQ(State("dynamo"), AlarmState::kOk);  // ignore keeps a forced state.
+}
+
+TEST_F(AlarmEvaluatorTest, MissingDataWithNoDataStaysInsufficientWithoutItems) {
+  ASSERT_THAT(evaluator_.PutMetricAlarm(CpuAlarmSpec(), Utc(12, 0, 0)), IsOk());
+  EvaluationReport r = evaluator_.Evaluate(Utc(12, 5, 0));
+  EXPECT_EQ(r.transitions, 0);
+  EXPECT_EQ(State(), AlarmState::kInsufficientData);
+  EXPECT_EQ(evaluator_.history().size(), 1u);  // Only the creation item.
+  // From OK, no data -> INSUFFICIENT_DATA with its reason and actions.
+  ASSERT_THAT(evaluator_.SetAlarmState("x", AlarmState::kOk, "manual", "",
+                                       Utc(12, 5, 10)),
+              IsOk());
+  evaluator_.Evaluate(Utc(12, 6, 0));
+  EXPECT_EQ(State(), AlarmState::kInsufficientData);
+  EXPECT_EQ(evaluator_.FindStatus("x")->reason,
+            "Insufficient Data: 3 datapoints were unknown.");
+  ASSERT_EQ(sink_.actions().size(), 2u);
+  EXPECT_EQ(sink_.actions()[1].action, kInsufficientArn);
+}
+
+// --- spec 3.5 Tables A and B end to end ------------------------------------
+
+struct EndToEndCase {
+  std::string rule;
+  std::string pattern;  // 5 buckets of 5 minutes, oldest first.
+  int m;                // N = 3.
+  TreatMissingData tmd;
+  std::optional<AlarmState> expected;  // nullopt: keep current.
+};
+
+void PrintTo(const EndToEndCase& c, std::ostream* os) {
+  *os << c.rule << " [" << c.pattern << "]";
+}
+
+class DocumentedTablesEndToEndTest
+    : public ::testing::TestWithParam<EndToEndCase> {};
+
+TEST_P(DocumentedTablesEndToEndTest, ReachesTheDocumentedState) {
+  const EndToEndCase& c = GetParam();
+  MetricStore store;
+  RecordingSink sink;
+  AlarmEvaluator evaluator(&store, &sink);
+  AlarmSpec spec = CpuAlarmSpec();
+  spec.period = absl::Minutes(5);
+  spec.evaluation_periods = 3;
+  spec.datapoints_to_alarm = c.m;
+  spec.treat_missing_data = c.tmd;
+  ASSERT_THAT(evaluator.PutMetricAlarm(spec, Utc(11, 0, 0)), IsOk());
+  // Start in a known state different from a concrete expectation, so that
+  // reaching it is a real transition; "keep current" starts in ALARM.
+  AlarmState start = AlarmState::kAlarm;
+  if (c.expected == AlarmState::kAlarm) start = AlarmState::kOk;
+  ASSERT_THAT(evaluator.SetAlarmState("x", start, "start", "", Utc(11, 1, 0)),
+              IsOk());
+  // Evaluated at 12:30:20: buckets end at 12:30 and start at 12:05 + 5 i.
+  int bucket = 0;
+  for (char ch : c.pattern) {
+    if (ch == ' ') continue;
+    absl::Time t = Utc(12, 5, 0) + bucket * absl::Minutes(5) + absl::Minutes(2);
+    if (ch == 'X') {
+      MetricDatum d;
+      d.metric = Cpu();
+      d.timestamp = t;
+      d.value = 90;
+      ASSERT_THAT(store.Put(d, "t"), IsOk());
+    } else if (ch == '0') {
+      MetricDatum d;
+      d.metric = Cpu();
+      d.timestamp = t;
+      d.value = 10;
+      ASSERT_THAT(store.Put(d, "t"), IsOk());
+    }
+    ++bucket;
+  }
+  ASSERT_EQ(bucket, 5);
+  evaluator.Evaluate(Utc(12, 30, 20));
+  AlarmState want = c.expected.value_or(start);
+  EXPECT_EQ(AlarmStateName(evaluator.FindStatus("x")->state),
+            AlarmStateName(want))
+      << c.rule;
+}
+
+std::vector<EndToEndCase> EndToEndCases() {
+  using S = std::optional<AlarmState>;
+  const S ok = AlarmState::kOk, alarm = AlarmState::kAlarm,
+          insufficient = AlarmState::kInsufficientData, keep = std::nullopt;
+  struct Row {
+    std::string label, pattern;
+    S missing, ignore, breaching, not_breaching;
+  };
+  const std::vector<Row> a = {
+      {"row 1", "0 - X - X", ok, ok, ok, ok},
+      {"row 2", "0 - - - -", ok, ok, ok, ok},
+      {"row 3", "- - - - -", insufficient, keep, alarm, ok},
+      {"row 4", "0 X X - X", alarm, alarm, alarm, alarm},
+      {"row 5 (premature alarm)", "- - X - -", alarm, keep, alarm, ok}};
+  const std::vector<Row> b = {
+      {"row 1", "0 - X - X", alarm, alarm, alarm, alarm},
+      {"row 2", "0 0 X 0 X", alarm, alarm, alarm, alarm},
+      {"row 3", "0 - X - -", ok, ok, alarm, ok},
+      {"row 4", "- - - - 0", ok, ok, alarm, ok},
+      {"row 5 (premature alarm)", "- - - X -", alarm, keep, alarm, ok}};
+  std::vector<EndToEndCase> out;
+  auto add = [&](const char* table, const std::vector<Row>& rows, int m) {
+    for (const Row& r : rows) {
+      std::string p = absl::StrCat("spec 3.5 Table ", table, " ", r.label, ", ");
+      out.push_back({p + "missing", r.pattern, m, TreatMissingData::kMissing,
+                     r.missing});
+      out.push_back({p + "ignore", r.pattern, m, TreatMissingData::kIgnore,
+                     r.ignore});
+      out.push_back({p + "breaching", r.pattern, m,
+                     TreatMissingData::kBreaching, r.breaching});
+      out.push_back({p + "notBreaching", r.pattern, m,
+                     TreatMissingData::kNotBreaching, r.not_breaching});
+    }
+  };
+  add("A", a, 3);
+  add("B", b, 2);
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Spec35, DocumentedTablesEndToEndTest,
+                         ::testing::ValuesIn(EndToEndCases()));
+
+}  // namespace
+}  // namespace cwalarm
