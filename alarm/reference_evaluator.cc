@@ -370,6 +370,14 @@ void ReferenceEvaluator::Transition(Alarm& alarm, AlarmState new_state,
   }
 }
 
+void ReferenceEvaluator::DropSamplesBefore(absl::Time horizon) {
+  samples_.erase(std::remove_if(samples_.begin(), samples_.end(),
+                                [horizon](const Sample& s) {
+                                  return s.timestamp < horizon;
+                                }),
+                 samples_.end());
+}
+
 std::vector<AlarmHistoryItem> ReferenceEvaluator::TakeHistory() {
   std::vector<AlarmHistoryItem> out;
   out.swap(history_);

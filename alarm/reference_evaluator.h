@@ -101,6 +101,11 @@ class ReferenceEvaluator {
   // Moves out the history items written so far, oldest first.
   std::vector<AlarmHistoryItem> TakeHistory();
 
+  // Forgets every sample with a timestamp before `horizon` (retention, so
+  // that a long benchmark keeps a bounded sample vector). The caller picks a
+  // horizon no alarm's evaluation range reaches.
+  void DropSamplesBefore(absl::Time horizon);
+
  private:
   // One raw sample: `count` copies of `value`, or a published statistic set.
   struct Sample {

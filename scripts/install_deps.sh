@@ -2,6 +2,9 @@
 # Installs the Debian 12 packages that cwalarm's Bazel and CMake builds need.
 # Idempotent and quick when everything is present (checks with dpkg-query
 # first); installs with apt-get only what is missing, and only as root.
+#
+# Optional: `--with-promtool` also installs Debian's `prometheus` package
+# (promtool), used only by benchmarks/promtool_compare.sh; CI does not need it.
 set -euo pipefail
 
 PACKAGES=(
@@ -14,6 +17,9 @@ PACKAGES=(
   nlohmann-json3-dev
   libcurl4-openssl-dev libssl-dev
 )
+if [[ "${1:-}" == "--with-promtool" ]]; then
+  PACKAGES+=(prometheus)  # promtool, for benchmarks/promtool_compare.sh only
+fi
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

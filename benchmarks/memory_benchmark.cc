@@ -1,0 +1,197 @@
+// Copyright 2026 The cwalarm Authors. SPDX-License-Identifier: Apache-2.0
+//
+// Memory per alarm and per metric, measured: the heap in use (glibc
+// mallinfo2: small blocks in use plus mmapped blocks, so allocator overhead
+// and container slack are included) before and after inserting N alarms or
+// interning N metrics, divided by N. Reported as counters; the timing of
+// these benchmarks is incidental.
+//
+//   BM_Memory_AlarmEvaluatorPerAlarm/<alarms>: PutMetricAlarm of N typical
+//     alarms (20-character name, one dimension, one SNS action), metrics
+//     interned beforehand so that only the evaluator's state is counted.
+//   BM_Memory_MetricStorePerMetric/<metrics>: Intern of N metrics with no
+//     data (identity and index).
+//   BM_Memory_MetricStorePerCell/<metrics>: the data of one evaluation range,
+//     5 one-minute samples per metric (Period 60, N 3, R 5).
+//   BM_Memory_ReferenceEvaluatorPerAlarm/<alarms>: the baseline's alarm state.
+
+#include <malloc.h>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "actions/recording_sink.h"
+#include "alarm/alarm_evaluator.h"
+#include "alarm/alarm_spec.h"
+#include "alarm/reference_evaluator.h"
+#include "benchmark/benchmark.h"
+#include "metrics/metric_id.h"
+#include "metrics/metric_store.h"
+#include "metrics/statistic.h"
+
+namespace cwalarm {
+namespace {
+
+constexpr int64_t kStart = 1767225600;  // 2026-01-01T00:00:00Z.
+
+double HeapInUse() {
+  struct mallinfo2 mi = mallinfo2();
+  return static_cast<double>(mi.uordblks + mi.hblkhd);
+}
+
+MetricId MetricFor(int64_t i) {
+  MetricId id;
+  id.metric_namespace = "AWS/EC2";
+  id.metric_name = "CPUUtilization";
+  id.dimensions = {{"InstanceId", absl::StrCat("i-0123456789", i)}};
+  return id;
+}
+
+AlarmSpec AlarmFor(int64_t i) {
+  AlarmSpec s;
+  s.alarm_name = absl::StrCat("cpu-high-i-", 1000000000 + i);  // 20 chars.
+  s.metric = MetricFor(i);
+  s.statistic = Statistic::kAverage;
+  s.period = absl::Seconds(60);
+  s.evaluation_periods = 3;
+  s.threshold = 80;
+  s.comparison_operator = ComparisonOperator::kGreaterThanThreshold;
+  s.alarm_actions = {"arn:aws:sns:us-east-1:123456789012:ops"};
+  return s;
+}
+
+void BM_Memory_AlarmEvaluatorPerAlarm(benchmark::State& state) {
+  const int64_t n = state.range(0);
+  double per_alarm = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    MetricStore store;
+    RecordingSink sink;
+    auto evaluator = std::make_unique<AlarmEvaluator>(&store, &sink);
+    std::vector<AlarmSpec> specs;
+    specs.reserve(n);
+    for (int64_t i = 0; i < n; ++i) {
+      specs.push_back(AlarmFor(i));
+      store.Intern(specs.back().metric);
+    }
+    evaluator->TakeHistory();
+    // The specs' strings move into the evaluator and count as its state;
+    // the vector holding the specs is freed below and must not.
+    const double before = HeapInUse();
+    state.ResumeTiming();
+    for (AlarmSpec& s : specs) {
+      (void)evaluator->PutMetricAlarm(std::move(s), absl::FromUnixSeconds(kStart));
+    }
+    state.PauseTiming();
+    evaluator->TakeHistory();  // History is output, not state.
+    specs.clear();
+    specs.shrink_to_fit();
+    per_alarm = (HeapInUse() - before +
+                 static_cast<double>(n * sizeof(AlarmSpec))) /
+                static_cast<double>(n);
+    evaluator.reset();
+    state.ResumeTiming();
+  }
+  state.counters["bytes_per_alarm"] = per_alarm;
+  state.SetItemsProcessed(state.iterations() * n);
+}
+BENCHMARK(BM_Memory_AlarmEvaluatorPerAlarm)
+    ->ArgName("alarms")
+    ->RangeMultiplier(10)
+    ->Range(1000, 1000000)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+
+void BM_Memory_MetricStorePerMetric(benchmark::State& state) {
+  const int64_t n = state.range(0);
+  double per_metric = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    std::vector<MetricId> ids;
+    ids.reserve(n);
+    for (int64_t i = 0; i < n; ++i) ids.push_back(MetricFor(i));
+    auto store = std::make_unique<MetricStore>();
+    const double before = HeapInUse();
+    state.ResumeTiming();
+    for (const MetricId& id : ids) store->Intern(id);
+    state.PauseTiming();
+    per_metric = (HeapInUse() - before) / static_cast<double>(n);
+    store.reset();
+    state.ResumeTiming();
+  }
+  state.counters["bytes_per_metric"] = per_metric;
+  state.SetItemsProcessed(state.iterations() * n);
+}
+BENCHMARK(BM_Memory_MetricStorePerMetric)
+    ->ArgName("metrics")
+    ->RangeMultiplier(10)
+    ->Range(1000, 1000000)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+
+void BM_Memory_MetricStorePerCell(benchmark::State& state) {
+  const int64_t n = state.range(0);
+  constexpr int kCells = 5;
+  double per_metric = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto store = std::make_unique<MetricStore>();
+    std::vector<MetricIndex> index;
+    for (int64_t i = 0; i < n; ++i) index.push_back(store->Intern(MetricFor(i)));
+    const double before = HeapInUse();
+    state.ResumeTiming();
+    for (int k = 0; k < kCells; ++k) {
+      for (MetricIndex m : index) {
+        store->Add(m, Unit::kPercent, absl::FromUnixSeconds(kStart + 60 * k),
+                   StatisticSet::Of(42));
+      }
+    }
+    state.PauseTiming();
+    per_metric = (HeapInUse() - before) / static_cast<double>(n);
+    store.reset();
+    state.ResumeTiming();
+  }
+  state.counters["range_bytes_per_metric"] = per_metric;
+  state.counters["bytes_per_cell"] = per_metric / kCells;
+  state.SetItemsProcessed(state.iterations() * n * kCells);
+}
+BENCHMARK(BM_Memory_MetricStorePerCell)
+    ->ArgName("metrics")
+    ->RangeMultiplier(10)
+    ->Range(1000, 1000000)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+
+void BM_Memory_ReferenceEvaluatorPerAlarm(benchmark::State& state) {
+  const int64_t n = state.range(0);
+  double per_alarm = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    RecordingSink sink;
+    auto ref = std::make_unique<ReferenceEvaluator>(&sink);
+    const double before = HeapInUse();
+    state.ResumeTiming();
+    for (int64_t i = 0; i < n; ++i) {
+      (void)ref->PutMetricAlarm(AlarmFor(i), absl::FromUnixSeconds(kStart));
+    }
+    state.PauseTiming();
+    ref->TakeHistory();
+    per_alarm = (HeapInUse() - before) / static_cast<double>(n);
+    ref.reset();
+    state.ResumeTiming();
+  }
+  state.counters["bytes_per_alarm"] = per_alarm;
+  state.SetItemsProcessed(state.iterations() * n);
+}
+BENCHMARK(BM_Memory_ReferenceEvaluatorPerAlarm)
+    ->ArgName("alarms")
+    ->RangeMultiplier(10)
+    ->Range(1000, 100000)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace cwalarm
