@@ -82,18 +82,22 @@ AlarmEvaluator::HotAlarm AlarmEvaluator::MakeHot(const AlarmSpec& spec,
   h.unit = spec.unit.has_value() ? static_cast<uint8_t>(*spec.unit) : kAnyUnit;
   h.state = state;
   h.live = true;
+  h.extended = spec.extended_statistic.has_value();
+  // Raw samples are kept only for metrics an extended statistic needs.
+  if (h.extended) store_->EnableSamples(h.metric);
   return h;
 }
 
 absl::Status AlarmEvaluator::PutMetricAlarm(AlarmSpec spec, absl::Time now) {
   absl::Status status = spec.Validate();
   if (!status.ok()) return status;
+  std::optional<ExtendedStatistic> extended;
   if (spec.extended_statistic.has_value()) {
-    return absl::UnimplementedError(absl::StrCat(
-        "alarm \"", spec.alarm_name, "\": ExtendedStatistic (",
-        *spec.extended_statistic,
-        "): extended statistics are not evaluated by this version of "
-        "cwalarm; use Statistic"));
+    // Validate() accepted it, so it parses.
+    absl::StatusOr<ExtendedStatistic> parsed =
+        ParseExtendedStatistic(*spec.extended_statistic);
+    if (!parsed.ok()) return parsed.status();
+    extended = *std::move(parsed);
   }
   if (options_.evaluation_range.has_value() &&
       *options_.evaluation_range < spec.evaluation_periods) {
@@ -120,6 +124,7 @@ absl::Status AlarmEvaluator::PutMetricAlarm(AlarmSpec spec, absl::Time now) {
     h.last_slot = hot_[slot].last_slot;
     hot_[slot] = h;
     c.spec = std::move(spec);
+    c.extended = std::move(extended);
     c.configuration_updated = now;
     history_.push_back(MakeConfigurationItem(ConfigurationChange::kUpdate,
                                              c.spec, c.arn, now));
@@ -140,6 +145,7 @@ absl::Status AlarmEvaluator::PutMetricAlarm(AlarmSpec spec, absl::Time now) {
   c.status = AlarmStatus::Created(now);
   c.configuration_updated = now;
   c.spec = std::move(spec);
+  c.extended = std::move(extended);
   by_name_.emplace(c.spec.alarm_name, slot);
   history_.push_back(MakeConfigurationItem(ConfigurationChange::kCreate, c.spec,
                                            c.arn, now));
@@ -225,6 +231,10 @@ void AlarmEvaluator::EvaluateOne(uint32_t slot, absl::Time now,
   // (spec 3.2.1): bucket k (0 = newest) is [end-(k+1)P, end-kP).
   const absl::Duration period = absl::Seconds(h.period_seconds);
   const absl::Time first = end - h.r * period;
+  if (h.extended) {
+    EvaluateExtended(slot, now, first, period, report);
+    return;
+  }
   bucket_scratch_.resize(h.r);
   verdict_scratch_.resize(h.r);
   std::optional<Unit> unit;
@@ -252,6 +262,63 @@ void AlarmEvaluator::EvaluateOne(uint32_t slot, absl::Time now,
   }
   StateReason reason = BuildStateReason(cold_[slot].spec, range, d, *d.state,
                                         now, options_.reason_form);
+  Transition(slot, *d.state, std::move(reason.reason),
+             std::move(reason.reason_data), now, report);
+}
+
+void AlarmEvaluator::EvaluateExtended(uint32_t slot, absl::Time now,
+                                      absl::Time first, absl::Duration period,
+                                      EvaluationReport* report) {
+  HotAlarm& h = hot_[slot];
+  const ColdAlarm& c = cold_[slot];
+  assert(c.extended.has_value());
+  const ExtendedStatistic& statistic = *c.extended;
+  std::optional<Unit> unit;
+  if (h.unit != kAnyUnit) unit = static_cast<Unit>(h.unit);
+  sample_scratch_.resize(h.r);
+  verdict_scratch_.resize(h.r);
+  store_->AggregateSampleBuckets(h.metric, unit, first, period,
+                                 absl::MakeSpan(sample_scratch_));
+  // Spec 3.6 [OPEN], the spec's recommendation: per bucket, a low-sample
+  // bucket is removed from the decision.
+  const bool ignore_low =
+      c.spec.evaluate_low_sample_count_percentile.value_or("evaluate") ==
+      "ignore";
+  std::vector<std::optional<double>> values(h.r);
+  int low = 0;
+  int real = 0;
+  for (int i = 0; i < h.r; ++i) {
+    const SampleDistribution& samples = sample_scratch_[i];
+    values[i] = ComputeExtendedStatistic(statistic, samples,
+                                         PercentileEstimator::kNearestRank,
+                                         &sorted_scratch_);
+    if (values[i].has_value() && ignore_low &&
+        IsLowSampleCount(statistic, samples.total_weight())) {
+      values[i].reset();
+      ++low;
+    }
+    if (values[i].has_value()) ++real;
+    verdict_scratch_[i] = !values[i].has_value() ? BucketVerdict::kMissing
+                          : IsBreaching(h.op, *values[i], h.threshold)
+                              ? BucketVerdict::kBreaching
+                              : BucketVerdict::kNotBreaching;
+  }
+  // Removing low-sample buckets left the decision undetermined: keep the
+  // state rather than let fill-ins or the missing-data rules decide.
+  if (low > 0 && real < h.n) return;
+  Decision d = Decide(verdict_scratch_, h.n, h.m, h.tmd);
+  if (!d.state.has_value() || *d.state == h.state) return;
+
+  std::vector<RangeBucket> range(h.r);
+  for (int i = 0; i < h.r; ++i) {
+    range[i].start = first + i * period;
+    range[i].present = values[i].has_value();
+    range[i].value = values[i].value_or(0);
+    range[i].sample_count = sample_scratch_[i].total_weight();
+    range[i].breaching = verdict_scratch_[i] == BucketVerdict::kBreaching;
+  }
+  StateReason reason = BuildStateReason(c.spec, range, d, *d.state, now,
+                                        options_.reason_form);
   Transition(slot, *d.state, std::move(reason.reason),
              std::move(reason.reason_data), now, report);
 }

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/numbers.h"
+#include "metrics/extended_statistic.h"
 #include "metrics/period.h"
 
 namespace cwalarm {
@@ -37,24 +38,6 @@ bool HasControlCharacter(absl::string_view s) {
     auto u = static_cast<unsigned char>(c);
     return u < 0x20 || u == 0x7f;
   });
-}
-
-// `pNN.NN`: "p" then a number in [0, 100] with at most 10 decimals
-// (spec 1.4). The other extended statistics belong to a later issue.
-bool IsPercentileStatistic(absl::string_view s) {
-  if (s.size() < 2 || s[0] != 'p') return false;
-  absl::string_view num = s.substr(1);
-  size_t dot = num.find('.');
-  absl::string_view int_part = num.substr(0, dot);
-  if (int_part.empty() || int_part.size() > 3) return false;
-  if (!std::all_of(int_part.begin(), int_part.end(), absl::ascii_isdigit)) return false;
-  if (dot != absl::string_view::npos) {
-    absl::string_view frac = num.substr(dot + 1);
-    if (frac.empty() || frac.size() > 10) return false;
-    if (!std::all_of(frac.begin(), frac.end(), absl::ascii_isdigit)) return false;
-  }
-  double v;
-  return absl::SimpleAtod(num, &v) && v >= 0 && v <= 100;
 }
 
 // Which state lists an action kind may appear in, and whether it needs an
@@ -172,11 +155,23 @@ absl::Status AlarmSpec::Validate() const {
     return Invalid(*this, "Statistic", "null",
                    "exactly one of Statistic and ExtendedStatistic must be set");
   }
-  if (extended_statistic.has_value() && !IsPercentileStatistic(*extended_statistic)) {
-    return Invalid(*this, "ExtendedStatistic", *extended_statistic,
-                   absl::StrCat("The value ", *extended_statistic,
-                                " for parameter ExtendedStatistic is not supported."),
-                   "InvalidParameterValue");
+  if (extended_statistic.has_value()) {
+    // The whole grammar of spec 1.4, through the one parser; the parser's
+    // pointer to the offending character follows CloudWatch's sentence.
+    absl::StatusOr<ExtendedStatistic> parsed =
+        ParseExtendedStatistic(*extended_statistic);
+    if (!parsed.ok()) {
+      absl::string_view detail = parsed.status().message();
+      const std::string prefix =
+          absl::StrCat("ExtendedStatistic \"", *extended_statistic, "\": ");
+      if (absl::StartsWith(detail, prefix)) detail.remove_prefix(prefix.size());
+      return Invalid(*this, "ExtendedStatistic", *extended_statistic,
+                     absl::StrCat("The value ", *extended_statistic,
+                                  " for parameter ExtendedStatistic is not "
+                                  "supported. (",
+                                  detail, ")"),
+                     "InvalidParameterValue");
+    }
   }
   if (evaluate_low_sample_count_percentile.has_value() &&
       *evaluate_low_sample_count_percentile != "evaluate" &&

@@ -3,6 +3,7 @@
 #include "metrics/datapoint.h"
 
 #include <cmath>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -28,6 +29,10 @@ absl::Status CheckValue(double v, absl::string_view context,
         context, v, field));
   }
   return absl::OkStatus();
+}
+
+std::string Iso(absl::Time t) {
+  return absl::FormatTime(absl::RFC3339_sec, t, absl::UTCTimeZone());
 }
 
 }  // namespace
@@ -105,10 +110,36 @@ absl::Status ValidateMetricDatum(const MetricDatum& datum,
           ") must not exceed StatisticValues.Maximum (", s.maximum, ")"));
     }
   }
+  if (static_cast<int>(datum.unit) < 0 ||
+      static_cast<int>(datum.unit) >= kUnitCount) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        context, ": Unit (", static_cast<int>(datum.unit),
+        ") is not a CloudWatch unit"));
+  }
   if (datum.storage_resolution != 1 && datum.storage_resolution != 60) {
     return absl::InvalidArgumentError(absl::StrCat(
         context, ": StorageResolution (", datum.storage_resolution,
         ") must be 1 or 60"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateMetricDatum(const MetricDatum& datum,
+                                 absl::string_view context,
+                                 absl::Time ingest_clock) {
+  absl::Status status = ValidateMetricDatum(datum, context);
+  if (!status.ok()) return status;
+  if (datum.timestamp < ingest_clock - kMaxDatumAge) {
+    return absl::OutOfRangeError(absl::StrCat(
+        context, ": Timestamp ", Iso(datum.timestamp),
+        " is more than two weeks before the time the datum was received (",
+        Iso(ingest_clock), ")"));
+  }
+  if (datum.timestamp > ingest_clock + kMaxDatumLead) {
+    return absl::OutOfRangeError(absl::StrCat(
+        context, ": Timestamp ", Iso(datum.timestamp),
+        " is more than two hours after the time the datum was received (",
+        Iso(ingest_clock), ")"));
   }
   return absl::OkStatus();
 }

@@ -32,6 +32,11 @@ namespace cwalarm {
 
 // At most this many entries in `Values` (spec, issue "ingestion").
 inline constexpr int kMaxValuesPerDatum = 150;
+// PutMetricData accepts timestamps at most two weeks before and two hours
+// after the moment the datum is received (spec 3.2.3, S-UG-CONCEPTS); both
+// limits are inclusive.
+inline constexpr absl::Duration kMaxDatumAge = absl::Hours(24 * 14);
+inline constexpr absl::Duration kMaxDatumLead = absl::Hours(2);
 
 // One PutMetricData datum. Exactly one of `value`, `values` (with optional
 // `counts` of the same length; missing counts mean 1 each) and
@@ -60,8 +65,24 @@ struct MetricDatum {
 // with `context` (e.g. `metrics.csv:14` or `MetricData[3]`) and names the
 // field, the value and the rule; NaN and infinities use CloudWatch's text
 // `The value NaN for parameter MetricData.member.N.Value is invalid.`.
+// A `unit` outside the `Unit` enum (only possible through a cast) is
+// refused with kInvalidArgument; text-level unknown units are refused by
+// ParseUnit where the text is read.
 absl::Status ValidateMetricDatum(const MetricDatum& datum,
                                  absl::string_view context);
+
+// ValidateMetricDatum plus the timestamp window relative to `ingest_clock`,
+// the instant the datum is received (an argument: nothing here reads the
+// clock). A timestamp earlier than ingest_clock - 14 days or later than
+// ingest_clock + 2 hours returns kOutOfRange:
+// `MetricData[3]: Timestamp 2024-03-01T00:00:00Z is more than two weeks
+// before the time the datum was received (2024-03-16T00:00:00Z)`
+// (CloudWatch's own wording is not recorded in the spec). The other rules
+// are checked first, so a datum with several problems reports the first of
+// ValidateMetricDatum's.
+absl::Status ValidateMetricDatum(const MetricDatum& datum,
+                                 absl::string_view context,
+                                 absl::Time ingest_clock);
 
 // One aggregated value of one bucket `[timestamp, timestamp + period)`.
 struct Datapoint {

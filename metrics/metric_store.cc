@@ -4,6 +4,11 @@
 
 #include <algorithm>
 #include <cassert>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
 
 #include "metrics/period.h"
 
@@ -36,8 +41,88 @@ absl::Status MetricStore::Put(const MetricDatum& datum,
   StatisticSet samples = datum.ToStatisticSet();
   // A Values/Counts datum whose counts are all zero carries no sample.
   if (samples.empty()) return absl::OkStatus();
-  Add(Intern(datum.metric), datum.unit, datum.timestamp, samples);
+  const MetricIndex index = Intern(datum.metric);
+  Add(index, datum.unit, datum.timestamp, samples);
+  // The only cost for metrics without extended-statistic alarms: one test.
+  if (metrics_[index].samples != nullptr) AddSamples(metrics_[index], datum);
   return absl::OkStatus();
+}
+
+PutMetricDataResult MetricStore::PutMetricData(
+    absl::Span<const MetricDatum> data, absl::Time ingest_clock) {
+  PutMetricDataResult result;
+  for (size_t i = 0; i < data.size(); ++i) {
+    const std::string context = absl::StrCat("MetricData.member.", i + 1);
+    absl::Status status = ValidateMetricDatum(data[i], context, ingest_clock);
+    if (!status.ok()) {
+      result.rejected.push_back({i, std::move(status)});
+      continue;
+    }
+    // Validated above; Put cannot fail now.
+    status = Put(data[i], context);
+    assert(status.ok());
+    ++result.accepted;
+  }
+  return result;
+}
+
+void MetricStore::EnableSamples(MetricIndex index) {
+  assert(index < metrics_.size());
+  if (metrics_[index].samples == nullptr) {
+    metrics_[index].samples = std::make_unique<std::vector<UnitSamples>>();
+  }
+}
+
+void MetricStore::AddSamples(Metric& metric, const MetricDatum& datum) {
+  UnitSamples* cells = nullptr;
+  for (UnitSamples& u : *metric.samples) {
+    if (u.unit == datum.unit) cells = &u;
+  }
+  if (cells == nullptr) {
+    metric.samples->push_back(UnitSamples{datum.unit, {}, {}});
+    cells = &metric.samples->back();
+  }
+  const int64_t cell = CellOf(datum.timestamp);
+  auto it = std::lower_bound(cells->starts.begin(), cells->starts.end(), cell);
+  const size_t pos = static_cast<size_t>(it - cells->starts.begin());
+  if (it == cells->starts.end() || *it != cell) {
+    cells->starts.insert(it, cell);
+    cells->cells.insert(cells->cells.begin() + static_cast<std::ptrdiff_t>(pos),
+                        SampleDistribution());
+  }
+  SampleDistribution& d = cells->cells[pos];
+  if (datum.value.has_value()) {
+    d.Add(*datum.value);
+  } else if (datum.statistic_values.has_value()) {
+    // Usable only in the two degenerate shapes (spec 1.4).
+    d.AddStatisticSet(*datum.statistic_values);
+  } else {
+    for (size_t i = 0; i < datum.values.size(); ++i) {
+      d.Add(datum.values[i], datum.counts.empty() ? 1.0 : datum.counts[i]);
+    }
+  }
+}
+
+void MetricStore::AggregateSampleBuckets(
+    MetricIndex index, std::optional<Unit> unit, absl::Time first,
+    absl::Duration period, absl::Span<SampleDistribution> out) const {
+  for (SampleDistribution& d : out) d.Clear();
+  if (index >= metrics_.size() || out.empty() ||
+      metrics_[index].samples == nullptr) {
+    return;
+  }
+  const int64_t first_s = absl::ToUnixSeconds(first);
+  const int64_t period_s = absl::ToInt64Seconds(period);
+  const int64_t end_s = first_s + period_s * static_cast<int64_t>(out.size());
+  for (const UnitSamples& cells : *metrics_[index].samples) {
+    if (unit.has_value() && cells.unit != *unit) continue;
+    auto it = std::lower_bound(cells.starts.begin(), cells.starts.end(), first_s);
+    for (size_t i = static_cast<size_t>(it - cells.starts.begin());
+         i < cells.starts.size() && cells.starts[i] < end_s; ++i) {
+      out[static_cast<size_t>((cells.starts[i] - first_s) / period_s)].Merge(
+          cells.cells[i]);
+    }
+  }
 }
 
 void MetricStore::Add(MetricIndex index, Unit unit, absl::Time timestamp,
@@ -107,6 +192,15 @@ void MetricStore::DropBefore(absl::Time horizon) {
       if (n == 0) continue;
       cells.starts.erase(cells.starts.begin(), it);
       cells.sets.erase(cells.sets.begin(), cells.sets.begin() + n);
+    }
+    if (metric.samples == nullptr) continue;
+    for (UnitSamples& cells : *metric.samples) {
+      auto it = std::lower_bound(cells.starts.begin(), cells.starts.end(),
+                                 h - kStorageCellSeconds + 1);
+      auto n = it - cells.starts.begin();
+      if (n == 0) continue;
+      cells.starts.erase(cells.starts.begin(), it);
+      cells.cells.erase(cells.cells.begin(), cells.cells.begin() + n);
     }
   }
 }

@@ -30,6 +30,7 @@
 #define CWALARM_METRICS_METRIC_STORE_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,6 +41,7 @@
 #include "absl/types/span.h"
 #include "metrics/datapoint.h"
 #include "metrics/metric_id.h"
+#include "metrics/sample_distribution.h"
 #include "metrics/statistic.h"
 #include "metrics/unit.h"
 
@@ -47,6 +49,16 @@ namespace cwalarm {
 
 // Dense index of an interned metric; valid for the lifetime of the store.
 using MetricIndex = uint32_t;
+
+// What PutMetricData did with one request.
+struct PutMetricDataResult {
+  struct Rejection {
+    size_t index;         // Position of the datum in the request, 0-based.
+    absl::Status status;  // Why it was refused (never OK).
+  };
+  int accepted = 0;                // Datums stored.
+  std::vector<Rejection> rejected;  // In request order.
+};
 
 class MetricStore {
  public:
@@ -88,6 +100,43 @@ class MetricStore {
   // stored then.
   absl::Status Put(const MetricDatum& datum, absl::string_view context);
 
+  // PutMetricData for one request received at `ingest_clock`: each datum is
+  // validated on its own (ValidateMetricDatum with the clock, context
+  // `MetricData.member.<i+1>`), every valid datum is stored, and every
+  // invalid one is listed with its index and status. A rejected datum never
+  // prevents the others from being stored.
+  PutMetricDataResult PutMetricData(absl::Span<const MetricDatum> data,
+                                    absl::Time ingest_clock);
+
+  // --- Raw samples, for extended statistics --------------------------------
+  //
+  // Raw samples are kept only for metrics on which `EnableSamples` was
+  // called (the evaluator calls it when an ExtendedStatistic alarm interns
+  // its metric), in a separate per-metric store with the same 10-second
+  // cells, one SampleDistribution each (bounded memory, see
+  // sample_distribution.h). Standard-statistic ingestion and evaluation do
+  // not touch it. Data stored before `EnableSamples` exists only as
+  // statistic sets and is invisible to extended statistics: an
+  // extended-statistic alarm created after its metric's data sees only the
+  // samples put after its creation.
+
+  // Starts keeping raw samples for metric `index` (idempotent).
+  // Precondition: index < metric_count().
+  void EnableSamples(MetricIndex index);
+
+  // True when raw samples are kept for `index`.
+  bool samples_enabled(MetricIndex index) const {
+    return index < metrics_.size() && metrics_[index].samples != nullptr;
+  }
+
+  // Like AggregateBuckets, for raw samples: `out[k]` (cleared first)
+  // receives the samples of `[first + k*period, first + (k+1)*period)` of the
+  // given unit (or of every unit when nullopt). All empty when samples are
+  // not enabled for `index`. Preconditions as for AggregateBuckets.
+  void AggregateSampleBuckets(MetricIndex index, std::optional<Unit> unit,
+                              absl::Time first, absl::Duration period,
+                              absl::Span<SampleDistribution> out) const;
+
   // Stores `samples` (already validated) for metric `index` in the cell of
   // `timestamp`. The fast path for callers that intern once and ingest many
   // samples. Precondition: index < metric_count(), samples non-empty.
@@ -107,10 +156,20 @@ class MetricStore {
     std::vector<int64_t> starts;
     std::vector<StatisticSet> sets;
   };
+  // Raw-sample cells of one metric and unit, as UnitCells.
+  struct UnitSamples {
+    Unit unit;
+    std::vector<int64_t> starts;
+    std::vector<SampleDistribution> cells;
+  };
   struct Metric {
     MetricId id;
     std::vector<UnitCells> units;  // Usually one.
+    // Null unless EnableSamples: standard-only metrics pay one pointer.
+    std::unique_ptr<std::vector<UnitSamples>> samples;
   };
+
+  void AddSamples(Metric& metric, const MetricDatum& datum);
 
   std::vector<Metric> metrics_;
   absl::flat_hash_map<std::string, MetricIndex> index_by_key_;
