@@ -1,0 +1,111 @@
+// Copyright 2026 The cwalarm Authors. SPDX-License-Identifier: Apache-2.0
+//
+// Metric identity (dimension order ignored) and its validation (spec 1.2).
+
+#include "metrics/metric_id.h"
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
+
+namespace cwalarm {
+namespace {
+
+using ::cwalarm_testing::IsOk;
+using ::cwalarm_testing::StatusIs;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+MetricId Lb() {
+  return {"AWS/ELB", "Latency", {{"LoadBalancerName", "lb"}, {"AvailabilityZone", "a"}}};
+}
+
+TEST(MetricIdTest, KeyIgnoresDimensionOrder) {
+  MetricId a = Lb();
+  MetricId b{"AWS/ELB", "Latency", {{"AvailabilityZone", "a"}, {"LoadBalancerName", "lb"}}};
+  EXPECT_EQ(a.Key(), b.Key());
+  EXPECT_TRUE(a == b);
+  EXPECT_EQ(a.Canonical().dimensions[0].name, "AvailabilityZone");
+  EXPECT_EQ(a.Canonical().dimensions[1].name, "LoadBalancerName");
+}
+
+TEST(MetricIdTest, KeyDistinguishesNamespaceNameAndDimensions) {
+  MetricId base = Lb();
+  MetricId other_ns = base;
+  other_ns.metric_namespace = "Custom";
+  MetricId other_name = base;
+  other_name.metric_name = "Count";
+  MetricId other_value = base;
+  other_value.dimensions[0].value = "lb2";
+  MetricId fewer = base;
+  fewer.dimensions.pop_back();
+  for (const MetricId& m : {other_ns, other_name, other_value, fewer}) {
+    EXPECT_NE(base.Key(), m.Key());
+  }
+}
+
+TEST(MetricIdTest, KeyFormat) {
+  MetricId id{"AWS/EC2", "CPUUtilization", {{"InstanceId", "i-1"}}};
+  EXPECT_EQ(id.Key(), "AWS/EC2\x1f" "CPUUtilization\x1fInstanceId=i-1");
+}
+
+TEST(ValidateMetricIdTest, AcceptsAValidId) {
+  EXPECT_THAT(ValidateMetricId(Lb(), "ctx"), IsOk());
+  MetricId max = Lb();
+  max.dimensions.clear();
+  for (int i = 0; i < kMaxDimensions; ++i) {
+    max.dimensions.push_back({absl::StrCat("D", i), "v"});
+  }
+  EXPECT_THAT(ValidateMetricId(max, "ctx"), IsOk());
+}
+
+struct BadId {
+  std::string rule;
+  MetricId id;
+  std::string part;
+};
+
+class ValidateMetricIdRejectTest : public ::testing::TestWithParam<BadId> {};
+
+TEST_P(ValidateMetricIdRejectTest, RejectsNamingContextAndField) {
+  EXPECT_THAT(ValidateMetricId(GetParam().id, "alarm \"a\""),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(StartsWith("alarm \"a\": "),
+                             HasSubstr(GetParam().part))))
+      << GetParam().rule;
+}
+
+MetricId With31Dimensions() {
+  MetricId id{"NS", "M", {}};
+  for (int i = 0; i < 31; ++i) id.dimensions.push_back({absl::StrCat("D", i), "v"});
+  return id;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Spec12, ValidateMetricIdRejectTest,
+    ::testing::Values(
+        BadId{"empty namespace", {"", "M", {}}, "Namespace"},
+        BadId{"namespace starting with ':'", {":NS", "M", {}}, "must not start with ':'"},
+        BadId{"namespace with a forbidden character", {"NS!", "M", {}}, "Namespace \"NS!\""},
+        BadId{"whitespace-only namespace", {"   ", "M", {}}, "Namespace"},
+        BadId{"namespace of 256 characters", {std::string(256, 'n'), "M", {}}, "255"},
+        BadId{"empty metric name", {"NS", "", {}}, "MetricName"},
+        BadId{"metric name of 256 characters", {"NS", std::string(256, 'm'), {}}, "255"},
+        BadId{"31 dimensions", With31Dimensions(), "30"},
+        BadId{"empty dimension name", {"NS", "M", {{"", "v"}}}, "Dimensions[0].Name"},
+        BadId{"dimension name starting with ':'", {"NS", "M", {{":d", "v"}}}, "Dimensions[0].Name"},
+        BadId{"empty dimension value", {"NS", "M", {{"d", ""}}}, "Dimensions[0].Value"},
+        BadId{"dimension value of 1025 characters",
+              {"NS", "M", {{"d", std::string(1025, 'v')}}}, "1024"},
+        BadId{"dimension value with a control character",
+              {"NS", "M", {{"d", "a\tb"}}}, "Dimensions[0].Value"},
+        BadId{"duplicate dimension name",
+              {"NS", "M", {{"d", "1"}, {"d", "2"}}}, "appears more than once"}));
+
+}  // namespace
+}  // namespace cwalarm

@@ -1,0 +1,188 @@
+// Copyright 2026 The cwalarm Authors. SPDX-License-Identifier: Apache-2.0
+//
+// MetricStore: 10 s cells, half-open bucket aggregation (spec 3.2.1, 3.2.3),
+// units (3.2.4), late data (3.7), statistic sets (1.3), retention.
+
+#include "metrics/metric_store.h"
+
+#include <limits>
+#include <optional>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "metrics/datapoint.h"
+#include "metrics/statistic.h"
+#include "metrics/unit.h"
+#include "tests/testing/status_matchers.h"
+
+namespace cwalarm {
+namespace {
+
+using ::cwalarm_testing::IsOk;
+using ::cwalarm_testing::StatusIs;
+using ::testing::HasSubstr;
+
+absl::Time Utc(int h, int mi, int s) {
+  return absl::FromCivil(absl::CivilSecond(2024, 1, 2, h, mi, s),
+                         absl::UTCTimeZone());
+}
+
+MetricId Cpu() { return {"AWS/EC2", "CPUUtilization", {{"InstanceId", "i-1"}}}; }
+
+class MetricStoreTest : public ::testing::Test {
+ protected:
+  void Put(absl::Time t, double v, Unit unit = Unit::kNone) {
+    MetricDatum d;
+    d.metric = Cpu();
+    d.timestamp = t;
+    d.unit = unit;
+    d.value = v;
+    ASSERT_THAT(store_.Put(d, "test"), IsOk());
+  }
+  StatisticSet Agg(absl::Time start, absl::Time end,
+                   std::optional<Unit> unit = std::nullopt) {
+    std::optional<MetricIndex> m = store_.Find(Cpu());
+    EXPECT_TRUE(m.has_value());
+    return m.has_value() ? store_.Aggregate(*m, unit, start, end)
+                         : StatisticSet{};
+  }
+  MetricStore store_;
+};
+
+TEST_F(MetricStoreTest, BucketIsHalfOpenSampleAtEndExcluded) {
+  Put(Utc(12, 0, 0), 1);    // At start: included.
+  Put(Utc(12, 4, 59), 2);   // Inside.
+  Put(Utc(12, 5, 0), 100);  // At end: belongs to the next bucket.
+  StatisticSet s = Agg(Utc(12, 0, 0), Utc(12, 5, 0));
+  EXPECT_EQ(s.sample_count, 2);
+  EXPECT_EQ(s.sum, 3);
+  EXPECT_EQ(s.maximum, 2);
+  StatisticSet next = Agg(Utc(12, 5, 0), Utc(12, 10, 0));
+  EXPECT_EQ(next.sample_count, 1);
+  EXPECT_EQ(next.sum, 100);
+}
+
+TEST_F(MetricStoreTest, EmptyBucketIsNoDatapoint) {
+  Put(Utc(12, 0, 0), 1);
+  StatisticSet s = Agg(Utc(12, 1, 0), Utc(12, 2, 0));
+  EXPECT_TRUE(s.empty());
+  EXPECT_FALSE(ComputeStatistic(Statistic::kSum, s).has_value());
+}
+
+TEST_F(MetricStoreTest, SlidingBucketsRegroupTheSameSamples) {
+  // spec 3.2.1: buckets need not be aligned to multiples of the period.
+  Put(Utc(12, 1, 30), 10);
+  Put(Utc(12, 5, 30), 20);
+  EXPECT_EQ(Agg(Utc(12, 0, 0), Utc(12, 5, 0)).sum, 10);
+  EXPECT_EQ(Agg(Utc(12, 1, 0), Utc(12, 6, 0)).sum, 30);
+  EXPECT_EQ(Agg(Utc(12, 2, 0), Utc(12, 7, 0)).sum, 20);
+}
+
+TEST_F(MetricStoreTest, UnitFilterVersusMergeAll) {
+  Put(Utc(12, 0, 10), 1, Unit::kPercent);
+  Put(Utc(12, 0, 20), 5, Unit::kCount);
+  Put(Utc(12, 0, 30), 9);  // No unit = None.
+  StatisticSet all = Agg(Utc(12, 0, 0), Utc(12, 1, 0));
+  EXPECT_EQ(all.sample_count, 3);
+  EXPECT_EQ(all.sum, 15);
+  StatisticSet percent = Agg(Utc(12, 0, 0), Utc(12, 1, 0), Unit::kPercent);
+  EXPECT_EQ(percent.sample_count, 1);
+  EXPECT_EQ(percent.sum, 1);
+  StatisticSet none = Agg(Utc(12, 0, 0), Utc(12, 1, 0), Unit::kNone);
+  EXPECT_EQ(none.sum, 9);
+  EXPECT_TRUE(Agg(Utc(12, 0, 0), Utc(12, 1, 0), Unit::kBytes).empty());
+}
+
+TEST_F(MetricStoreTest, LateDataMergesIntoItsCell) {
+  Put(Utc(12, 3, 0), 4);
+  Put(Utc(12, 0, 5), 2);  // Late, out of order.
+  Put(Utc(12, 0, 7), 6);  // Same cell as the previous one.
+  StatisticSet first = Agg(Utc(12, 0, 0), Utc(12, 1, 0));
+  EXPECT_EQ(first.sample_count, 2);
+  EXPECT_EQ(first.sum, 8);
+  EXPECT_EQ(first.minimum, 2);
+  EXPECT_EQ(first.maximum, 6);
+  EXPECT_EQ(Agg(Utc(12, 0, 0), Utc(12, 5, 0)).sample_count, 3);
+}
+
+TEST_F(MetricStoreTest, StatisticSetsAndValuesCountsMerge) {
+  MetricDatum set;
+  set.metric = Cpu();
+  set.timestamp = Utc(12, 0, 0);
+  set.statistic_values = StatisticSet{10, 200, 5, 40};
+  ASSERT_THAT(store_.Put(set, "set"), IsOk());
+  MetricDatum values;
+  values.metric = Cpu();
+  values.timestamp = Utc(12, 0, 30);
+  values.values = {1, 50};
+  values.counts = {2, 1};
+  ASSERT_THAT(store_.Put(values, "values"), IsOk());
+  StatisticSet s = Agg(Utc(12, 0, 0), Utc(12, 1, 0));
+  EXPECT_EQ(s.sample_count, 13);
+  EXPECT_EQ(s.sum, 252);
+  EXPECT_EQ(s.minimum, 1);
+  EXPECT_EQ(s.maximum, 50);
+}
+
+TEST_F(MetricStoreTest, PutRejectsInvalidDatumAndStoresNothing) {
+  MetricDatum d;
+  d.metric = Cpu();
+  d.timestamp = Utc(12, 0, 0);
+  d.value = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_THAT(store_.Put(d, "MetricData[0]"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("The value NaN")));
+  std::optional<MetricIndex> m = store_.Find(Cpu());
+  if (m.has_value()) {
+    EXPECT_TRUE(store_.Aggregate(*m, std::nullopt, Utc(11, 0, 0), Utc(13, 0, 0))
+                    .empty());
+  }
+}
+
+TEST_F(MetricStoreTest, DropBeforeRemovesCellsEndingAtOrBeforeHorizon) {
+  Put(Utc(12, 0, 0), 1);   // Cell [12:00:00, 12:00:10) ends at the horizon.
+  Put(Utc(12, 0, 10), 2);  // Cell [12:00:10, 12:00:20) survives.
+  Put(Utc(12, 1, 0), 3);
+  store_.DropBefore(Utc(12, 0, 10));
+  StatisticSet s = Agg(Utc(11, 0, 0), Utc(13, 0, 0));
+  EXPECT_EQ(s.sample_count, 2);
+  EXPECT_EQ(s.sum, 5);
+}
+
+TEST_F(MetricStoreTest, InternIgnoresDimensionOrder) {
+  MetricIndex a = store_.Intern({"NS", "M", {{"a", "1"}, {"b", "2"}}});
+  MetricIndex b = store_.Intern({"NS", "M", {{"b", "2"}, {"a", "1"}}});
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(store_.metric_count(), 1u);
+  EXPECT_FALSE(store_.Find({"NS", "Other", {}}).has_value());
+}
+
+TEST_F(MetricStoreTest, AggregateBucketsMatchesAggregate) {
+  MetricIndex m = store_.Intern(Cpu());
+  store_.Add(m, Unit::kNone, Utc(12, 0, 15), StatisticSet::Of(1));
+  store_.Add(m, Unit::kNone, Utc(12, 2, 0), StatisticSet::Of(2));
+  store_.Add(m, Unit::kNone, Utc(12, 2, 59), StatisticSet::Of(4));
+  store_.Add(m, Unit::kNone, Utc(12, 4, 0), StatisticSet::Of(8));
+  std::vector<StatisticSet> out(4, StatisticSet::Of(99));  // Reset first.
+  store_.AggregateBuckets(m, std::nullopt, Utc(12, 0, 0), absl::Minutes(1),
+                          absl::MakeSpan(out));
+  EXPECT_EQ(out[0].sum, 1);
+  EXPECT_TRUE(out[1].empty());
+  EXPECT_EQ(out[2].sum, 6);
+  EXPECT_EQ(out[2].sample_count, 2);
+  EXPECT_TRUE(out[3].empty());  // 12:04 is the end of the last bucket.
+  for (int k = 0; k < 4; ++k) {
+    StatisticSet direct =
+        store_.Aggregate(m, std::nullopt, Utc(12, k, 0), Utc(12, k + 1, 0));
+    EXPECT_EQ(direct.sample_count, out[k].sample_count) << k;
+    EXPECT_EQ(direct.sum, out[k].sum) << k;
+  }
+}
+
+}  // namespace
+}  // namespace cwalarm
