@@ -46,7 +46,7 @@ def _system_cc_repository_impl(rctx):
                 defines.append(opt[2:])
             elif opt == "-pthread":
                 linkopts.append(opt)
-            elif opt.startswith("-I") and opt[2:] in ("/usr/include", "/usr/local/include"):
+            elif opt.startswith("-I") and opt[2:] in ("/usr/include", "/usr/local/include", "/usr/include/x86_64-linux-gnu"):
                 pass
             else:
                 # buildifier: disable=print
@@ -197,4 +197,17 @@ def cwalarm_system_deps():
         name = "nlohmann_json",
         libs = {"json": ["nlohmann_json"]},
         aliases = {":nlohmann_json": "//:json"},
+    )
+    # libcurl (libcurl4-openssl-dev) for actions/http_client; OpenSSL's
+    # libcrypto (libssl-dev) for HMAC-SHA256 and SHA-256 in actions/sigv4.
+    system_cc_repository(
+        name = "curl",
+        libs = {"curl": ["libcurl"]},
+    )
+    system_cc_repository(
+        name = "openssl",
+        libs = {
+            "crypto": ["libcrypto"],
+            "ssl": ["libssl", "libcrypto"],
+        },
     )
