@@ -5,13 +5,12 @@
 // CloudWatch proposes.
 //
 // Pure and allocation-free: it sees only which buckets hold a datapoint and
-// whether it breaches, plus N, M, the effective TreatMissingData and the
-// current state. The caller (AlarmEvaluator) fetches the buckets and builds
+// whether it breaches, plus N, M and the effective TreatMissingData; "keep
+// the current state" is returned as a nullopt state. The caller (AlarmEvaluator) fetches the buckets and builds
 // the reason text only when the state changes.
 //
 //   BucketVerdict range[5] = {kMissing, kMissing, kBreaching, kMissing, kMissing};
-//   Decision d = Decide(range, /*n=*/3, /*m=*/3, TreatMissingData::kMissing,
-//                       AlarmState::kOk);
+//   Decision d = Decide(range, /*n=*/3, /*m=*/3, TreatMissingData::kMissing);
 //   // d.state == AlarmState::kAlarm, d.basis == DecisionBasis::kPrematureAlarm
 //
 // Thread-safety: pure function.
