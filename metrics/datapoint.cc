@@ -32,7 +32,7 @@ absl::Status CheckValue(double v, absl::string_view context,
 }
 
 std::string Iso(absl::Time t) {
-  return absl::FormatTime(absl::RFC3339_sec, t, absl::UTCTimeZone());
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
 }
 
 }  // namespace
