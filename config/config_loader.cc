@@ -721,7 +721,10 @@ bool DatumFromJson(const json& obj, const std::string& path,
   timed.received_at = received_at.value_or(d.timestamp);
   timed.place = absl::StrCat(errors.source(), ": ", path);
   if (namespace_known) {
-    absl::Status valid = ValidateMetricDatum(d, timed.place);
+    // PutMetricData's window (two weeks back, two hours ahead) applies
+    // relative to the arrival instant; an out-of-window datum is an input
+    // error like any other (docs/statistics.md, "Ingestion").
+    absl::Status valid = ValidateMetricDatum(d, timed.place, timed.received_at);
     if (!valid.ok()) {
       errors.AddRaw(std::string(valid.message()));
       return false;
@@ -1109,7 +1112,10 @@ absl::StatusOr<std::vector<TimedDatum>> ParseMetricsCsv(
     }
     if (errors.size() != errors_before) continue;
     timed.place = absl::StrCat(source, ":", rec.line);
-    absl::Status valid = ValidateMetricDatum(d, timed.place);
+    // PutMetricData's window (two weeks back, two hours ahead) applies
+    // relative to the arrival instant; an out-of-window datum is an input
+    // error like any other (docs/statistics.md, "Ingestion").
+    absl::Status valid = ValidateMetricDatum(d, timed.place, timed.received_at);
     if (!valid.ok()) {
       errors.push_back(std::string(valid.message()));
       continue;

@@ -123,7 +123,9 @@ absl::StatusOr<absl::Time> ParseTimestamp(absl::string_view text);
 // strings (see ParseTimestamp) or JSON numbers of Unix seconds; every datum
 // needs one.
 //
-// Returns the data in document order, each checked with ValidateMetricDatum.
+// Returns the data in document order, each checked with ValidateMetricDatum
+// with its `ReceivedAt` as the ingest clock (a Timestamp more than two weeks
+// before or two hours after it is refused like any other invalid datum).
 // Returns kInvalidArgument listing every problem, one per line, as
 // `source: $.path: rule` (`$.MetricData[3]` for one document,
 // `$[0].MetricData[3]` for an array).
@@ -138,7 +140,7 @@ absl::StatusOr<std::vector<TimedDatum>> ParseMetricsJson(
 // `None`) and `ReceivedAt` are optional. Blank lines are skipped.
 //
 // Returns one datum per data row, in file order, each checked with
-// ValidateMetricDatum. Returns kInvalidArgument listing every bad row (and
+// ValidateMetricDatum with its `ReceivedAt` as the ingest clock. Returns kInvalidArgument listing every bad row (and
 // a bad header), one line each, as `source:line: rule`, where `line` is the
 // 1-based line the record starts on.
 absl::StatusOr<std::vector<TimedDatum>> ParseMetricsCsv(

@@ -42,9 +42,17 @@ absl::Status MetricStore::Put(const MetricDatum& datum,
   // A Values/Counts datum whose counts are all zero carries no sample.
   if (samples.empty()) return absl::OkStatus();
   const MetricIndex index = Intern(datum.metric);
-  Add(index, datum.unit, datum.timestamp, samples);
+  // Standard-resolution data is stored at minute granularity (spec 1.5): a
+  // 10/20/30-second alarm sees it only in the bucket holding the minute's
+  // start. High-resolution data (StorageResolution 1) keeps its 10 s cell.
+  const absl::Time at = datum.storage_resolution == 1
+                            ? datum.timestamp
+                            : AlignDown(datum.timestamp, absl::Minutes(1));
+  Add(index, datum.unit, at, samples);
   // The only cost for metrics without extended-statistic alarms: one test.
-  if (metrics_[index].samples != nullptr) AddSamples(metrics_[index], datum);
+  if (metrics_[index].samples != nullptr) {
+    AddSamples(metrics_[index], datum, at);
+  }
   return absl::OkStatus();
 }
 
@@ -73,7 +81,8 @@ void MetricStore::EnableSamples(MetricIndex index) {
   }
 }
 
-void MetricStore::AddSamples(Metric& metric, const MetricDatum& datum) {
+void MetricStore::AddSamples(Metric& metric, const MetricDatum& datum,
+                             absl::Time at) {
   UnitSamples* cells = nullptr;
   for (UnitSamples& u : *metric.samples) {
     if (u.unit == datum.unit) cells = &u;
@@ -82,7 +91,7 @@ void MetricStore::AddSamples(Metric& metric, const MetricDatum& datum) {
     metric.samples->push_back(UnitSamples{datum.unit, {}, {}});
     cells = &metric.samples->back();
   }
-  const int64_t cell = CellOf(datum.timestamp);
+  const int64_t cell = CellOf(at);
   auto it = std::lower_bound(cells->starts.begin(), cells->starts.end(), cell);
   const size_t pos = static_cast<size_t>(it - cells->starts.begin());
   if (it == cells->starts.end() || *it != cell) {

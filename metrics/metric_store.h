@@ -97,7 +97,11 @@ class MetricStore {
 
   // Validates `datum` (ValidateMetricDatum) and stores its samples. Returns
   // the validation error unchanged, prefixed with `context`; nothing is
-  // stored then.
+  // stored then. A datum with StorageResolution 60 (standard) is stored at
+  // the start of its minute, as CloudWatch keeps standard-resolution data at
+  // one-minute granularity (spec 1.5): a 10/20/30-second alarm then sees it
+  // only in the bucket containing the minute timestamp. StorageResolution 1
+  // keeps the datum's 10-second cell.
   absl::Status Put(const MetricDatum& datum, absl::string_view context);
 
   // PutMetricData for one request received at `ingest_clock`: each datum is
@@ -169,7 +173,7 @@ class MetricStore {
     std::unique_ptr<std::vector<UnitSamples>> samples;
   };
 
-  void AddSamples(Metric& metric, const MetricDatum& datum);
+  void AddSamples(Metric& metric, const MetricDatum& datum, absl::Time at);
 
   std::vector<Metric> metrics_;
   absl::flat_hash_map<std::string, MetricIndex> index_by_key_;

@@ -145,9 +145,13 @@ TEST_F(MetricStoreTest, PutRejectsInvalidDatumAndStoresNothing) {
 }
 
 TEST_F(MetricStoreTest, DropBeforeRemovesCellsEndingAtOrBeforeHorizon) {
-  Put(Utc(12, 0, 0), 1);   // Cell [12:00:00, 12:00:10) ends at the horizon.
-  Put(Utc(12, 0, 10), 2);  // Cell [12:00:10, 12:00:20) survives.
-  Put(Utc(12, 1, 0), 3);
+  // Add, not Put: Put stores standard-resolution data at its minute.
+  MetricIndex m = store_.Intern(Cpu());
+  // Cell [12:00:00, 12:00:10) ends at the horizon.
+  store_.Add(m, Unit::kNone, Utc(12, 0, 0), StatisticSet::Of(1));
+  // Cell [12:00:10, 12:00:20) survives.
+  store_.Add(m, Unit::kNone, Utc(12, 0, 10), StatisticSet::Of(2));
+  store_.Add(m, Unit::kNone, Utc(12, 1, 0), StatisticSet::Of(3));
   store_.DropBefore(Utc(12, 0, 10));
   StatisticSet s = Agg(Utc(11, 0, 0), Utc(13, 0, 0));
   EXPECT_EQ(s.sample_count, 2);
