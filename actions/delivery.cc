@@ -56,12 +56,12 @@ bool Delivery::Attempt(const OutboxRecord& record, absl::Time* next_due) {
       prefix = absl::StrCat("attempt ", a.attempt, ": not retried: ");
       a.final = true;
     } else if (out_of_attempts || out_of_time) {
-      prefix = absl::StrCat("attempt ", a.attempt, ": gave up (",
-                            out_of_attempts ? "max_attempts " : "max_total_time ",
-                            out_of_attempts
-                                ? absl::StrCat(policy_.max_attempts)
-                                : absl::FormatDuration(policy_.max_total_time),
-                            " reached): ");
+      prefix = absl::StrCat(
+          "attempt ", a.attempt, ": gave up (",
+          out_of_attempts ? "max_attempts " : "max_total_time ",
+          out_of_attempts ? absl::StrCat(policy_.max_attempts)
+                          : absl::FormatDuration(policy_.max_total_time),
+          " reached): ");
       a.final = true;
     } else {
       a.next_attempt = a.time + Backoff(progress.attempts);
@@ -80,9 +80,9 @@ bool Delivery::Attempt(const OutboxRecord& record, absl::Time* next_due) {
       a.final = false;
       a.next_attempt = a.time + Backoff(progress.attempts);
       a.status = absl::Status(
-          done.code(), absl::StrCat("attempt ", a.attempt, ": ",
-                                    sent.ok() ? "delivered but " : "",
-                                    done.message()));
+          done.code(),
+          absl::StrCat("attempt ", a.attempt, ": ",
+                       sent.ok() ? "delivered but " : "", done.message()));
     } else {
       progress_.erase(record.sequence);
     }
@@ -122,9 +122,9 @@ absl::Status Delivery::RunUntilIdle(absl::Time deadline) {
     if (clock_->Now() >= deadline) break;
     clock_->WaitUntil(std::min(next, deadline));
   }
-  return absl::DeadlineExceededError(absl::StrCat(
-      "outbox ", outbox_->path(), ": ", outbox_->pending_count(),
-      " notifications still pending at the deadline"));
+  return absl::DeadlineExceededError(
+      absl::StrCat("outbox ", outbox_->path(), ": ", outbox_->pending_count(),
+                   " notifications still pending at the deadline"));
 }
 
 }  // namespace cwalarm

@@ -4,8 +4,8 @@
 // SnsClient, retrying with exponential backoff and jitter, in order per
 // alarm, and reports every attempt.
 //
-//   FakeClock clock(start);                    // tests; tools/ passes a real one
-//   Delivery delivery(outbox, &sns, &clock, policy,
+//   FakeClock clock(start);                    // tests; tools/ passes a real
+//   one Delivery delivery(outbox, &sns, &clock, policy,
 //                     [](const DeliveryAttempt& a) { ... });
 //   absl::Time next = delivery.RunOnce();      // attempts what is due now
 //   delivery.RunUntilIdle(deadline);           // RunOnce + clock->WaitUntil

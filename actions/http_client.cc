@@ -39,7 +39,8 @@ absl::StatusOr<HttpResponse> CurlHttpClient::Send(const HttpRequest& request) {
   // curl would otherwise add "Expect: 100-continue" to larger POSTs.
   headers = curl_slist_append(headers, "Expect:");
   for (const auto& [name, value] : request.headers) {
-    headers = curl_slist_append(headers, absl::StrCat(name, ": ", value).c_str());
+    headers =
+        curl_slist_append(headers, absl::StrCat(name, ": ", value).c_str());
   }
   curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
@@ -60,8 +61,8 @@ absl::StatusOr<HttpResponse> CurlHttpClient::Send(const HttpRequest& request) {
   curl_slist_free_all(headers);
   curl_easy_cleanup(curl);
   if (rc != CURLE_OK) {
-    return absl::UnavailableError(absl::StrCat(
-        request.method, " ", request.url, ": ", curl_easy_strerror(rc)));
+    return absl::UnavailableError(absl::StrCat(request.method, " ", request.url,
+                                               ": ", curl_easy_strerror(rc)));
   }
   response.status = static_cast<int>(status);
   return response;

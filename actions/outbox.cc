@@ -2,13 +2,13 @@
 
 #include "actions/outbox.h"
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <string>
 #include <utility>
 
@@ -208,9 +208,9 @@ absl::Status Outbox::Recover() {
       if (next >= all.size()) {
         recovery_.torn_tail_bytes = static_cast<int64_t>(all.size() - pos);
       } else {
-        recovery_.corrupted.push_back(absl::StrCat(
-            "offset ", pos, ": ", next - pos,
-            " bytes skipped (bad magic, length or checksum)"));
+        recovery_.corrupted.push_back(
+            absl::StrCat("offset ", pos, ": ", next - pos,
+                         " bytes skipped (bad magic, length or checksum)"));
       }
       rewrite = true;
       pos = next;
@@ -228,7 +228,8 @@ absl::Status Outbox::Recover() {
            r.String(&p.message) && r.String(&p.alarm_arn) &&
            r.String(&p.alarm_name) && r.U64(&micros);
       if (ok) {
-        p.state_change_time = absl::FromUnixMicros(static_cast<int64_t>(micros));
+        p.state_change_time =
+            absl::FromUnixMicros(static_cast<int64_t>(micros));
         pending_[seq] = std::move(p);
       }
     } else if (ok && type == kDone) {
@@ -257,7 +258,8 @@ absl::Status Outbox::Recover() {
 
 absl::Status Outbox::Compact() {
   std::string contents;
-  for (const auto& [seq, p] : pending_) contents += Frame(EnqueuePayload(seq, p));
+  for (const auto& [seq, p] : pending_)
+    contents += Frame(EnqueuePayload(seq, p));
   const std::string tmp = path_ + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return IoError("open for compaction", tmp);
@@ -330,8 +332,8 @@ absl::StatusOr<uint64_t> Outbox::Append(const SnsPublish& publish) {
 absl::Status Outbox::MarkDone(uint64_t sequence, OutboxOutcome outcome) {
   absl::MutexLock lock(&mu_);
   if (pending_.count(sequence) == 0) {
-    return absl::NotFoundError(absl::StrCat(
-        "outbox ", path_, ": sequence ", sequence, " is not pending"));
+    return absl::NotFoundError(absl::StrCat("outbox ", path_, ": sequence ",
+                                            sequence, " is not pending"));
   }
   std::string payload;
   payload.push_back(static_cast<char>(kDone));
@@ -340,7 +342,8 @@ absl::Status Outbox::MarkDone(uint64_t sequence, OutboxOutcome outcome) {
   absl::Status s = WriteRecord(payload);
   if (!s.ok()) return s;
   pending_.erase(sequence);
-  if (pending_.empty() && file_bytes_ > options_.compact_bytes) return Compact();
+  if (pending_.empty() && file_bytes_ > options_.compact_bytes)
+    return Compact();
   return absl::OkStatus();
 }
 

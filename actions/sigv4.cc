@@ -44,10 +44,14 @@ std::string HmacSha256(absl::string_view key, absl::string_view data) {
 // The JavaScript SDK's ALWAYS_UNSIGNABLE_HEADERS, plus proxy-* and sec-*.
 bool Unsignable(absl::string_view lower) {
   static constexpr const char* kNames[] = {
-      "authorization", "cache-control", "connection", "expect",
-      "from",          "keep-alive",    "max-forwards", "pragma",
-      "referer",       "te",            "trailer",   "transfer-encoding",
-      "upgrade",       "user-agent",    "x-amzn-trace-id"};
+      "authorization",  "cache-control",
+      "connection",     "expect",
+      "from",           "keep-alive",
+      "max-forwards",   "pragma",
+      "referer",        "te",
+      "trailer",        "transfer-encoding",
+      "upgrade",        "user-agent",
+      "x-amzn-trace-id"};
   for (const char* n : kNames) {
     if (lower == n) return true;
   }
@@ -64,9 +68,10 @@ int HexValue(char c) {
 std::string UriDecode(absl::string_view s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 && HexValue(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(HexValue(s[i + 1]) * 16 +
-                                      HexValue(s[i + 2])));
+    if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 &&
+        HexValue(s[i + 2]) >= 0) {
+      out.push_back(
+          static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2])));
       i += 2;
     } else if (s[i] == '+') {
       out.push_back(' ');
@@ -173,24 +178,24 @@ absl::StatusOr<SigV4Signature> SignSigV4(const SigV4Params& params,
         "SigV4: access key id and secret access key must not be empty");
   }
   auto& headers = request->headers;
-  headers.erase(
-      std::remove_if(headers.begin(), headers.end(),
-                     [](const auto& h) {
-                       std::string n = absl::AsciiStrToLower(h.first);
-                       return n == "authorization" || n == "x-amz-date" ||
-                              n == "x-amz-security-token";
-                     }),
-      headers.end());
-  bool has_host = std::any_of(headers.begin(), headers.end(), [](const auto& h) {
-    return absl::AsciiStrToLower(h.first) == "host";
-  });
+  headers.erase(std::remove_if(headers.begin(), headers.end(),
+                               [](const auto& h) {
+                                 std::string n = absl::AsciiStrToLower(h.first);
+                                 return n == "authorization" ||
+                                        n == "x-amz-date" ||
+                                        n == "x-amz-security-token";
+                               }),
+                headers.end());
+  bool has_host = std::any_of(
+      headers.begin(), headers.end(),
+      [](const auto& h) { return absl::AsciiStrToLower(h.first) == "host"; });
   if (!has_host) {
     return absl::InvalidArgumentError("SigV4: the request has no Host header");
   }
 
   SigV4Signature sig;
-  sig.amz_date = absl::FormatTime("%Y%m%dT%H%M%SZ", params.time,
-                                  absl::UTCTimeZone());
+  sig.amz_date =
+      absl::FormatTime("%Y%m%dT%H%M%SZ", params.time, absl::UTCTimeZone());
   const std::string date = sig.amz_date.substr(0, 8);
   headers.emplace_back("X-Amz-Date", sig.amz_date);
   if (!params.credentials.session_token.empty()) {
@@ -213,10 +218,10 @@ absl::StatusOr<SigV4Signature> SignSigV4(const SigV4Params& params,
   }
   sig.signed_headers = absl::StrJoin(names, ";");
 
-  sig.canonical_request = absl::StrCat(
-      request->method, "\n", CanonicalPath(request->path), "\n",
-      CanonicalQuery(request->query), "\n", canonical_headers, "\n",
-      sig.signed_headers, "\n", Sha256Hex(request->payload));
+  sig.canonical_request =
+      absl::StrCat(request->method, "\n", CanonicalPath(request->path), "\n",
+                   CanonicalQuery(request->query), "\n", canonical_headers,
+                   "\n", sig.signed_headers, "\n", Sha256Hex(request->payload));
   const std::string scope = absl::StrCat(date, "/", params.region, "/",
                                          params.service, "/aws4_request");
   sig.string_to_sign =

@@ -10,7 +10,8 @@
 //   absl::StatusOr<SigV4Signature> s =
 //       SignSigV4({"us-east-1", "sns", now, credentials}, &r);
 //   // r.headers now also holds X-Amz-Date, [X-Amz-Security-Token] and
-//   // Authorization: AWS4-HMAC-SHA256 Credential=.../20150830/us-east-1/sns/aws4_request, ...
+//   // Authorization: AWS4-HMAC-SHA256
+//   Credential=.../20150830/us-east-1/sns/aws4_request, ...
 //
 // The canonical form follows the SigV4 documentation and the AWS SDK for
 // JavaScript v3 (checked against it by tests/sigv4/): every header is signed

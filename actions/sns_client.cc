@@ -59,9 +59,9 @@ std::string ResolveSnsEndpoint(absl::string_view region,
 }
 
 std::string SnsPublishBody(const SnsPublish& p) {
-  return absl::StrCat("Action=Publish&Version=2010-03-31&Message=",
-                      UriEncode(p.message), "&TopicArn=", UriEncode(p.topic_arn),
-                      "&Subject=", UriEncode(p.subject));
+  return absl::StrCat(
+      "Action=Publish&Version=2010-03-31&Message=", UriEncode(p.message),
+      "&TopicArn=", UriEncode(p.topic_arn), "&Subject=", UriEncode(p.subject));
 }
 
 SnsClient::SnsClient(HttpClient* http, SnsClientOptions options)
@@ -74,9 +74,8 @@ absl::StatusOr<std::string> SnsClient::Publish(const SnsPublish& publish,
   SigV4Request sig_request;
   sig_request.method = "POST";
   sig_request.path = "/";
-  sig_request.headers = {
-      {"Content-Type", "application/x-www-form-urlencoded"},
-      {"Host", HostOf(endpoint)}};
+  sig_request.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
+                         {"Host", HostOf(endpoint)}};
   sig_request.payload = SnsPublishBody(publish);
   absl::StatusOr<SigV4Signature> sig = SignSigV4(
       {publish.region, "sns", now, options_.credentials}, &sig_request);

@@ -333,8 +333,7 @@ std::string SnsMessageJson(const AlarmNotification& n) {
   return w.Release();
 }
 
-std::string IdempotencyKey(absl::string_view alarm_arn,
-                           absl::Time transition) {
+std::string IdempotencyKey(absl::string_view alarm_arn, absl::Time transition) {
   return absl::StrCat(alarm_arn, "@", FormatCwTimestamp(transition));
 }
 

@@ -151,8 +151,8 @@ struct SnsPublish {
 absl::StatusOr<SnsPublish> MakeSnsPublish(const StateChange& change);
 
 // Same, from an already built notification and topic.
-absl::StatusOr<SnsPublish> MakeSnsPublish(
-    const AlarmNotification& notification, absl::string_view topic_arn);
+absl::StatusOr<SnsPublish> MakeSnsPublish(const AlarmNotification& notification,
+                                          absl::string_view topic_arn);
 
 // `{alarm_arn}@{CW-ts}`.
 std::string IdempotencyKey(absl::string_view alarm_arn, absl::Time transition);

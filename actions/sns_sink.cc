@@ -13,6 +13,7 @@ SnsSink::SnsSink(Outbox* outbox, SnsClient* client, DeliveryClock* clock,
                  SnsSinkOptions options)
     : outbox_(outbox),
       clock_(clock),
+      on_history_item_(std::move(options.on_history_item)),
       delivery_(outbox, client, clock, options.retry,
                 [this](const DeliveryAttempt& a) { Record(a); }) {}
 
@@ -78,6 +79,7 @@ void SnsSink::Record(const DeliveryAttempt& attempt) {
   AlarmHistoryItem item =
       MakeActionItem(attempt.publish.alarm_name, attempt.publish.topic_arn,
                      attempt.status, attempt.publish.state_change_time);
+  if (on_history_item_) on_history_item_(item);
   absl::MutexLock lock(&mu_);
   attempts_.push_back(attempt);
   history_.push_back(std::move(item));

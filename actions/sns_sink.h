@@ -41,6 +41,7 @@
 #define CWALARM_ACTIONS_SNS_SINK_H_
 
 #include <cassert>
+#include <functional>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -59,6 +60,10 @@ namespace cwalarm {
 
 struct SnsSinkOptions {
   RetryPolicy retry;
+  // Called with each delivery attempt's Action history item as soon as the
+  // attempt ends, from the delivering thread (the worker, or Drain's /
+  // RunOnce's caller). The item is also kept for TakeDeliveryHistory.
+  std::function<void(const AlarmHistoryItem&)> on_history_item;
 };
 
 class SnsSink : public ActionSink {
@@ -97,6 +102,7 @@ class SnsSink : public ActionSink {
 
   Outbox* outbox_;
   DeliveryClock* clock_;
+  std::function<void(const AlarmHistoryItem&)> on_history_item_;
   absl::Mutex delivery_mu_;  // Serialises the worker and Drain/RunOnce.
   Delivery delivery_ ABSL_GUARDED_BY(delivery_mu_);
   absl::Mutex mu_;

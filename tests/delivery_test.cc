@@ -30,13 +30,14 @@ const absl::Time kStart = absl::FromUnixSeconds(1772970120);
 SnsPublish Publish(const std::string& alarm, int second) {
   SnsPublish p;
   p.alarm_name = alarm;
-  p.alarm_arn = absl::StrCat("arn:aws:cloudwatch:us-east-1:123456789012:alarm:",
-                             alarm);
+  p.alarm_arn =
+      absl::StrCat("arn:aws:cloudwatch:us-east-1:123456789012:alarm:", alarm);
   p.topic_arn = "arn:aws:sns:us-east-1:123456789012:t";
   p.region = "us-east-1";
   p.state_change_time = kStart + absl::Seconds(second);
   p.subject = absl::StrCat("ALARM: \"", alarm, "\" in US East (N. Virginia)");
-  p.message = absl::StrCat("{\"AlarmName\":\"", alarm, "\",\"n\":", second, "}");
+  p.message =
+      absl::StrCat("{\"AlarmName\":\"", alarm, "\",\"n\":", second, "}");
   p.idempotency_key = IdempotencyKey(p.alarm_arn, p.state_change_time);
   return p;
 }
@@ -73,8 +74,7 @@ class DeliveryTest : public testing::Test {
   std::string path_;
   FakeHttpClient http_;
   FakeDeliveryClock clock_{kStart};
-  SnsClient sns_{&http_,
-                 {"http://127.0.0.1:1", {"AKIDEXAMPLE", "secret", ""}}};
+  SnsClient sns_{&http_, {"http://127.0.0.1:1", {"AKIDEXAMPLE", "secret", ""}}};
   std::unique_ptr<Outbox> outbox_;
   std::unique_ptr<Delivery> delivery_;
   std::vector<DeliveryAttempt> attempts_;
@@ -146,7 +146,8 @@ TEST_F(DeliveryTest, ClientErrorIsNotRetried) {
 }
 
 TEST_F(DeliveryTest, GivesUpAfterMaxAttempts) {
-  for (int i = 0; i < 10; ++i) http_.Push(FakeHttpClient::Error(503, "Unavailable"));
+  for (int i = 0; i < 10; ++i)
+    http_.Push(FakeHttpClient::Error(503, "Unavailable"));
   ASSERT_TRUE(outbox_->Append(Publish("a", 0)).ok());
   ASSERT_TRUE(delivery_->RunUntilIdle(kStart + absl::Hours(1)).ok());
   ASSERT_EQ(attempts_.size(), 4u);  // max_attempts.
@@ -211,10 +212,11 @@ TEST_F(DeliveryTest, RequestsAreSignedForTheTopicRegion) {
   for (const auto& [k, v] : r.headers) {
     if (k == "Authorization") auth = v;
   }
-  EXPECT_THAT(auth, testing::StartsWith(
-                        "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260308/"
-                        "us-east-1/sns/aws4_request, SignedHeaders=content-type;"
-                        "host;x-amz-date, Signature="));
+  EXPECT_THAT(auth,
+              testing::StartsWith(
+                  "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260308/"
+                  "us-east-1/sns/aws4_request, SignedHeaders=content-type;"
+                  "host;x-amz-date, Signature="));
 }
 
 }  // namespace

@@ -25,13 +25,14 @@ using cwalarm_testing::NewTestDir;
 SnsPublish Publish(const std::string& alarm, int second) {
   SnsPublish p;
   p.alarm_name = alarm;
-  p.alarm_arn = absl::StrCat("arn:aws:cloudwatch:us-east-1:123456789012:alarm:",
-                             alarm);
+  p.alarm_arn =
+      absl::StrCat("arn:aws:cloudwatch:us-east-1:123456789012:alarm:", alarm);
   p.topic_arn = "arn:aws:sns:us-east-1:123456789012:t";
   p.region = "us-east-1";
   p.state_change_time = absl::FromUnixSeconds(1700000000 + second);
   p.subject = absl::StrCat("ALARM: \"", alarm, "\" in US East (N. Virginia)");
-  p.message = absl::StrCat("{\"AlarmName\":\"", alarm, "\",\"n\":", second, "}");
+  p.message =
+      absl::StrCat("{\"AlarmName\":\"", alarm, "\",\"n\":", second, "}");
   p.idempotency_key = IdempotencyKey(p.alarm_arn, p.state_change_time);
   return p;
 }

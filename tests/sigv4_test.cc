@@ -39,9 +39,9 @@ TEST(SigV4Test, AwsDocumentationIamListUsersExample) {
       {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"},
       {"Host", "iam.amazonaws.com"}};
   absl::StatusOr<SigV4Signature> s =
-      SignSigV4({"us-east-1", "iam", absl::FromCivil(absl::CivilSecond(
-                                                         2015, 8, 30, 12, 36, 0),
-                                                     absl::UTCTimeZone()),
+      SignSigV4({"us-east-1", "iam",
+                 absl::FromCivil(absl::CivilSecond(2015, 8, 30, 12, 36, 0),
+                                 absl::UTCTimeZone()),
                  ExampleCredentials()},
                 &r);
   ASSERT_TRUE(s.ok()) << s.status();
@@ -79,8 +79,7 @@ TEST(SigV4Test, SessionTokenIsSentAndSigned) {
 TEST(SigV4Test, MissingHostIsAnError) {
   SigV4Request r{"POST", "/", "", {}, ""};
   absl::StatusOr<SigV4Signature> s = SignSigV4(
-      {"us-east-1", "sns", absl::FromUnixSeconds(0), ExampleCredentials()},
-      &r);
+      {"us-east-1", "sns", absl::FromUnixSeconds(0), ExampleCredentials()}, &r);
   EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(s.status().message(), testing::HasSubstr("no Host header"));
 }
@@ -117,15 +116,15 @@ TEST(SigV4Test, AgreesWithAwsSdkForJavaScriptOnSnsPublish) {
   r.payload = cap["body"];
   absl::Time t;
   std::string err;
-  ASSERT_TRUE(absl::ParseTime(absl::RFC3339_full, cap["time"].get<std::string>(),
-                              &t, &err));
+  ASSERT_TRUE(absl::ParseTime(absl::RFC3339_full,
+                              cap["time"].get<std::string>(), &t, &err));
   AwsCredentials c{cap["access_key_id"], cap["secret_access_key"],
                    cap["session_token"]};
   absl::StatusOr<SigV4Signature> s =
       SignSigV4({cap["region"], cap["service"], t, c}, &r);
   ASSERT_TRUE(s.ok()) << s.status();
-  EXPECT_EQ(s->authorization, authorization)
-      << "canonical request:\n" << s->canonical_request;
+  EXPECT_EQ(s->authorization, authorization) << "canonical request:\n"
+                                             << s->canonical_request;
 }
 
 TEST(SnsPublishBodyTest, SameBytesAsAwsSdkForJavaScript) {

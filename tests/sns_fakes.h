@@ -28,13 +28,14 @@ namespace cwalarm_testing {
 class FakeHttpClient : public cwalarm::HttpClient {
  public:
   static cwalarm::HttpResponse Ok(const std::string& id = "msg-1") {
-    return {200, absl::StrCat("<PublishResponse><PublishResult><MessageId>", id,
-                              "</MessageId></PublishResult></PublishResponse>")};
+    return {200,
+            absl::StrCat("<PublishResponse><PublishResult><MessageId>", id,
+                         "</MessageId></PublishResult></PublishResponse>")};
   }
   static cwalarm::HttpResponse Error(int status, const std::string& code) {
     return {status,
-            absl::StrCat("<ErrorResponse><Error><Type>Sender</Type><Code>", code,
-                         "</Code><Message>", code,
+            absl::StrCat("<ErrorResponse><Error><Type>Sender</Type><Code>",
+                         code, "</Code><Message>", code,
                          " happened</Message></Error></ErrorResponse>")};
   }
 
@@ -87,8 +88,8 @@ class FakeDeliveryClock : public cwalarm::DeliveryClock {
 // A new empty directory for this test.
 inline std::string NewTestDir() {
   const char* base = std::getenv("TEST_TMPDIR");
-  std::string tmpl = absl::StrCat(base != nullptr ? base : "/tmp",
-                                  "/cwalarm_outbox_XXXXXX");
+  std::string tmpl =
+      absl::StrCat(base != nullptr ? base : "/tmp", "/cwalarm_outbox_XXXXXX");
   char* dir = mkdtemp(tmpl.data());
   return dir != nullptr ? std::string(dir) : std::string();
 }

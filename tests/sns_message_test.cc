@@ -77,8 +77,8 @@ class SnsMessageFieldTest : public testing::TestWithParam<FieldCase> {};
 
 TEST_P(SnsMessageFieldTest, MatchesObservedSample) {
   AlarmSpec spec = LambdaErrorsSpec();
-  Json message = Json::parse(SnsMessageJson(
-      NotificationFromStateChange(LambdaErrorsChange(&spec))));
+  Json message = Json::parse(
+      SnsMessageJson(NotificationFromStateChange(LambdaErrorsChange(&spec))));
   const FieldCase& c = GetParam();
   ASSERT_TRUE(message.contains(Json::json_pointer(c.pointer))) << c.rule;
   EXPECT_EQ(message[Json::json_pointer(c.pointer)], c.expected) << c.rule;
@@ -125,9 +125,9 @@ INSTANTIATE_TEST_SUITE_P(
                   "/Trigger/Statistic", "AVERAGE"},
         FieldCase{"spec 6.2: Trigger.Unit null when unset", "/Trigger/Unit",
                   nullptr},
-        FieldCase{"spec 6.2: Trigger.Dimensions {value,name}",
-                  "/Trigger/Dimensions",
-                  Json::parse(R"([{"value":"checkout","name":"FunctionName"}])")},
+        FieldCase{
+            "spec 6.2: Trigger.Dimensions {value,name}", "/Trigger/Dimensions",
+            Json::parse(R"([{"value":"checkout","name":"FunctionName"}])")},
         FieldCase{"spec 6.2: Trigger.Period seconds", "/Trigger/Period", 60},
         FieldCase{"spec 6.2: Trigger.EvaluationPeriods",
                   "/Trigger/EvaluationPeriods", 1},
@@ -144,8 +144,8 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(SnsMessageTest, TopLevelFieldsInCloudWatchOrder) {
   AlarmSpec spec = LambdaErrorsSpec();
-  Json message = Json::parse(SnsMessageJson(
-      NotificationFromStateChange(LambdaErrorsChange(&spec))));
+  Json message = Json::parse(
+      SnsMessageJson(NotificationFromStateChange(LambdaErrorsChange(&spec))));
   std::vector<std::string> keys;
   for (auto& [key, value] : message.items()) keys.push_back(key);
   // spec 6.2: the order AWS emits (observed 2024-2026).
@@ -172,8 +172,10 @@ TEST(SnsMessageTest, ThresholdPrintedWithDecimalPointAsJavaDouble) {
   std::string json =
       SnsMessageJson(NotificationFromStateChange(LambdaErrorsChange(&spec)));
   EXPECT_THAT(json, testing::HasSubstr(R"("Threshold":50.0,)"));
-  EXPECT_THAT(json, testing::HasSubstr(
-                        R"("Dimensions":[{"value":"checkout","name":"FunctionName"}])"));
+  EXPECT_THAT(
+      json,
+      testing::HasSubstr(
+          R"("Dimensions":[{"value":"checkout","name":"FunctionName"}])"));
 }
 
 TEST(SnsMessageTest, DatapointsToAlarmOmittedWhenNotConfigured) {
@@ -201,8 +203,8 @@ TEST(SnsMessageTest, StatisticsUpperCased) {
   for (const Case& c : cases) {
     AlarmSpec spec = LambdaErrorsSpec();
     spec.statistic = c.statistic;
-    Json m = Json::parse(SnsMessageJson(
-        NotificationFromStateChange(LambdaErrorsChange(&spec))));
+    Json m = Json::parse(
+        SnsMessageJson(NotificationFromStateChange(LambdaErrorsChange(&spec))));
     EXPECT_EQ(m["Trigger"]["Statistic"], c.expected);
   }
 }
@@ -214,8 +216,10 @@ TEST(SnsMessageTest, ExtendedStatisticVariant) {
   spec.extended_statistic = "p99";
   std::string json =
       SnsMessageJson(NotificationFromStateChange(LambdaErrorsChange(&spec)));
-  EXPECT_THAT(json, testing::HasSubstr(
-                        R"("StatisticType":"ExtendedStatistic","ExtendedStatistic":"p99","Unit":null)"));
+  EXPECT_THAT(
+      json,
+      testing::HasSubstr(
+          R"("StatisticType":"ExtendedStatistic","ExtendedStatistic":"p99","Unit":null)"));
 }
 
 TEST(SnsMessageTest, MetricMathVariantHasNoSingleMetricFields) {

@@ -103,7 +103,8 @@ TEST_F(SnsSinkTest, EveryAttemptBecomesAnActionHistoryItem) {
   EXPECT_THAT(items[0].summary, testing::HasSubstr("Failed"));
   EXPECT_THAT(items[0].summary, testing::HasSubstr(kTopic));
   // spec 4.7: "Successfully executed action {ARN}".
-  EXPECT_EQ(items[1].summary, std::string("Successfully executed action ") + kTopic);
+  EXPECT_EQ(items[1].summary,
+            std::string("Successfully executed action ") + kTopic);
   EXPECT_EQ(items[1].timestamp, kStart);  // The transition's second.
   EXPECT_TRUE(sink_->TakeDeliveryHistory().empty());
 }
