@@ -189,7 +189,7 @@ void BM_Memory_ReferenceEvaluatorPerAlarm(benchmark::State& state) {
 BENCHMARK(BM_Memory_ReferenceEvaluatorPerAlarm)
     ->ArgName("alarms")
     ->RangeMultiplier(10)
-    ->Range(1000, 100000)
+    ->Range(1000, 10000)  // Its lookup by name is linear.
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond);
 
