@@ -6,6 +6,8 @@
 //                  [--evaluate-at=TIME,TIME,...] [--initial-state=STATE[:REASON]]
 //                  [--evaluation-range=N] [--format=json|text]
 //                  [--region=REGION] [--account-id=ID]
+//                  [--series=SERIES ... [--series-start=TIME]
+//                   [--series-step=60s]] [--plot=FILE.svg]
 //
 // Exit status: 0 with the output on stdout; 2 for invalid input or usage,
 // with nothing on stdout and one line per problem on stderr.
@@ -24,7 +26,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/strings/match.h"
 #include "absl/strings/strip.h"
+#include "absl/time/time.h"
 #include "tools/replay.h"
 
 // Every flag is a string parsed by us, so a bad value is reported our way
@@ -46,6 +50,16 @@ ABSL_FLAG(std::string, initial_state, "", "STATE[:REASON]: the state set "
 ABSL_FLAG(std::string, evaluation_range, "", "Evaluation range R in periods "
           "for every alarm (>= EvaluationPeriods).");
 ABSL_FLAG(std::string, format, "json", "Output: json or text.");
+ABSL_FLAG(std::string, series, "",
+          "Series notation instead of --metrics, e.g. 'AWS/EC2 "
+          "CPUUtilization{InstanceId=i-1} 10+5x12 _x3 90x10'; repeatable, or "
+          "several separated by ';'.");
+ABSL_FLAG(std::string, series_start, "", "Timestamp of the first value of "
+          "each --series (default 2024-03-16T12:00:00Z).");
+ABSL_FLAG(std::string, series_step, "60s", "Time between two values of a "
+          "--series (10s, 60s, 5m, ...).");
+ABSL_FLAG(std::string, plot, "", "Also write an SVG picture of the replay "
+          "to this file.");
 ABSL_FLAG(std::string, region, "us-east-1", "Region used in alarm ARNs.");
 ABSL_FLAG(std::string, account_id, "123456789012", "Account id used in "
           "alarm ARNs.");
@@ -56,7 +70,10 @@ constexpr char kUsage[] =
     "usage: cwalarm replay --alarms=FILE --metrics=FILE [--from=TIME] "
     "[--to=TIME] [--evaluate-at=TIME,...] [--initial-state=STATE[:REASON]] "
     "[--evaluation-range=N] [--format=json|text] [--region=R] "
-    "[--account-id=ID]";
+    "[--account-id=ID]\n"
+    "       cwalarm replay --alarms=FILE --series='NS Metric{Dim=V} 10x5 _ "
+    "90+1x3' [--series-start=TIME] [--series-step=60s] [--plot=FILE.svg] "
+    "...";
 
 int Fail(absl::string_view message) {
   std::cerr << message << "\n";
@@ -96,6 +113,26 @@ int main(int argc, char** argv) {
   if (!NormaliseFlags(&args, &error)) {
     return Fail(absl::StrCat(error, "\n", kUsage));
   }
+  // --series may be repeated (absl keeps only the last value, and its list
+  // flags split on commas, which dimensions use), so collect it here.
+  std::vector<std::string> series;
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (args[i] == "--") break;
+    for (absl::string_view prefix : {"--series", "-series"}) {
+      if (args[i] == prefix && i + 1 < args.size()) {
+        series.push_back(args[i + 1]);
+        args.erase(args.begin() + i, args.begin() + i + 2);
+        --i;
+        break;
+      }
+      if (absl::StartsWith(args[i], absl::StrCat(prefix, "="))) {
+        series.push_back(args[i].substr(prefix.size() + 1));
+        args.erase(args.begin() + i);
+        --i;
+        break;
+      }
+    }
+  }
   std::vector<char*> cargs;
   for (std::string& a : args) cargs.push_back(a.data());
   std::vector<char*> positional =
@@ -117,8 +154,23 @@ int main(int argc, char** argv) {
   std::vector<std::string> problems;
   options.alarms_path = absl::GetFlag(FLAGS_alarms);
   options.metrics_path = absl::GetFlag(FLAGS_metrics);
+  options.series = series;
   if (options.alarms_path.empty()) problems.push_back("--alarms is required");
-  if (options.metrics_path.empty()) problems.push_back("--metrics is required");
+  if (options.metrics_path.empty() == options.series.empty()) {
+    problems.push_back("exactly one of --metrics and --series is required");
+  }
+  if (std::string v = absl::GetFlag(FLAGS_series_step); !v.empty()) {
+    absl::Duration step;
+    if (absl::ParseDuration(v, &step) && step >= absl::Seconds(1) &&
+        step % absl::Seconds(1) == absl::ZeroDuration()) {
+      options.series_step = step;
+    } else {
+      problems.push_back(absl::StrCat("--series-step \"", v,
+                                      "\": must be a whole number of seconds, "
+                                      "like 10s, 60s or 5m"));
+    }
+  }
+  options.plot_path = absl::GetFlag(FLAGS_plot);
   auto time_flag = [&](const std::string& value, const char* flag,
                        std::optional<absl::Time>* target) {
     if (value.empty()) return;
@@ -131,6 +183,8 @@ int main(int argc, char** argv) {
   };
   time_flag(absl::GetFlag(FLAGS_from), "--from", &options.from);
   time_flag(absl::GetFlag(FLAGS_to), "--to", &options.to);
+  time_flag(absl::GetFlag(FLAGS_series_start), "--series-start",
+            &options.series_start);
   if (std::string v = absl::GetFlag(FLAGS_evaluate_at); !v.empty()) {
     absl::StatusOr<std::vector<absl::Time>> list = cwalarm::ParseTimeList(v);
     if (list.ok()) {

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <fstream>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,7 +27,10 @@
 #include "config/config_loader.h"
 #include "metrics/metric_store.h"
 #include "metrics/period.h"
+#include "metrics/statistic.h"
 #include "nlohmann/json.hpp"
+#include "tools/series_notation.h"
+#include "tools/svg_plot.h"
 
 namespace cwalarm {
 namespace {
@@ -33,6 +38,9 @@ namespace {
 // How many instants pass between two MetricStore::DropBefore calls: often
 // enough to keep memory flat on long replays, rarely enough to cost nothing.
 constexpr int kDropEvery = 60;
+
+// Where series start when --series-start is not given (see ReplayOptions).
+const absl::Time kDefaultSeriesStart = absl::FromUnixSeconds(1710590400);
 
 absl::Time AlignUp(absl::Time t, absl::Duration step) {
   absl::Time down = AlignDown(t, step);
@@ -76,7 +84,7 @@ absl::StatusOr<std::vector<absl::Time>> Schedule(
   if (end && !start) start = AlignDown(*end - longest_range, absl::Seconds(60));
   if (!start || !end) {
     return absl::InvalidArgumentError(absl::StrCat(
-        options.metrics_path,
+        options.series.empty() ? options.metrics_path : "--series",
         ": no evaluation instants: the file has no data and none of --from, "
         "--to or --evaluate-at is given"));
   }
@@ -251,35 +259,60 @@ absl::Status ParseInitialState(absl::string_view text, ReplayOptions* options) {
   return absl::OkStatus();
 }
 
-absl::Status RunReplay(const ReplayOptions& options, std::string* out) {
-  out->clear();
-  absl::StatusOr<std::vector<AlarmSpec>> alarms =
-      LoadAlarmsFile(options.alarms_path);
-  if (!alarms.ok()) return alarms.status();
-  absl::StatusOr<std::vector<TimedDatum>> data =
-      LoadMetricsFile(options.metrics_path);
-  if (!data.ok()) return data.status();
+const AlarmTrace* ReplayRun::Find(absl::string_view name) const {
+  for (const AlarmTrace& a : alarms) {
+    if (a.spec.alarm_name == name) return &a;
+  }
+  return nullptr;
+}
+
+absl::StatusOr<std::vector<absl::Time>> ReplaySchedule(
+    const ReplayOptions& options, const std::vector<AlarmSpec>& alarms,
+    const std::vector<TimedDatum>& data) {
+  return Schedule(options, alarms, data);
+}
+
+absl::StatusOr<std::vector<TimedDatum>> LoadReplayData(
+    const ReplayOptions& options) {
+  if (options.series.empty()) return LoadMetricsFile(options.metrics_path);
+  if (options.series_step <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--series-step must be positive");
+  }
+  return ParseSeriesList(options.series,
+                         options.series_start.value_or(kDefaultSeriesStart),
+                         options.series_step, "--series");
+}
+
+absl::StatusOr<ReplayRun> ReplayData(const ReplayOptions& options,
+                                     std::vector<AlarmSpec> alarms,
+                                     std::vector<TimedDatum> data,
+                                     bool record_buckets) {
   // Arrival order decides what each evaluation sees (spec 3.7); file order
   // breaks ties so replays are deterministic.
-  std::stable_sort(data->begin(), data->end(),
+  std::stable_sort(data.begin(), data.end(),
                    [](const TimedDatum& a, const TimedDatum& b) {
                      return a.received_at < b.received_at;
                    });
 
+  ReplayRun run;
   absl::StatusOr<std::vector<absl::Time>> instants =
-      Schedule(options, *alarms, *data);
+      Schedule(options, alarms, data);
   if (!instants.ok()) return instants.status();
+  run.instants = std::move(*instants);
 
-  MetricStore store;
-  RecordingSink sink;
+  run.store = std::make_unique<MetricStore>();
+  run.sink = std::make_unique<RecordingSink>();
   EvaluatorOptions evaluator_options;
   evaluator_options.region = options.region;
   evaluator_options.account_id = options.account_id;
   evaluator_options.evaluation_range = options.evaluation_range;
-  AlarmEvaluator evaluator(&store, &sink, evaluator_options);
+  run.evaluator = std::make_unique<AlarmEvaluator>(
+      run.store.get(), run.sink.get(), evaluator_options);
+  MetricStore& store = *run.store;
+  AlarmEvaluator& evaluator = *run.evaluator;
 
-  const absl::Time created_at = instants->front();
-  for (AlarmSpec& spec : *alarms) {
+  const absl::Time created_at = run.instants.front();
+  for (AlarmSpec& spec : alarms) {
     std::string name = spec.alarm_name;
     absl::Status s = evaluator.PutMetricAlarm(std::move(spec), created_at);
     if (!s.ok()) {
@@ -299,29 +332,124 @@ absl::Status RunReplay(const ReplayOptions& options, std::string* out) {
     }
   }
 
+  // Per alarm, what the loop needs to notice transitions and bucket values
+  // without going through the name map at every instant.
+  struct Watch {
+    const AlarmStatus* status;
+    AlarmState last_state;
+    std::optional<MetricIndex> metric;
+    absl::Duration period;
+    absl::Duration granularity;
+    std::optional<Statistic> statistic;
+    std::optional<Unit> unit;
+    std::optional<absl::Time> last_anchor;
+  };
+  std::vector<Watch> watches;
+  for (const AlarmDescription& d : evaluator.DescribeAlarms()) {
+    AlarmTrace trace;
+    trace.spec = *d.spec;
+    trace.initial_state = d.status->state;
+    run.alarms.push_back(std::move(trace));
+    watches.push_back(Watch{
+        evaluator.FindStatus(d.spec->alarm_name), d.status->state,
+        store.Find(d.spec->metric), d.spec->period,
+        EvaluationGranularity(d.spec->period), d.spec->statistic,
+        d.spec->unit, std::nullopt});
+  }
+
+  const size_t total = run.instants.size();
+  const size_t progress_every = std::max<size_t>(1, total / 100);
   size_t next = 0;
+  size_t done = 0;
   int since_drop = 0;
-  for (absl::Time t : *instants) {
-    for (; next < data->size() && (*data)[next].received_at <= t; ++next) {
-      const TimedDatum& d = (*data)[next];
+  for (absl::Time t : run.instants) {
+    for (; next < data.size() && data[next].received_at <= t; ++next) {
+      const TimedDatum& d = data[next];
       // The loader validated every datum, so this cannot fail; if it ever
       // does, failing loudly beats a silently skipped datapoint.
       absl::Status s = store.Put(d.datum, d.place);
       if (!s.ok()) return s;
     }
-    evaluator.Evaluate(t);
+    EvaluationReport report = evaluator.Evaluate(t);
+    if (report.transitions > 0) {
+      for (size_t i = 0; i < watches.size(); ++i) {
+        Watch& w = watches[i];
+        if (w.status->state == w.last_state) continue;
+        run.alarms[i].transitions.push_back(ReplayTransition{
+            t, w.last_state, w.status->state, w.status->reason});
+        w.last_state = w.status->state;
+      }
+    }
+    if (record_buckets) {
+      for (size_t i = 0; i < watches.size(); ++i) {
+        Watch& w = watches[i];
+        // The evaluator evaluates an alarm once per slot (spec 3.1), so one
+        // value per slot; the anchor is the slot itself (spec 3.2.1).
+        absl::Time anchor = AlignDown(t, w.granularity);
+        if (w.last_anchor && *w.last_anchor >= anchor) continue;
+        w.last_anchor = anchor;
+        BucketValue b{t, anchor - w.period, std::nullopt};
+        if (w.metric && w.statistic) {
+          b.value = ComputeStatistic(
+              *w.statistic, store.Aggregate(*w.metric, w.unit,
+                                            anchor - w.period, anchor));
+        }
+        run.alarms[i].buckets.push_back(b);
+      }
+    }
     if (++since_drop == kDropEvery) {
       since_drop = 0;
       store.DropBefore(evaluator.RetentionHorizon(t));
     }
+    ++done;
+    if (options.progress && (done % progress_every == 0 || done == total)) {
+      options.progress(done, total);
+    }
   }
 
-  std::vector<AlarmHistoryItem> history = evaluator.TakeHistory();
-  if (options.format == ReplayOptions::Format::kJson) {
-    WriteJson(history, evaluator, out);
-  } else {
-    WriteText(history, evaluator, out);
+  for (const RecordedAction& a : run.sink->actions()) {
+    for (AlarmTrace& trace : run.alarms) {
+      if (trace.spec.alarm_name == a.alarm_name) {
+        trace.actions.push_back(a);
+        break;
+      }
+    }
   }
+  run.history = evaluator.TakeHistory();
+  return run;
+}
+
+std::string FormatReplay(const ReplayRun& run, ReplayOptions::Format format) {
+  std::string out;
+  if (format == ReplayOptions::Format::kJson) {
+    WriteJson(run.history, *run.evaluator, &out);
+  } else {
+    WriteText(run.history, *run.evaluator, &out);
+  }
+  return out;
+}
+
+absl::Status RunReplay(const ReplayOptions& options, std::string* out) {
+  out->clear();
+  absl::StatusOr<std::vector<AlarmSpec>> alarms =
+      LoadAlarmsFile(options.alarms_path);
+  if (!alarms.ok()) return alarms.status();
+  absl::StatusOr<std::vector<TimedDatum>> data = LoadReplayData(options);
+  if (!data.ok()) return data.status();
+  absl::StatusOr<ReplayRun> run =
+      ReplayData(options, std::move(*alarms), std::move(*data),
+                 /*record_buckets=*/!options.plot_path.empty());
+  if (!run.ok()) return run.status();
+  if (!options.plot_path.empty()) {
+    std::ofstream file(options.plot_path, std::ios::binary | std::ios::trunc);
+    file << RenderSvgPlot(run->instants, run->alarms);
+    file.close();
+    if (!file) {
+      return absl::UnavailableError(absl::StrCat(
+          "--plot: cannot write \"", options.plot_path, "\""));
+    }
+  }
+  *out = FormatReplay(*run, options.format);
   return absl::OkStatus();
 }
 

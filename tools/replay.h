@@ -23,6 +23,8 @@
 #ifndef CWALARM_TOOLS_REPLAY_H_
 #define CWALARM_TOOLS_REPLAY_H_
 
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,7 +33,14 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "actions/recording_sink.h"
+#include "alarm/alarm_evaluator.h"
+#include "alarm/alarm_history.h"
+#include "alarm/alarm_spec.h"
 #include "alarm/alarm_state.h"
+#include "config/config_loader.h"
+#include "metrics/metric_store.h"
+#include "tools/replay_trace.h"
 
 namespace cwalarm {
 
@@ -43,6 +52,23 @@ struct ReplayOptions {
   // config/config_loader.h.
   std::string alarms_path;
   std::string metrics_path;
+
+  // Instead of `metrics_path`: series notation (tools/series_notation.h),
+  // one series per item, items may also hold several separated by `;`.
+  // Datum i of each series is at `series_start + i * series_step`; when
+  // `series_start` is unset, 2024-03-16T12:00:00Z (an arbitrary, fixed
+  // instant, so that outputs are reproducible).
+  std::vector<std::string> series;
+  std::optional<absl::Time> series_start;
+  absl::Duration series_step = absl::Seconds(60);
+
+  // When non-empty, RunReplay also writes an SVG picture of the replay there
+  // (tools/svg_plot.h).
+  std::string plot_path;
+
+  // When set, called with (instants done, instants in total) about every
+  // 1% of the schedule and once at the end. For the CLI's progress bar.
+  std::function<void(size_t, size_t)> progress;
 
   // Bounds of the default schedule, inclusive. When set they replace the
   // schedule's default start / end (see RunReplay).
@@ -109,6 +135,51 @@ absl::Status ParseInitialState(absl::string_view text, ReplayOptions* options);
 // `from` is after `to` or when there is no instant to evaluate (no data and
 // no explicit bounds or instants).
 absl::Status RunReplay(const ReplayOptions& options, std::string* out);
+
+// --- The replay as data ------------------------------------------------------
+//
+// What RunReplay computes before formatting, for the picture (svg_plot.h),
+// `cwalarm tune` and the C++ test API (tests/testing/alarm_test_api.h). The
+// per-alarm records are in tools/replay_trace.h.
+
+// The result of ReplayData. Movable; owns the store and the evaluator so that
+// the final descriptions (`evaluator->DescribeAlarms()`) stay available.
+struct ReplayRun {
+  std::vector<absl::Time> instants;   // The schedule, ascending.
+  std::vector<AlarmTrace> alarms;     // Sorted by alarm name.
+  std::vector<AlarmHistoryItem> history;
+  std::unique_ptr<MetricStore> store;
+  std::unique_ptr<RecordingSink> sink;
+  std::unique_ptr<AlarmEvaluator> evaluator;
+
+  // The trace of alarm `name`, or nullptr.
+  const AlarmTrace* Find(absl::string_view name) const;
+};
+
+// The data RunReplay would use: `options.series` when non-empty (parsed with
+// ParseSeriesList, source `--series`), the file at `options.metrics_path`
+// otherwise. Errors are the parsers' and loaders' errors.
+absl::StatusOr<std::vector<TimedDatum>> LoadReplayData(
+    const ReplayOptions& options);
+
+// Runs the replay of RunReplay on already loaded alarms and data (no file is
+// read; `alarms_path`, `metrics_path`, `series`, `plot_path` and `format` are
+// ignored). When `record_buckets` is true each alarm's BucketValue per
+// evaluation is recorded (costs one aggregation per alarm and evaluation).
+// Errors as for RunReplay.
+absl::StatusOr<ReplayRun> ReplayData(const ReplayOptions& options,
+                                     std::vector<AlarmSpec> alarms,
+                                     std::vector<TimedDatum> data,
+                                     bool record_buckets);
+
+// Renders `run` as RunReplay's JSON or text output.
+std::string FormatReplay(const ReplayRun& run, ReplayOptions::Format format);
+
+// The evaluation instants of the default schedule (see RunReplay) for these
+// alarms and data. `data` need not be sorted. Errors as for RunReplay.
+absl::StatusOr<std::vector<absl::Time>> ReplaySchedule(
+    const ReplayOptions& options, const std::vector<AlarmSpec>& alarms,
+    const std::vector<TimedDatum>& data);
 
 }  // namespace cwalarm
 
