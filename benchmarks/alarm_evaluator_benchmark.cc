@@ -120,7 +120,6 @@ class Workload {
     }
     Step();
     Step();
-    minute_ = 0;
   }
 
   // Adds minute `m`'s samples (relative to the start) to every shard.
