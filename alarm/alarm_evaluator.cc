@@ -83,6 +83,17 @@ AlarmEvaluator::HotAlarm AlarmEvaluator::MakeHot(const AlarmSpec& spec,
   h.state = state;
   h.live = true;
   h.extended = spec.extended_statistic.has_value();
+  h.repeat_states = 0;
+  if (spec.actions_enabled) {
+    for (AlarmState state : {AlarmState::kOk, AlarmState::kAlarm,
+                             AlarmState::kInsufficientData}) {
+      for (const std::string& arn : ActionsFor(spec, state)) {
+        if (IsAutoScalingPolicyArn(arn)) {
+          h.repeat_states |= static_cast<uint8_t>(1u << static_cast<int>(state));
+        }
+      }
+    }
+  }
   // Raw samples are kept only for metrics an extended statistic needs.
   if (h.extended) store_->EnableSamples(h.metric);
   return h;
@@ -248,7 +259,13 @@ void AlarmEvaluator::EvaluateOne(uint32_t slot, absl::Time now,
                                                                : BucketVerdict::kNotBreaching;
   }
   Decision d = Decide(verdict_scratch_, h.n, h.m, h.tmd);
-  if (!d.state.has_value() || *d.state == h.state) return;
+  if (!d.state.has_value() || *d.state == h.state) {
+    // The state persists: only Auto Scaling ARNs run again (spec 4.2).
+    if (h.repeat_states & (1u << static_cast<int>(h.state))) {
+      RepeatScalingActions(slot, now, RecentValues(h), report);
+    }
+    return;
+  }
 
   // A change: build the reason from the same buckets (cold path).
   std::vector<RangeBucket> range(h.r);
@@ -263,7 +280,16 @@ void AlarmEvaluator::EvaluateOne(uint32_t slot, absl::Time now,
   StateReason reason = BuildStateReason(cold_[slot].spec, range, d, *d.state,
                                         now, options_.reason_form);
   Transition(slot, *d.state, std::move(reason.reason),
-             std::move(reason.reason_data), now, report);
+             std::move(reason.reason_data), now, report, RecentValues(h));
+}
+
+std::vector<double> AlarmEvaluator::RecentValues(const HotAlarm& h) const {
+  std::vector<double> out;
+  for (int i = h.r - 1; i >= 0 && i >= h.r - h.n; --i) {
+    std::optional<double> v = ComputeStatistic(h.statistic, bucket_scratch_[i]);
+    if (v.has_value()) out.push_back(*v);
+  }
+  return out;
 }
 
 void AlarmEvaluator::EvaluateExtended(uint32_t slot, absl::Time now,
@@ -303,11 +329,22 @@ void AlarmEvaluator::EvaluateExtended(uint32_t slot, absl::Time now,
                               ? BucketVerdict::kBreaching
                               : BucketVerdict::kNotBreaching;
   }
+  std::vector<double> recent;
+  for (int i = h.r - 1; i >= 0 && i >= h.r - h.n; --i) {
+    if (values[i].has_value()) recent.push_back(*values[i]);
+  }
+  const bool repeat = h.repeat_states & (1u << static_cast<int>(h.state));
   // Removing low-sample buckets left the decision undetermined: keep the
   // state rather than let fill-ins or the missing-data rules decide.
-  if (low > 0 && real < h.n) return;
+  if (low > 0 && real < h.n) {
+    if (repeat) RepeatScalingActions(slot, now, std::move(recent), report);
+    return;
+  }
   Decision d = Decide(verdict_scratch_, h.n, h.m, h.tmd);
-  if (!d.state.has_value() || *d.state == h.state) return;
+  if (!d.state.has_value() || *d.state == h.state) {
+    if (repeat) RepeatScalingActions(slot, now, std::move(recent), report);
+    return;
+  }
 
   std::vector<RangeBucket> range(h.r);
   for (int i = 0; i < h.r; ++i) {
@@ -320,12 +357,13 @@ void AlarmEvaluator::EvaluateExtended(uint32_t slot, absl::Time now,
   StateReason reason = BuildStateReason(c.spec, range, d, *d.state, now,
                                         options_.reason_form);
   Transition(slot, *d.state, std::move(reason.reason),
-             std::move(reason.reason_data), now, report);
+             std::move(reason.reason_data), now, report, std::move(recent));
 }
 
 void AlarmEvaluator::Transition(uint32_t slot, AlarmState new_state,
                                 std::string reason, std::string reason_data,
-                                absl::Time now, EvaluationReport* report) {
+                                absl::Time now, EvaluationReport* report,
+                                std::vector<double> metric_values) {
   ColdAlarm& c = cold_[slot];
   StateTransition t = ApplyTransition(&c.status, new_state, std::move(reason),
                                       std::move(reason_data), now);
@@ -348,15 +386,65 @@ void AlarmEvaluator::Transition(uint32_t slot, AlarmState new_state,
     change.new_reason_data = t.new_reason_data;
     change.timestamp = now;
     change.action = arn;
-    absl::Status result = sink_->Execute(change);
-    ++report->actions;
-    history_.push_back(MakeActionItem(c.spec.alarm_name, arn, result, now));
-    if (!result.ok()) {
-      report->action_errors.push_back(absl::Status(
-          result.code(), absl::StrCat("alarm \"", c.spec.alarm_name,
-                                      "\": action ", arn, ": ",
-                                      result.message())));
+    change.invoked_at = now;
+    change.metric_values = metric_values;
+    change.breach_threshold = c.spec.threshold;
+    if (IsAutoScalingPolicyArn(arn)) {
+      c.last_scaling_invocation = AlignDown(now, absl::Minutes(1));
     }
+    RunAction(slot, change, report);
+  }
+}
+
+void AlarmEvaluator::RepeatScalingActions(uint32_t slot, absl::Time now,
+                                          std::vector<double> metric_values,
+                                          EvaluationReport* report) {
+  ColdAlarm& c = cold_[slot];
+  // Once per minute, also for high-resolution alarms evaluated every 10 s:
+  // compare whole minutes so that an evaluation a little earlier in its
+  // minute than the last one still counts as the next minute.
+  const absl::Time minute = AlignDown(now, absl::Minutes(1));
+  if (minute <= c.last_scaling_invocation) return;
+  c.last_scaling_invocation = minute;
+  for (const std::string& arn : ActionsFor(c.spec, c.status.state)) {
+    if (!IsAutoScalingPolicyArn(arn)) continue;
+    StateChange change;
+    change.alarm = &c.spec;
+    change.alarm_arn = c.arn;
+    change.region = options_.region;
+    change.account_id = options_.account_id;
+    change.alarm_configuration_updated = c.configuration_updated;
+    change.old_state = c.status.state;
+    change.new_state = c.status.state;
+    change.new_reason = c.status.reason;
+    change.new_reason_data = c.status.reason_data;
+    change.timestamp = c.status.state_updated;
+    change.action = arn;
+    change.repeated = true;
+    change.invoked_at = now;
+    change.metric_values = metric_values;
+    change.breach_threshold = c.spec.threshold;
+    ++report->repeated_actions;
+    RunAction(slot, change, report);
+  }
+}
+
+void AlarmEvaluator::RunAction(uint32_t slot, const StateChange& change,
+                               EvaluationReport* report) {
+  const ColdAlarm& c = cold_[slot];
+  absl::Status result = sink_->Execute(change);
+  ++report->actions;
+  // HistoryData keeps the transition's time (stateUpdateTimestamp); a
+  // re-invocation's item is dated when it ran.
+  AlarmHistoryItem item =
+      MakeActionItem(c.spec.alarm_name, change.action, result, change.timestamp);
+  item.timestamp = change.invoked_at;
+  history_.push_back(std::move(item));
+  if (!result.ok()) {
+    report->action_errors.push_back(absl::Status(
+        result.code(), absl::StrCat("alarm \"", c.spec.alarm_name,
+                                    "\": action ", change.action, ": ",
+                                    result.message())));
   }
 }
 

@@ -23,6 +23,15 @@
 // slot it was last evaluated in, so calling it more often is harmless and
 // calling it once per minute drives every standard alarm.
 //
+// Auto Scaling re-invocation (spec 4.2 exception): while an alarm stays in a
+// state whose action list holds an Auto Scaling policy ARN
+// (IsAutoScalingPolicyArn) and ActionsEnabled is true, each evaluation at
+// least 60 s after the previous invocation calls the sink again for those
+// ARNs only, with `StateChange::repeated` set and the evaluation's current
+// datapoints in `metric_values`. Each re-invocation also writes an Action
+// history item (docs/choices.md), so a failing policy ("No step adjustment
+// found ...") shows up every minute, as in CloudWatch's history.
+//
 // Data layout: alarms live in dense arrays indexed by slot; the loop reads a
 // compact 48-byte record per alarm (metric index, period, N, M, R, operator,
 // treatment, state, threshold) and touches the full AlarmSpec and reason
@@ -73,7 +82,8 @@ struct EvaluatorOptions {
 struct EvaluationReport {
   int evaluated = 0;    // Alarms whose slot was due.
   int transitions = 0;  // State changes.
-  int actions = 0;      // Sink calls.
+  int actions = 0;      // Sink calls (including re-invocations).
+  int repeated_actions = 0;  // Auto Scaling re-invocations among `actions`.
   // Each failed sink call: `alarm "x": action ARN: <sink message>`.
   std::vector<absl::Status> action_errors;
 };
@@ -178,6 +188,10 @@ class AlarmEvaluator {
     AlarmState state;
     bool live;
     bool extended;  // ExtendedStatistic alarm: see EvaluateExtended.
+    // Bit (1 << state) is set when that state's action list holds an Auto
+    // Scaling policy ARN and actions are enabled: the only thing the loop
+    // checks to decide on a re-invocation (spec 4.2).
+    uint8_t repeat_states;
   };
   static constexpr uint8_t kAnyUnit = 0xff;
 
@@ -187,6 +201,8 @@ class AlarmEvaluator {
     AlarmStatus status;
     std::string arn;
     absl::Time configuration_updated;
+    // When Auto Scaling ARNs were last invoked (transition or repeat).
+    absl::Time last_scaling_invocation = absl::InfinitePast();
   };
 
   void EvaluateOne(uint32_t slot, absl::Time now, EvaluationReport* report);
@@ -196,7 +212,19 @@ class AlarmEvaluator {
                         absl::Duration period, EvaluationReport* report);
   void Transition(uint32_t slot, AlarmState new_state, std::string reason,
                   std::string reason_data, absl::Time now,
-                  EvaluationReport* report);
+                  EvaluationReport* report,
+                  std::vector<double> metric_values = {});
+  // The spec 4.2 exception: calls the sink again for the Auto Scaling ARNs
+  // of the current state's list when 60 s have passed since the last call.
+  void RepeatScalingActions(uint32_t slot, absl::Time now,
+                            std::vector<double> metric_values,
+                            EvaluationReport* report);
+  // Runs one action and records its history item and error.
+  void RunAction(uint32_t slot, const StateChange& change,
+                 EvaluationReport* report);
+  // The real datapoints among the N newest of the standard path's
+  // `bucket_scratch_`, newest first.
+  std::vector<double> RecentValues(const HotAlarm& h) const;
   HotAlarm MakeHot(const AlarmSpec& spec, AlarmState state);
 
   MetricStore* store_;
