@@ -6,7 +6,13 @@ namespace cwalarm {
 
 absl::Status RecordingSink::Execute(const StateChange& change) {
   RecordedAction a;
-  a.alarm_name = change.alarm != nullptr ? change.alarm->alarm_name : "";
+  if (change.alarm != nullptr) {
+    a.alarm_name = change.alarm->alarm_name;
+  } else {
+    // Composite alarms (no AlarmSpec): the name is the ARN's last part.
+    size_t at = change.alarm_arn.find(":alarm:");
+    if (at != std::string::npos) a.alarm_name = change.alarm_arn.substr(at + 7);
+  }
   a.alarm_arn = change.alarm_arn;
   a.action = change.action;
   a.old_state = change.old_state;
