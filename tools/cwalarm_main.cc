@@ -12,6 +12,8 @@
 // Exit status: 0 with the output on stdout; 2 for invalid input or usage,
 // with nothing on stdout and one line per problem on stderr.
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <iostream>
 #include <optional>
@@ -222,8 +224,24 @@ int main(int argc, char** argv) {
     return Fail(message);
   }
 
+  // A progress bar for long replays, only when a person watches stderr.
+  bool progress_shown = false;
+  if (isatty(STDERR_FILENO)) {
+    options.progress = [&progress_shown](size_t done, size_t total) {
+      if (total < 2000) return;  // Short replays finish before it matters.
+      constexpr int kBar = 40;
+      int filled = static_cast<int>(kBar * done / total);
+      std::fprintf(stderr, "\r[%s%s] %3d%% (%zu/%zu evaluations)",
+                   std::string(filled, '#').c_str(),
+                   std::string(kBar - filled, ' ').c_str(),
+                   static_cast<int>(100 * done / total), done, total);
+      std::fflush(stderr);
+      progress_shown = true;
+    };
+  }
   std::string out;
   absl::Status status = cwalarm::RunReplay(options, &out);
+  if (progress_shown) std::fprintf(stderr, "\r%80s\r", "");
   if (!status.ok()) return Fail(status.message());
   std::fwrite(out.data(), 1, out.size(), stdout);
   return std::fflush(stdout) == 0 ? 0 : 2;
