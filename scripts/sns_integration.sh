@@ -8,9 +8,9 @@
 #      replay --sns-endpoint` replays examples/cpu_* through the alarm whose
 #      AlarmActions/OKActions name that topic; the messages received from the
 #      queue must equal `--print-notifications` field by field, in order.
-#   2. Endpoint down at first, up later: replay starts with nothing listening,
-#      the server comes up while it retries; every notification arrives, in
-#      order.
+#   2. Endpoint down at first, up later: replay starts with nothing listening
+#      on its endpoint port, which comes up (a forwarding proxy to fauxqs)
+#      while it retries; every notification arrives, in order.
 #   3. Killed mid-delivery and restarted: a proxy in front of fauxqs fails
 #      Publish calls; cwalarm is killed (SIGKILL) while retrying; a second run
 #      on the same outbox delivers everything exactly once (the re-enqueued
@@ -157,21 +157,26 @@ else
 fi
 
 # --- 2. Endpoint down at first, up later -------------------------------------
+# fauxqs runs (so the topic exists) but the endpoint cwalarm talks to is a
+# proxy port that only starts listening after cwalarm has failed to connect.
 echo "=== 2. endpoint down at first, up later"
 p2="$(free_port)"
-topic2="arn:aws:sns:us-east-1:000000000000:cwalarm-late"
+q2="$(free_port)"
+start_server s2 "${p2}"
+topic2="$("${harness[@]}" setup "${p2}" cwalarm-late)"
 alarm_for "${topic2}" >"${work}/alarm2.json"
 "${cwalarm}" "${replay_args[@]}" --alarms="${work}/alarm2.json" \
   --print-notifications >"${work}/expected2.jsonl"
 "${cwalarm}" "${replay_args[@]}" --alarms="${work}/alarm2.json" \
-  --sns-endpoint="http://127.0.0.1:${p2}" --sns-outbox="${work}/o2.outbox" \
+  --sns-endpoint="http://127.0.0.1:${q2}" --sns-outbox="${work}/o2.outbox" \
   --sns-drain-timeout=60s >/dev/null 2>"${work}/delivery2.log" &
 replay_pid=$!
-# Wait until it has failed at least once against the closed port.
-wait_for "a failed attempt" 30 grep -q 'Failed' "${work}/delivery2.log" ||
-  wait_for "outbox records" 30 test -s "${work}/o2.outbox"
-start_server s2 "${p2}"
-"${harness[@]}" setup "${p2}" cwalarm-late >/dev/null
+pids+=("${replay_pid}")
+wait_for "a failed attempt against the closed port" 30 \
+  grep -q "Couldn't connect" "${work}/delivery2.log"
+"${harness[@]}" proxy "${q2}" "${p2}" >"${work}/proxy2.log" 2>&1 &
+pids+=($!)
+wait_for "proxy on port ${q2}" 30 port_open "${q2}"
 if wait_exit "${replay_pid}" 90; then
   pass "2: replay finished after the endpoint came up"
 else
@@ -183,6 +188,11 @@ if "${harness[@]}" check "${work}/expected2.jsonl" "${work}/received2.jsonl"; th
   pass "2: every notification arrived, in order"
 else
   fail "2: notifications lost or out of order"
+fi
+if grep -q "Failed to execute action" "${work}/delivery2.log"; then
+  pass "2: the failed connection attempts are Action history items"
+else
+  fail "2: no failed attempt recorded"
 fi
 
 # --- 3. Killed mid-delivery, restarted ---------------------------------------
@@ -198,6 +208,7 @@ alarm_for "${topic3}" >"${work}/alarm3.json"
   --sns-endpoint="http://127.0.0.1:${q3}" --sns-outbox="${work}/o3.outbox" \
   --sns-drain-timeout=60s >/dev/null 2>"${work}/delivery3a.log" &
 replay_pid=$!
+pids+=("${replay_pid}")
 wait_for "two injected failures" 30 bash -c "[[ \$(grep -c 'proxy: injected' '${work}/s3.log') -ge 2 ]]"
 kill -9 "${replay_pid}" 2>/dev/null || true
 wait "${replay_pid}" 2>/dev/null || true

@@ -11,11 +11,23 @@
 //
 // Exit status: 0 with the output on stdout; 2 for invalid input or usage,
 // with nothing on stdout and one line per problem on stderr.
+//
+// SNS (issue 4, docs/sns.md): `--print-notifications` prints the Publish
+// calls the replay would make (one JSON object per line: TopicArn, Subject,
+// Message, IdempotencyKey) instead of the report, sending nothing.
+// `--sns-endpoint=URL` publishes them for real through the durable outbox
+// `--sns-outbox` (default cwalarm_sns.outbox), prints the report, waits up
+// to `--sns-drain-timeout` for delivery and prints one Action history item
+// per delivery attempt on stderr as it happens (JSON lines); exit status 3
+// when notifications are still pending then (a later run with the same
+// outbox delivers them). Credentials: AWS_ACCESS_KEY_ID,
+// AWS_SECRET_ACCESS_KEY[, AWS_SESSION_TOKEN].
 
 #include <unistd.h>
 
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +44,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "tools/replay.h"
+#include "tools/sns_notifications.h"
 
 // Every flag is a string parsed by us, so a bad value is reported our way
 // (exit 2, one line) rather than by the flags library. Flags are written with
@@ -65,6 +78,23 @@ ABSL_FLAG(std::string, plot, "", "Also write an SVG picture of the replay "
 ABSL_FLAG(std::string, region, "us-east-1", "Region used in alarm ARNs.");
 ABSL_FLAG(std::string, account_id, "123456789012", "Account id used in "
           "alarm ARNs.");
+// --- SNS (issue 4) -----------------------------------------------------------
+ABSL_FLAG(bool, print_notifications, false, "Print the SNS Publish calls "
+          "(topic, subject, message) instead of the report; send nothing.");
+ABSL_FLAG(std::string, sns_endpoint, "", "Publish SNS notifications to this "
+          "endpoint (e.g. https://sns.us-east-1.amazonaws.com or "
+          "http://127.0.0.1:4566).");
+ABSL_FLAG(std::string, sns_outbox, "cwalarm_sns.outbox", "Durable outbox "
+          "file for --sns-endpoint.");
+ABSL_FLAG(std::string, sns_drain_timeout, "30s", "How long to wait for "
+          "delivery before exiting (3 if notifications are still pending).");
+ABSL_FLAG(std::string, sns_max_attempts, "10", "Attempts per notification.");
+ABSL_FLAG(std::string, sns_max_total_time, "15m", "Retry time budget per "
+          "notification.");
+ABSL_FLAG(std::string, sns_initial_backoff, "1s", "First retry backoff.");
+ABSL_FLAG(std::string, sns_max_backoff, "60s", "Largest retry backoff.");
+ABSL_FLAG(std::string, sns_max_pending, "10000", "Outbox capacity "
+          "(back-pressure beyond it).");
 
 namespace {
 
@@ -217,6 +247,51 @@ int main(int argc, char** argv) {
   }
   options.region = absl::GetFlag(FLAGS_region);
   options.account_id = absl::GetFlag(FLAGS_account_id);
+  // --- SNS (issue 4) ---
+  const bool print_notifications = absl::GetFlag(FLAGS_print_notifications);
+  std::optional<cwalarm::SnsPublishingOptions> sns_options;
+  if (std::string url = absl::GetFlag(FLAGS_sns_endpoint); !url.empty()) {
+    if (print_notifications) {
+      problems.push_back("--print-notifications and --sns-endpoint exclude "
+                         "each other");
+    }
+    cwalarm::SnsPublishingOptions o;
+    o.endpoint = url;
+    o.outbox_path = absl::GetFlag(FLAGS_sns_outbox);
+    auto duration = [&](const std::string& v, const char* flag,
+                        absl::Duration* target) {
+      if (!absl::ParseDuration(v, target) || *target < absl::ZeroDuration()) {
+        problems.push_back(absl::StrCat(flag, " \"", v,
+                                        "\": must be a duration like 0.5s, "
+                                        "30s or 15m"));
+      }
+    };
+    duration(absl::GetFlag(FLAGS_sns_drain_timeout), "--sns-drain-timeout",
+             &o.drain_timeout);
+    duration(absl::GetFlag(FLAGS_sns_max_total_time), "--sns-max-total-time",
+             &o.retry.max_total_time);
+    duration(absl::GetFlag(FLAGS_sns_initial_backoff),
+             "--sns-initial-backoff", &o.retry.initial_backoff);
+    duration(absl::GetFlag(FLAGS_sns_max_backoff), "--sns-max-backoff",
+             &o.retry.max_backoff);
+    auto count = [&](const std::string& v, const char* flag, int64_t* target) {
+      if (!absl::SimpleAtoi(v, target) || *target < 1) {
+        problems.push_back(
+            absl::StrCat(flag, " \"", v, "\": must be a positive integer"));
+      }
+    };
+    int64_t attempts = 0, pending = 0;
+    count(absl::GetFlag(FLAGS_sns_max_attempts), "--sns-max-attempts",
+          &attempts);
+    count(absl::GetFlag(FLAGS_sns_max_pending), "--sns-max-pending", &pending);
+    o.retry.max_attempts = static_cast<int>(attempts);
+    o.max_pending = static_cast<size_t>(pending);
+    o.on_line = [](const std::string& line) {
+      std::fprintf(stderr, "%s\n", line.c_str());
+      std::fflush(stderr);
+    };
+    sns_options = std::move(o);
+  }
   if (!problems.empty()) {
     std::string message;
     for (const std::string& p : problems) absl::StrAppend(&message, p, "\n");
@@ -240,9 +315,33 @@ int main(int argc, char** argv) {
     };
   }
   std::string out;
+  cwalarm::PrintingSnsSink printer;
+  std::unique_ptr<cwalarm::SnsPublishing> sns;
+  if (print_notifications) options.action_sink = &printer;
+  if (sns_options.has_value()) {
+    absl::StatusOr<std::unique_ptr<cwalarm::SnsPublishing>> created =
+        cwalarm::SnsPublishing::Create(*sns_options);
+    if (!created.ok()) return Fail(created.status().message());
+    sns = std::move(*created);
+    for (const std::string& c : sns->recovery().corrupted) {
+      std::cerr << sns_options->outbox_path << ": " << c << "\n";
+    }
+    options.action_sink = sns->sink();
+  }
   absl::Status status = cwalarm::RunReplay(options, &out);
+  if (status.ok() && print_notifications) out = printer.lines();
   if (progress_shown) std::fprintf(stderr, "\r%80s\r", "");
   if (!status.ok()) return Fail(status.message());
   std::fwrite(out.data(), 1, out.size(), stdout);
-  return std::fflush(stdout) == 0 ? 0 : 2;
+  if (std::fflush(stdout) != 0) return 2;
+  if (sns != nullptr) {
+    std::string lines;
+    absl::Status drained = sns->Finish(&lines);
+    std::fputs(lines.c_str(), stderr);
+    if (!drained.ok()) {
+      std::cerr << drained.message() << "\n";
+      return 3;
+    }
+  }
+  return 0;
 }

@@ -42,6 +42,25 @@ constexpr int kDropEvery = 60;
 // Where series start when --series-start is not given (see ReplayOptions).
 const absl::Time kDefaultSeriesStart = absl::FromUnixSeconds(1710590400);
 
+// Runs `ReplayOptions::action_sink` first, then records the action with its
+// status in the RecordingSink (so traces show real outcomes).
+class TeeSink : public ActionSink {
+ public:
+  TeeSink(ActionSink* first, RecordingSink* recording)
+      : first_(first), recording_(recording) {}
+  absl::Status Execute(const StateChange& change) override {
+    absl::Status status = first_->Execute(change);
+    recording_->FailWith(status);
+    recording_->Execute(change).IgnoreError();
+    recording_->FailWith(absl::OkStatus());
+    return status;
+  }
+
+ private:
+  ActionSink* first_;
+  RecordingSink* recording_;
+};
+
 absl::Time AlignUp(absl::Time t, absl::Duration step) {
   absl::Time down = AlignDown(t, step);
   return down == t ? t : down + step;
@@ -306,8 +325,14 @@ absl::StatusOr<ReplayRun> ReplayData(const ReplayOptions& options,
   evaluator_options.region = options.region;
   evaluator_options.account_id = options.account_id;
   evaluator_options.evaluation_range = options.evaluation_range;
+  ActionSink* evaluator_sink = run.sink.get();
+  if (options.action_sink != nullptr) {
+    run.action_tee =
+        std::make_unique<TeeSink>(options.action_sink, run.sink.get());
+    evaluator_sink = run.action_tee.get();
+  }
   run.evaluator = std::make_unique<AlarmEvaluator>(
-      run.store.get(), run.sink.get(), evaluator_options);
+      run.store.get(), evaluator_sink, evaluator_options);
   MetricStore& store = *run.store;
   AlarmEvaluator& evaluator = *run.evaluator;
 

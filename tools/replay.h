@@ -34,6 +34,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "actions/recording_sink.h"
+#include "alarm/action_sink.h"
 #include "alarm/alarm_evaluator.h"
 #include "alarm/alarm_history.h"
 #include "alarm/alarm_spec.h"
@@ -92,6 +93,13 @@ struct ReplayOptions {
   Format format = Format::kJson;
   std::string region = "us-east-1";
   std::string account_id = "123456789012";
+
+  // When set, every action is also executed by this sink (before it is
+  // recorded), and its status is what the Action history item and the trace
+  // record: `--sns-endpoint` passes the SNS sink, `--print-notifications` a
+  // printing one (tools/sns_notifications.h). Not owned; must outlive the
+  // RunReplay / ReplayData call.
+  ActionSink* action_sink = nullptr;
 };
 
 // The SetAlarmState reason used by `--initial-state=STATE` without REASON.
@@ -150,6 +158,9 @@ struct ReplayRun {
   std::vector<AlarmHistoryItem> history;
   std::unique_ptr<MetricStore> store;
   std::unique_ptr<RecordingSink> sink;
+  // Forwards to `ReplayOptions::action_sink` and `sink` when the former is
+  // set; the evaluator's sink then.
+  std::unique_ptr<ActionSink> action_tee;
   std::unique_ptr<AlarmEvaluator> evaluator;
 
   // The trace of alarm `name`, or nullptr.

@@ -7,6 +7,8 @@
 //       fault-injecting proxy on 127.0.0.1:PROXY_PORT that answers the first
 //       Publish requests with FAULTS (comma list of 500, 503, throttle,
 //       429, 400) and forwards everything else to fauxqs. Prints "ready".
+//   node harness.mjs proxy PROXY_PORT PORT [FAULTS]
+//       Only the proxy, forwarding to an already running fauxqs on PORT.
 //   node harness.mjs setup PORT NAME
 //       Creates topic NAME and queue NAME-q, subscribes the queue; prints the
 //       topic ARN.
@@ -40,7 +42,12 @@ async function serve(port, proxyPort, faults) {
   const { buildApp } = await import("fauxqs");
   const app = buildApp({ logger: false, host: "127.0.0.1", defaultRegion: region });
   await app.listen({ port: Number(port), host: "127.0.0.1" });
-  if (proxyPort) {
+  if (proxyPort) await proxy(proxyPort, port, faults);
+  console.log("ready");
+}
+
+async function proxy(proxyPort, port, faults) {
+  {
     const queue = (faults || "").split(",").filter(Boolean);
     const server = http.createServer((req, res) => {
       const chunks = [];
@@ -73,7 +80,6 @@ async function serve(port, proxyPort, faults) {
     });
     await new Promise((r) => server.listen(Number(proxyPort), "127.0.0.1", r));
   }
-  console.log("ready");
 }
 
 async function setup(port, name) {
@@ -155,6 +161,7 @@ function check(expectedPath, receivedPath) {
 
 switch (cmd) {
   case "serve": await serve(args[0], args[1], args[2]); break;
+  case "proxy": await proxy(args[0], args[1], args[2]); console.log("ready"); break;
   case "setup": await setup(args[0], args[1]); break;
   case "receive": await receive(args[0], args[1], args[2], args[3]); break;
   case "check": check(args[0], args[1]); break;
