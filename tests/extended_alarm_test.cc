@@ -318,6 +318,18 @@ TEST(LateDataExampleTest, AlarmFiresOnlyBecauseTheLowSampleArrivedLate) {
   }
 }
 
+TEST(LateDataExampleTest, ExtendedStatisticAlarmFlowsThroughReplay) {
+  ReplayOptions options;
+  options.alarms_path = "tests/testdata/p90_latency_alarm.json";
+  options.metrics_path = "examples/late_data_metrics.csv";
+  std::string out;
+  ASSERT_THAT(RunReplay(options, &out), IsOk());
+  EXPECT_THAT(out, HasSubstr("\\\"extendedStatistic\\\":\\\"p90\\\""));
+  EXPECT_THAT(out, HasSubstr("\\\"statistic\\\":\\\"p90\\\""));
+  EXPECT_THAT(out, HasSubstr("Alarm updated from OK to ALARM"));
+  EXPECT_THAT(out, HasSubstr("\"ExtendedStatistic\": \"p90\""));
+}
+
 TEST(LateDataExampleTest, LoaderRefusesDataOutsideTheWindowOfItsArrival) {
   absl::StatusOr<std::vector<TimedDatum>> data = ParseMetricsCsv(
       "Timestamp,Namespace,MetricName,Value,ReceivedAt\n"
