@@ -8,6 +8,10 @@
 //                  [--region=REGION] [--account-id=ID]
 //                  [--series=SERIES ... [--series-start=TIME]
 //                   [--series-step=60s]] [--plot=FILE.svg]
+//   cwalarm tune --alarms=FILE --metrics=FILE --threshold=LO:HI:STEP
+//                [--datapoints=M/N,...] [--alarm-name=NAME]  (tools/tune.h)
+//   cwalarm lint --alarms=FILE [--metrics=FILE]           (tools/lint.h;
+//                exit status 1 when there are warnings)
 //
 // Exit status: 0 with the output on stdout; 2 for invalid input or usage,
 // with nothing on stdout and one line per problem on stderr.
@@ -43,7 +47,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
+#include "tools/lint.h"
 #include "tools/replay.h"
+#include "tools/tune.h"
 #include "tools/sns_notifications.h"
 
 // Every flag is a string parsed by us, so a bad value is reported our way
@@ -75,6 +81,13 @@ ABSL_FLAG(std::string, series_step, "60s", "Time between two values of a "
           "--series (10s, 60s, 5m, ...).");
 ABSL_FLAG(std::string, plot, "", "Also write an SVG picture of the replay "
           "to this file.");
+// --- tune (issue 9) ----------------------------------------------------------
+ABSL_FLAG(std::string, threshold, "", "tune: thresholds to try, LO:HI:STEP.");
+ABSL_FLAG(std::string, datapoints, "", "tune: DatapointsToAlarm/"
+          "EvaluationPeriods pairs to try, M/N,M/N,... (default: the "
+          "alarm's).");
+ABSL_FLAG(std::string, alarm_name, "", "tune: the alarm to tune when the "
+          "file has several.");
 ABSL_FLAG(std::string, region, "us-east-1", "Region used in alarm ARNs.");
 ABSL_FLAG(std::string, account_id, "123456789012", "Account id used in "
           "alarm ARNs.");
@@ -105,11 +118,44 @@ constexpr char kUsage[] =
     "[--account-id=ID]\n"
     "       cwalarm replay --alarms=FILE --series='NS Metric{Dim=V} 10x5 _ "
     "90+1x3' [--series-start=TIME] [--series-step=60s] [--plot=FILE.svg] "
-    "...";
+    "...\n"
+    "       cwalarm tune --alarms=FILE --metrics=FILE --threshold=LO:HI:STEP "
+    "[--datapoints=M/N,...] [--alarm-name=NAME] [--from/--to/--series...]\n"
+    "       cwalarm lint --alarms=FILE [--metrics=FILE | --series=...]";
 
 int Fail(absl::string_view message) {
   std::cerr << message << "\n";
   return 2;
+}
+
+// `cwalarm tune` (tools/tune.h) with the replay options already parsed.
+int TuneMain(const cwalarm::ReplayOptions& options) {
+  cwalarm::TuneGrid grid;
+  absl::Status s = cwalarm::ParseThresholdRange(absl::GetFlag(FLAGS_threshold),
+                                                &grid);
+  if (absl::GetFlag(FLAGS_threshold).empty()) {
+    s = absl::InvalidArgumentError("--threshold=LO:HI:STEP is required");
+  }
+  if (s.ok() && !absl::GetFlag(FLAGS_datapoints).empty()) {
+    s = cwalarm::ParseDatapointsList(absl::GetFlag(FLAGS_datapoints), &grid);
+  }
+  if (!s.ok()) return Fail(absl::StrCat(s.message(), "\n", kUsage));
+  std::string out;
+  s = cwalarm::RunTune(options, grid, absl::GetFlag(FLAGS_alarm_name), &out);
+  if (!s.ok()) return Fail(s.message());
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return std::fflush(stdout) == 0 ? 0 : 2;
+}
+
+// `cwalarm lint` (tools/lint.h): exit status 1 when there are warnings.
+int LintMain(const cwalarm::ReplayOptions& options) {
+  std::string out;
+  int warnings = 0;
+  absl::Status s = cwalarm::RunLint(options, &out, &warnings);
+  if (!s.ok()) return Fail(s.message());
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  if (std::fflush(stdout) != 0) return 2;
+  return warnings > 0 ? 1 : 0;
 }
 
 // Rewrites `--evaluate-at=x` as `--evaluate_at=x` and checks that every flag
@@ -173,7 +219,8 @@ int main(int argc, char** argv) {
   if (positional.size() < 2) {
     return Fail(absl::StrCat("missing subcommand\n", kUsage));
   }
-  if (absl::string_view(positional[1]) != "replay") {
+  const absl::string_view command = positional[1];
+  if (command != "replay" && command != "tune" && command != "lint") {
     return Fail(absl::StrCat("unknown subcommand \"", positional[1],
                              "\"\n", kUsage));
   }
@@ -188,8 +235,11 @@ int main(int argc, char** argv) {
   options.metrics_path = absl::GetFlag(FLAGS_metrics);
   options.series = series;
   if (options.alarms_path.empty()) problems.push_back("--alarms is required");
-  if (options.metrics_path.empty() == options.series.empty()) {
-    problems.push_back("exactly one of --metrics and --series is required");
+  if (!options.metrics_path.empty() && !options.series.empty()) {
+    problems.push_back("--metrics and --series exclude each other");
+  } else if (options.metrics_path.empty() && options.series.empty() &&
+             command != "lint") {
+    problems.push_back("one of --metrics and --series is required");
   }
   if (std::string v = absl::GetFlag(FLAGS_series_step); !v.empty()) {
     absl::Duration step;
@@ -298,6 +348,9 @@ int main(int argc, char** argv) {
     absl::StrAppend(&message, kUsage);
     return Fail(message);
   }
+
+  if (command == "tune") return TuneMain(options);
+  if (command == "lint") return LintMain(options);
 
   // A progress bar for long replays, only when a person watches stderr.
   bool progress_shown = false;
