@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -432,13 +433,13 @@ absl::StatusOr<ReplayRun> ReplayData(const ReplayOptions& options,
     }
   }
 
+  absl::flat_hash_map<absl::string_view, size_t> trace_by_name;
+  for (size_t i = 0; i < run.alarms.size(); ++i) {
+    trace_by_name[run.alarms[i].spec.alarm_name] = i;
+  }
   for (const RecordedAction& a : run.sink->actions()) {
-    for (AlarmTrace& trace : run.alarms) {
-      if (trace.spec.alarm_name == a.alarm_name) {
-        trace.actions.push_back(a);
-        break;
-      }
-    }
+    auto it = trace_by_name.find(a.alarm_name);
+    if (it != trace_by_name.end()) run.alarms[it->second].actions.push_back(a);
   }
   run.history = evaluator.TakeHistory();
   return run;
