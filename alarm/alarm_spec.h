@@ -63,7 +63,7 @@ struct AlarmSpec {
   MetricId metric;  // Namespace, MetricName, Dimensions.
   // Exactly one of `statistic` and `extended_statistic`.
   std::optional<Statistic> statistic;
-  std::optional<std::string> extended_statistic;  // Validated, not yet evaluated.
+  std::optional<std::string> extended_statistic;  // metrics/extended_statistic.h
   absl::Duration period = absl::ZeroDuration();   // 10, 20, 30 or k*60 s.
   std::optional<Unit> unit;                       // Unset: every unit.
 

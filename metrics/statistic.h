@@ -13,8 +13,9 @@
 //   ComputeStatistic(Statistic::kAverage, s);  // 5.0
 //
 // Extended statistics (percentiles, trimmed means, ...) need raw samples and
-// live in their own target (a later addition); `Statistic` stays the enum of
-// the `Statistic` field of PutMetricAlarm.
+// live in their own targets (metrics/extended_statistic.h,
+// metrics/sample_distribution.h); `Statistic` stays the enum of the
+// `Statistic` field of PutMetricAlarm.
 //
 // Thread-safety: value types and pure functions.
 
