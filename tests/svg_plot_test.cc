@@ -7,7 +7,10 @@
 #include "tools/svg_plot.h"
 
 #include <cctype>
+#include <cstdlib>
+#include <fstream>
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -250,6 +253,29 @@ TEST(SvgPlotTest, BucketValuesAreTheNewestBucketsStatistic) {
       EXPECT_FALSE(b.value.has_value());  // [12:10, 12:11) is `_`.
     }
   }
+}
+
+TEST(SvgPlotTest, RunReplayWritesThePlotFileWithSeriesInput) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  std::string path = absl::StrCat(
+      dir != nullptr ? std::string(dir) : ::testing::TempDir(), "/plot.svg");
+  ReplayOptions options;
+  options.alarms_path = "examples/cpu_alarm.json";
+  options.series = {
+      "AWS/EC2 CPUUtilization{InstanceId=i-0123456789abcdef0} 10+5x12 _x3 "
+      "90x10"};
+  options.plot_path = path;
+  options.format = ReplayOptions::Format::kText;
+  std::string out;
+  ASSERT_TRUE(RunReplay(options, &out).ok());
+  EXPECT_THAT(out, ::testing::HasSubstr("OK -> ALARM"));
+  std::ifstream in(path);
+  std::stringstream svg;
+  svg << in.rdbuf();
+  Element root;
+  std::string error;
+  ASSERT_TRUE(XmlReader(svg.str()).Parse(&root, &error)) << error;
+  EXPECT_EQ(Panels(root).size(), 1u);
 }
 
 }  // namespace
