@@ -9,11 +9,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "alarm/composite_alarm.h"
 #include "alarm/cw_format.h"
 #include "alarm/json_writer.h"
 #include "alarm/threshold.h"
 #include "metrics/statistic.h"
 #include "metrics/unit.h"
+#include "nlohmann/json.hpp"
 
 namespace cwalarm {
 namespace {
@@ -204,7 +206,48 @@ std::string SnsSubject(AlarmState new_state, absl::string_view alarm_name,
   return std::string(Utf8Prefix(subject, kMaxSnsSubjectLength));
 }
 
+namespace {
+
+AlarmNotification CompositeNotification(const StateChange& change) {
+  const CompositeAlarmSpec& spec = *change.composite;
+  AlarmNotification n;
+  n.composite = true;
+  n.alarm_name = spec.alarm_name;
+  n.alarm_description = spec.alarm_description;
+  n.account_id = change.account_id;
+  n.alarm_configuration_updated = change.alarm_configuration_updated;
+  n.new_state = change.new_state;
+  n.new_reason = change.new_reason;
+  n.state_change_time = change.timestamp;
+  n.region = change.region;
+  n.alarm_arn = change.alarm_arn;
+  n.old_state = change.old_state;
+  n.ok_actions = spec.ok_actions;
+  n.alarm_actions = spec.alarm_actions;
+  n.insufficient_data_actions = spec.insufficient_data_actions;
+  n.action_executed_after_mute_window.reset();
+  // {"triggeringAlarms":[{"arn":..,"state":{"value":..,"timestamp":..}}]}
+  nlohmann::json data =
+      nlohmann::json::parse(change.new_reason_data, nullptr, false);
+  if (data.is_object() && data.contains("triggeringAlarms") &&
+      data["triggeringAlarms"].is_array()) {
+    for (const nlohmann::json& t : data["triggeringAlarms"]) {
+      TriggeringChild child;
+      child.arn = t.value("arn", "");
+      if (t.contains("state") && t["state"].is_object()) {
+        child.state = t["state"].value("value", "");
+        child.timestamp = t["state"].value("timestamp", "");
+      }
+      n.triggering_children.push_back(std::move(child));
+    }
+  }
+  return n;
+}
+
+}  // namespace
+
 AlarmNotification NotificationFromStateChange(const StateChange& change) {
+  if (change.alarm == nullptr) return CompositeNotification(change);
   const AlarmSpec& spec = *change.alarm;
   AlarmNotification n;
   n.alarm_name = spec.alarm_name;
@@ -250,8 +293,10 @@ std::string SnsMessageJson(const AlarmNotification& n) {
   OptionalString(w, n.alarm_description);
   w.Key("AWSAccountId");
   w.String(n.account_id);
-  w.Key("AlarmConfigurationUpdatedTimestamp");
-  w.String(FormatCwTimestamp(n.alarm_configuration_updated));
+  if (!n.composite) {
+    w.Key("AlarmConfigurationUpdatedTimestamp");
+    w.String(FormatCwTimestamp(n.alarm_configuration_updated));
+  }
   w.Key("NewStateValue");
   w.String(AlarmStateName(n.new_state));
   w.Key("NewStateReason");
@@ -270,6 +315,28 @@ std::string SnsMessageJson(const AlarmNotification& n) {
   StringArray(w, n.alarm_actions);
   w.Key("InsufficientDataActions");
   StringArray(w, n.insufficient_data_actions);
+
+  if (n.composite) {
+    // Field names as confirmed against AWS by LocalStack's tests (spec 6.2).
+    w.Key("TriggeringChildren");
+    w.BeginArray();
+    for (const TriggeringChild& c : n.triggering_children) {
+      w.BeginObject();
+      w.Key("Arn");
+      w.String(c.arn);
+      w.Key("State");
+      w.BeginObject();
+      w.Key("Value");
+      w.String(c.state);
+      w.Key("Timestamp");
+      w.String(c.timestamp);
+      w.EndObject();
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+    return w.Release();
+  }
 
   w.Key("Trigger");
   w.BeginObject();
@@ -359,6 +426,11 @@ absl::StatusOr<SnsPublish> MakeSnsPublish(const AlarmNotification& n,
 }
 
 absl::StatusOr<SnsPublish> MakeSnsPublish(const StateChange& change) {
+  if (change.alarm == nullptr && change.composite == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "alarm ", change.alarm_arn, ": action ", change.action,
+        ": the state change names neither a metric nor a composite alarm"));
+  }
   return MakeSnsPublish(NotificationFromStateChange(change), change.action);
 }
 

@@ -83,8 +83,15 @@ struct SnsMetricQuery {
   std::optional<std::string> account_id;
 };
 
+// One entry of a composite alarm's `TriggeringChildren` (spec 6.2).
+struct TriggeringChild {
+  std::string arn;
+  std::string state;      // "ALARM", "OK", "INSUFFICIENT_DATA".
+  std::string timestamp;  // CW-ts, as in the reason data.
+};
+
 // Everything the message contains, independent of AlarmSpec so that the
-// extended-statistic and metric-math variants can be written too.
+// extended-statistic, metric-math and composite variants can be written.
 struct AlarmNotification {
   std::string alarm_name;
   std::optional<std::string> alarm_description;  // null when unset.
@@ -100,8 +107,14 @@ struct AlarmNotification {
   std::vector<std::string> alarm_actions;
   std::vector<std::string> insufficient_data_actions;
 
-  // Trigger. With a non-empty `metrics` the math form is written (no
-  // MetricName, Namespace, Statistic*, Unit, Dimensions).
+  // Composite alarm (spec 6.2): no AlarmConfigurationUpdatedTimestamp, no
+  // Trigger, no ActionExecutedAfterMuteWindow; `TriggeringChildren` after
+  // the action lists. `AlarmRule` is not written ([OPEN] in the spec).
+  bool composite = false;
+  std::vector<TriggeringChild> triggering_children;
+
+  // Trigger (metric alarms). With a non-empty `metrics` the math form is
+  // written (no MetricName, Namespace, Statistic*, Unit, Dimensions).
   MetricId metric;
   std::optional<std::string> statistic;           // Upper-case, e.g. "AVERAGE".
   std::optional<std::string> extended_statistic;  // e.g. "p99".
@@ -123,8 +136,11 @@ struct AlarmNotification {
   std::optional<bool> action_executed_after_mute_window = false;
 };
 
-// Fills a notification from the evaluator's StateChange. Precondition:
-// `change.alarm` is non-null (it is during ActionSink::Execute).
+// Fills a notification from an evaluator's StateChange: from `change.alarm`
+// for a metric alarm, or from `change.composite` for a composite alarm,
+// whose TriggeringChildren come from the reason data's `triggeringAlarms`
+// (spec 4.6; unparsable reason data gives an empty list). Precondition: one
+// of the two is non-null (MakeSnsPublish checks it).
 AlarmNotification NotificationFromStateChange(const StateChange& change);
 
 // The `Message` JSON of spec 6.2, compact, fields in CloudWatch's order.
@@ -146,8 +162,9 @@ struct SnsPublish {
 };
 
 // Builds the Publish call for `change` (its `action` is the topic ARN).
-// Returns kInvalidArgument when the action is not an SNS topic ARN, and
-// kInvalidArgument when the message exceeds SNS's 262144-byte limit.
+// Returns kInvalidArgument when the action is not an SNS topic ARN, when
+// the message exceeds SNS's 262144-byte limit, or when the change names
+// neither a metric nor a composite alarm.
 absl::StatusOr<SnsPublish> MakeSnsPublish(const StateChange& change);
 
 // Same, from an already built notification and topic.

@@ -13,6 +13,7 @@
 #include "alarm/action_sink.h"
 #include "alarm/alarm_spec.h"
 #include "alarm/alarm_state.h"
+#include "alarm/composite_alarm.h"
 #include "alarm/threshold.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -254,6 +255,59 @@ TEST(SnsMessageTest, MetricMathVariantHasNoSingleMetricFields) {
       json,
       testing::HasSubstr(
           R"("Trigger":{"Period":300,"EvaluationPeriods":5,"ComparisonOperator":"LessThanThreshold","Threshold":65.0,"TreatMissingData":"missing","EvaluateLowSampleCountPercentile":"","Metrics":[{"Expression":"m1*100","Id":"e1","Label":"pct","ReturnData":true},{"Id":"m1","MetricStat":{"Metric":{"Dimensions":[{"value":"i-1","name":"InstanceId"}],"MetricName":"CPUUtilization","Namespace":"AWS/EC2"},"Period":300,"Stat":"Average"},"ReturnData":false}]}})"));
+}
+
+TEST(SnsMessageTest, CompositeAlarmVariantWithTriggeringChildren) {
+  // spec 6.2: composite = AlarmName, AlarmDescription, AWSAccountId,
+  // NewStateValue, NewStateReason, StateChangeTime, Region, AlarmArn,
+  // OldStateValue, the three action arrays, TriggeringChildren
+  // [{"Arn","State":{"Value","Timestamp"}}]; no Trigger. The children come
+  // from the reason data's triggeringAlarms (spec 4.6).
+  CompositeAlarmSpec spec;
+  spec.alarm_name = "service-down";
+  spec.alarm_rule = "ALARM(cpu-high)";
+  spec.alarm_actions = {"arn:aws:sns:eu-central-1:123456789012:pager"};
+  StateChange c;
+  c.composite = &spec;
+  c.alarm_arn =
+      "arn:aws:cloudwatch:eu-central-1:123456789012:alarm:service-down";
+  c.region = "eu-central-1";
+  c.account_id = "123456789012";
+  c.old_state = AlarmState::kOk;
+  c.new_state = AlarmState::kAlarm;
+  c.new_reason =
+      "arn:aws:cloudwatch:eu-central-1:123456789012:alarm:cpu-high "
+      "transitioned to ALARM at Friday 22 July, 2022 15:57:45 UTC";
+  c.new_reason_data =
+      R"({"triggeringAlarms":[{"arn":"arn:aws:cloudwatch:eu-central-1:123456789012:alarm:cpu-high","state":{"value":"ALARM","timestamp":"2022-07-22T15:57:45.394+0000"}}]})";
+  c.timestamp = Cw("2022-07-22T15:57:45.500+0000");
+  c.action = "arn:aws:sns:eu-central-1:123456789012:pager";
+  absl::StatusOr<SnsPublish> p = MakeSnsPublish(c);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->subject, "ALARM: \"service-down\" in EU (Frankfurt)");
+  Json m = Json::parse(p->message);
+  std::vector<std::string> keys;
+  for (auto& [key, value] : m.items()) keys.push_back(key);
+  EXPECT_THAT(
+      keys, testing::ElementsAre(
+                "AlarmName", "AlarmDescription", "AWSAccountId",
+                "NewStateValue", "NewStateReason", "StateChangeTime", "Region",
+                "AlarmArn", "OldStateValue", "OKActions", "AlarmActions",
+                "InsufficientDataActions", "TriggeringChildren"));
+  EXPECT_EQ(
+      m["TriggeringChildren"],
+      Json::parse(
+          R"([{"Arn":"arn:aws:cloudwatch:eu-central-1:123456789012:alarm:cpu-high","State":{"Value":"ALARM","Timestamp":"2022-07-22T15:57:45.394+0000"}}])"));
+  EXPECT_EQ(m["StateChangeTime"], "2022-07-22T15:57:45.500+0000");
+}
+
+TEST(MakeSnsPublishTest, ChangeWithoutAlarmIsInvalidArgument) {
+  StateChange c;
+  c.action = "arn:aws:sns:us-east-1:123456789012:t";
+  absl::StatusOr<SnsPublish> p = MakeSnsPublish(c);
+  EXPECT_EQ(p.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(p.status().message(),
+              testing::HasSubstr("neither a metric nor a composite alarm"));
 }
 
 struct SubjectCase {
