@@ -223,6 +223,7 @@ TEST(SvgPlotTest, HasTransitionsPlusOneBandsAndOneMarkerPerAction) {
     EXPECT_EQ(CountClass(*panels[i], "threshold"), 1);
     int with_value = 0;
     for (const BucketValue& b : trace.buckets) with_value += b.value.has_value();
+    ASSERT_LE(with_value, 1500);  // Markers are drawn up to 1500 values.
     EXPECT_EQ(CountClass(*panels[i], "datapoint"), with_value);
   }
   // The scenario exercises the picture: cpu-high goes to ALARM twice.
@@ -253,6 +254,23 @@ TEST(SvgPlotTest, BucketValuesAreTheNewestBucketsStatistic) {
       EXPECT_FALSE(b.value.has_value());  // [12:10, 12:11) is `_`.
     }
   }
+}
+
+TEST(SvgPlotTest, LongReplaysDrawOnlyTheLine) {
+  absl::StatusOr<std::vector<AlarmSpec>> alarms = ParseAlarmsJson(kAlarms, "a");
+  ASSERT_TRUE(alarms.ok());
+  ReplayOptions options;
+  options.series = {"AWS/EC2 CPUUtilization{InstanceId=i-1} 10+0.01x1600"};
+  absl::StatusOr<ReplayRun> run = ReplayData(
+      options, *alarms, *LoadReplayData(options), /*record_buckets=*/true);
+  ASSERT_TRUE(run.ok()) << run.status();
+  Element root;
+  std::string error;
+  ASSERT_TRUE(XmlReader(RenderSvgPlot(run->instants, run->alarms))
+                  .Parse(&root, &error))
+      << error;
+  EXPECT_EQ(CountClass(root, "datapoint"), 0);
+  EXPECT_EQ(CountClass(root, "series"), 2);  // One unbroken line per panel.
 }
 
 TEST(SvgPlotTest, RunReplayWritesThePlotFileWithSeriesInput) {

@@ -29,6 +29,9 @@ constexpr double kRight = 20;
 constexpr double kTop = 34;      // Panel title and action markers.
 constexpr double kBottom = 56;   // State strip, time labels.
 constexpr double kStrip = 10;    // Height of the state strip under the plot.
+// Beyond this many values a panel draws only the line: markers would merge
+// anyway, and a month of minute data would make a file of megabytes.
+constexpr size_t kMaxDatapointMarkers = 1500;
 
 // The few SVG/XML constructs we need; text is always escaped.
 class SvgWriter {
@@ -284,8 +287,10 @@ void Panel(absl::Span<const absl::Time> instants, const AlarmTrace& trace,
     absl::StrAppend(&points, N(x_of(b.evaluated_at)), ",", N(y_of(*b.value)));
   }
   flush();
+  size_t with_value = 0;
+  for (const BucketValue& b : trace.buckets) with_value += b.value.has_value();
   for (const BucketValue& b : trace.buckets) {
-    if (!b.value) continue;
+    if (!b.value || with_value > kMaxDatapointMarkers) continue;
     w->Open("circle", absl::StrCat("class=\"datapoint\" cx=\"",
                                    N(x_of(b.evaluated_at)), "\" cy=\"",
                                    N(y_of(*b.value)), "\" r=\"2\""));

@@ -9,8 +9,9 @@
 //
 // One panel (`<g class="panel">`) per alarm, in name order, each with:
 //   - the value of the alarm's newest bucket at each evaluation
-//     (`class="datapoint"` circles joined by `class="series"` lines, broken
-//     where a bucket had no data);
+//     (`class="datapoint"` circles, with the value and bucket as tooltip,
+//     joined by `class="series"` lines, broken where a bucket had no data;
+//     above 1500 values only the lines are drawn);
 //   - the threshold (`class="threshold"`, dashed);
 //   - the state over time as coloured bands (`class="band state-OK"`,
 //     `state-ALARM`, `state-INSUFFICIENT_DATA`; green, red, grey): one band
