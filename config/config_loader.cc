@@ -853,6 +853,67 @@ constexpr absl::string_view kColumnNames[kColumnCount] = {
     "Timestamp", "Namespace", "MetricName", "Dimensions", "Unit", "Value",
     "ReceivedAt"};
 
+// Converts one PutCompositeAlarm object; returns nullopt after recording
+// its problems.
+std::optional<CompositeAlarmSpec> CompositeFromJson(const json& obj,
+                                                    const std::string& path,
+                                                    JsonErrors& errors) {
+  if (!ExpectObject(obj, path, errors)) return std::nullopt;
+  const size_t errors_before = errors.count();
+  CompositeAlarmSpec spec;
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    const std::string& key = it.key();
+    const json& v = it.value();
+    if (v.is_null()) continue;  // JSON null is an absent key.
+    const std::string p = absl::StrCat(path, ".", key);
+    std::string s;
+    int i = 0;
+    if (key == "AlarmName") {
+      GetString(v, p, errors, &spec.alarm_name);
+    } else if (key == "AlarmDescription") {
+      if (GetString(v, p, errors, &s)) spec.alarm_description = s;
+    } else if (key == "AlarmRule") {
+      GetString(v, p, errors, &spec.alarm_rule);
+    } else if (key == "ActionsEnabled") {
+      GetBool(v, p, errors, &spec.actions_enabled);
+    } else if (key == "OKActions") {
+      GetStringList(v, p, errors, &spec.ok_actions);
+    } else if (key == "AlarmActions") {
+      GetStringList(v, p, errors, &spec.alarm_actions);
+    } else if (key == "InsufficientDataActions") {
+      GetStringList(v, p, errors, &spec.insufficient_data_actions);
+    } else if (key == "ActionsSuppressor") {
+      if (GetString(v, p, errors, &s)) spec.actions_suppressor = s;
+    } else if (key == "ActionsSuppressorWaitPeriod") {
+      if (GetInt(v, p, errors, &i)) {
+        spec.actions_suppressor_wait_period = absl::Seconds(i);
+      }
+    } else if (key == "ActionsSuppressorExtensionPeriod") {
+      if (GetInt(v, p, errors, &i)) {
+        spec.actions_suppressor_extension_period = absl::Seconds(i);
+      }
+    } else if (key == "Tags") {
+      std::vector<std::pair<std::string, std::string>> pairs;
+      GetPairs(v, p, "Key", "Value", errors, &pairs);
+      for (auto& [k, value] : pairs) spec.tags.push_back({std::move(k), std::move(value)});
+    } else if (!IsReadOnlyAlarmKey(key) && key != "ActionsSuppressedBy" &&
+               key != "ActionsSuppressedReason") {
+      errors.Add(p, "unknown key (not a PutCompositeAlarm field)");
+    }
+  }
+  if (errors.count() != errors_before) return std::nullopt;
+  absl::Status valid = spec.Validate();
+  if (!valid.ok()) {
+    errors.Add(path, valid.message());
+    return std::nullopt;
+  }
+  return spec;
+}
+
+bool IsCompositeDocument(const json& obj) {
+  return obj.is_object() && obj.contains("AlarmRule");
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -961,6 +1022,94 @@ absl::StatusOr<std::vector<AlarmSpec>> LoadAlarmsFile(absl::string_view path) {
     return ParseAlarmsTextProto(*text, path);
   }
   return ParseAlarmsJson(*text, path);
+}
+
+absl::StatusOr<AlarmConfig> ParseAlarmConfigJson(absl::string_view text,
+                                                 absl::string_view source) {
+  JsonErrors errors(source);
+  std::optional<json> doc = ParseJson(text, errors);
+  if (!doc.has_value()) return Problems(errors.lines());
+
+  AlarmConfig config;
+  std::vector<std::pair<std::string, std::string>> names;  // name, path.
+  auto take = [&](const json& obj, std::string path) {
+    if (IsCompositeDocument(obj)) {
+      std::optional<CompositeAlarmSpec> spec = CompositeFromJson(obj, path, errors);
+      if (spec.has_value()) {
+        names.emplace_back(spec->alarm_name, std::move(path));
+        config.composite_alarms.push_back(std::move(*spec));
+      }
+    } else {
+      std::optional<AlarmSpec> spec = AlarmFromJson(obj, path, errors);
+      if (spec.has_value()) {
+        names.emplace_back(spec->alarm_name, std::move(path));
+        config.metric_alarms.push_back(std::move(*spec));
+      }
+    }
+  };
+  auto take_list = [&](const json& v, const std::string& p, bool composite) {
+    if (!v.is_array()) {
+      errors.Add(p, absl::StrCat("expected an array, got ", Shown(v)));
+      return;
+    }
+    for (size_t i = 0; i < v.size(); ++i) {
+      const std::string item = absl::StrCat(p, "[", i, "]");
+      if (composite) {
+        std::optional<CompositeAlarmSpec> spec = CompositeFromJson(v[i], item, errors);
+        if (spec.has_value()) {
+          names.emplace_back(spec->alarm_name, item);
+          config.composite_alarms.push_back(std::move(*spec));
+        }
+      } else {
+        take(v[i], item);
+      }
+    }
+  };
+  if (doc->is_array()) {
+    for (size_t i = 0; i < doc->size(); ++i) take((*doc)[i], absl::StrCat("$[", i, "]"));
+  } else if (!ExpectObject(*doc, "$", errors)) {
+    return Problems(errors.lines());
+  } else if (doc->contains("MetricAlarms") || doc->contains("CompositeAlarms")) {
+    for (auto it = doc->begin(); it != doc->end(); ++it) {
+      const std::string p = absl::StrCat("$.", it.key());
+      if (it.value().is_null()) continue;
+      if (it.key() == "MetricAlarms") {
+        take_list(it.value(), p, /*composite=*/false);
+      } else if (it.key() == "CompositeAlarms") {
+        take_list(it.value(), p, /*composite=*/true);
+      } else if (it.key() != "NextToken") {
+        errors.Add(p, "unknown key (expected MetricAlarms or CompositeAlarms)");
+      }
+    }
+  } else {
+    take(*doc, "$");
+  }
+
+  absl::flat_hash_map<std::string, size_t> first_by_name;
+  for (size_t i = 0; i < names.size(); ++i) {
+    auto [it, inserted] = first_by_name.emplace(names[i].first, i);
+    if (!inserted) {
+      errors.Add(absl::StrCat(names[i].second, ".AlarmName"),
+                 absl::StrCat("duplicate alarm name \"", names[i].first,
+                              "\" (first at ", names[it->second].second, ")"));
+    }
+  }
+  if (errors.count() > 0) return Problems(errors.lines());
+  return config;
+}
+
+absl::StatusOr<AlarmConfig> LoadAlarmConfigFile(absl::string_view path) {
+  absl::StatusOr<std::string> text = ReadFile(path);
+  if (!text.ok()) return text.status();
+  if (HasExtension(path, ".textproto") || HasExtension(path, ".txtpb") ||
+      HasExtension(path, ".pbtxt")) {
+    absl::StatusOr<std::vector<AlarmSpec>> metric = ParseAlarmsTextProto(*text, path);
+    if (!metric.ok()) return metric.status();
+    AlarmConfig config;
+    config.metric_alarms = *std::move(metric);
+    return config;
+  }
+  return ParseAlarmConfigJson(*text, path);
 }
 
 absl::StatusOr<absl::Time> ParseTimestamp(absl::string_view text) {

@@ -43,6 +43,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "alarm/alarm_spec.h"
+#include "alarm/composite_alarm.h"
 #include "metrics/datapoint.h"
 
 namespace cwalarm {
@@ -89,6 +90,38 @@ absl::StatusOr<std::vector<AlarmSpec>> ParseAlarmsTextProto(
 // path when the file does not exist, kPermissionDenied/kUnknown when it
 // cannot be read, and the parser's errors otherwise.
 absl::StatusOr<std::vector<AlarmSpec>> LoadAlarmsFile(absl::string_view path);
+
+// ---------------------------------------------------------------------------
+// Metric and composite alarms together (issue 6)
+// ---------------------------------------------------------------------------
+
+// Every alarm of one alarms file.
+struct AlarmConfig {
+  std::vector<AlarmSpec> metric_alarms;               // Document order.
+  std::vector<CompositeAlarmSpec> composite_alarms;   // Document order.
+};
+
+// Like ParseAlarmsJson, and also accepts composite alarms: `text` is one
+// PutMetricAlarm document, one `aws cloudwatch put-composite-alarm
+// --cli-input-json` document (recognised by its `AlarmRule` key: AlarmName,
+// AlarmDescription, AlarmRule, ActionsEnabled, OKActions, AlarmActions,
+// InsufficientDataActions, ActionsSuppressor, ActionsSuppressorWaitPeriod,
+// ActionsSuppressorExtensionPeriod (integer seconds), Tags), a
+// describe-alarms document `{"MetricAlarms": [...], "CompositeAlarms":
+// [...]}` (either list may be absent; read-only keys such as StateValue and
+// ActionsSuppressedBy are ignored), or a JSON array of Put* documents of
+// either kind. Composites are checked with CompositeAlarmSpec::Validate;
+// whether their children exist is checked when they are put
+// (CompositeEvaluator). Errors as for ParseAlarmsJson (`$.CompositeAlarms[0]
+// .AlarmRule: ...`, `$[2]: ...`); a name used twice, across both kinds, is an
+// error.
+absl::StatusOr<AlarmConfig> ParseAlarmConfigJson(absl::string_view text,
+                                                 absl::string_view source);
+
+// Reads the file at `path`: a text proto gives metric alarms only
+// (ParseAlarmsTextProto), anything else goes to ParseAlarmConfigJson.
+// Errors as for LoadAlarmsFile.
+absl::StatusOr<AlarmConfig> LoadAlarmConfigFile(absl::string_view path);
 
 // ---------------------------------------------------------------------------
 // Metric data

@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -23,6 +24,8 @@
 #include "alarm/alarm_json.h"
 #include "alarm/alarm_spec.h"
 #include "alarm/alarm_state.h"
+#include "alarm/composite_alarm.h"
+#include "alarm/composite_evaluator.h"
 #include "alarm/cw_format.h"
 #include "alarm/json_writer.h"
 #include "config/config_loader.h"
@@ -127,7 +130,8 @@ absl::StatusOr<std::vector<absl::Time>> Schedule(
 }
 
 void WriteJson(const std::vector<AlarmHistoryItem>& history,
-               const AlarmEvaluator& evaluator, std::string* out) {
+               const AlarmEvaluator& evaluator,
+               const CompositeEvaluator* composites, std::string* out) {
   JsonWriter w(2);
   w.BeginObject();
   w.Key("AlarmHistoryItems");
@@ -156,6 +160,15 @@ void WriteJson(const std::vector<AlarmHistoryItem>& history,
                      &w);
   }
   w.EndArray();
+  if (composites != nullptr && composites->alarm_count() > 0) {
+    w.Key("CompositeAlarms");
+    w.BeginArray();
+    for (const CompositeAlarmDescription& d : composites->DescribeAlarms()) {
+      WriteCompositeAlarm(*d.spec, *d.status, *d.suppression, d.alarm_arn,
+                          d.configuration_updated, &w);
+    }
+    w.EndArray();
+  }
   w.EndObject();
   *out = w.Release();
   out->push_back('\n');
@@ -178,7 +191,8 @@ std::string StringAt(const nlohmann::json& j, const char* a, const char* b) {
 }
 
 void WriteText(const std::vector<AlarmHistoryItem>& history,
-               const AlarmEvaluator& evaluator, std::string* out) {
+               const AlarmEvaluator& evaluator,
+               const CompositeEvaluator* composites, std::string* out) {
   // Four columns: when, alarm, what, detail.
   struct Row {
     std::string when, alarm, what, detail;
@@ -197,6 +211,9 @@ void WriteText(const std::vector<AlarmHistoryItem>& history,
       row.what = absl::StrCat("action ", StringAt(data, "notificationResource",
                                                   nullptr));
       row.detail = StringAt(data, "actionState", nullptr);
+      // Composite alarms' suppressed actions name the suppression mode.
+      std::string by = StringAt(data, "actionsSuppressedBy", nullptr);
+      if (!by.empty()) absl::StrAppend(&row.detail, " by ", by);
       std::string error = StringAt(data, "error", nullptr);
       if (!error.empty()) absl::StrAppend(&row.detail, ": ", error);
     }
@@ -208,6 +225,15 @@ void WriteText(const std::vector<AlarmHistoryItem>& history,
                        absl::StrCat("since ",
                                     TextTime(d.status->state_updated), ": ",
                                     d.status->reason)});
+  }
+  if (composites != nullptr) {
+    for (const CompositeAlarmDescription& d : composites->DescribeAlarms()) {
+      rows.push_back(Row{"final", d.spec->alarm_name,
+                         std::string(AlarmStateName(d.status->state)),
+                         absl::StrCat("since ",
+                                      TextTime(d.status->state_updated), ": ",
+                                      d.status->reason)});
+    }
   }
   size_t when_width = 0, alarm_width = 0, what_width = 0;
   for (const Row& r : rows) {
@@ -279,6 +305,56 @@ absl::Status ParseInitialState(absl::string_view text, ReplayOptions* options) {
   return absl::OkStatus();
 }
 
+namespace {
+
+// Creates run->composites, registers every metric alarm's state and puts the
+// composites in dependency order (see ReplayData).
+absl::Status PutComposites(const ReplayOptions& options,
+                           const AlarmEvaluator& evaluator,
+                           absl::Time created_at, ActionSink* sink,
+                           std::vector<CompositeAlarmSpec> composites,
+                           ReplayRun* run) {
+  CompositeEvaluatorOptions composite_options;
+  composite_options.region = options.region;
+  composite_options.account_id = options.account_id;
+  run->composites = std::make_unique<CompositeEvaluator>(sink, composite_options);
+  for (const AlarmDescription& d : evaluator.DescribeAlarms()) {
+    absl::Status s = run->composites->OnAlarmState(
+        d.spec->alarm_name, d.status->state, created_at);
+    if (!s.ok()) return s;
+  }
+  // Each pass puts every composite whose children exist by now; a pass
+  // without progress leaves only unknown children or cycles.
+  while (!composites.empty()) {
+    std::vector<CompositeAlarmSpec> waiting;
+    absl::Status last;
+    for (CompositeAlarmSpec& spec : composites) {
+      absl::Status s = run->composites->PutCompositeAlarm(spec, created_at);
+      if (!s.ok()) {
+        last = s;
+        waiting.push_back(std::move(spec));
+      }
+    }
+    if (waiting.size() == composites.size()) {
+      std::vector<std::string> names;
+      for (const CompositeAlarmSpec& spec : waiting) names.push_back(spec.alarm_name);
+      return absl::Status(
+          last.code(),
+          absl::StrCat(options.alarms_path, ": ", last.message(),
+                       waiting.size() > 1
+                           ? absl::StrCat(" (composite alarms not created: ",
+                                          absl::StrJoin(names, ", "),
+                                          "; their rules reference unknown "
+                                          "alarms or each other in a cycle)")
+                           : ""));
+    }
+    composites = std::move(waiting);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 const AlarmTrace* ReplayRun::Find(absl::string_view name) const {
   for (const AlarmTrace& a : alarms) {
     if (a.spec.alarm_name == name) return &a;
@@ -303,10 +379,10 @@ absl::StatusOr<std::vector<TimedDatum>> LoadReplayData(
                          options.series_step, "--series");
 }
 
-absl::StatusOr<ReplayRun> ReplayData(const ReplayOptions& options,
-                                     std::vector<AlarmSpec> alarms,
-                                     std::vector<TimedDatum> data,
-                                     bool record_buckets) {
+absl::StatusOr<ReplayRun> ReplayData(
+    const ReplayOptions& options, std::vector<AlarmSpec> alarms,
+    std::vector<TimedDatum> data, bool record_buckets,
+    std::vector<CompositeAlarmSpec> composite_alarms) {
   // Arrival order decides what each evaluation sees (spec 3.7); file order
   // breaks ties so replays are deterministic.
   std::stable_sort(data.begin(), data.end(),
@@ -358,6 +434,11 @@ absl::StatusOr<ReplayRun> ReplayData(const ReplayOptions& options,
     }
   }
 
+  absl::Status composites_put = PutComposites(
+      options, evaluator, created_at, evaluator_sink,
+      std::move(composite_alarms), &run);
+  if (!composites_put.ok()) return composites_put;
+
   // Per alarm, what the loop needs to notice transitions and bucket values
   // without going through the name map at every instant.
   struct Watch {
@@ -397,10 +478,15 @@ absl::StatusOr<ReplayRun> ReplayData(const ReplayOptions& options,
       if (!s.ok()) return s;
     }
     EvaluationReport report = evaluator.Evaluate(t);
+    absl::Status advanced = run.composites->AdvanceTo(t);
+    if (!advanced.ok()) return advanced;
     if (report.transitions > 0) {
       for (size_t i = 0; i < watches.size(); ++i) {
         Watch& w = watches[i];
         if (w.status->state == w.last_state) continue;
+        absl::Status told = run.composites->OnAlarmState(
+            run.alarms[i].spec.alarm_name, w.status->state, t);
+        if (!told.ok()) return told;
         run.alarms[i].transitions.push_back(ReplayTransition{
             t, w.last_state, w.status->state, w.status->reason});
         w.last_state = w.status->state;
@@ -442,29 +528,40 @@ absl::StatusOr<ReplayRun> ReplayData(const ReplayOptions& options,
     if (it != trace_by_name.end()) run.alarms[it->second].actions.push_back(a);
   }
   run.history = evaluator.TakeHistory();
+  std::vector<AlarmHistoryItem> composite_history =
+      run.composites->TakeHistory();
+  if (!composite_history.empty()) {
+    for (AlarmHistoryItem& item : composite_history) {
+      run.history.push_back(std::move(item));
+    }
+    std::stable_sort(run.history.begin(), run.history.end(),
+                     [](const AlarmHistoryItem& a, const AlarmHistoryItem& b) {
+                       return a.timestamp < b.timestamp;
+                     });
+  }
   return run;
 }
 
 std::string FormatReplay(const ReplayRun& run, ReplayOptions::Format format) {
   std::string out;
   if (format == ReplayOptions::Format::kJson) {
-    WriteJson(run.history, *run.evaluator, &out);
+    WriteJson(run.history, *run.evaluator, run.composites.get(), &out);
   } else {
-    WriteText(run.history, *run.evaluator, &out);
+    WriteText(run.history, *run.evaluator, run.composites.get(), &out);
   }
   return out;
 }
 
 absl::Status RunReplay(const ReplayOptions& options, std::string* out) {
   out->clear();
-  absl::StatusOr<std::vector<AlarmSpec>> alarms =
-      LoadAlarmsFile(options.alarms_path);
+  absl::StatusOr<AlarmConfig> alarms = LoadAlarmConfigFile(options.alarms_path);
   if (!alarms.ok()) return alarms.status();
   absl::StatusOr<std::vector<TimedDatum>> data = LoadReplayData(options);
   if (!data.ok()) return data.status();
   absl::StatusOr<ReplayRun> run =
-      ReplayData(options, std::move(*alarms), std::move(*data),
-                 /*record_buckets=*/!options.plot_path.empty());
+      ReplayData(options, std::move(alarms->metric_alarms), std::move(*data),
+                 /*record_buckets=*/!options.plot_path.empty(),
+                 std::move(alarms->composite_alarms));
   if (!run.ok()) return run.status();
   if (!options.plot_path.empty()) {
     std::ofstream file(options.plot_path, std::ios::binary | std::ios::trunc);

@@ -39,6 +39,8 @@
 #include "alarm/alarm_history.h"
 #include "alarm/alarm_spec.h"
 #include "alarm/alarm_state.h"
+#include "alarm/composite_alarm.h"
+#include "alarm/composite_evaluator.h"
 #include "config/config_loader.h"
 #include "metrics/metric_store.h"
 #include "tools/replay_trace.h"
@@ -162,6 +164,9 @@ struct ReplayRun {
   // set; the evaluator's sink then.
   std::unique_ptr<ActionSink> action_tee;
   std::unique_ptr<AlarmEvaluator> evaluator;
+  // Composite alarms (issue 6): told about every metric alarm transition
+  // after each evaluation, advanced to each instant. Always set.
+  std::unique_ptr<CompositeEvaluator> composites;
 
   // The trace of alarm `name`, or nullptr.
   const AlarmTrace* Find(absl::string_view name) const;
@@ -178,10 +183,20 @@ absl::StatusOr<std::vector<TimedDatum>> LoadReplayData(
 // ignored). When `record_buckets` is true each alarm's BucketValue per
 // evaluation is recorded (costs one aggregation per alarm and evaluation).
 // Errors as for RunReplay.
-absl::StatusOr<ReplayRun> ReplayData(const ReplayOptions& options,
-                                     std::vector<AlarmSpec> alarms,
-                                     std::vector<TimedDatum> data,
-                                     bool record_buckets);
+//
+// `composite_alarms` (issue 6) are put right after the metric alarms, at the
+// first instant, in dependency order (a composite naming another composite
+// of the list is put after it); `initial_state` does not apply to them. At
+// each instant, after the metric alarms are evaluated, the composites are
+// advanced to the instant (wait / extension periods end) and told each
+// metric alarm transition. Their history items are merged into `history` by
+// timestamp (metric items first at equal times); the JSON output gains a
+// `CompositeAlarms` list and the text output their final rows, both only
+// when there are composites (so outputs without composites are unchanged).
+absl::StatusOr<ReplayRun> ReplayData(
+    const ReplayOptions& options, std::vector<AlarmSpec> alarms,
+    std::vector<TimedDatum> data, bool record_buckets,
+    std::vector<CompositeAlarmSpec> composite_alarms = {});
 
 // Renders `run` as RunReplay's JSON or text output.
 std::string FormatReplay(const ReplayRun& run, ReplayOptions::Format format);
