@@ -62,7 +62,9 @@ enum class OutboxOutcome : uint8_t {
 };
 
 struct OutboxRecord {
-  uint64_t sequence = 0;  // Increases with Append order, also across restarts.
+  // Increases with Append order, also across restarts (it may start again
+  // from 1 once the outbox was empty and compacted).
+  uint64_t sequence = 0;
   SnsPublish publish;
 };
 

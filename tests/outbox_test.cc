@@ -147,6 +147,24 @@ TEST(OutboxTest, CorruptedMiddleRecordIsReportedAndLaterRecordsKept) {
   EXPECT_EQ((*box)->recovery().torn_tail_bytes, 0);
 }
 
+TEST(OutboxTest, CompactsWhenEmptyAndLargerThanCompactBytes) {
+  std::string path = NewTestDir() + "/sns.outbox";
+  OutboxOptions options;
+  options.compact_bytes = 100;
+  auto box = Outbox::Open(path, options);
+  ASSERT_TRUE((*box)->Append(Publish("a", 1)).ok());
+  ASSERT_TRUE((*box)->Append(Publish("b", 2)).ok());
+  ASSERT_TRUE((*box)->MarkDone(1, OutboxOutcome::kDelivered).ok());
+  EXPECT_GT(ReadFile(path).size(), 100u);  // One record still pending.
+  ASSERT_TRUE((*box)->MarkDone(2, OutboxOutcome::kAbandoned).ok());
+  EXPECT_EQ(ReadFile(path).size(), 0u);
+  // Appends after compaction go to the new file and survive a reopen.
+  ASSERT_TRUE((*box)->Append(Publish("c", 3)).ok());
+  auto again = Outbox::Open(path, options);
+  ASSERT_EQ((*again)->pending_count(), 1u);
+  EXPECT_EQ((*again)->Pending()[0].sequence, 3u);
+}
+
 TEST(OutboxTest, MarkDoneOfUnknownSequenceIsNotFound) {
   auto box = Outbox::Open(NewTestDir() + "/sns.outbox");
   absl::Status s = (*box)->MarkDone(42, OutboxOutcome::kDelivered);
