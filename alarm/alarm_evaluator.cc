@@ -14,6 +14,13 @@
 namespace cwalarm {
 namespace {
 
+// The largest multiple of `m` (> 0) that is <= x, also for negative x.
+int64_t FloorToMultiple(int64_t x, int64_t m) {
+  int64_t q = x / m;
+  if (x % m < 0) --q;
+  return q * m;
+}
+
 constexpr size_t kMaxStateReason = 1023;
 constexpr size_t kMaxStateReasonData = 4000;
 
@@ -222,41 +229,51 @@ absl::Status AlarmEvaluator::SetAlarmState(absl::string_view name,
 
 EvaluationReport AlarmEvaluator::Evaluate(absl::Time now) {
   EvaluationReport report;
+  // The two evaluation anchors (spec 3.1, 3.2.1), computed once per call in
+  // whole seconds: the loop below then does integer arithmetic only.
+  const int64_t now_s = absl::ToUnixSeconds(now);  // Rounds down.
+  const int64_t anchor60 = FloorToMultiple(now_s, 60);
+  const int64_t anchor10 = FloorToMultiple(now_s, 10);
   for (uint32_t slot = 0; slot < hot_.size(); ++slot) {
-    if (hot_[slot].live) EvaluateOne(slot, now, &report);
+    const HotAlarm& h = hot_[slot];
+    if (!h.live) continue;
+    const int64_t anchor = h.granularity_seconds == 60 ? anchor60 : anchor10;
+    if (anchor <= h.last_slot) continue;
+    EvaluateOne(slot, now, anchor, &report);
   }
   return report;
 }
 
 void AlarmEvaluator::EvaluateOne(uint32_t slot, absl::Time now,
-                                 EvaluationReport* report) {
+                                 int64_t anchor, EvaluationReport* report) {
   HotAlarm& h = hot_[slot];
-  const absl::Duration granularity = absl::Seconds(h.granularity_seconds);
-  const absl::Time end = AlignDown(now, granularity);
-  const int64_t slot_seconds = absl::ToUnixSeconds(end);
-  if (slot_seconds <= h.last_slot) return;
-  h.last_slot = slot_seconds;
+  h.last_slot = anchor;
   ++report->evaluated;
 
   // The R sliding buckets ending at the evaluation anchor, oldest first
   // (spec 3.2.1): bucket k (0 = newest) is [end-(k+1)P, end-kP).
-  const absl::Duration period = absl::Seconds(h.period_seconds);
-  const absl::Time first = end - h.r * period;
+  const int64_t first_s = anchor - int64_t{h.r} * h.period_seconds;
   if (h.extended) {
-    EvaluateExtended(slot, now, first, period, report);
+    EvaluateExtended(slot, now, absl::FromUnixSeconds(first_s),
+                     absl::Seconds(h.period_seconds), report);
     return;
   }
   bucket_scratch_.resize(h.r);
   verdict_scratch_.resize(h.r);
   std::optional<Unit> unit;
   if (h.unit != kAnyUnit) unit = static_cast<Unit>(h.unit);
-  store_->AggregateBuckets(h.metric, unit, first, period,
-                           absl::MakeSpan(bucket_scratch_));
+  store_->AggregateBucketsAt(h.metric, unit, first_s, h.period_seconds,
+                             absl::MakeSpan(bucket_scratch_));
   for (int i = 0; i < h.r; ++i) {
-    std::optional<double> v = ComputeStatistic(h.statistic, bucket_scratch_[i]);
-    verdict_scratch_[i] = !v.has_value()                      ? BucketVerdict::kMissing
-                          : IsBreaching(h.op, *v, h.threshold) ? BucketVerdict::kBreaching
-                                                               : BucketVerdict::kNotBreaching;
+    const StatisticSet& set = bucket_scratch_[i];
+    if (set.empty()) {
+      verdict_scratch_[i] = BucketVerdict::kMissing;
+      continue;
+    }
+    double v = *ComputeStatistic(h.statistic, set);
+    verdict_scratch_[i] = IsBreaching(h.op, v, h.threshold)
+                              ? BucketVerdict::kBreaching
+                              : BucketVerdict::kNotBreaching;
   }
   Decision d = Decide(verdict_scratch_, h.n, h.m, h.tmd);
   if (!d.state.has_value() || *d.state == h.state) {
@@ -268,6 +285,8 @@ void AlarmEvaluator::EvaluateOne(uint32_t slot, absl::Time now,
   }
 
   // A change: build the reason from the same buckets (cold path).
+  const absl::Time first = absl::FromUnixSeconds(first_s);
+  const absl::Duration period = absl::Seconds(h.period_seconds);
   std::vector<RangeBucket> range(h.r);
   for (int i = 0; i < h.r; ++i) {
     range[i].start = first + i * period;

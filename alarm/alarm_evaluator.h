@@ -205,7 +205,10 @@ class AlarmEvaluator {
     absl::Time last_scaling_invocation = absl::InfinitePast();
   };
 
-  void EvaluateOne(uint32_t slot, absl::Time now, EvaluationReport* report);
+  // Evaluates alarm `slot` whose evaluation anchor (Unix seconds, the slot
+  // start) is `anchor`. Precondition: anchor > hot_[slot].last_slot.
+  void EvaluateOne(uint32_t slot, absl::Time now, int64_t anchor,
+                   EvaluationReport* report);
   // The ExtendedStatistic path of EvaluateOne, kept apart so that the
   // standard path stays as it was.
   void EvaluateExtended(uint32_t slot, absl::Time now, absl::Time first,

@@ -229,7 +229,15 @@ absl::Status ReferenceEvaluator::PutMetricData(const MetricDatum& datum,
   if (!status.ok()) return status;
   Sample s{};
   s.metric_key = datum.metric.Key();
-  s.timestamp = datum.timestamp;
+  // Standard-resolution data is kept at its minute (spec 1.5): a
+  // high-resolution alarm sees it only in the bucket holding the minute's
+  // start. Written out here rather than shared, so the oracle stays
+  // independent of the store.
+  s.timestamp = datum.storage_resolution == 1
+                    ? datum.timestamp
+                    : absl::FromUnixSeconds(
+                          absl::ToUnixSeconds(datum.timestamp) -
+                          ((absl::ToUnixSeconds(datum.timestamp) % 60) + 60) % 60);
   s.unit = datum.unit;
   if (datum.value.has_value()) {
     s.value = *datum.value;

@@ -174,17 +174,37 @@ StatisticSet MetricStore::Aggregate(MetricIndex index, std::optional<Unit> unit,
 void MetricStore::AggregateBuckets(MetricIndex index, std::optional<Unit> unit,
                                    absl::Time first, absl::Duration period,
                                    absl::Span<StatisticSet> out) const {
+  AggregateBucketsAt(index, unit, absl::ToUnixSeconds(first),
+                     absl::ToInt64Seconds(period), out);
+}
+
+void MetricStore::AggregateBucketsAt(MetricIndex index,
+                                     std::optional<Unit> unit,
+                                     int64_t first_s, int64_t period_s,
+                                     absl::Span<StatisticSet> out) const {
   for (StatisticSet& s : out) s = StatisticSet();
   if (index >= metrics_.size() || out.empty()) return;
-  const int64_t first_s = absl::ToUnixSeconds(first);
-  const int64_t period_s = absl::ToInt64Seconds(period);
   const int64_t end_s = first_s + period_s * static_cast<int64_t>(out.size());
   for (const UnitCells& cells : metrics_[index].units) {
     if (unit.has_value() && cells.unit != *unit) continue;
-    auto it = std::lower_bound(cells.starts.begin(), cells.starts.end(), first_s);
-    for (size_t i = static_cast<size_t>(it - cells.starts.begin());
-         i < cells.starts.size() && cells.starts[i] < end_s; ++i) {
-      out[static_cast<size_t>((cells.starts[i] - first_s) / period_s)].Merge(
+    const std::vector<int64_t>& starts = cells.starts;
+    // Evaluations read the newest cells: gallop back from the end, then
+    // binary-search the last step, so the cost grows with the distance from
+    // the newest cell, not with the length of the history.
+    size_t hi = starts.size();
+    size_t step = 1;
+    while (hi >= step && starts[hi - step] >= first_s) {
+      hi -= step;
+      step *= 2;
+    }
+    size_t lo = hi >= step ? hi - step : 0;
+    size_t i = static_cast<size_t>(
+        std::lower_bound(starts.begin() + static_cast<std::ptrdiff_t>(lo),
+                         starts.begin() + static_cast<std::ptrdiff_t>(hi),
+                         first_s) -
+        starts.begin());
+    for (; i < starts.size() && starts[i] < end_s; ++i) {
+      out[static_cast<size_t>((starts[i] - first_s) / period_s)].Merge(
           cells.sets[i]);
     }
   }

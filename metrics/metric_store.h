@@ -91,6 +91,13 @@ class MetricStore {
                         absl::Time first, absl::Duration period,
                         absl::Span<StatisticSet> out) const;
 
+  // AggregateBuckets with `first` and `period` in whole seconds (Unix
+  // seconds for `first`): the evaluator's hot-path form, which avoids
+  // absl::Duration arithmetic for every alarm. Same contract otherwise.
+  void AggregateBucketsAt(MetricIndex index, std::optional<Unit> unit,
+                          int64_t first_unix_seconds, int64_t period_seconds,
+                          absl::Span<StatisticSet> out) const;
+
   // Interns `id` (dimension order ignored) and returns its index. Alarms
   // intern the metric they watch so that it exists before data arrives.
   MetricIndex Intern(const MetricId& id);
