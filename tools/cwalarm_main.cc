@@ -26,13 +26,20 @@
 // when notifications are still pending then (a later run with the same
 // outbox delivers them). Credentials: AWS_ACCESS_KEY_ID,
 // AWS_SECRET_ACCESS_KEY[, AWS_SESSION_TOKEN].
+//
+// Auto Scaling (issue 5, docs/autoscaling.md): `--scaling-policies=FILE
+// --group=min=1,max=10,desired=2[,launch=120s]` simulates the group the
+// alarms' policy ARNs name (tools/scaling_replay.h) and appends its
+// activities and capacity timeline to the report.
 
 #include <unistd.h>
 
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -49,6 +56,7 @@
 #include "absl/time/time.h"
 #include "tools/lint.h"
 #include "tools/replay.h"
+#include "tools/scaling_replay.h"
 #include "tools/tune.h"
 #include "tools/sns_notifications.h"
 
@@ -109,6 +117,12 @@ ABSL_FLAG(std::string, sns_max_backoff, "60s", "Largest retry backoff.");
 ABSL_FLAG(std::string, sns_max_pending, "10000", "Outbox capacity "
           "(back-pressure beyond it).");
 
+ABSL_FLAG(std::string, scaling_policies, "", "replay: put-scaling-policy "
+          "JSON (one object or an array) of a simulated Auto Scaling group.");
+ABSL_FLAG(std::string, group, "", "replay with --scaling-policies: "
+          "min=N,max=N,desired=N[,launch=120s][,cooldown=300s]"
+          "[,warmup=DURATION][,name=GROUP].");
+
 namespace {
 
 constexpr char kUsage[] =
@@ -121,7 +135,9 @@ constexpr char kUsage[] =
     "...\n"
     "       cwalarm tune --alarms=FILE --metrics=FILE --threshold=LO:HI:STEP "
     "[--datapoints=M/N,...] [--alarm-name=NAME] [--from/--to/--series...]\n"
-    "       cwalarm lint --alarms=FILE [--metrics=FILE | --series=...]";
+    "       cwalarm lint --alarms=FILE [--metrics=FILE | --series=...]\n"
+    "       cwalarm replay ... --scaling-policies=FILE "
+    "--group=min=1,max=10,desired=2[,launch=120s][,cooldown=300s]";
 
 int Fail(absl::string_view message) {
   std::cerr << message << "\n";
@@ -381,8 +397,28 @@ int main(int argc, char** argv) {
     }
     options.action_sink = sns->sink();
   }
+  // --- Auto Scaling (issue 5) ---
+  std::unique_ptr<cwalarm::ScalingReplay> scaling;
+  if (std::string path = absl::GetFlag(FLAGS_scaling_policies);
+      !path.empty() || !absl::GetFlag(FLAGS_group).empty()) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (path.empty() || !in) {
+      return Fail(absl::StrCat("--scaling-policies \"", path,
+                               "\": cannot read the file (--group needs it)"));
+    }
+    absl::StatusOr<std::unique_ptr<cwalarm::ScalingReplay>> created =
+        cwalarm::ScalingReplay::Create(text.str(), absl::GetFlag(FLAGS_group));
+    if (!created.ok()) return Fail(created.status().message());
+    scaling = std::move(*created);
+    options.action_sink = scaling->sink(options.action_sink);
+  }
   absl::Status status = cwalarm::RunReplay(options, &out);
   if (status.ok() && print_notifications) out = printer.lines();
+  if (status.ok() && scaling != nullptr) {
+    absl::StrAppend(&out, scaling->Report(options.format));
+  }
   if (progress_shown) std::fprintf(stderr, "\r%80s\r", "");
   if (!status.ok()) return Fail(status.message());
   std::fwrite(out.data(), 1, out.size(), stdout);
