@@ -100,6 +100,21 @@ TEST(TuneTest, RunTunePrintsOneRowPerVariant) {
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 2 + 3);
 }
 
+TEST(TuneTest, ThresholdStepsDoNotDrift) {
+  absl::StatusOr<std::vector<AlarmSpec>> alarms =
+      LoadAlarmsFile("examples/cpu_alarm.json");
+  ASSERT_TRUE(alarms.ok());
+  TuneGrid grid;
+  ASSERT_TRUE(ParseThresholdRange("62.8:63.1:0.1", &grid).ok());
+  absl::StatusOr<std::vector<TuneResult>> results = TuneAlarm(
+      alarms->front(), grid, FixedSchedule(),
+      *LoadMetricsFile("examples/cpu_metrics.csv"));
+  ASSERT_TRUE(results.ok()) << results.status();
+  ASSERT_EQ(results->size(), 4u);
+  EXPECT_EQ((*results)[2].threshold, 63.0);
+  EXPECT_EQ((*results)[3].threshold, 63.1);
+}
+
 TEST(TuneTest, GridFlagsParseStrictly) {
   TuneGrid grid;
   EXPECT_THAT(ParseThresholdRange("60:95", &grid),

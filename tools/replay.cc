@@ -488,9 +488,11 @@ absl::StatusOr<ReplayRun> ReplayData(
             run.alarms[i].spec.alarm_name, w.status->state, t);
         if (!told.ok()) return told;
         run.alarms[i].transitions.push_back(ReplayTransition{
-            t, w.last_state, w.status->state, w.status->reason});
+            t, w.last_state, w.status->state,
+            options.keep_history ? w.status->reason : std::string()});
         w.last_state = w.status->state;
       }
+      if (!options.keep_history) evaluator.TakeHistory();
     }
     if (record_buckets) {
       for (size_t i = 0; i < watches.size(); ++i) {

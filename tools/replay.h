@@ -73,6 +73,11 @@ struct ReplayOptions {
   // 1% of the schedule and once at the end. For the CLI's progress bar.
   std::function<void(size_t, size_t)> progress;
 
+  // False drops the alarm history as it is written and leaves transition
+  // reasons empty (ReplayRun::history stays empty): for callers that only
+  // need the states, such as `cwalarm tune` with thousands of variants.
+  bool keep_history = true;
+
   // Bounds of the default schedule, inclusive. When set they replace the
   // schedule's default start / end (see RunReplay).
   std::optional<absl::Time> from;

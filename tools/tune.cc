@@ -30,8 +30,10 @@ std::vector<double> Thresholds(const TuneGrid& grid) {
   std::vector<double> out;
   const double eps = grid.threshold_step * 1e-6;
   for (int i = 0;; ++i) {
-    // Multiply rather than accumulate, so 0.1 steps do not drift.
+    // Multiply rather than accumulate, and round to 12 significant digits,
+    // so that 0.1 steps give 63, not 63.00000000000001.
     double t = grid.threshold_lo + i * grid.threshold_step;
+    t = std::stod(absl::StrFormat("%.12g", t));
     if (t > grid.threshold_hi + eps || i >= kMaxThresholds) break;
     out.push_back(t);
   }
@@ -126,7 +128,9 @@ absl::StatusOr<std::vector<TuneResult>> TuneAlarm(
       variants.push_back(std::move(spec));
     }
   }
-  absl::StatusOr<ReplayRun> run = ReplayData(options, std::move(variants),
+  ReplayOptions replay_options = options;
+  replay_options.keep_history = false;
+  absl::StatusOr<ReplayRun> run = ReplayData(replay_options, std::move(variants),
                                              std::move(data),
                                              /*record_buckets=*/false);
   if (!run.ok()) return run.status();
