@@ -5,6 +5,8 @@
 #
 # Optional: `--with-promtool` also installs Debian's `prometheus` package
 # (promtool), used only by benchmarks/promtool_compare.sh; CI does not need it.
+# Optional: `--with-fuzzers` also installs clang and libclang-rt-14-dev
+# (libFuzzer), used by scripts/fuzz.sh; CI passes it.
 set -euo pipefail
 
 PACKAGES=(
@@ -17,9 +19,17 @@ PACKAGES=(
   nlohmann-json3-dev
   libcurl4-openssl-dev libssl-dev
 )
-if [[ "${1:-}" == "--with-promtool" ]]; then
-  PACKAGES+=(prometheus)  # promtool, for benchmarks/promtool_compare.sh only
-fi
+for arg in "$@"; do
+  case "${arg}" in
+    --with-promtool)
+      PACKAGES+=(prometheus)  # promtool, for benchmarks/promtool_compare.sh only
+      ;;
+    --with-fuzzers)
+      # clang + libFuzzer/sanitizer runtimes, for scripts/fuzz.sh (issue 8).
+      PACKAGES+=(clang libclang-rt-14-dev)
+      ;;
+  esac
+done
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
