@@ -234,4 +234,61 @@ void MetricStore::DropBefore(absl::Time horizon) {
   }
 }
 
+absl::StatusOr<std::vector<MetricStore::MetricState>> MetricStore::ExportState()
+    const {
+  std::vector<MetricState> out;
+  out.reserve(metrics_.size());
+  for (const Metric& m : metrics_) {
+    if (m.samples != nullptr) {
+      return absl::UnimplementedError(absl::StrCat(
+          "metric \"", m.id.metric_name,
+          "\": raw samples (extended statistics) cannot be exported yet"));
+    }
+    MetricState state{m.id, {}};
+    for (const UnitCells& u : m.units) {
+      state.units.push_back(UnitCellsState{u.unit, u.starts, u.sets});
+    }
+    out.push_back(std::move(state));
+  }
+  return out;
+}
+
+absl::Status MetricStore::ImportState(std::vector<MetricState> metrics) {
+  if (!metrics_.empty()) {
+    return absl::FailedPreconditionError(
+        "MetricStore::ImportState: the store is not empty");
+  }
+  absl::flat_hash_map<std::string, MetricIndex> keys;
+  for (size_t i = 0; i < metrics.size(); ++i) {
+    const MetricState& m = metrics[i];
+    if (!keys.emplace(m.id.Key(), static_cast<MetricIndex>(i)).second) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "metric \"", m.id.metric_name, "\": appears twice in the state"));
+    }
+    for (const UnitCellsState& u : m.units) {
+      bool ok = u.starts.size() == u.sets.size();
+      for (size_t k = 0; ok && k < u.starts.size(); ++k) {
+        ok = u.starts[k] % kStorageCellSeconds == 0 &&
+             (k == 0 || u.starts[k - 1] < u.starts[k]);
+      }
+      if (!ok) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "metric \"", m.id.metric_name,
+            "\": cells must be aligned, strictly increasing and one set each"));
+      }
+    }
+  }
+  for (MetricState& m : metrics) {
+    Metric metric;
+    metric.id = std::move(m.id);
+    for (UnitCellsState& u : m.units) {
+      metric.units.push_back(
+          UnitCells{u.unit, std::move(u.starts), std::move(u.sets)});
+    }
+    metrics_.push_back(std::move(metric));
+  }
+  index_by_key_ = std::move(keys);
+  return absl::OkStatus();
+}
+
 }  // namespace cwalarm

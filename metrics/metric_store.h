@@ -37,6 +37,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "metrics/datapoint.h"
@@ -157,6 +158,31 @@ class MetricStore {
   // Drops every cell that ends at or before `horizon` (retention; replay
   // drivers call it with the oldest instant any alarm can still look at).
   void DropBefore(absl::Time horizon);
+
+  // --- State export, for snapshots (config/snapshot_io.h) -------------------
+
+  // One metric's standard cells for one unit: `starts[i]` (Unix seconds, a
+  // multiple of kStorageCellSeconds, strictly increasing) holds `sets[i]`.
+  struct UnitCellsState {
+    Unit unit = Unit::kNone;
+    std::vector<int64_t> starts;
+    std::vector<StatisticSet> sets;
+  };
+  struct MetricState {
+    MetricId id;
+    std::vector<UnitCellsState> units;
+  };
+
+  // Every interned metric, in MetricIndex order, with its cells. Returns
+  // kUnimplemented when raw samples are kept for some metric
+  // (EnableSamples): their export is not written yet.
+  absl::StatusOr<std::vector<MetricState>> ExportState() const;
+
+  // Makes an empty store hold `metrics` (ExportState's output): same
+  // indices, same cells. kFailedPrecondition when the store is not empty;
+  // kInvalidArgument when a metric id repeats or a unit's cells are not
+  // sorted, aligned and of equal count. On error the store stays empty.
+  absl::Status ImportState(std::vector<MetricState> metrics);
 
  private:
   // One metric's cells for one unit, sorted by cell start (seconds since the
