@@ -246,9 +246,10 @@ void Panel(absl::Span<const absl::Time> instants, const AlarmTrace& trace,
       last_day = day;
     }
   }
-  w->Text("text", absl::StrCat("x=\"", N(x1), "\" y=\"", N(y1 + kStrip + 30),
-                               "\" text-anchor=\"end\""),
-          "time (UTC)");
+  // The zone of the time axis, left of the tick labels.
+  w->Text("text", absl::StrCat("x=\"", N(x0 - 22), "\" y=\"", N(y1 + kStrip + 16),
+                               "\" text-anchor=\"end\" font-weight=\"bold\""),
+          "UTC");
   w->Empty("rect", absl::StrCat("x=\"", N(x0), "\" y=\"", N(y0), "\" width=\"",
                                 N(x1 - x0), "\" height=\"", N(y1 - y0),
                                 "\" fill=\"none\" stroke=\"#888\""));
