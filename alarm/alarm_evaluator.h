@@ -169,6 +169,38 @@ class AlarmEvaluator {
   // store (MetricStore::DropBefore).
   absl::Time RetentionHorizon(absl::Time now) const;
 
+  // --- State export, for snapshots (config/snapshot_io.h) -------------------
+  //
+  // Implemented in alarm_evaluator_state.cc, away from the evaluation loop.
+
+  // One slot of the dense alarm arrays. Slots are evaluated in slot order,
+  // so a restored evaluator keeps them to write history in the same order.
+  struct AlarmSlotState {
+    bool live = false;  // False: a free slot (everything else unset).
+    AlarmSpec spec;
+    AlarmStatus status;
+    absl::Time configuration_updated;
+    absl::Time last_scaling_invocation = absl::InfinitePast();
+    int64_t last_slot = INT64_MIN;  // Unix seconds of the last evaluated slot.
+  };
+  struct State {
+    std::vector<AlarmSlotState> slots;
+    std::vector<uint32_t> free_slots;        // In reuse order.
+    std::vector<AlarmHistoryItem> history;  // Not yet taken.
+  };
+
+  // Everything Evaluate, PutMetricAlarm and the queries depend on, except
+  // the options and the store (exported on its own, MetricStore::ExportState).
+  State ExportState() const;
+
+  // Makes an empty evaluator (no alarm was ever put) continue exactly where
+  // `state`'s evaluator was. Call after the store's ImportState: alarms
+  // intern their metrics. Returns kFailedPrecondition when the evaluator is
+  // not empty; kInvalidArgument when a live spec fails PutMetricAlarm's
+  // checks, a name repeats, or free_slots does not list exactly the free
+  // slots. Everything is checked first: on error nothing changed.
+  absl::Status ImportState(State state);
+
  private:
   // The per-alarm record the evaluation loop reads. Keep it small: it is
   // what a million alarms cost in the hot loop.

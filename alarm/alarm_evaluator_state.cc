@@ -1,0 +1,109 @@
+// Copyright 2026 The cwalarm Authors. SPDX-License-Identifier: Apache-2.0
+//
+// AlarmEvaluator::ExportState / ImportState (snapshots, issue 8). Kept out of
+// alarm_evaluator.cc so the evaluation loop's file stays about evaluation.
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "alarm/alarm_evaluator.h"
+
+namespace cwalarm {
+
+AlarmEvaluator::State AlarmEvaluator::ExportState() const {
+  State out;
+  out.slots.resize(hot_.size());
+  for (size_t i = 0; i < hot_.size(); ++i) {
+    if (!hot_[i].live) continue;
+    AlarmSlotState& s = out.slots[i];
+    const ColdAlarm& c = cold_[i];
+    s.live = true;
+    s.spec = c.spec;
+    s.status = c.status;
+    s.configuration_updated = c.configuration_updated;
+    s.last_scaling_invocation = c.last_scaling_invocation;
+    s.last_slot = hot_[i].last_slot;
+  }
+  out.free_slots = free_slots_;
+  out.history = history_;
+  return out;
+}
+
+absl::Status AlarmEvaluator::ImportState(State state) {
+  if (!hot_.empty() || !history_.empty()) {
+    return absl::FailedPreconditionError(
+        "AlarmEvaluator::ImportState: the evaluator is not empty");
+  }
+  // Check everything before changing anything.
+  absl::flat_hash_set<std::string> names;
+  std::vector<std::optional<ExtendedStatistic>> extended(state.slots.size());
+  size_t dead = 0;
+  for (size_t i = 0; i < state.slots.size(); ++i) {
+    const AlarmSlotState& s = state.slots[i];
+    if (!s.live) {
+      ++dead;
+      continue;
+    }
+    absl::Status valid = s.spec.Validate();
+    if (!valid.ok()) return valid;
+    const int r =
+        options_.evaluation_range.value_or(s.spec.EffectiveEvaluationRange());
+    if (r < s.spec.evaluation_periods || r > UINT16_MAX) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "alarm \"", s.spec.alarm_name, "\": evaluation range ", r,
+          " is outside [EvaluationPeriods, ", UINT16_MAX, "]"));
+    }
+    if (s.spec.extended_statistic.has_value()) {
+      absl::StatusOr<ExtendedStatistic> parsed =
+          ParseExtendedStatistic(*s.spec.extended_statistic);
+      if (!parsed.ok()) return parsed.status();
+      extended[i] = *std::move(parsed);
+    }
+    if (!names.insert(s.spec.alarm_name).second) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "alarm \"", s.spec.alarm_name, "\": appears twice in the state"));
+    }
+  }
+  std::vector<uint32_t> sorted_free = state.free_slots;
+  std::sort(sorted_free.begin(), sorted_free.end());
+  bool free_ok = sorted_free.size() == dead &&
+                 std::adjacent_find(sorted_free.begin(), sorted_free.end()) ==
+                     sorted_free.end();
+  for (uint32_t f : sorted_free) {
+    free_ok = free_ok && f < state.slots.size() && !state.slots[f].live;
+  }
+  if (!free_ok) {
+    return absl::InvalidArgumentError(
+        "AlarmEvaluator::ImportState: free_slots must list exactly the free "
+        "slots");
+  }
+
+  hot_.resize(state.slots.size());
+  cold_.resize(state.slots.size());
+  for (size_t i = 0; i < state.slots.size(); ++i) {
+    AlarmSlotState& s = state.slots[i];
+    if (!s.live) {
+      hot_[i] = HotAlarm{};
+      hot_[i].live = false;
+      continue;
+    }
+    HotAlarm h = MakeHot(s.spec, s.status.state);
+    h.last_slot = s.last_slot;
+    hot_[i] = h;
+    ColdAlarm& c = cold_[i];
+    c.arn = AlarmArn(options_.region, options_.account_id, s.spec.alarm_name);
+    c.status = std::move(s.status);
+    c.configuration_updated = s.configuration_updated;
+    c.last_scaling_invocation = s.last_scaling_invocation;
+    c.spec = std::move(s.spec);
+    c.extended = std::move(extended[i]);
+    by_name_.emplace(c.spec.alarm_name, static_cast<uint32_t>(i));
+  }
+  free_slots_ = std::move(state.free_slots);
+  history_ = std::move(state.history);
+  return absl::OkStatus();
+}
+
+}  // namespace cwalarm
