@@ -28,6 +28,12 @@ def bazel_targets(path):
     for i, (pos, kind) in enumerate(starts):
         end = starts[i + 1][0] if i + 1 < len(starts) else len(text)
         body = text[pos:end]
+        # Comments after the rule belong to the next one (its "build-sync:
+        # ignore" must not silence this rule).
+        body_lines = body.rstrip().split("\n")
+        while body_lines and body_lines[-1].lstrip().startswith("#"):
+            body_lines.pop()
+        body = "\n".join(body_lines)
         m = re.search(r'\bname\s*=\s*"([^"]+)"', body)
         if not m or kind in IGNORED_KINDS:
             continue
