@@ -22,13 +22,11 @@ bool IsWordChar(char c) {
   return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_';
 }
 
-bool IsBlank(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
+bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 // Keywords the grammar knows; used to recognise a wrongly cased keyword.
 constexpr absl::string_view kKeywords[] = {
-    "AND", "OR", "NOT", "TRUE", "FALSE", "ALARM", "OK", "INSUFFICIENT_DATA",
+    "AND",     "OR", "NOT", "TRUE", "FALSE", "ALARM", "OK", "INSUFFICIENT_DATA",
     "AT_LEAST"};
 
 bool ParseStateKeyword(absl::string_view word, AlarmState* state) {
@@ -58,9 +56,9 @@ class AlarmRuleParser {
           "AlarmRule must not be empty (1-10240 characters)");
     }
     if (text_.size() > static_cast<size_t>(kMaxAlarmRuleLength)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "AlarmRule has ", text_.size(), " characters; at most ",
-          kMaxAlarmRuleLength, " are allowed (spec 5.1)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("AlarmRule has ", text_.size(), " characters; at most ",
+                       kMaxAlarmRuleLength, " are allowed (spec 5.1)"));
     }
     absl::Status s = ParseOr();
     if (!s.ok()) return s;
@@ -132,10 +130,10 @@ class AlarmRuleParser {
 
   absl::Status AddElement(size_t at) {
     if (++rule_.element_count_ > kMaxAlarmRuleElements) {
-      return ErrorAt(at, absl::StrCat(
-                             "the rule has more than ", kMaxAlarmRuleElements,
-                             " elements (child references, TRUE, FALSE and "
-                             "parentheses; spec 5.1)"));
+      return ErrorAt(
+          at, absl::StrCat("the rule has more than ", kMaxAlarmRuleElements,
+                           " elements (child references, TRUE, FALSE and "
+                           "parentheses; spec 5.1)"));
     }
     return absl::OkStatus();
   }
@@ -241,8 +239,8 @@ class AlarmRuleParser {
     SkipBlanks();
     const size_t count_at = pos_;
     size_t end = pos_;
-    while (end < text_.size() && absl::ascii_isdigit(
-                                     static_cast<unsigned char>(text_[end]))) {
+    while (end < text_.size() &&
+           absl::ascii_isdigit(static_cast<unsigned char>(text_[end]))) {
       ++end;
     }
     if (end == pos_) {
@@ -282,27 +280,27 @@ class AlarmRuleParser {
       if (!child.ok()) return child.status();
       for (size_t i = node.first_ref; i < rule_.refs_.size(); ++i) {
         if (rule_.refs_[i] == *child) {
-          return ErrorAt(ref_at, absl::StrCat(
-                                     "alarm \"", rule_.children_[*child],
-                                     "\" is listed twice in one AT_LEAST"));
+          return ErrorAt(ref_at,
+                         absl::StrCat("alarm \"", rule_.children_[*child],
+                                      "\" is listed twice in one AT_LEAST"));
         }
       }
       absl::Status s = AddElement(ref_at);
       if (!s.ok()) return s;
       rule_.refs_.push_back(*child);
     } while (ConsumeChar(','));
-    if (!ConsumeChar(')')) return Expected("\",\" or \")\" in the AT_LEAST list");
+    if (!ConsumeChar(')'))
+      return Expected("\",\" or \")\" in the AT_LEAST list");
     if (!ConsumeChar(')')) return Expected("\")\" closing AT_LEAST(");
     node.arity = static_cast<int32_t>(rule_.refs_.size()) - node.first_ref;
     if (node.percent && (node.count < 1 || node.count > 100)) {
-      return ErrorAt(count_at,
-                     absl::StrCat("AT_LEAST percentage ", node.count,
-                                  "% must be 1% to 100%"));
+      return ErrorAt(count_at, absl::StrCat("AT_LEAST percentage ", node.count,
+                                            "% must be 1% to 100%"));
     }
     if (!node.percent && (node.count < 1 || node.count > node.arity)) {
-      return ErrorAt(count_at,
-                     absl::StrCat("AT_LEAST count ", node.count, " must be 1 to ",
-                                  node.arity, " (the number of alarms listed)"));
+      return ErrorAt(count_at, absl::StrCat("AT_LEAST count ", node.count,
+                                            " must be 1 to ", node.arity,
+                                            " (the number of alarms listed)"));
     }
     rule_.nodes_.push_back(node);
     return absl::OkStatus();
@@ -316,12 +314,14 @@ class AlarmRuleParser {
     if (pos_ < text_.size() && text_[pos_] == '"') {
       size_t close = text_.find('"', pos_ + 1);
       if (close == absl::string_view::npos) {
-        return ErrorAt(start, "unterminated quoted alarm name: expected a "
-                              "closing '\"'");
+        return ErrorAt(start,
+                       "unterminated quoted alarm name: expected a "
+                       "closing '\"'");
       }
       if (close == pos_ + 1) {
-        return ErrorAt(start, "expected an alarm name or ARN between the "
-                              "quotes, got \"\"");
+        return ErrorAt(start,
+                       "expected an alarm name or ARN between the "
+                       "quotes, got \"\"");
       }
       ref = std::string(text_.substr(pos_ + 1, close - pos_ - 1));
       pos_ = close + 1;
@@ -337,18 +337,19 @@ class AlarmRuleParser {
                                          "' in an unquoted alarm name (quote "
                                          "names that contain it)"));
       }
-      ref = std::string(absl::StripTrailingAsciiWhitespace(
-          text_.substr(pos_, end - pos_)));
+      ref = std::string(
+          absl::StripTrailingAsciiWhitespace(text_.substr(pos_, end - pos_)));
       if (ref.empty()) return Expected("an alarm name or ARN");
       pos_ = end;
     }
-    auto [it, inserted] = index_.try_emplace(
-        ref, static_cast<int32_t>(rule_.children_.size()));
+    auto [it, inserted] =
+        index_.try_emplace(ref, static_cast<int32_t>(rule_.children_.size()));
     if (inserted) {
-      if (rule_.children_.size() >= static_cast<size_t>(kMaxAlarmRuleChildren)) {
-        return ErrorAt(start, absl::StrCat("the rule references more than ",
-                                           kMaxAlarmRuleChildren,
-                                           " alarms (spec 5.1)"));
+      if (rule_.children_.size() >=
+          static_cast<size_t>(kMaxAlarmRuleChildren)) {
+        return ErrorAt(
+            start, absl::StrCat("the rule references more than ",
+                                kMaxAlarmRuleChildren, " alarms (spec 5.1)"));
       }
       rule_.children_.push_back(std::move(ref));
     }
@@ -403,8 +404,7 @@ bool AlarmRule::Evaluate(absl::Span<const AlarmState> child_states) const {
       case AlarmRuleNode::Kind::kAtLeast: {
         int64_t matching = 0;
         for (int32_t i = 0; i < node.arity; ++i) {
-          bool in_state =
-              child_states[refs_[node.first_ref + i]] == node.state;
+          bool in_state = child_states[refs_[node.first_ref + i]] == node.state;
           if (in_state != node.negate_state) ++matching;
         }
         // Percentages compare exactly in integers: ceil(p * n / 100).

@@ -85,10 +85,10 @@ struct AlarmRuleNode {
   AlarmState state = AlarmState::kAlarm;  // kState, kAtLeast.
   bool negate_state = false;              // kAtLeast with NOT.
   bool percent = false;                   // kAtLeast: count is a percentage.
-  int32_t child = 0;      // kState: index into children().
-  int32_t arity = 0;      // kAnd/kOr: operands; kAtLeast: refs.
-  int32_t first_ref = 0;  // kAtLeast: index into the ref list.
-  int32_t count = 0;      // kAtLeast: k, or p when `percent`.
+  int32_t child = 0;                      // kState: index into children().
+  int32_t arity = 0;                      // kAnd/kOr: operands; kAtLeast: refs.
+  int32_t first_ref = 0;                  // kAtLeast: index into the ref list.
+  int32_t count = 0;                      // kAtLeast: k, or p when `percent`.
 };
 
 class AlarmRule {
@@ -123,8 +123,8 @@ class AlarmRule {
   bool Evaluate(absl::Span<const AlarmState> child_states) const;
 
   // The same with a lookup by child (as in children()).
-  bool Evaluate(absl::FunctionRef<AlarmState(absl::string_view child)>
-                    state_of) const;
+  bool Evaluate(
+      absl::FunctionRef<AlarmState(absl::string_view child)> state_of) const;
 
  private:
   AlarmRule() = default;

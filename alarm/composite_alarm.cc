@@ -120,14 +120,13 @@ absl::Status CompositeAlarmSpec::Validate() const {
     const char* name;
     const std::vector<std::string>* arns;
   };
-  for (const List& l : {List{"OKActions", &ok_actions},
-                        List{"AlarmActions", &alarm_actions},
-                        List{"InsufficientDataActions",
-                             &insufficient_data_actions}}) {
+  for (const List& l :
+       {List{"OKActions", &ok_actions}, List{"AlarmActions", &alarm_actions},
+        List{"InsufficientDataActions", &insufficient_data_actions}}) {
     if (l.arns->size() > static_cast<size_t>(kMaxActionsPerState)) {
-      return Invalid(*this, l.name, absl::StrCat(l.arns->size(), " actions"),
-                     absl::StrCat("at most ", kMaxActionsPerState,
-                                  " actions per state"));
+      return Invalid(
+          *this, l.name, absl::StrCat(l.arns->size(), " actions"),
+          absl::StrCat("at most ", kMaxActionsPerState, " actions per state"));
     }
     for (size_t i = 0; i < l.arns->size(); ++i) {
       absl::Status s = ValidateCompositeAction(*this, l.name, i, (*l.arns)[i]);
@@ -136,12 +135,14 @@ absl::Status CompositeAlarmSpec::Validate() const {
   }
   if (actions_suppressor.has_value()) {
     const std::string& s = *actions_suppressor;
-    if (s.empty() || s.size() > static_cast<size_t>(kMaxActionsSuppressorLength)) {
+    if (s.empty() ||
+        s.size() > static_cast<size_t>(kMaxActionsSuppressorLength)) {
       return Invalid(*this, "ActionsSuppressor",
                      absl::StrCat(s.size(), " characters"),
                      "ActionsSuppressor must be 1 to 1600 characters");
     }
-    if (s == alarm_name || absl::EndsWith(s, absl::StrCat(":alarm:", alarm_name))) {
+    if (s == alarm_name ||
+        absl::EndsWith(s, absl::StrCat(":alarm:", alarm_name))) {
       return Invalid(*this, "ActionsSuppressor", s,
                      "an alarm cannot suppress its own actions");
     }
@@ -283,8 +284,9 @@ void WriteCompositeAlarm(const CompositeAlarmSpec& spec,
     w->Int(absl::ToInt64Seconds(
         spec.actions_suppressor_wait_period.value_or(absl::ZeroDuration())));
     w->Key("ActionsSuppressorExtensionPeriod");
-    w->Int(absl::ToInt64Seconds(spec.actions_suppressor_extension_period.value_or(
-        absl::ZeroDuration())));
+    w->Int(
+        absl::ToInt64Seconds(spec.actions_suppressor_extension_period.value_or(
+            absl::ZeroDuration())));
   }
   w->EndObject();
 }
@@ -321,8 +323,9 @@ void WriteHistoryCompositeConfiguration(const CompositeAlarmSpec& spec,
     w->Int(absl::ToInt64Seconds(
         spec.actions_suppressor_wait_period.value_or(absl::ZeroDuration())));
     w->Key("actionsSuppressorExtensionPeriod");
-    w->Int(absl::ToInt64Seconds(spec.actions_suppressor_extension_period.value_or(
-        absl::ZeroDuration())));
+    w->Int(
+        absl::ToInt64Seconds(spec.actions_suppressor_extension_period.value_or(
+            absl::ZeroDuration())));
   }
   w->EndObject();
 }

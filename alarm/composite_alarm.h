@@ -92,7 +92,8 @@ struct CompositeAlarmSpec {
   absl::Status Validate() const;
 };
 
-// --- Actions suppression ------------------------------------------------------
+// --- Actions suppression
+// ------------------------------------------------------
 
 enum class ActionsSuppressedBy : uint8_t {
   kNone,
@@ -135,7 +136,8 @@ void SuppressionOnSuppressorChange(SuppressionStatus* s, bool in_alarm,
 // WaitPeriod: the suppressor is not in ALARM (else the mode is kAlarm).
 bool SuppressionExpire(SuppressionStatus* s, absl::Time now);
 
-// --- JSON ---------------------------------------------------------------------
+// --- JSON
+// ---------------------------------------------------------------------
 
 // Writes one DescribeAlarms `CompositeAlarm` object (ISO 8601 timestamps):
 // ActionsEnabled, AlarmActions, AlarmArn, AlarmConfigurationUpdatedTimestamp,

@@ -176,11 +176,11 @@ absl::Status CompositeEvaluator::PutCompositeAlarm(CompositeAlarmSpec spec,
   }
   if (!missing.empty()) {
     // [INFERRED] wording of CloudWatch's refusal of unknown children.
-    return absl::InvalidArgumentError(absl::StrCat(
-        "alarm \"", name, "\": AlarmRule (", spec.alarm_rule,
-        "): Could not save the composite alarm as alarms [",
-        absl::StrJoin(missing, ", "),
-        "] in the alarm rule do not exist (ValidationError)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("alarm \"", name, "\": AlarmRule (", spec.alarm_rule,
+                     "): Could not save the composite alarm as alarms [",
+                     absl::StrJoin(missing, ", "),
+                     "] in the alarm rule do not exist (ValidationError)"));
   }
   std::string suppressor;
   if (spec.actions_suppressor.has_value()) {
@@ -228,10 +228,15 @@ absl::Status CompositeEvaluator::PutCompositeAlarm(CompositeAlarmSpec spec,
   auto existing = composites_.find(name);
   const bool update = existing != composites_.end();
   if (!update) {
-    Composite c{std::move(spec), *std::move(rule), std::move(children),
-                std::move(suppressor), AlarmStatus::Created(now),
-                AlarmState::kInsufficientData, SuppressionStatus{},
-                ArnOf(name), now};
+    Composite c{std::move(spec),
+                *std::move(rule),
+                std::move(children),
+                std::move(suppressor),
+                AlarmStatus::Created(now),
+                AlarmState::kInsufficientData,
+                SuppressionStatus{},
+                ArnOf(name),
+                now};
     Node& node = nodes_[name];
     node.composite = true;
     node.state = c.status.state;
@@ -263,8 +268,8 @@ absl::Status CompositeEvaluator::PutCompositeAlarm(CompositeAlarmSpec spec,
   item.alarm_type = "CompositeAlarm";
   item.timestamp = now;
   item.type = HistoryItemType::kConfigurationUpdate;
-  item.summary = absl::StrCat("Alarm \"", name, "\" ",
-                              update ? "updated" : "created");
+  item.summary =
+      absl::StrCat("Alarm \"", name, "\" ", update ? "updated" : "created");
   if (item.summary.size() > kMaxHistorySummary) {
     item.summary = item.summary.substr(0, kMaxHistorySummary - 3) + "...";
   }
@@ -292,9 +297,10 @@ absl::Status CompositeEvaluator::DeleteAlarm(absl::string_view name,
   if (!s.ok()) return s;
   auto it = composites_.find(std::string(name));
   if (it == composites_.end()) {
-    return absl::NotFoundError(absl::StrCat(
-        "alarm \"", name, "\": DeleteAlarms: no such composite alarm "
-                          "(ResourceNotFound)"));
+    return absl::NotFoundError(
+        absl::StrCat("alarm \"", name,
+                     "\": DeleteAlarms: no such composite alarm "
+                     "(ResourceNotFound)"));
   }
   const Node& node = nodes_[it->first];
   if (!node.parents.empty() || !node.suppresses.empty()) {
@@ -302,7 +308,8 @@ absl::Status CompositeEvaluator::DeleteAlarm(absl::string_view name,
     users.insert(users.end(), node.suppresses.begin(), node.suppresses.end());
     return absl::FailedPreconditionError(absl::StrCat(
         "alarm \"", name, "\": cannot be deleted while composite alarms [",
-        absl::StrJoin(users, ", "), "] name it in their rule or as suppressor"));
+        absl::StrJoin(users, ", "),
+        "] name it in their rule or as suppressor"));
   }
   Composite& c = it->second;
   Unlink(it->first, c);
@@ -338,8 +345,9 @@ absl::Status CompositeEvaluator::SetAlarmState(absl::string_view name,
   if (!s.ok()) return s;
   auto it = composites_.find(std::string(name));
   if (it == composites_.end()) {
-    return absl::NotFoundError(absl::StrCat(
-        "alarm \"", name, "\": SetAlarmState: no such alarm (ResourceNotFound)"));
+    return absl::NotFoundError(
+        absl::StrCat("alarm \"", name,
+                     "\": SetAlarmState: no such alarm (ResourceNotFound)"));
   }
   if (reason.size() > kMaxStateReason) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -416,9 +424,9 @@ bool CompositeEvaluator::Evaluate(const std::string& name,
     for (const std::string& child : c.children) {
       if (seen.insert(child).second) triggering.push_back(child);
     }
-    reason = absl::StrCat(c.arn, " was ", verb,
-                          " and its alarm rule evaluates to ",
-                          AlarmStateName(new_state));
+    reason =
+        absl::StrCat(c.arn, " was ", verb, " and its alarm rule evaluates to ",
+                     AlarmStateName(new_state));
   }
   JsonWriter w;
   w.BeginObject();
@@ -528,16 +536,16 @@ void CompositeEvaluator::RunActions(Composite& c, absl::Time now) {
     change.timestamp = c.status.state_transitioned;
     change.action = arn;
     absl::Status result = sink_->Execute(change);
-    AlarmHistoryItem item =
-        MakeActionItem(c.spec.alarm_name, arn, result, c.status.state_transitioned);
+    AlarmHistoryItem item = MakeActionItem(c.spec.alarm_name, arn, result,
+                                           c.status.state_transitioned);
     item.alarm_type = "CompositeAlarm";
     item.timestamp = now;
     history_.push_back(std::move(item));
     if (!result.ok()) {
       action_errors_.push_back(absl::Status(
-          result.code(), absl::StrCat("alarm \"", c.spec.alarm_name,
-                                      "\": action ", arn, ": ",
-                                      result.message())));
+          result.code(),
+          absl::StrCat("alarm \"", c.spec.alarm_name, "\": action ", arn, ": ",
+                       result.message())));
     }
   }
 }

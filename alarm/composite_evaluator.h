@@ -176,17 +176,18 @@ class CompositeEvaluator {
   // a composite.
   struct Node {
     AlarmState state = AlarmState::kInsufficientData;
-    absl::Time since;     // When it entered `state`.
+    absl::Time since;  // When it entered `state`.
     bool composite = false;
-    std::vector<std::string> parents;      // Composites whose rule names it.
-    std::vector<std::string> suppresses;   // Composites it suppresses.
+    std::vector<std::string> parents;     // Composites whose rule names it.
+    std::vector<std::string> suppresses;  // Composites it suppresses.
   };
 
   struct Composite {
     CompositeAlarmSpec spec;
     AlarmRule rule;
-    std::vector<std::string> children;  // Node keys, parallel to rule.children().
-    std::string suppressor;             // Node key, or empty.
+    std::vector<std::string>
+        children;            // Node keys, parallel to rule.children().
+    std::string suppressor;  // Node key, or empty.
     AlarmStatus status;
     AlarmState previous_state = AlarmState::kInsufficientData;
     SuppressionStatus suppression;

@@ -61,10 +61,11 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidCase{"AlarmName 1-255",
                     [](CompositeAlarmSpec* s) { s->alarm_name = ""; },
                     "AlarmName (0 characters): AlarmName must be 1 to 255"},
-        InvalidCase{"AlarmRule grammar",
-                    [](CompositeAlarmSpec* s) { s->alarm_rule = "ALARM(cpu) AND"; },
-                    "alarm \"svc\": AlarmRule (ALARM(cpu) AND): AlarmRule position "
-                    "15: expected \"(\", TRUE, FALSE"},
+        InvalidCase{
+            "AlarmRule grammar",
+            [](CompositeAlarmSpec* s) { s->alarm_rule = "ALARM(cpu) AND"; },
+            "alarm \"svc\": AlarmRule (ALARM(cpu) AND): AlarmRule position "
+            "15: expected \"(\", TRUE, FALSE"},
         InvalidCase{"AlarmRule required",
                     [](CompositeAlarmSpec* s) { s->alarm_rule = ""; },
                     "AlarmRule must not be empty"},
@@ -75,7 +76,8 @@ INSTANTIATE_TEST_SUITE_P(
                     "OKActions (6 actions): at most 5"},
         InvalidCase{"composites cannot run EC2 actions (spec 5.3, 6.1)",
                     [](CompositeAlarmSpec* s) {
-                      s->alarm_actions = {"arn:aws:automate:us-east-1:ec2:stop"};
+                      s->alarm_actions = {
+                          "arn:aws:automate:us-east-1:ec2:stop"};
                     },
                     "cannot perform EC2 or Auto Scaling actions"},
         InvalidCase{"composites cannot run Auto Scaling actions",
@@ -98,22 +100,25 @@ INSTANTIATE_TEST_SUITE_P(
                     "ActionsSuppressor is set"},
         InvalidCase{"extension period >= 0",
                     [](CompositeAlarmSpec* s) {
-                      s->actions_suppressor_extension_period = absl::Seconds(-1);
+                      s->actions_suppressor_extension_period =
+                          absl::Seconds(-1);
                     },
                     "ActionsSuppressorExtensionPeriod (-1s): must be a whole "
                     "number of seconds"},
-        InvalidCase{"periods only with a suppressor",
-                    [](CompositeAlarmSpec* s) { s->actions_suppressor.reset(); },
-                    "ActionsSuppressorWaitPeriod (1m): only allowed together "
-                    "with ActionsSuppressor"},
+        InvalidCase{
+            "periods only with a suppressor",
+            [](CompositeAlarmSpec* s) { s->actions_suppressor.reset(); },
+            "ActionsSuppressorWaitPeriod (1m): only allowed together "
+            "with ActionsSuppressor"},
         InvalidCase{"suppressor 1-1600 characters",
                     [](CompositeAlarmSpec* s) {
                       s->actions_suppressor = std::string(1601, 'x');
                     },
                     "ActionsSuppressor (1601 characters)"},
-        InvalidCase{"an alarm cannot suppress itself",
-                    [](CompositeAlarmSpec* s) { s->actions_suppressor = "svc"; },
-                    "ActionsSuppressor (svc): an alarm cannot suppress its own"}));
+        InvalidCase{
+            "an alarm cannot suppress itself",
+            [](CompositeAlarmSpec* s) { s->actions_suppressor = "svc"; },
+            "ActionsSuppressor (svc): an alarm cannot suppress its own"}));
 
 TEST(SuppressionTest, TransitionsFollowTheTable) {
   const absl::Time t = absl::FromUnixSeconds(1000);
@@ -139,7 +144,8 @@ TEST(SuppressionTest, TransitionsFollowTheTable) {
   EXPECT_EQ(s.until, t + absl::Seconds(190));
   SuppressionOnSuppressorChange(&s, true, e, t + absl::Seconds(20));
   EXPECT_EQ(s.mode, ActionsSuppressedBy::kAlarm);
-  EXPECT_FALSE(SuppressionExpire(&s, absl::InfiniteFuture() - absl::Seconds(1)));
+  EXPECT_FALSE(
+      SuppressionExpire(&s, absl::InfiniteFuture() - absl::Seconds(1)));
 }
 
 TEST(CompositeAlarmJsonTest, WritesDescribeAlarmsShape) {
@@ -151,7 +157,9 @@ TEST(CompositeAlarmJsonTest, WritesDescribeAlarmsShape) {
   WriteCompositeAlarm(spec, status, suppression,
                       "arn:aws:cloudwatch:us-east-1:123456789012:alarm:svc",
                       absl::FromUnixSeconds(0), &w);
-  EXPECT_THAT(w.str(), HasSubstr("\"AlarmRule\":\"ALARM(cpu) AND NOT ALARM(deploying)\""));
+  EXPECT_THAT(
+      w.str(),
+      HasSubstr("\"AlarmRule\":\"ALARM(cpu) AND NOT ALARM(deploying)\""));
   EXPECT_THAT(w.str(), HasSubstr("\"StateValue\":\"INSUFFICIENT_DATA\""));
   EXPECT_THAT(w.str(), HasSubstr("\"ActionsSuppressedBy\":\"WaitPeriod\","
                                  "\"ActionsSuppressedReason\":\"Actions "

@@ -33,7 +33,8 @@ constexpr AlarmState kA = AlarmState::kAlarm;
 constexpr AlarmState kO = AlarmState::kOk;
 constexpr AlarmState kI = AlarmState::kInsufficientData;
 
-constexpr char kArnPrefix[] = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:";
+constexpr char kArnPrefix[] =
+    "arn:aws:cloudwatch:us-east-1:123456789012:alarm:";
 constexpr char kAlarmTopic[] = "arn:aws:sns:us-east-1:123456789012:alarm-topic";
 constexpr char kOkTopic[] = "arn:aws:sns:us-east-1:123456789012:ok-topic";
 
@@ -68,9 +69,9 @@ class CompositeEvaluatorTest : public ::testing::Test {
 TEST_F(CompositeEvaluatorTest, EvaluatesAtCreationNamingEveryChild) {
   ASSERT_THAT(e_.OnAlarmState("cpu", kA, Minute(-5)), IsOk());
   ASSERT_THAT(e_.OnAlarmState("disk", kO, Minute(-3)), IsOk());
-  ASSERT_THAT(
-      e_.PutCompositeAlarm(Composite("svc", "ALARM(cpu) AND ALARM(disk)"), T0()),
-      IsOk());
+  ASSERT_THAT(e_.PutCompositeAlarm(
+                  Composite("svc", "ALARM(cpu) AND ALARM(disk)"), T0()),
+              IsOk());
   auto d = e_.FindAlarm("svc");
   ASSERT_TRUE(d.has_value());
   // Spec 5.3: INSUFFICIENT_DATA only until the first evaluation.
@@ -90,9 +91,12 @@ TEST_F(CompositeEvaluatorTest, EvaluatesAtCreationNamingEveryChild) {
   ASSERT_EQ(e_.history().size(), 3u);
   EXPECT_EQ(e_.history()[0].type, HistoryItemType::kConfigurationUpdate);
   EXPECT_EQ(e_.history()[0].summary, "Alarm \"svc\" created");
-  EXPECT_THAT(e_.history()[0].data, HasSubstr("\"alarmRule\":\"ALARM(cpu) AND ALARM(disk)\""));
-  EXPECT_EQ(e_.history()[1].summary, "Alarm updated from INSUFFICIENT_DATA to OK");
-  EXPECT_EQ(e_.history()[2].summary, absl::StrCat("Successfully executed action ", kOkTopic));
+  EXPECT_THAT(e_.history()[0].data,
+              HasSubstr("\"alarmRule\":\"ALARM(cpu) AND ALARM(disk)\""));
+  EXPECT_EQ(e_.history()[1].summary,
+            "Alarm updated from INSUFFICIENT_DATA to OK");
+  EXPECT_EQ(e_.history()[2].summary,
+            absl::StrCat("Successfully executed action ", kOkTopic));
   for (const AlarmHistoryItem& item : e_.history()) {
     EXPECT_EQ(item.alarm_type, "CompositeAlarm");
   }
@@ -104,7 +108,8 @@ TEST_F(CompositeEvaluatorTest, EvaluatesAtCreationNamingEveryChild) {
 
 TEST_F(CompositeEvaluatorTest, ChildTransitionNamesTheChildInReasonAndData) {
   ASSERT_THAT(e_.OnAlarmState("cpu", kO, Minute(-5)), IsOk());
-  ASSERT_THAT(e_.PutCompositeAlarm(Composite("svc", "ALARM(cpu)"), T0()), IsOk());
+  ASSERT_THAT(e_.PutCompositeAlarm(Composite("svc", "ALARM(cpu)"), T0()),
+              IsOk());
   sink_.Clear();
   ASSERT_THAT(e_.OnAlarmState("cpu", kA, T0()), IsOk());
   auto d = e_.FindAlarm("svc");
@@ -130,14 +135,16 @@ TEST_F(CompositeEvaluatorTest, ChildTransitionNamesTheChildInReasonAndData) {
             absl::StrCat(kArnPrefix, "cpu"));
 }
 
-TEST_F(CompositeEvaluatorTest, AlreadyAlarmAndAnotherChildGoesAlarmChangesNothing) {
+TEST_F(CompositeEvaluatorTest,
+       AlreadyAlarmAndAnotherChildGoesAlarmChangesNothing) {
   // Spec 5.3 (S-LS snapshot composite-alarm-is-triggered-by-alarm-1-and-
   // then-unchanged-by-alarm-2).
   ASSERT_THAT(e_.OnAlarmState("alarm-1", kO, Minute(-5)), IsOk());
   ASSERT_THAT(e_.OnAlarmState("alarm-2", kO, Minute(-5)), IsOk());
-  ASSERT_THAT(e_.PutCompositeAlarm(
-                  Composite("svc", "ALARM(alarm-1) OR ALARM(alarm-2)"), Minute(-4)),
-              IsOk());
+  ASSERT_THAT(
+      e_.PutCompositeAlarm(Composite("svc", "ALARM(alarm-1) OR ALARM(alarm-2)"),
+                           Minute(-4)),
+      IsOk());
   ASSERT_THAT(e_.OnAlarmState("alarm-1", kA, T0()), IsOk());
   const std::string reason = e_.FindAlarm("svc")->status->reason;
   const std::string data = e_.FindAlarm("svc")->status->reason_data;
@@ -157,28 +164,36 @@ TEST_F(CompositeEvaluatorTest, AlreadyAlarmAndAnotherChildGoesAlarmChangesNothin
 TEST_F(CompositeEvaluatorTest, InsufficientDataChildIsNeitherAlarmNorOk) {
   // Spec 5.3: INSUFFICIENT_DATA makes ALARM(x) and OK(x) false.
   ASSERT_THAT(e_.OnAlarmState("x", kI, Minute(-5)), IsOk());
-  ASSERT_THAT(e_.PutCompositeAlarm(Composite("either", "ALARM(x) OR OK(x)"), T0()),
-              IsOk());
+  ASSERT_THAT(
+      e_.PutCompositeAlarm(Composite("either", "ALARM(x) OR OK(x)"), T0()),
+      IsOk());
   EXPECT_EQ(e_.FindAlarm("either")->status->state, kO);
-  ASSERT_THAT(e_.PutCompositeAlarm(Composite("unknown", "INSUFFICIENT_DATA(x)"), T0()),
-              IsOk());
+  ASSERT_THAT(
+      e_.PutCompositeAlarm(Composite("unknown", "INSUFFICIENT_DATA(x)"), T0()),
+      IsOk());
   EXPECT_EQ(e_.FindAlarm("unknown")->status->state, kA);
 }
 
 TEST_F(CompositeEvaluatorTest, ChildNamedByArnIsTheSameAlarm) {
   ASSERT_THAT(e_.OnAlarmState("cpu", kO, Minute(-5)), IsOk());
-  ASSERT_THAT(e_.PutCompositeAlarm(
-                  Composite("svc", absl::StrCat("ALARM(\"", kArnPrefix, "cpu\")")),
-                  T0()),
+  ASSERT_THAT(
+      e_.PutCompositeAlarm(
+          Composite("svc", absl::StrCat("ALARM(\"", kArnPrefix, "cpu\")")),
+          T0()),
+      IsOk());
+  ASSERT_THAT(e_.OnAlarmState(absl::StrCat(kArnPrefix, "cpu"), kA, Minute(1)),
               IsOk());
-  ASSERT_THAT(e_.OnAlarmState(absl::StrCat(kArnPrefix, "cpu"), kA, Minute(1)), IsOk());
   EXPECT_EQ(e_.FindAlarm("svc")->status->state, kA);
 }
 
 TEST_F(CompositeEvaluatorTest, NestedCompositesCascade) {
   ASSERT_THAT(e_.OnAlarmState("cpu", kO, Minute(-5)), IsOk());
-  ASSERT_THAT(e_.PutCompositeAlarm(Composite("inner", "ALARM(cpu)"), Minute(-4)), IsOk());
-  ASSERT_THAT(e_.PutCompositeAlarm(Composite("outer", "ALARM(inner)"), Minute(-3)), IsOk());
+  ASSERT_THAT(
+      e_.PutCompositeAlarm(Composite("inner", "ALARM(cpu)"), Minute(-4)),
+      IsOk());
+  ASSERT_THAT(
+      e_.PutCompositeAlarm(Composite("outer", "ALARM(inner)"), Minute(-3)),
+      IsOk());
   ASSERT_THAT(e_.OnAlarmState("cpu", kA, T0()), IsOk());
   EXPECT_EQ(e_.FindAlarm("inner")->status->state, kA);
   auto outer = e_.FindAlarm("outer");
@@ -196,9 +211,10 @@ TEST_F(CompositeEvaluatorTest, RefusesCycles) {
   ASSERT_THAT(e_.PutCompositeAlarm(Composite("a", "ALARM(cpu)"), T0()), IsOk());
   ASSERT_THAT(e_.PutCompositeAlarm(Composite("b", "ALARM(a)"), T0()), IsOk());
   ASSERT_THAT(e_.PutCompositeAlarm(Composite("c", "OK(b)"), T0()), IsOk());
-  EXPECT_THAT(e_.PutCompositeAlarm(Composite("a", "ALARM(cpu) OR ALARM(c)"), T0()),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("the alarm rule creates a cycle: a -> c -> b -> a")));
+  EXPECT_THAT(
+      e_.PutCompositeAlarm(Composite("a", "ALARM(cpu) OR ALARM(c)"), T0()),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("the alarm rule creates a cycle: a -> c -> b -> a")));
   EXPECT_THAT(e_.PutCompositeAlarm(Composite("a", "NOT ALARM(a)"), T0()),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("creates a cycle: a -> a")));
@@ -207,9 +223,11 @@ TEST_F(CompositeEvaluatorTest, RefusesCycles) {
 }
 
 TEST_F(CompositeEvaluatorTest, RefusesUnknownChildrenAndSuppressor) {
-  EXPECT_THAT(e_.PutCompositeAlarm(Composite("svc", "ALARM(nope) OR ALARM(\"x y\")"), T0()),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("alarms [nope, x y] in the alarm rule do not exist")));
+  EXPECT_THAT(
+      e_.PutCompositeAlarm(Composite("svc", "ALARM(nope) OR ALARM(\"x y\")"),
+                           T0()),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("alarms [nope, x y] in the alarm rule do not exist")));
   ASSERT_THAT(e_.OnAlarmState("cpu", kO, T0()), IsOk());
   CompositeAlarmSpec spec = Composite("svc", "ALARM(cpu)");
   spec.actions_suppressor = "ghost";
@@ -225,28 +243,34 @@ TEST_F(CompositeEvaluatorTest, SetAlarmStateHoldsUntilAChildChanges) {
   // Spec 4.3: a composite set by SetAlarmState stays until a child changes.
   ASSERT_THAT(e_.OnAlarmState("a", kO, Minute(-5)), IsOk());
   ASSERT_THAT(e_.OnAlarmState("b", kO, Minute(-5)), IsOk());
-  ASSERT_THAT(e_.PutCompositeAlarm(Composite("svc", "ALARM(a) OR ALARM(b)"), Minute(-4)),
+  ASSERT_THAT(e_.PutCompositeAlarm(Composite("svc", "ALARM(a) OR ALARM(b)"),
+                                   Minute(-4)),
               IsOk());
   ASSERT_THAT(e_.SetAlarmState("svc", kA, "testing", "", T0()), IsOk());
   EXPECT_EQ(e_.FindAlarm("svc")->status->reason, "testing");
   // b goes to INSUFFICIENT_DATA: the rule is still FALSE -> OK, a change.
   ASSERT_THAT(e_.OnAlarmState("b", kI, Minute(1)), IsOk());
   EXPECT_EQ(e_.FindAlarm("svc")->status->state, kO);
-  EXPECT_THAT(e_.SetAlarmState("svc", kA, "x", "{not json", Minute(2)),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("valid JSON")));
-  EXPECT_THAT(e_.SetAlarmState("nope", kA, "x", "", Minute(2)),
-              StatusIs(absl::StatusCode::kNotFound, HasSubstr("alarm \"nope\"")));
+  EXPECT_THAT(
+      e_.SetAlarmState("svc", kA, "x", "{not json", Minute(2)),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("valid JSON")));
+  EXPECT_THAT(
+      e_.SetAlarmState("nope", kA, "x", "", Minute(2)),
+      StatusIs(absl::StatusCode::kNotFound, HasSubstr("alarm \"nope\"")));
 }
 
 TEST_F(CompositeEvaluatorTest, UpdateKeepsStateAndReevaluates) {
   ASSERT_THAT(e_.OnAlarmState("a", kA, Minute(-5)), IsOk());
   ASSERT_THAT(e_.OnAlarmState("b", kO, Minute(-5)), IsOk());
-  ASSERT_THAT(e_.PutCompositeAlarm(Composite("svc", "ALARM(b)"), Minute(-4)), IsOk());
+  ASSERT_THAT(e_.PutCompositeAlarm(Composite("svc", "ALARM(b)"), Minute(-4)),
+              IsOk());
   ASSERT_THAT(e_.PutCompositeAlarm(Composite("svc", "ALARM(a)"), T0()), IsOk());
   auto d = e_.FindAlarm("svc");
   EXPECT_EQ(d->status->state, kA);
-  EXPECT_EQ(d->status->reason,
-            absl::StrCat(kArnPrefix, "svc was updated and its alarm rule evaluates to ALARM"));
+  EXPECT_EQ(
+      d->status->reason,
+      absl::StrCat(kArnPrefix,
+                   "svc was updated and its alarm rule evaluates to ALARM"));
   EXPECT_EQ(d->configuration_updated, T0());
   // b is no longer a child: its changes do nothing.
   ASSERT_THAT(e_.OnAlarmState("b", kA, Minute(1)), IsOk());
@@ -255,10 +279,13 @@ TEST_F(CompositeEvaluatorTest, UpdateKeepsStateAndReevaluates) {
 
 TEST_F(CompositeEvaluatorTest, DeleteIsRefusedWhileNamedByAnotherComposite) {
   ASSERT_THAT(e_.OnAlarmState("cpu", kO, T0()), IsOk());
-  ASSERT_THAT(e_.PutCompositeAlarm(Composite("inner", "ALARM(cpu)"), T0()), IsOk());
-  ASSERT_THAT(e_.PutCompositeAlarm(Composite("outer", "ALARM(inner)"), T0()), IsOk());
-  EXPECT_THAT(e_.DeleteAlarm("inner", T0()),
-              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("[outer]")));
+  ASSERT_THAT(e_.PutCompositeAlarm(Composite("inner", "ALARM(cpu)"), T0()),
+              IsOk());
+  ASSERT_THAT(e_.PutCompositeAlarm(Composite("outer", "ALARM(inner)"), T0()),
+              IsOk());
+  EXPECT_THAT(
+      e_.DeleteAlarm("inner", T0()),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("[outer]")));
   EXPECT_THAT(e_.DeleteAlarm("outer", T0()), IsOk());
   EXPECT_THAT(e_.DeleteAlarm("inner", T0()), IsOk());
   EXPECT_EQ(e_.alarm_count(), 0u);
@@ -266,13 +293,16 @@ TEST_F(CompositeEvaluatorTest, DeleteIsRefusedWhileNamedByAnotherComposite) {
 
 TEST_F(CompositeEvaluatorTest, FailedActionIsRecordedAndKeepsTheTransition) {
   ASSERT_THAT(e_.OnAlarmState("cpu", kO, T0()), IsOk());
-  ASSERT_THAT(e_.PutCompositeAlarm(Composite("svc", "ALARM(cpu)"), T0()), IsOk());
+  ASSERT_THAT(e_.PutCompositeAlarm(Composite("svc", "ALARM(cpu)"), T0()),
+              IsOk());
   sink_.FailWith(absl::UnavailableError("topic down"));
   ASSERT_THAT(e_.OnAlarmState("cpu", kA, Minute(1)), IsOk());
   EXPECT_EQ(e_.FindAlarm("svc")->status->state, kA);
   ASSERT_EQ(e_.action_errors().size(), 1u);
-  EXPECT_THAT(e_.action_errors()[0].message(), HasSubstr("alarm \"svc\": action"));
-  EXPECT_THAT(e_.history().back().summary, HasSubstr("Failed to execute action"));
+  EXPECT_THAT(e_.action_errors()[0].message(),
+              HasSubstr("alarm \"svc\": action"));
+  EXPECT_THAT(e_.history().back().summary,
+              HasSubstr("Failed to execute action"));
 }
 
 TEST_F(CompositeEvaluatorTest, ActionsDisabledRunNothing) {
@@ -287,11 +317,13 @@ TEST_F(CompositeEvaluatorTest, ActionsDisabledRunNothing) {
 
 TEST_F(CompositeEvaluatorTest, TimeMustNotGoBackwards) {
   ASSERT_THAT(e_.OnAlarmState("cpu", kO, T0()), IsOk());
-  EXPECT_THAT(e_.OnAlarmState("cpu", kA, Minute(-1)),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("backwards")));
+  EXPECT_THAT(
+      e_.OnAlarmState("cpu", kA, Minute(-1)),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("backwards")));
 }
 
-// --- Actions suppression: the six examples of spec 5.4 -------------------------
+// --- Actions suppression: the six examples of spec 5.4
+// -------------------------
 //
 // W = 2 and E = 3 time units (minutes here), as in the user guide. The
 // composite is `ALARM(child)`; "suppressor" is a metric alarm. Before each
@@ -301,13 +333,17 @@ struct Step {
   enum class Kind { kChild, kSuppressor, kCheck };
   int minute;
   Kind kind;
-  AlarmState state = kO;         // kChild, kSuppressor.
-  std::string mode;              // kCheck: expected ActionsSuppressedBy.
+  AlarmState state = kO;  // kChild, kSuppressor.
+  std::string mode;       // kCheck: expected ActionsSuppressedBy.
 };
 
 Step Child(int m, AlarmState s) { return {m, Step::Kind::kChild, s, ""}; }
-Step Suppressor(int m, AlarmState s) { return {m, Step::Kind::kSuppressor, s, ""}; }
-Step Check(int m, std::string mode) { return {m, Step::Kind::kCheck, kO, std::move(mode)}; }
+Step Suppressor(int m, AlarmState s) {
+  return {m, Step::Kind::kSuppressor, s, ""};
+}
+Step Check(int m, std::string mode) {
+  return {m, Step::Kind::kCheck, kO, std::move(mode)};
+}
 
 struct ExpectedRun {
   int minute;
@@ -318,11 +354,12 @@ struct SuppressionCase {
   const char* name;
   const char* rule;  // The row of the spec 5.4 table this pins down.
   std::vector<Step> steps;
-  std::vector<ExpectedRun> runs;           // Actions executed, in order.
+  std::vector<ExpectedRun> runs;        // Actions executed, in order.
   std::vector<std::string> suppressed;  // Modes of the Suppressed items.
 };
 
-class SuppressionExampleTest : public ::testing::TestWithParam<SuppressionCase> {};
+class SuppressionExampleTest
+    : public ::testing::TestWithParam<SuppressionCase> {};
 
 TEST_P(SuppressionExampleTest, FollowsSpecTable) {
   const SuppressionCase& c = GetParam();
@@ -347,7 +384,8 @@ TEST_P(SuppressionExampleTest, FollowsSpecTable) {
         ASSERT_THAT(e.OnAlarmState("child", s.state, Minute(s.minute)), IsOk());
         break;
       case Step::Kind::kSuppressor:
-        ASSERT_THAT(e.OnAlarmState("suppressor", s.state, Minute(s.minute)), IsOk());
+        ASSERT_THAT(e.OnAlarmState("suppressor", s.state, Minute(s.minute)),
+                    IsOk());
         break;
       case Step::Kind::kCheck: {
         ASSERT_THAT(e.AdvanceTo(Minute(s.minute)), IsOk());
@@ -355,7 +393,9 @@ TEST_P(SuppressionExampleTest, FollowsSpecTable) {
         EXPECT_EQ(ActionsSuppressedByName(d->suppression->mode), s.mode)
             << c.name << " at t" << s.minute;
         EXPECT_EQ(ActionsSuppressedReason(d->suppression->mode),
-                  s.mode.empty() ? "" : absl::StrCat("Actions suppressed by ", s.mode));
+                  s.mode.empty()
+                      ? ""
+                      : absl::StrCat("Actions suppressed by ", s.mode));
         break;
       }
     }
@@ -374,7 +414,8 @@ TEST_P(SuppressionExampleTest, FollowsSpecTable) {
     }
   }
   std::vector<std::pair<absl::Time, std::string>> expected;
-  for (const ExpectedRun& r : c.runs) expected.emplace_back(Minute(r.minute), r.action);
+  for (const ExpectedRun& r : c.runs)
+    expected.emplace_back(Minute(r.minute), r.action);
   EXPECT_EQ(ran, expected) << c.name << ": " << c.rule;
   EXPECT_EQ(suppressed, c.suppressed) << c.name << ": " << c.rule;
   ASSERT_EQ(sink.actions().size(), c.runs.size()) << c.name;
@@ -472,7 +513,8 @@ TEST(CompositeSuppressionTest, NoSuppressorRunsActionsAtOnce) {
   RecordingSink sink;
   CompositeEvaluator e(&sink);
   ASSERT_THAT(e.OnAlarmState("child", kO, T0()), IsOk());
-  ASSERT_THAT(e.PutCompositeAlarm(Composite("svc", "ALARM(child)"), T0()), IsOk());
+  ASSERT_THAT(e.PutCompositeAlarm(Composite("svc", "ALARM(child)"), T0()),
+              IsOk());
   ASSERT_THAT(e.OnAlarmState("child", kA, Minute(1)), IsOk());
   ASSERT_EQ(sink.actions().size(), 2u);
   EXPECT_EQ(sink.actions()[1].action, kAlarmTopic);

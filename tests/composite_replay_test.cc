@@ -46,7 +46,8 @@ constexpr char kPutComposite[] = R"j({
 })j";
 
 TEST(AlarmConfigJsonTest, ReadsOnePutCompositeAlarmDocument) {
-  absl::StatusOr<AlarmConfig> config = ParseAlarmConfigJson(kPutComposite, "c.json");
+  absl::StatusOr<AlarmConfig> config =
+      ParseAlarmConfigJson(kPutComposite, "c.json");
   ASSERT_THAT(config, IsOk());
   EXPECT_TRUE(config->metric_alarms.empty());
   ASSERT_EQ(config->composite_alarms.size(), 1u);
@@ -86,16 +87,19 @@ TEST(AlarmConfigJsonTest, ReportsEveryProblemWithItsPath) {
           {"AlarmName": "b", "AlarmRule": "TRUE", "ActionsSuppressorWaitPeriod": "60"},
           {"AlarmName": "a", "AlarmRule": "TRUE", "Colour": "red"}])j",
       "bad.json");
-  EXPECT_THAT(config, StatusIs(absl::StatusCode::kInvalidArgument,
-                               HasSubstr("bad.json: $[0]: alarm \"a\": AlarmRule "
-                                         "(ALARM(x) AND): AlarmRule position 13: "
-                                         "expected")));
-  EXPECT_THAT(config, StatusIs(absl::StatusCode::kInvalidArgument,
-                               HasSubstr("bad.json: $[1].ActionsSuppressorWaitPeriod: "
-                                         "expected an integer")));
-  EXPECT_THAT(config, StatusIs(absl::StatusCode::kInvalidArgument,
-                               HasSubstr("bad.json: $[2].Colour: unknown key (not a "
-                                         "PutCompositeAlarm field)")));
+  EXPECT_THAT(config,
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("bad.json: $[0]: alarm \"a\": AlarmRule "
+                                 "(ALARM(x) AND): AlarmRule position 13: "
+                                 "expected")));
+  EXPECT_THAT(config,
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("bad.json: $[1].ActionsSuppressorWaitPeriod: "
+                                 "expected an integer")));
+  EXPECT_THAT(config,
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("bad.json: $[2].Colour: unknown key (not a "
+                                 "PutCompositeAlarm field)")));
 }
 
 // Keys of one JSON object are visited in sorted order (nlohmann::json), so
@@ -107,10 +111,11 @@ TEST(AlarmConfigJsonTest, RefusesANameUsedByBothKinds) {
           "Threshold": 1, "ComparisonOperator": "GreaterThanThreshold"}],
           "CompositeAlarms": [{"AlarmName": "x", "AlarmRule": "TRUE"}]})j",
       "dup.json");
-  EXPECT_THAT(config, StatusIs(absl::StatusCode::kInvalidArgument,
-                               HasSubstr("$.MetricAlarms[0].AlarmName: duplicate "
-                                         "alarm name \"x\" (first at "
-                                         "$.CompositeAlarms[0])")));
+  EXPECT_THAT(config,
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("$.MetricAlarms[0].AlarmName: duplicate "
+                                 "alarm name \"x\" (first at "
+                                 "$.CompositeAlarms[0])")));
 }
 
 // The bundled example: web-degraded = ALARM(cpu-high) OR ALARM(errors-high),
@@ -142,12 +147,15 @@ TEST(CompositeReplayTest, ExampleSuppressesThePagerDuringTheDeployment) {
   nlohmann::json doc = nlohmann::json::parse(out);
   std::vector<std::string> pager;  // "time state" of every pager item.
   for (const nlohmann::json& item : doc["AlarmHistoryItems"]) {
-    if (item["AlarmName"] != "web-degraded" || item["HistoryItemType"] != "Action") {
+    if (item["AlarmName"] != "web-degraded" ||
+        item["HistoryItemType"] != "Action") {
       continue;
     }
     EXPECT_EQ(item["AlarmType"], "CompositeAlarm");
-    nlohmann::json data = nlohmann::json::parse(item["HistoryData"].get<std::string>());
-    if (data["notificationResource"] != "arn:aws:sns:us-east-1:123456789012:ops-pager") {
+    nlohmann::json data =
+        nlohmann::json::parse(item["HistoryData"].get<std::string>());
+    if (data["notificationResource"] !=
+        "arn:aws:sns:us-east-1:123456789012:ops-pager") {
       continue;
     }
     std::string state = data["actionState"];
@@ -185,14 +193,16 @@ TEST(CompositeReplayTest, CompositesMayReferenceCompositesDefinedLater) {
   ReplayOptions options;
   options.evaluate_at = {absl::FromUnixSeconds(1710590400),
                          absl::FromUnixSeconds(1710590460)};
-  absl::StatusOr<ReplayRun> run =
-      ReplayData(options, config.metric_alarms, {}, false, config.composite_alarms);
+  absl::StatusOr<ReplayRun> run = ReplayData(options, config.metric_alarms, {},
+                                             false, config.composite_alarms);
   ASSERT_THAT(run, IsOk());
   ASSERT_EQ(run->composites->alarm_count(), 2u);
   // cpu has no data: INSUFFICIENT_DATA at creation, then (missing) still
   // INSUFFICIENT_DATA; OK(cpu) is false, so inner and outer are OK.
-  EXPECT_EQ(run->composites->FindAlarm("inner")->status->state, AlarmState::kOk);
-  EXPECT_EQ(run->composites->FindAlarm("outer")->status->state, AlarmState::kOk);
+  EXPECT_EQ(run->composites->FindAlarm("inner")->status->state,
+            AlarmState::kOk);
+  EXPECT_EQ(run->composites->FindAlarm("outer")->status->state,
+            AlarmState::kOk);
 }
 
 TEST(CompositeReplayTest, RefusesACycleBetweenComposites) {
