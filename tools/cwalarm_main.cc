@@ -63,8 +63,9 @@
 // Every flag is a string parsed by us, so a bad value is reported our way
 // (exit 2, one line) rather than by the flags library. Flags are written with
 // dashes on the command line (`--evaluate-at`); absl names use underscores.
-ABSL_FLAG(std::string, alarms, "", "Alarm definitions: put-metric-alarm or "
-          "describe-alarms JSON, or a .textproto. Required.");
+ABSL_FLAG(std::string, alarms, "", "Alarm definitions: put-metric-alarm, "
+          "put-composite-alarm (replay only) or describe-alarms JSON, a JSON "
+          "array of put-* documents, or a .textproto. Required.");
 ABSL_FLAG(std::string, metrics, "", "Metric data: put-metric-data JSON or "
           "CSV (Timestamp,Namespace,MetricName,Dimensions,Unit,Value). "
           "Required.");
