@@ -67,6 +67,12 @@ std::string ScalingPolicyArnFor(absl::string_view region,
                       ":policyName/", policy_name);
 }
 
+void AutoScalingSink::UseClient(AutoScalingClient* client,
+                                std::vector<ScalingPolicy> known) {
+  client_ = client;
+  known_ = std::move(known);
+}
+
 void AutoScalingSink::AddGroup(ScalingGroup* group) {
   for (ScalingGroup*& g : groups_) {
     if (g->name() == group->name()) {
@@ -87,7 +93,7 @@ absl::Status AutoScalingSink::Execute(const StateChange& change) {
   for (ScalingGroup* g : groups_) {
     if (g->name() == arn->auto_scaling_group_name) group = g;
   }
-  if (group == nullptr) {
+  if (group == nullptr && client_ == nullptr) {
     return absl::NotFoundError(absl::StrCat(
         "no Auto Scaling group \"", arn->auto_scaling_group_name,
         "\" is simulated"));
@@ -115,6 +121,35 @@ absl::Status AutoScalingSink::Execute(const StateChange& change) {
   // Sinks called by code that predates `invoked_at` leave it at the epoch.
   const absl::Time now =
       change.invoked_at == absl::Time() ? change.timestamp : change.invoked_at;
+  if (group == nullptr) {
+    ExecutePolicyRequest request;
+    request.region = arn->region;
+    request.auto_scaling_group_name = arn->auto_scaling_group_name;
+    request.policy_name = arn->policy_name;
+    const ScalingPolicy* policy = nullptr;
+    for (const ScalingPolicy& p : known_) {
+      if (p.auto_scaling_group_name == arn->auto_scaling_group_name &&
+          p.policy_name == arn->policy_name) {
+        policy = &p;
+      }
+    }
+    if (policy != nullptr && policy->policy_type == PolicyType::kSimpleScaling) {
+      request.honor_cooldown = true;
+    } else {
+      if (values.empty() || !threshold.has_value()) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "ExecutePolicy ", arn->policy_name,
+            ": no datapoints or threshold to send as MetricValue and "
+            "BreachThreshold"));
+      }
+      request.metric_value = AggregateMetricValues(
+          policy != nullptr ? policy->EffectiveMetricAggregationType()
+                            : MetricAggregationType::kAverage,
+          values);
+      request.breach_threshold = threshold;
+    }
+    return client_->ExecutePolicy(request, now);
+  }
   const std::string alarm_name =
       change.alarm != nullptr ? change.alarm->alarm_name : change.alarm_arn;
   absl::StatusOr<PolicyExecution> e =

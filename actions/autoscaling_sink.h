@@ -5,7 +5,13 @@
 // `arn:aws:autoscaling:{region}:{account}:scalingPolicy:{uuid}:
 // autoScalingGroupName/{group}:policyName/{policy}` to the named policy of a
 // ScalingGroup (the simulation) and hands every other ARN to an optional
-// fallback sink (e.g. a RecordingSink or an SnsSink).
+// fallback sink (e.g. a RecordingSink or an SnsSink). With `UseClient`,
+// policies of groups that are not simulated go to the real EC2 Auto Scaling
+// API instead (AutoScalingClient::ExecutePolicy): step policies with
+// MetricValue (the datapoints aggregated with the policy's
+// MetricAggregationType, Average when the policy is not known) and
+// BreachThreshold, known simple policies with HonorCooldown=true (an
+// alarm-triggered simple policy honours the cooldown).
 //
 //   ScalingGroup group = *ScalingGroup::Create(config, start);
 //   group.AddPolicy(policy);
@@ -39,7 +45,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "actions/autoscaling_client.h"
 #include "actions/scaling_group.h"
+#include "actions/scaling_policy.h"
 #include "alarm/action_sink.h"
 
 namespace cwalarm {
@@ -77,12 +85,19 @@ class AutoScalingSink : public ActionSink {
   // same name replaces the first.
   void AddGroup(ScalingGroup* group);
 
+  // Sends policies of groups not added with AddGroup to `client` (not
+  // owned; must outlive the sink). `known` are the policies' definitions
+  // (optional; they decide simple vs step parameters, see above).
+  void UseClient(AutoScalingClient* client, std::vector<ScalingPolicy> known);
+
   // See the file comment.
   absl::Status Execute(const StateChange& change) override;
 
  private:
   ActionSink* fallback_;
   std::vector<ScalingGroup*> groups_;
+  AutoScalingClient* client_ = nullptr;
+  std::vector<ScalingPolicy> known_;
 };
 
 }  // namespace cwalarm
