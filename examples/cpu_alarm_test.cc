@@ -51,9 +51,9 @@ TEST(CpuAlarmExampleTest, PagesOnceForASustainedSpikeAndRecovers) {
   // good minutes later (12:09-12:11) the alarm is OK again, at 12:12. When
   // the data ends (last minute 12:18) the alarm runs out of datapoints once
   // its whole evaluation range (7 minutes) is empty.
-  EXPECT_THAT(*run, TransitionsAre("cpu-high", {"12:01 OK", "12:08 ALARM",
-                                                "12:12 OK",
-                                                "12:26 INSUFFICIENT_DATA"}));
+  EXPECT_THAT(*run,
+              TransitionsAre("cpu-high", {"12:01 OK", "12:08 ALARM", "12:12 OK",
+                                          "12:26 INSUFFICIENT_DATA"}));
   EXPECT_THAT(*run, ActionsFired("cpu-high", AlarmState::kAlarm, 1));
   EXPECT_THAT(*run, ActionsFired("cpu-high", AlarmState::kOk, 2));
 }

@@ -45,9 +45,9 @@ std::string Explain(const ::testing::Matcher<const ReplayRun&>& m,
 
 TEST(AlarmTestApiTest, MatchersAcceptWhatHappened) {
   ReplayRun run = SpikeRun();
-  EXPECT_THAT(run, TransitionsAre("cpu-high", {"12:01 OK", "12:05 ALARM",
-                                               "12:07 OK",
-                                               "12:16 INSUFFICIENT_DATA"}));
+  EXPECT_THAT(run,
+              TransitionsAre("cpu-high", {"12:01 OK", "12:05 ALARM", "12:07 OK",
+                                          "12:16 INSUFFICIENT_DATA"}));
   EXPECT_THAT(run, HasTransition("cpu-high", "2024-03-16T12:05:00Z ALARM"));
   EXPECT_THAT(run, HasTransition("cpu-high", "12:07:00 OK"));
   EXPECT_THAT(run, ActionsFired("cpu-high", AlarmState::kAlarm, 1));

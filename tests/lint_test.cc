@@ -65,15 +65,14 @@ TEST(LintTest, SoundAlarmHasNoWarnings) {
 
 TEST(LintTest, FlagsHighResolutionPeriodOnStandardMetric) {
   std::vector<TimedDatum> data = Series(absl::StrCat(kCpu, " 10x30"));
-  std::vector<LintFinding> f =
-      LintAlarms({Alarm(R"("Period": 10)")}, &data);
-  EXPECT_THAT(Rules(f), ElementsAre("high-resolution-period-on-standard-metric"));
+  std::vector<LintFinding> f = LintAlarms({Alarm(R"("Period": 10)")}, &data);
+  EXPECT_THAT(Rules(f),
+              ElementsAre("high-resolution-period-on-standard-metric"));
   EXPECT_THAT(f[0].explanation, HasSubstr("standard resolution"));
 }
 
 TEST(LintTest, FlagsUnitNeverPublishedAndMetricNeverPublished) {
-  std::vector<TimedDatum> data =
-      Series(absl::StrCat(kCpu, "[Percent] 10x30"));
+  std::vector<TimedDatum> data = Series(absl::StrCat(kCpu, "[Percent] 10x30"));
   std::vector<LintFinding> f = LintAlarms({Alarm(R"("Unit": "Count")")}, &data);
   EXPECT_THAT(Rules(f), ElementsAre("unit-never-published"));
   EXPECT_THAT(f[0].explanation, HasSubstr("only published as Percent"));
@@ -97,23 +96,25 @@ TEST(LintTest, FlagsMissingDataTreatmentPitfalls) {
               ElementsAre("single-datapoint-with-breaching"));
   std::vector<TimedDatum> sparse =
       Series(absl::StrCat(kCpu, " 1 _x3 1 _x9 1 _x2 1 _ 1"));
-  EXPECT_THAT(Rules(LintAlarms({Alarm(R"("TreatMissingData": "breaching")")},
-                               &sparse)),
-              ElementsAre("breaching-on-sparse-metric"));
-  EXPECT_THAT(Rules(LintAlarms(
-                  {Alarm(R"("ComparisonOperator": "LessThanThreshold",
+  EXPECT_THAT(
+      Rules(LintAlarms({Alarm(R"("TreatMissingData": "breaching")")}, &sparse)),
+      ElementsAre("breaching-on-sparse-metric"));
+  EXPECT_THAT(
+      Rules(LintAlarms({Alarm(R"("ComparisonOperator": "LessThanThreshold",
                             "TreatMissingData": "notBreaching")")},
-                  nullptr)),
-              ElementsAre("not-breaching-hides-outages"));
+                       nullptr)),
+      ElementsAre("not-breaching-hides-outages"));
 }
 
 TEST(LintTest, FlagsComparisonsTheStatisticDecides) {
   EXPECT_THAT(Rules(LintAlarms({Alarm(R"("Statistic": "SampleCount",
       "ComparisonOperator": "GreaterThanOrEqualToThreshold", "Threshold": 0,
-      "TreatMissingData": "breaching", "DatapointsToAlarm": 2)")}, nullptr)),
+      "TreatMissingData": "breaching", "DatapointsToAlarm": 2)")},
+                               nullptr)),
               ElementsAre("can-never-return-to-ok"));
   EXPECT_THAT(Rules(LintAlarms({Alarm(R"("Statistic": "SampleCount",
-      "ComparisonOperator": "LessThanThreshold", "Threshold": 1)")}, nullptr)),
+      "ComparisonOperator": "LessThanThreshold", "Threshold": 1)")},
+                               nullptr)),
               ElementsAre("can-never-alarm"));
 }
 
@@ -121,9 +122,9 @@ TEST(LintTest, FlagsSlidingBucketsOnSparseData) {
   // Samples every 3 minutes, Sum over 10 minutes: 3 or 4 per bucket.
   std::vector<TimedDatum> data =
       Series(absl::StrCat(kCpu, " 5x40"), absl::Minutes(3));
-  EXPECT_THAT(Rules(LintAlarms({Alarm(R"("Statistic": "Sum", "Period": 600)")},
-                               &data)),
-              ElementsAre("sliding-buckets-on-sparse-data"));
+  EXPECT_THAT(
+      Rules(LintAlarms({Alarm(R"("Statistic": "Sum", "Period": 600)")}, &data)),
+      ElementsAre("sliding-buckets-on-sparse-data"));
 }
 
 TEST(LintTest, FlagsEc2ActionsWithBreachingAndNotesInertSettings) {

@@ -129,9 +129,8 @@ TEST(SeriesNotationTest, ListSplitsOnSemicolonsAndReportsEverySeries) {
 
   data = ParseSeriesList({"NS A x;NS B 1;NS C"}, kStart, absl::Seconds(60),
                          "--series");
-  EXPECT_THAT(data.status(),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("--series[1]: column 6")));
+  EXPECT_THAT(data.status(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                      HasSubstr("--series[1]: column 6")));
   EXPECT_THAT(data.status().message(), HasSubstr("--series[3]: column 5"));
 }
 

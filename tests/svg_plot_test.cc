@@ -45,7 +45,8 @@ class XmlReader {
     SkipSpace();
     if (absl::StartsWith(text_.substr(pos_), "<?xml")) {
       size_t end = text_.find("?>", pos_);
-      if (end == absl::string_view::npos) return Fail("unclosed declaration", error);
+      if (end == absl::string_view::npos)
+        return Fail("unclosed declaration", error);
       pos_ = end + 2;
     }
     SkipSpace();
@@ -61,7 +62,9 @@ class XmlReader {
     return false;
   }
   void SkipSpace() {
-    while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
+    while (pos_ < text_.size() &&
+           std::isspace(static_cast<unsigned char>(text_[pos_])))
+      ++pos_;
   }
   std::string Name() {
     size_t b = pos_;
@@ -77,7 +80,8 @@ class XmlReader {
       if (s[i] == '<') return Fail("'<' in text", error);
       if (s[i] == '&') {
         bool ok = false;
-        for (absl::string_view e : {"&amp;", "&lt;", "&gt;", "&quot;", "&apos;"}) {
+        for (absl::string_view e :
+             {"&amp;", "&lt;", "&gt;", "&quot;", "&apos;"}) {
           if (absl::StartsWith(s.substr(i), e)) ok = true;
         }
         if (!ok) return Fail("bad entity", error);
@@ -86,14 +90,15 @@ class XmlReader {
     return true;
   }
   bool ParseElement(Element* e, std::string* error) {
-    if (pos_ >= text_.size() || text_[pos_] != '<') return Fail("expected '<'", error);
+    if (pos_ >= text_.size() || text_[pos_] != '<')
+      return Fail("expected '<'", error);
     ++pos_;
     e->tag = Name();
     if (e->tag.empty()) return Fail("empty tag", error);
     while (true) {
       SkipSpace();
       if (pos_ >= text_.size()) return Fail("unclosed tag", error);
-      if (text_[pos_] == '/' ) {
+      if (text_[pos_] == '/') {
         if (text_.substr(pos_, 2) != "/>") return Fail("bad '/'", error);
         pos_ += 2;
         return true;
@@ -109,7 +114,8 @@ class XmlReader {
       }
       pos_ += 2;
       size_t end = text_.find('"', pos_);
-      if (end == absl::string_view::npos) return Fail("unclosed attribute", error);
+      if (end == absl::string_view::npos)
+        return Fail("unclosed attribute", error);
       absl::string_view value = text_.substr(pos_, end - pos_);
       if (!CheckText(value, error)) return false;
       if (e->attributes.count(name)) return Fail("duplicate attribute", error);
@@ -123,8 +129,10 @@ class XmlReader {
       pos_ = lt;
       if (text_.substr(pos_, 2) == "</") {
         pos_ += 2;
-        if (Name() != e->tag) return Fail(absl::StrCat("mismatched </", e->tag), error);
-        if (pos_ >= text_.size() || text_[pos_] != '>') return Fail("bad end tag", error);
+        if (Name() != e->tag)
+          return Fail(absl::StrCat("mismatched </", e->tag), error);
+        if (pos_ >= text_.size() || text_[pos_] != '>')
+          return Fail("bad end tag", error);
         ++pos_;
         return true;
       }
@@ -178,7 +186,8 @@ ReplayRun ReplayScenario() {
   absl::StatusOr<std::vector<AlarmSpec>> alarms = ParseAlarmsJson(kAlarms, "a");
   EXPECT_TRUE(alarms.ok()) << alarms.status();
   ReplayOptions options;
-  options.series = {"AWS/EC2 CPUUtilization{InstanceId=i-1} 10x5 90x5 _x2 50x4 95x4 10x6"};
+  options.series = {
+      "AWS/EC2 CPUUtilization{InstanceId=i-1} 10x5 90x5 _x2 50x4 95x4 10x6"};
   absl::StatusOr<std::vector<TimedDatum>> data = LoadReplayData(options);
   EXPECT_TRUE(data.ok()) << data.status();
   absl::StatusOr<ReplayRun> run =
@@ -198,7 +207,8 @@ TEST(SvgPlotTest, IsWellFormedWithOnePanelPerAlarm) {
   std::vector<const Element*> panels = Panels(root);
   ASSERT_EQ(panels.size(), 2u);
   // Name order; special characters survive escaping.
-  EXPECT_EQ(panels[0]->attributes.at("data-alarm"), "cpu &lt;low&gt; &amp; &quot;quoted&quot;");
+  EXPECT_EQ(panels[0]->attributes.at("data-alarm"),
+            "cpu &lt;low&gt; &amp; &quot;quoted&quot;");
   EXPECT_EQ(panels[1]->attributes.at("data-alarm"), "cpu-high");
   // Self-contained: no scripts, no external references.
   EXPECT_FALSE(absl::StrContains(svg, "<script"));
@@ -209,7 +219,8 @@ TEST(SvgPlotTest, HasTransitionsPlusOneBandsAndOneMarkerPerAction) {
   ReplayRun run = ReplayScenario();
   Element root;
   std::string error;
-  ASSERT_TRUE(XmlReader(RenderSvgPlot(run.instants, run.alarms)).Parse(&root, &error))
+  ASSERT_TRUE(
+      XmlReader(RenderSvgPlot(run.instants, run.alarms)).Parse(&root, &error))
       << error;
   std::vector<const Element*> panels = Panels(root);
   ASSERT_EQ(panels.size(), run.alarms.size());
@@ -222,7 +233,8 @@ TEST(SvgPlotTest, HasTransitionsPlusOneBandsAndOneMarkerPerAction) {
               static_cast<int>(trace.actions.size()));
     EXPECT_EQ(CountClass(*panels[i], "threshold"), 1);
     int with_value = 0;
-    for (const BucketValue& b : trace.buckets) with_value += b.value.has_value();
+    for (const BucketValue& b : trace.buckets)
+      with_value += b.value.has_value();
     ASSERT_LE(with_value, 1500);  // Markers are drawn up to 1500 values.
     EXPECT_EQ(CountClass(*panels[i], "datapoint"), with_value);
   }
@@ -236,7 +248,8 @@ TEST(SvgPlotTest, HasTransitionsPlusOneBandsAndOneMarkerPerAction) {
 TEST(SvgPlotTest, SameRunGivesSameBytes) {
   ReplayRun a = ReplayScenario();
   ReplayRun b = ReplayScenario();
-  EXPECT_EQ(RenderSvgPlot(a.instants, a.alarms), RenderSvgPlot(b.instants, b.alarms));
+  EXPECT_EQ(RenderSvgPlot(a.instants, a.alarms),
+            RenderSvgPlot(b.instants, b.alarms));
 }
 
 TEST(SvgPlotTest, BucketValuesAreTheNewestBucketsStatistic) {
@@ -266,8 +279,8 @@ TEST(SvgPlotTest, LongReplaysDrawOnlyTheLine) {
   ASSERT_TRUE(run.ok()) << run.status();
   Element root;
   std::string error;
-  ASSERT_TRUE(XmlReader(RenderSvgPlot(run->instants, run->alarms))
-                  .Parse(&root, &error))
+  ASSERT_TRUE(
+      XmlReader(RenderSvgPlot(run->instants, run->alarms)).Parse(&root, &error))
       << error;
   EXPECT_EQ(CountClass(root, "datapoint"), 0);
   EXPECT_EQ(CountClass(root, "series"), 2);  // One unbroken line per panel.

@@ -26,8 +26,8 @@ using ::testing::HasSubstr;
 
 ReplayOptions FixedSchedule() {
   ReplayOptions options;
-  options.from = absl::FromUnixSeconds(1710590400);              // 12:00
-  options.to = absl::FromUnixSeconds(1710590400 + 150 * 60);     // 14:30
+  options.from = absl::FromUnixSeconds(1710590400);           // 12:00
+  options.to = absl::FromUnixSeconds(1710590400 + 150 * 60);  // 14:30
   return options;
 }
 
@@ -106,9 +106,9 @@ TEST(TuneTest, ThresholdStepsDoNotDrift) {
   ASSERT_TRUE(alarms.ok());
   TuneGrid grid;
   ASSERT_TRUE(ParseThresholdRange("62.8:63.1:0.1", &grid).ok());
-  absl::StatusOr<std::vector<TuneResult>> results = TuneAlarm(
-      alarms->front(), grid, FixedSchedule(),
-      *LoadMetricsFile("examples/cpu_metrics.csv"));
+  absl::StatusOr<std::vector<TuneResult>> results =
+      TuneAlarm(alarms->front(), grid, FixedSchedule(),
+                *LoadMetricsFile("examples/cpu_metrics.csv"));
   ASSERT_TRUE(results.ok()) << results.status();
   ASSERT_EQ(results->size(), 4u);
   EXPECT_EQ((*results)[2].threshold, 63.0);
@@ -120,9 +120,9 @@ TEST(TuneTest, GridFlagsParseStrictly) {
   EXPECT_THAT(ParseThresholdRange("60:95", &grid),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("expected LO:HI:STEP")));
-  EXPECT_THAT(ParseThresholdRange("95:60:5", &grid),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("LO <= HI")));
+  EXPECT_THAT(
+      ParseThresholdRange("95:60:5", &grid),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("LO <= HI")));
   EXPECT_THAT(ParseThresholdRange("0:1:0", &grid),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("STEP must be positive")));

@@ -114,16 +114,15 @@ std::vector<LintFinding> LintAlarms(const std::vector<AlarmSpec>& alarms,
     std::optional<MetricProfile> profile;
     if (data != nullptr) {
       auto it = by_metric.find(spec.metric.Key());
-      profile = Profile(spec, it == by_metric.end()
-                                  ? std::vector<const TimedDatum*>{}
-                                  : it->second);
+      profile =
+          Profile(spec, it == by_metric.end() ? std::vector<const TimedDatum*>{}
+                                              : it->second);
     }
 
     // --- The metric and its resolution (spec 8: stuck in INSUFFICIENT_DATA).
     if (high_resolution &&
         (absl::StartsWith(spec.metric.metric_namespace, "AWS/") ||
-         (profile && profile->published &&
-          profile->all_standard_resolution))) {
+         (profile && profile->published && profile->all_standard_resolution))) {
       add("high-resolution-period-on-standard-metric",
           absl::StrCat(
               "Period is ", Seconds(spec.period), " but ",
@@ -214,9 +213,9 @@ std::vector<LintFinding> LintAlarms(const std::vector<AlarmSpec>& alarms,
       // one has no datapoint at all.
       const double t = *spec.threshold;
       const ComparisonOperator op = spec.comparison_operator;
-      bool always = (op == ComparisonOperator::kGreaterThanThreshold && t < 1) ||
-                    (op == ComparisonOperator::kGreaterThanOrEqualToThreshold &&
-                     t <= 1);
+      bool always =
+          (op == ComparisonOperator::kGreaterThanThreshold && t < 1) ||
+          (op == ComparisonOperator::kGreaterThanOrEqualToThreshold && t <= 1);
       bool never =
           (op == ComparisonOperator::kLessThanThreshold && t <= 1) ||
           (op == ComparisonOperator::kLessThanOrEqualToThreshold && t < 1);
@@ -247,7 +246,8 @@ std::vector<LintFinding> LintAlarms(const std::vector<AlarmSpec>& alarms,
 
     // --- Sliding buckets (spec 3.2.1, spec 8 "Flapping from sliding
     // buckets").
-    if (profile && profile->median_interval && spec.period >= absl::Minutes(5) &&
+    if (profile && profile->median_interval &&
+        spec.period >= absl::Minutes(5) &&
         *profile->median_interval > absl::Seconds(60) &&
         *profile->median_interval <= spec.period &&
         (spec.statistic == Statistic::kSum ||
@@ -258,10 +258,11 @@ std::vector<LintFinding> LintAlarms(const std::vector<AlarmSpec>& alarms,
           absl::StrCat(
               "Buckets slide with the evaluation minute (they are not aligned "
               "to multiples of the period), so each ",
-              Seconds(spec.period), " bucket holds a varying number of the "
+              Seconds(spec.period),
+              " bucket holds a varying number of the "
               "metric's samples (published about every ",
-              Seconds(*profile->median_interval), ", irregularly): ",
-              StatisticName(*spec.statistic),
+              Seconds(*profile->median_interval),
+              ", irregularly): ", StatisticName(*spec.statistic),
               " jumps from minute to minute and M-of-N counts flip, making "
               "the alarm flap. Use a statistic that does not count samples "
               "(Average, Maximum) or a period that is a multiple of the "
@@ -334,8 +335,8 @@ absl::Status RunLint(const ReplayOptions& options, std::string* out,
   for (const LintFinding& f : findings) {
     const bool warning = f.severity == LintFinding::Severity::kWarning;
     *warnings += warning;
-    absl::StrAppend(out, "alarm \"", f.alarm_name, "\": ",
-                    warning ? "warning" : "note", " [", f.rule, "]\n  ",
+    absl::StrAppend(out, "alarm \"", f.alarm_name,
+                    "\": ", warning ? "warning" : "note", " [", f.rule, "]\n  ",
                     f.explanation, "\n");
   }
   absl::StrAppend(out, alarms->size(), " alarm", alarms->size() == 1 ? "" : "s",

@@ -59,7 +59,7 @@ namespace cwalarm {
 struct LintFinding {
   enum class Severity { kWarning, kNote };
   std::string alarm_name;
-  std::string rule;         // Stable id, e.g. "single-datapoint-with-breaching".
+  std::string rule;  // Stable id, e.g. "single-datapoint-with-breaching".
   Severity severity = Severity::kWarning;
   std::string explanation;  // What will happen and what to do, one paragraph.
 };

@@ -66,11 +66,13 @@ class Parser {
   std::optional<double> Number(bool allow_sign) {
     size_t begin = pos_;
     size_t p = pos_;
-    if (allow_sign && p < text_.size() && (text_[p] == '-' || text_[p] == '+')) {
+    if (allow_sign && p < text_.size() &&
+        (text_[p] == '-' || text_[p] == '+')) {
       ++p;
     }
     size_t digits = 0;
-    while (p < text_.size() && std::isdigit(static_cast<unsigned char>(text_[p]))) {
+    while (p < text_.size() &&
+           std::isdigit(static_cast<unsigned char>(text_[p]))) {
       ++p;
       ++digits;
     }
@@ -107,8 +109,8 @@ class Parser {
     size_t begin = pos_;
     while (!AtEnd() && std::isdigit(static_cast<unsigned char>(Peek()))) ++pos_;
     long long n = 0;
-    if (pos_ == begin || !absl::SimpleAtoi(text_.substr(begin, pos_ - begin), &n) ||
-        n <= 0) {
+    if (pos_ == begin ||
+        !absl::SimpleAtoi(text_.substr(begin, pos_ - begin), &n) || n <= 0) {
       pos_ = begin;
       return std::nullopt;
     }
@@ -247,9 +249,9 @@ absl::StatusOr<std::vector<TimedDatum>> ParseSeries(absl::string_view text,
       count = *n;
     }
     if (!IsTermEnd(p.Peek())) {
-      return p.Error(p.pos(), absl::StrCat("unexpected '",
-                                           std::string(1, p.Peek()),
-                                           "' in a value"));
+      return p.Error(p.pos(),
+                     absl::StrCat("unexpected '", std::string(1, p.Peek()),
+                                  "' in a value"));
     }
     if (period_index + count > kMaxPeriods) {
       return p.Error(term_pos, absl::StrCat("the series is longer than ",

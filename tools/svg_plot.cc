@@ -24,11 +24,11 @@ namespace {
 constexpr double kWidth = 1000;
 constexpr double kPanelHeight = 250;
 constexpr double kHeaderHeight = 40;
-constexpr double kLeft = 70;     // Room for value labels.
+constexpr double kLeft = 70;  // Room for value labels.
 constexpr double kRight = 20;
-constexpr double kTop = 34;      // Panel title and action markers.
-constexpr double kBottom = 56;   // State strip, time labels.
-constexpr double kStrip = 10;    // Height of the state strip under the plot.
+constexpr double kTop = 34;     // Panel title and action markers.
+constexpr double kBottom = 56;  // State strip, time labels.
+constexpr double kStrip = 10;   // Height of the state strip under the plot.
 // Beyond this many values a panel draws only the line: markers would merge
 // anyway, and a month of minute data would make a file of megabytes.
 constexpr size_t kMaxDatapointMarkers = 1500;
@@ -37,8 +37,8 @@ constexpr size_t kMaxDatapointMarkers = 1500;
 class SvgWriter {
  public:
   void Open(absl::string_view tag, absl::string_view attributes) {
-    absl::StrAppend(&out_, indent_, "<", tag,
-                    attributes.empty() ? "" : " ", attributes, ">\n");
+    absl::StrAppend(&out_, indent_, "<", tag, attributes.empty() ? "" : " ",
+                    attributes, ">\n");
     indent_ += "  ";
   }
   void Close(absl::string_view tag) {
@@ -51,9 +51,8 @@ class SvgWriter {
   // An element whose only content is `text`.
   void Text(absl::string_view tag, absl::string_view attributes,
             absl::string_view text) {
-    absl::StrAppend(&out_, indent_, "<", tag,
-                    attributes.empty() ? "" : " ", attributes, ">",
-                    Escape(text), "</", tag, ">\n");
+    absl::StrAppend(&out_, indent_, "<", tag, attributes.empty() ? "" : " ",
+                    attributes, ">", Escape(text), "</", tag, ">\n");
   }
   void Raw(absl::string_view s) { absl::StrAppend(&out_, indent_, s, "\n"); }
   std::string Release() { return std::move(out_); }
@@ -62,12 +61,23 @@ class SvgWriter {
     std::string s;
     for (char c : text) {
       switch (c) {
-        case '&': s += "&amp;"; break;
-        case '<': s += "&lt;"; break;
-        case '>': s += "&gt;"; break;
-        case '"': s += "&quot;"; break;
-        case '\'': s += "&apos;"; break;
-        default: s += c;
+        case '&':
+          s += "&amp;";
+          break;
+        case '<':
+          s += "&lt;";
+          break;
+        case '>':
+          s += "&gt;";
+          break;
+        case '"':
+          s += "&quot;";
+          break;
+        case '\'':
+          s += "&apos;";
+          break;
+        default:
+          s += c;
       }
     }
     return s;
@@ -93,8 +103,8 @@ double NiceStep(double span, int target) {
 
 // A time tick step from the usual clock intervals, about 8 ticks.
 absl::Duration TimeStep(absl::Duration span) {
-  static const int64_t kSteps[] = {10,    30,    60,     120,    300,   600,
-                                   900,   1800,  3600,   7200,   10800, 21600,
+  static const int64_t kSteps[] = {10,    30,    60,     120,   300,   600,
+                                   900,   1800,  3600,   7200,  10800, 21600,
                                    43200, 86400, 172800, 604800};
   for (int64_t s : kSteps) {
     if (span / absl::Seconds(s) <= 10) return absl::Seconds(s);
@@ -111,16 +121,19 @@ std::string Label(double v) {
 
 absl::string_view StateColor(AlarmState s) {
   switch (s) {
-    case AlarmState::kOk: return "#2e9e4f";
-    case AlarmState::kAlarm: return "#d93025";
-    case AlarmState::kInsufficientData: return "#9aa0a6";
+    case AlarmState::kOk:
+      return "#2e9e4f";
+    case AlarmState::kAlarm:
+      return "#d93025";
+    case AlarmState::kInsufficientData:
+      return "#9aa0a6";
   }
   return "#9aa0a6";
 }
 
 std::string Title(const AlarmSpec& spec) {
-  std::string metric = absl::StrCat(spec.metric.metric_namespace, " ",
-                                    spec.metric.metric_name);
+  std::string metric =
+      absl::StrCat(spec.metric.metric_namespace, " ", spec.metric.metric_name);
   if (!spec.metric.dimensions.empty()) {
     metric += " {";
     for (size_t i = 0; i < spec.metric.dimensions.size(); ++i) {
@@ -129,17 +142,16 @@ std::string Title(const AlarmSpec& spec) {
     }
     metric += "}";
   }
-  std::string statistic =
-      spec.statistic ? std::string(StatisticName(*spec.statistic))
-                     : spec.extended_statistic.value_or("");
-  return absl::StrCat(
-      spec.alarm_name, ": ", statistic, " of ", metric, " per ",
-      absl::ToInt64Seconds(spec.period), " s, ",
-      ComparisonOperatorName(spec.comparison_operator), " ",
-      spec.threshold ? Label(*spec.threshold) : "?", ", ",
-      spec.EffectiveDatapointsToAlarm(), " of ", spec.evaluation_periods,
-      ", missing data: ",
-      TreatMissingDataName(spec.EffectiveTreatMissingData()));
+  std::string statistic = spec.statistic
+                              ? std::string(StatisticName(*spec.statistic))
+                              : spec.extended_statistic.value_or("");
+  return absl::StrCat(spec.alarm_name, ": ", statistic, " of ", metric, " per ",
+                      absl::ToInt64Seconds(spec.period), " s, ",
+                      ComparisonOperatorName(spec.comparison_operator), " ",
+                      spec.threshold ? Label(*spec.threshold) : "?", ", ",
+                      spec.EffectiveDatapointsToAlarm(), " of ",
+                      spec.evaluation_periods, ", missing data: ",
+                      TreatMissingDataName(spec.EffectiveTreatMissingData()));
 }
 
 void Panel(absl::Span<const absl::Time> instants, const AlarmTrace& trace,
@@ -179,9 +191,10 @@ void Panel(absl::Span<const absl::Time> instants, const AlarmTrace& trace,
 
   w->Open("g", absl::StrCat("class=\"panel\" data-alarm=\"",
                             SvgWriter::Escape(trace.spec.alarm_name), "\""));
-  w->Text("text", absl::StrCat("class=\"title\" x=\"", N(x0), "\" y=\"",
-                               N(top + 18), "\""),
-          Title(trace.spec));
+  w->Text(
+      "text",
+      absl::StrCat("class=\"title\" x=\"", N(x0), "\" y=\"", N(top + 18), "\""),
+      Title(trace.spec));
 
   // State bands: translucent behind the plot, solid in the strip below it.
   w->Open("g", "class=\"bands\"");
@@ -191,18 +204,18 @@ void Panel(absl::Span<const absl::Time> instants, const AlarmTrace& trace,
     double a = x_of(from), b = x_of(until);
     std::string name(AlarmStateName(s));
     w->Open("g", absl::StrCat("class=\"band state-", name, "\""));
-    w->Empty("rect", absl::StrCat("x=\"", N(a), "\" y=\"", N(y0),
-                                  "\" width=\"", N(std::max(0.0, b - a)),
-                                  "\" height=\"", N(y1 - y0), "\" fill=\"",
-                                  StateColor(s), "\" fill-opacity=\"0.12\""));
-    w->Empty("rect", absl::StrCat("x=\"", N(a), "\" y=\"", N(y1 + 2),
-                                  "\" width=\"", N(std::max(0.0, b - a)),
-                                  "\" height=\"", N(kStrip), "\" fill=\"",
-                                  StateColor(s), "\""));
+    w->Empty("rect", absl::StrCat("x=\"", N(a), "\" y=\"", N(y0), "\" width=\"",
+                                  N(std::max(0.0, b - a)), "\" height=\"",
+                                  N(y1 - y0), "\" fill=\"", StateColor(s),
+                                  "\" fill-opacity=\"0.12\""));
+    w->Empty("rect",
+             absl::StrCat("x=\"", N(a), "\" y=\"", N(y1 + 2), "\" width=\"",
+                          N(std::max(0.0, b - a)), "\" height=\"", N(kStrip),
+                          "\" fill=\"", StateColor(s), "\""));
     w->Text("title", "",
-            absl::StrCat(name, " from ", absl::FormatTime("%Y-%m-%d %H:%M:%S",
-                                                          from,
-                                                          absl::UTCTimeZone()),
+            absl::StrCat(name, " from ",
+                         absl::FormatTime("%Y-%m-%d %H:%M:%S", from,
+                                          absl::UTCTimeZone()),
                          " UTC"));
     w->Close("g");
   };
@@ -218,37 +231,41 @@ void Panel(absl::Span<const absl::Time> instants, const AlarmTrace& trace,
   w->Open("g", "class=\"axes\" font-size=\"11\" fill=\"#444\"");
   for (double v = lo; v <= hi + step / 2; v += step) {
     double y = y_of(v);
-    w->Empty("line", absl::StrCat("x1=\"", N(x0), "\" x2=\"", N(x1),
-                                  "\" y1=\"", N(y), "\" y2=\"", N(y),
-                                  "\" stroke=\"#ddd\""));
-    w->Text("text", absl::StrCat("x=\"", N(x0 - 6), "\" y=\"", N(y + 4),
-                                 "\" text-anchor=\"end\""),
+    w->Empty("line",
+             absl::StrCat("x1=\"", N(x0), "\" x2=\"", N(x1), "\" y1=\"", N(y),
+                          "\" y2=\"", N(y), "\" stroke=\"#ddd\""));
+    w->Text("text",
+            absl::StrCat("x=\"", N(x0 - 6), "\" y=\"", N(y + 4),
+                         "\" text-anchor=\"end\""),
             Label(v));
   }
   const absl::Duration tick = TimeStep(t1 - t0);
   std::string last_day;
-  for (absl::Time t = AlignDown(t0, tick) + (AlignDown(t0, tick) < t0 ? tick
-                                                                        : absl::ZeroDuration());
+  for (absl::Time t = AlignDown(t0, tick) +
+                      (AlignDown(t0, tick) < t0 ? tick : absl::ZeroDuration());
        t <= t1; t += tick) {
     double x = x_of(t);
-    w->Empty("line", absl::StrCat("x1=\"", N(x), "\" x2=\"", N(x), "\" y1=\"",
-                                  N(y0), "\" y2=\"", N(y1), "\" stroke=\"#eee\""));
+    w->Empty("line",
+             absl::StrCat("x1=\"", N(x), "\" x2=\"", N(x), "\" y1=\"", N(y0),
+                          "\" y2=\"", N(y1), "\" stroke=\"#eee\""));
     std::string day = absl::FormatTime("%Y-%m-%d", t, absl::UTCTimeZone());
     std::string label = absl::FormatTime("%H:%M", t, absl::UTCTimeZone());
-    w->Text("text", absl::StrCat("x=\"", N(x), "\" y=\"", N(y1 + kStrip + 16),
-                                 "\" text-anchor=\"middle\""),
+    w->Text("text",
+            absl::StrCat("x=\"", N(x), "\" y=\"", N(y1 + kStrip + 16),
+                         "\" text-anchor=\"middle\""),
             label);
     if (day != last_day) {
-      w->Text("text", absl::StrCat("x=\"", N(x), "\" y=\"",
-                                   N(y1 + kStrip + 30),
-                                   "\" text-anchor=\"middle\""),
+      w->Text("text",
+              absl::StrCat("x=\"", N(x), "\" y=\"", N(y1 + kStrip + 30),
+                           "\" text-anchor=\"middle\""),
               day);
       last_day = day;
     }
   }
   // The zone of the time axis, left of the tick labels.
-  w->Text("text", absl::StrCat("x=\"", N(x0 - 22), "\" y=\"", N(y1 + kStrip + 16),
-                               "\" text-anchor=\"end\" font-weight=\"bold\""),
+  w->Text("text",
+          absl::StrCat("x=\"", N(x0 - 22), "\" y=\"", N(y1 + kStrip + 16),
+                       "\" text-anchor=\"end\" font-weight=\"bold\""),
           "UTC");
   w->Empty("rect", absl::StrCat("x=\"", N(x0), "\" y=\"", N(y0), "\" width=\"",
                                 N(x1 - x0), "\" height=\"", N(y1 - y0),
@@ -258,14 +275,15 @@ void Panel(absl::Span<const absl::Time> instants, const AlarmTrace& trace,
   // Threshold.
   if (trace.spec.threshold) {
     double y = y_of(*trace.spec.threshold);
-    w->Empty("line", absl::StrCat("class=\"threshold\" x1=\"", N(x0),
-                                  "\" x2=\"", N(x1), "\" y1=\"", N(y),
-                                  "\" y2=\"", N(y),
-                                  "\" stroke=\"#d93025\" stroke-width=\"1.5\" "
-                                  "stroke-dasharray=\"6 4\""));
-    w->Text("text", absl::StrCat("x=\"", N(x1 - 4), "\" y=\"", N(y - 4),
-                                 "\" text-anchor=\"end\" font-size=\"11\" "
-                                 "fill=\"#d93025\""),
+    w->Empty("line",
+             absl::StrCat("class=\"threshold\" x1=\"", N(x0), "\" x2=\"", N(x1),
+                          "\" y1=\"", N(y), "\" y2=\"", N(y),
+                          "\" stroke=\"#d93025\" stroke-width=\"1.5\" "
+                          "stroke-dasharray=\"6 4\""));
+    w->Text("text",
+            absl::StrCat("x=\"", N(x1 - 4), "\" y=\"", N(y - 4),
+                         "\" text-anchor=\"end\" font-size=\"11\" "
+                         "fill=\"#d93025\""),
             absl::StrCat("threshold ", Label(*trace.spec.threshold)));
   }
 
@@ -274,8 +292,9 @@ void Panel(absl::Span<const absl::Time> instants, const AlarmTrace& trace,
   std::string points;
   auto flush = [&]() {
     if (points.find(' ') != std::string::npos) {
-      w->Empty("polyline", absl::StrCat("class=\"series\" points=\"", points,
-                                        "\" fill=\"none\" stroke-width=\"1.5\""));
+      w->Empty("polyline",
+               absl::StrCat("class=\"series\" points=\"", points,
+                            "\" fill=\"none\" stroke-width=\"1.5\""));
     }
     points.clear();
   };
@@ -292,18 +311,18 @@ void Panel(absl::Span<const absl::Time> instants, const AlarmTrace& trace,
   for (const BucketValue& b : trace.buckets) with_value += b.value.has_value();
   for (const BucketValue& b : trace.buckets) {
     if (!b.value || with_value > kMaxDatapointMarkers) continue;
-    w->Open("circle", absl::StrCat("class=\"datapoint\" cx=\"",
-                                   N(x_of(b.evaluated_at)), "\" cy=\"",
-                                   N(y_of(*b.value)), "\" r=\"2\""));
-    w->Text("title", "",
-            absl::StrCat(Label(*b.value), " for [",
-                         absl::FormatTime("%H:%M:%S", b.bucket_start,
-                                          absl::UTCTimeZone()),
-                         ", ",
-                         absl::FormatTime("%H:%M:%S",
-                                          b.bucket_start + trace.spec.period,
-                                          absl::UTCTimeZone()),
-                         ")"));
+    w->Open("circle",
+            absl::StrCat("class=\"datapoint\" cx=\"", N(x_of(b.evaluated_at)),
+                         "\" cy=\"", N(y_of(*b.value)), "\" r=\"2\""));
+    w->Text(
+        "title", "",
+        absl::StrCat(
+            Label(*b.value), " for [",
+            absl::FormatTime("%H:%M:%S", b.bucket_start, absl::UTCTimeZone()),
+            ", ",
+            absl::FormatTime("%H:%M:%S", b.bucket_start + trace.spec.period,
+                             absl::UTCTimeZone()),
+            ")"));
     w->Close("circle");
   }
   w->Close("g");
@@ -313,12 +332,11 @@ void Panel(absl::Span<const absl::Time> instants, const AlarmTrace& trace,
   for (const RecordedAction& a : trace.actions) {
     double x = x_of(a.timestamp);
     std::string color(StateColor(a.new_state));
-    w->Open("path",
-            absl::StrCat("class=\"action\" d=\"M", N(x - 6), " ", N(y0 - 12),
-                         " L", N(x + 6), " ", N(y0 - 12), " L", N(x), " ",
-                         N(y0 - 1), " Z\" fill=\"",
-                         a.succeeded ? color : std::string("white"),
-                         "\" stroke=\"", color, "\""));
+    w->Open("path", absl::StrCat("class=\"action\" d=\"M", N(x - 6), " ",
+                                 N(y0 - 12), " L", N(x + 6), " ", N(y0 - 12),
+                                 " L", N(x), " ", N(y0 - 1), " Z\" fill=\"",
+                                 a.succeeded ? color : std::string("white"),
+                                 "\" stroke=\"", color, "\""));
     w->Text("title", "",
             absl::StrCat(AlarmStateName(a.new_state), " action ", a.action,
                          a.succeeded ? "" : " (failed)", " at ",
@@ -333,8 +351,8 @@ void Panel(absl::Span<const absl::Time> instants, const AlarmTrace& trace,
 void Legend(double y, SvgWriter* w) {
   w->Open("g", "class=\"legend\" font-size=\"12\" fill=\"#333\"");
   double x = kLeft;
-  for (AlarmState s : {AlarmState::kOk, AlarmState::kAlarm,
-                       AlarmState::kInsufficientData}) {
+  for (AlarmState s :
+       {AlarmState::kOk, AlarmState::kAlarm, AlarmState::kInsufficientData}) {
     w->Empty("rect", absl::StrCat("x=\"", N(x), "\" y=\"", N(y - 10),
                                   "\" width=\"14\" height=\"10\" fill=\"",
                                   StateColor(s), "\""));
@@ -349,9 +367,10 @@ void Legend(double y, SvgWriter* w) {
   w->Text("text", absl::StrCat("x=\"", N(x + 24), "\" y=\"", N(y), "\""),
           "newest bucket per evaluation");
   x += 220;
-  w->Empty("line", absl::StrCat("x1=\"", N(x), "\" x2=\"", N(x + 20),
-                                "\" y1=\"", N(y - 5), "\" y2=\"", N(y - 5),
-                                "\" stroke=\"#d93025\" stroke-dasharray=\"6 4\""));
+  w->Empty("line",
+           absl::StrCat("x1=\"", N(x), "\" x2=\"", N(x + 20), "\" y1=\"",
+                        N(y - 5), "\" y2=\"", N(y - 5),
+                        "\" stroke=\"#d93025\" stroke-dasharray=\"6 4\""));
   w->Text("text", absl::StrCat("x=\"", N(x + 24), "\" y=\"", N(y), "\""),
           "threshold");
   x += 100;
@@ -376,8 +395,8 @@ std::string RenderSvgPlot(absl::Span<const absl::Time> instants,
                              "\" viewBox=\"0 0 ", N(kWidth), " ", N(height),
                              "\" font-family=\"sans-serif\""));
   w.Text("title", "", "cwalarm replay");
-  w.Empty("rect", absl::StrCat("width=\"", N(kWidth), "\" height=\"",
-                               N(height), "\" fill=\"white\""));
+  w.Empty("rect", absl::StrCat("width=\"", N(kWidth), "\" height=\"", N(height),
+                               "\" fill=\"white\""));
   Legend(24, &w);
   for (size_t i = 0; i < alarms.size(); ++i) {
     Panel(instants, alarms[i], kHeaderHeight + kPanelHeight * i, &w);

@@ -64,9 +64,9 @@ absl::Status ParseThresholdRange(absl::string_view text, TuneGrid* grid) {
         "--threshold \"", text, "\": STEP must be positive and LO <= HI"));
   }
   if ((hi - lo) / step >= kMaxThresholds) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--threshold \"", text, "\": more than ", kMaxThresholds,
-        " thresholds"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--threshold \"", text, "\": more than ", kMaxThresholds,
+                     " thresholds"));
   }
   grid->threshold_lo = lo;
   grid->threshold_hi = hi;
@@ -81,9 +81,9 @@ absl::Status ParseDatapointsList(absl::string_view text, TuneGrid* grid) {
     int m = 0, n = 0;
     if (mn.size() != 2 || !absl::SimpleAtoi(mn[0], &m) ||
         !absl::SimpleAtoi(mn[1], &n) || m < 1 || m > n) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--datapoints \"", item,
-          "\": expected M/N with 1 <= M <= N, like 3/5"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--datapoints \"", item,
+                       "\": expected M/N with 1 <= M <= N, like 3/5"));
     }
     pairs.emplace_back(m, n);
   }
@@ -110,29 +110,29 @@ absl::StatusOr<std::vector<TuneResult>> TuneAlarm(
       spec.evaluation_periods = n;
       // Keep "unset" when M equals N so reasons (and nothing else) match
       // the alarm as a user would write it.
-      spec.datapoints_to_alarm =
-          (m == n && !base.datapoints_to_alarm) ? std::nullopt
-                                                : std::optional<int>(m);
+      spec.datapoints_to_alarm = (m == n && !base.datapoints_to_alarm)
+                                     ? std::nullopt
+                                     : std::optional<int>(m);
       spec.actions_enabled = false;
       if (spec.evaluation_range && *spec.evaluation_range < n) {
         spec.evaluation_range.reset();
       }
       if (absl::Status s = spec.Validate(); !s.ok()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "variant threshold ", FormatJavaDouble(threshold), ", ", m, "/",
-            n, ": ", s.message()));
+        return absl::InvalidArgumentError(
+            absl::StrCat("variant threshold ", FormatJavaDouble(threshold),
+                         ", ", m, "/", n, ": ", s.message()));
       }
       index_by_name[spec.alarm_name] = variants.size();
-      results.push_back(TuneResult{threshold, m, n, 0, absl::ZeroDuration(),
-                                   std::nullopt});
+      results.push_back(
+          TuneResult{threshold, m, n, 0, absl::ZeroDuration(), std::nullopt});
       variants.push_back(std::move(spec));
     }
   }
   ReplayOptions replay_options = options;
   replay_options.keep_history = false;
-  absl::StatusOr<ReplayRun> run = ReplayData(replay_options, std::move(variants),
-                                             std::move(data),
-                                             /*record_buckets=*/false);
+  absl::StatusOr<ReplayRun> run =
+      ReplayData(replay_options, std::move(variants), std::move(data),
+                 /*record_buckets=*/false);
   if (!run.ok()) return run.status();
   const absl::Time end = run->instants.back();
   for (const AlarmTrace& trace : run->alarms) {
@@ -162,9 +162,9 @@ absl::Status RunTune(const ReplayOptions& options, const TuneGrid& grid,
   const AlarmSpec* base = nullptr;
   if (alarm_name.empty()) {
     if (alarms->size() != 1) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          options.alarms_path, ": ", alarms->size(),
-          " alarms; choose one with --alarm-name"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(options.alarms_path, ": ", alarms->size(),
+                       " alarms; choose one with --alarm-name"));
     }
     base = &alarms->front();
   } else {
@@ -183,8 +183,8 @@ absl::Status RunTune(const ReplayOptions& options, const TuneGrid& grid,
   if (!results.ok()) return results.status();
 
   std::vector<std::vector<std::string>> rows;
-  rows.push_back({"threshold", "datapoints", "fired", "time in ALARM",
-                  "first ALARM"});
+  rows.push_back(
+      {"threshold", "datapoints", "fired", "time in ALARM", "first ALARM"});
   for (const TuneResult& r : *results) {
     rows.push_back(
         {FormatJavaDouble(r.threshold),
@@ -200,9 +200,9 @@ absl::Status RunTune(const ReplayOptions& options, const TuneGrid& grid,
       width[i] = std::max(width[i], row[i].size());
     }
   }
-  absl::StrAppend(out, "alarm \"", base->alarm_name, "\": ",
-                  ComparisonOperatorName(base->comparison_operator), ", ",
-                  results->size(), " variants\n");
+  absl::StrAppend(out, "alarm \"", base->alarm_name,
+                  "\": ", ComparisonOperatorName(base->comparison_operator),
+                  ", ", results->size(), " variants\n");
   for (const auto& row : rows) {
     std::string line;
     for (size_t i = 0; i < row.size(); ++i) {

@@ -50,9 +50,9 @@ struct TuneGrid {
 // What one variant did.
 struct TuneResult {
   double threshold = 0;
-  int datapoints_to_alarm = 0;  // M.
-  int evaluation_periods = 0;   // N.
-  int times_fired = 0;          // Transitions into ALARM.
+  int datapoints_to_alarm = 0;   // M.
+  int evaluation_periods = 0;    // N.
+  int times_fired = 0;           // Transitions into ALARM.
   absl::Duration time_in_alarm;  // Until the last evaluation instant.
   std::optional<absl::Time> first_fired;
 };
@@ -72,9 +72,10 @@ absl::Status ParseDatapointsList(absl::string_view text, TuneGrid* grid);
 // variant, thresholds ascending, then pairs in the given order. Errors:
 // kInvalidArgument when a variant fails AlarmSpec validation (naming it),
 // and the replay's errors.
-absl::StatusOr<std::vector<TuneResult>> TuneAlarm(
-    const AlarmSpec& base, const TuneGrid& grid, const ReplayOptions& options,
-    std::vector<TimedDatum> data);
+absl::StatusOr<std::vector<TuneResult>> TuneAlarm(const AlarmSpec& base,
+                                                  const TuneGrid& grid,
+                                                  const ReplayOptions& options,
+                                                  std::vector<TimedDatum> data);
 
 // `cwalarm tune`: loads `options.alarms_path` and the data (LoadReplayData),
 // picks the alarm named `alarm_name` (or the only one when empty), runs

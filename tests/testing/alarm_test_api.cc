@@ -24,13 +24,14 @@ void PrintTo(const ReplayRun& run, std::ostream* os) {
     *os << "\n  alarm \"" << a.spec.alarm_name << "\": starts "
         << AlarmStateName(a.initial_state);
     for (const ReplayTransition& t : a.transitions) {
-      *os << "\n    " << absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t.at,
-                                          absl::UTCTimeZone())
+      *os << "\n    "
+          << absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t.at, absl::UTCTimeZone())
           << " " << AlarmStateName(t.new_state);
     }
     for (const RecordedAction& x : a.actions) {
-      *os << "\n    " << absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", x.timestamp,
-                                          absl::UTCTimeZone())
+      *os << "\n    "
+          << absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", x.timestamp,
+                              absl::UTCTimeZone())
           << " action " << x.action << (x.succeeded ? "" : " (failed)");
     }
   }
@@ -82,14 +83,15 @@ Expected ParseExpected(absl::string_view item) {
   absl::string_view state = item.substr(space + 1);
   absl::StatusOr<AlarmState> s = cwalarm::ParseAlarmState(state);
   if (!s.ok()) {
-    e.error = absl::StrCat("expectation \"", item, "\": ", s.status().message());
+    e.error =
+        absl::StrCat("expectation \"", item, "\": ", s.status().message());
     return e;
   }
   if (time.find('T') != absl::string_view::npos) {
     absl::StatusOr<absl::Time> t = cwalarm::ParseTimestamp(time);
     if (!t.ok()) {
-      e.error = absl::StrCat("expectation \"", item, "\": ",
-                             t.status().message());
+      e.error =
+          absl::StrCat("expectation \"", item, "\": ", t.status().message());
       return e;
     }
     e.style = TimeStyle::kFull;
@@ -167,11 +169,13 @@ class TransitionsMatcher
   TransitionsMatcher(std::string alarm, std::vector<std::string> expected,
                      bool exact)
       : alarm_(std::move(alarm)), raw_(std::move(expected)), exact_(exact) {
-    for (const std::string& item : raw_) expected_.push_back(ParseExpected(item));
+    for (const std::string& item : raw_)
+      expected_.push_back(ParseExpected(item));
   }
 
-  bool MatchAndExplain(const ReplayRun& run,
-                       ::testing::MatchResultListener* listener) const override {
+  bool MatchAndExplain(
+      const ReplayRun& run,
+      ::testing::MatchResultListener* listener) const override {
     for (const Expected& e : expected_) {
       if (!e.error.empty()) {
         *listener << e.error;
@@ -191,16 +195,13 @@ class TransitionsMatcher
       bool same = want.size() == got.size();
       for (size_t i = 0; same && i < want.size(); ++i) {
         same = want[i] ==
-               absl::StrCat(FormatAt(trace->transitions[i].at,
-                                     expected_[i].style),
-                            " ",
-                            cwalarm::AlarmStateName(
-                                trace->transitions[i].new_state));
+               absl::StrCat(
+                   FormatAt(trace->transitions[i].at, expected_[i].style), " ",
+                   cwalarm::AlarmStateName(trace->transitions[i].new_state));
       }
       if (!same) {
         *listener << "transitions of alarm \"" << alarm_
-                  << "\" differ (- expected, + actual):"
-                  << LineDiff(want, got);
+                  << "\" differ (- expected, + actual):" << LineDiff(want, got);
       }
       return same;
     }
@@ -239,8 +240,9 @@ class ActionsFiredMatcher
   ActionsFiredMatcher(std::string alarm, AlarmState state, int count)
       : alarm_(std::move(alarm)), state_(state), count_(count) {}
 
-  bool MatchAndExplain(const ReplayRun& run,
-                       ::testing::MatchResultListener* listener) const override {
+  bool MatchAndExplain(
+      const ReplayRun& run,
+      ::testing::MatchResultListener* listener) const override {
     const AlarmTrace* trace = FindOrExplain(run, alarm_, listener);
     if (trace == nullptr) return false;
     int n = 0;
@@ -279,8 +281,9 @@ class EndsInMatcher : public ::testing::MatcherInterface<const ReplayRun&> {
   EndsInMatcher(std::string alarm, AlarmState state)
       : alarm_(std::move(alarm)), state_(state) {}
 
-  bool MatchAndExplain(const ReplayRun& run,
-                       ::testing::MatchResultListener* listener) const override {
+  bool MatchAndExplain(
+      const ReplayRun& run,
+      ::testing::MatchResultListener* listener) const override {
     const AlarmTrace* trace = FindOrExplain(run, alarm_, listener);
     if (trace == nullptr) return false;
     AlarmState last = trace->transitions.empty()
@@ -314,9 +317,9 @@ cwalarm::AlarmSpec MetricAlarm(absl::string_view name,
   spec.threshold = 0;
   spec.comparison_operator = cwalarm::ComparisonOperator::kGreaterThanThreshold;
   // Parse the header with the series parser, with one dummy value.
-  absl::StatusOr<std::vector<cwalarm::TimedDatum>> data = cwalarm::ParseSeries(
-      absl::StrCat(metric, " 0"), absl::UnixEpoch(), absl::Seconds(60),
-      "MetricAlarm metric");
+  absl::StatusOr<std::vector<cwalarm::TimedDatum>> data =
+      cwalarm::ParseSeries(absl::StrCat(metric, " 0"), absl::UnixEpoch(),
+                           absl::Seconds(60), "MetricAlarm metric");
   if (!data.ok()) {
     ADD_FAILURE() << data.status().message();
     return spec;
@@ -350,8 +353,8 @@ absl::StatusOr<ReplayRun> Replay(std::vector<cwalarm::AlarmSpec> alarms,
 
 ::testing::Matcher<const ReplayRun&> HasTransition(absl::string_view alarm,
                                                    std::string expected) {
-  return ::testing::MakeMatcher(new TransitionsMatcher(
-      std::string(alarm), {std::move(expected)}, false));
+  return ::testing::MakeMatcher(
+      new TransitionsMatcher(std::string(alarm), {std::move(expected)}, false));
 }
 
 ::testing::Matcher<const ReplayRun&> ActionsFired(absl::string_view alarm,

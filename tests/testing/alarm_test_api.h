@@ -17,7 +17,8 @@
 //   ASSERT_TRUE(run.ok()) << run.status();
 //   EXPECT_THAT(*run, TransitionsAre("cpu-high",
 //                                    {"12:01 OK", "12:04 ALARM", "12:09 OK"}));
-//   EXPECT_THAT(*run, ActionsFired("cpu-high", cwalarm::AlarmState::kAlarm, 1));
+//   EXPECT_THAT(*run, ActionsFired("cpu-high", cwalarm::AlarmState::kAlarm,
+//   1));
 //
 // A failing TransitionsAre prints both timelines line by line:
 //
@@ -105,7 +106,7 @@ absl::StatusOr<cwalarm::ReplayRun> Replay(
 
 // The alarm's state at the end of the replay is `state`.
 ::testing::Matcher<const cwalarm::ReplayRun&> EndsIn(absl::string_view alarm,
-                                                    cwalarm::AlarmState state);
+                                                     cwalarm::AlarmState state);
 
 }  // namespace cwalarm_testing
 
