@@ -22,6 +22,7 @@
 #include "alarm/alarm_evaluator.h"
 #include "alarm/alarm_history.h"
 #include "alarm/alarm_spec.h"
+#include "config/snapshot.pb.h"
 #include "config/snapshot_file.h"
 #include "config/snapshot_io.h"
 #include "gmock/gmock.h"
@@ -184,6 +185,78 @@ TEST(SnapshotRestorePropertyTest, ExtendedStatisticAlarmsAreNotSavedYet) {
   EXPECT_THAT(SerializeEvaluatorState(store, evaluator).status(),
               StatusIs(absl::StatusCode::kUnimplemented,
                        HasSubstr("raw samples")));
+}
+
+// A saved evaluator with two alarms, as snapshot bytes.
+std::string TwoAlarmSnapshot(RecordingSink* sink) {
+  MetricStore store;
+  AlarmEvaluator evaluator(&store, sink);
+  Trial t(11, std::mt19937_64(11));
+  const absl::Time t0 = absl::FromUnixSeconds(1767225600);
+  EXPECT_THAT(evaluator.PutMetricAlarm(t.RandomAlarm(0), t0), IsOk());
+  EXPECT_THAT(evaluator.PutMetricAlarm(t.RandomAlarm(1), t0), IsOk());
+  absl::StatusOr<std::string> bytes = SerializeEvaluatorState(store, evaluator);
+  EXPECT_THAT(bytes.status(), IsOk());
+  return bytes.value_or("");
+}
+
+TEST(SnapshotRestoreTest, OutOfRangeEnumIsDataLoss) {
+  RecordingSink sink;
+  config::EvaluatorSnapshot snap;
+  ASSERT_TRUE(snap.ParseFromString(TwoAlarmSnapshot(&sink)));
+  snap.mutable_slots(1)->set_state(7);
+  EXPECT_THAT(DeserializeEvaluatorState(snap.SerializeAsString(), &sink).status(),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr("alarm state is out of range")));
+  ASSERT_TRUE(snap.ParseFromString(TwoAlarmSnapshot(&sink)));
+  snap.mutable_slots(0)->mutable_spec()->set_comparison_operator(-1);
+  EXPECT_THAT(DeserializeEvaluatorState(snap.SerializeAsString(), &sink).status(),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr("comparison_operator is out of range")));
+}
+
+TEST(SnapshotRestoreTest, RepeatedAlarmNameIsRefused) {
+  RecordingSink sink;
+  config::EvaluatorSnapshot snap;
+  ASSERT_TRUE(snap.ParseFromString(TwoAlarmSnapshot(&sink)));
+  snap.mutable_slots(1)->mutable_spec()->set_alarm_name(
+      snap.slots(0).spec().alarm_name());
+  EXPECT_THAT(DeserializeEvaluatorState(snap.SerializeAsString(), &sink).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("appears twice in the state")));
+}
+
+TEST(SnapshotRestoreTest, InconsistentFreeSlotsAreRefused) {
+  RecordingSink sink;
+  config::EvaluatorSnapshot snap;
+  ASSERT_TRUE(snap.ParseFromString(TwoAlarmSnapshot(&sink)));
+  snap.add_free_slots(0);  // Slot 0 is live.
+  EXPECT_THAT(DeserializeEvaluatorState(snap.SerializeAsString(), &sink).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("free_slots must list exactly the free slots")));
+}
+
+TEST(SnapshotRestoreTest, InvalidSpecIsRefused) {
+  RecordingSink sink;
+  config::EvaluatorSnapshot snap;
+  ASSERT_TRUE(snap.ParseFromString(TwoAlarmSnapshot(&sink)));
+  snap.mutable_slots(0)->mutable_spec()->set_period_seconds(45);
+  EXPECT_THAT(DeserializeEvaluatorState(snap.SerializeAsString(), &sink).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("Period must be 10, 20, 30 or a multiple of 60")));
+}
+
+TEST(SnapshotRestoreTest, ImportIntoAUsedEvaluatorIsFailedPrecondition) {
+  RecordingSink sink;
+  MetricStore store;
+  AlarmEvaluator evaluator(&store, &sink);
+  Trial t(5, std::mt19937_64(5));
+  ASSERT_THAT(evaluator.PutMetricAlarm(t.RandomAlarm(0),
+                                       absl::FromUnixSeconds(1767225600)),
+              IsOk());
+  EXPECT_THAT(evaluator.ImportState({}),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("not empty")));
 }
 
 }  // namespace
