@@ -258,24 +258,30 @@ void AlarmEvaluator::EvaluateOne(uint32_t slot, absl::Time now,
                      absl::Seconds(h.period_seconds), report);
     return;
   }
-  bucket_scratch_.resize(h.r);
-  verdict_scratch_.resize(h.r);
+  // Scratch buffers only grow, so alarms with different R do not pay for
+  // re-initialising them; the spans below give each alarm its R entries.
+  if (bucket_scratch_.size() < h.r || verdict_scratch_.size() < h.r) {
+    bucket_scratch_.resize(h.r);
+    verdict_scratch_.resize(h.r);
+  }
+  const absl::Span<StatisticSet> buckets(bucket_scratch_.data(), h.r);
+  const absl::Span<BucketVerdict> verdicts(verdict_scratch_.data(), h.r);
   std::optional<Unit> unit;
   if (h.unit != kAnyUnit) unit = static_cast<Unit>(h.unit);
   store_->AggregateBucketsAt(h.metric, unit, first_s, h.period_seconds,
-                             absl::MakeSpan(bucket_scratch_));
+                             buckets);
   for (int i = 0; i < h.r; ++i) {
-    const StatisticSet& set = bucket_scratch_[i];
+    const StatisticSet& set = buckets[i];
     if (set.empty()) {
-      verdict_scratch_[i] = BucketVerdict::kMissing;
+      verdicts[i] = BucketVerdict::kMissing;
       continue;
     }
     double v = *ComputeStatistic(h.statistic, set);
-    verdict_scratch_[i] = IsBreaching(h.op, v, h.threshold)
-                              ? BucketVerdict::kBreaching
-                              : BucketVerdict::kNotBreaching;
+    verdicts[i] = IsBreaching(h.op, v, h.threshold)
+                      ? BucketVerdict::kBreaching
+                      : BucketVerdict::kNotBreaching;
   }
-  Decision d = Decide(verdict_scratch_, h.n, h.m, h.tmd);
+  Decision d = Decide(verdicts, h.n, h.m, h.tmd);
   if (!d.state.has_value() || *d.state == h.state) {
     // The state persists: only Auto Scaling ARNs run again (spec 4.2).
     if (h.repeat_states & (1u << static_cast<int>(h.state))) {

@@ -203,9 +203,16 @@ void MetricStore::AggregateBucketsAt(MetricIndex index,
                          starts.begin() + static_cast<std::ptrdiff_t>(hi),
                          first_s) -
         starts.begin());
+    // Cells are sorted, so the bucket index only moves forward: advance it
+    // instead of dividing for every cell.
+    size_t k = 0;
+    int64_t bucket_end = first_s + period_s;
     for (; i < starts.size() && starts[i] < end_s; ++i) {
-      out[static_cast<size_t>((starts[i] - first_s) / period_s)].Merge(
-          cells.sets[i]);
+      while (starts[i] >= bucket_end) {
+        ++k;
+        bucket_end += period_s;
+      }
+      out[k].Merge(cells.sets[i]);
     }
   }
 }
