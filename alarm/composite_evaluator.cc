@@ -133,6 +133,29 @@ absl::Status CompositeEvaluator::OnAlarmState(absl::string_view name_or_arn,
   return absl::OkStatus();
 }
 
+absl::Status CompositeEvaluator::ForgetAlarm(absl::string_view name_or_arn,
+                                             absl::Time now) {
+  absl::Status s = AdvanceTo(now);
+  if (!s.ok()) return s;
+  const std::string key = KeyOf(name_or_arn);
+  auto it = nodes_.find(key);
+  if (it == nodes_.end() || it->second.composite) {
+    return absl::NotFoundError(absl::StrCat(
+        "alarm \"", key, "\": not a registered non-composite alarm"));
+  }
+  if (!it->second.parents.empty() || !it->second.suppresses.empty()) {
+    std::vector<std::string> users = it->second.parents;
+    users.insert(users.end(), it->second.suppresses.begin(),
+                 it->second.suppresses.end());
+    return absl::FailedPreconditionError(absl::StrCat(
+        "alarm \"", key, "\": cannot be forgotten while composite alarms [",
+        absl::StrJoin(users, ", "),
+        "] name it in their rule or as suppressor"));
+  }
+  nodes_.erase(it);
+  return absl::OkStatus();
+}
+
 void CompositeEvaluator::Link(const std::string& name, const Composite& c) {
   absl::flat_hash_set<std::string> seen;
   for (const std::string& child : c.children) {

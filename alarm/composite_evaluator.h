@@ -133,6 +133,12 @@ class CompositeEvaluator {
   absl::Status OnAlarmState(absl::string_view name_or_arn, AlarmState state,
                             absl::Time timestamp);
 
+  // Forgets a non-composite alarm registered through OnAlarmState (call it
+  // when the metric alarm is deleted). Returns kNotFound when `name_or_arn`
+  // is unknown or is a composite (use DeleteAlarm), and kFailedPrecondition
+  // naming the composites when a rule names it or it is a suppressor.
+  absl::Status ForgetAlarm(absl::string_view name_or_arn, absl::Time now);
+
   // PutCompositeAlarm. Validates `spec` (CompositeAlarmSpec::Validate) and
   // returns its error unchanged. Then kInvalidArgument when a child or the
   // suppressor is unknown (`alarms [x, y] in the alarm rule do not exist`),

@@ -291,6 +291,22 @@ TEST_F(CompositeEvaluatorTest, DeleteIsRefusedWhileNamedByAnotherComposite) {
   EXPECT_EQ(e_.alarm_count(), 0u);
 }
 
+TEST_F(CompositeEvaluatorTest, ForgetsAMetricAlarmOnlyWhenNoCompositeNamesIt) {
+  ASSERT_THAT(e_.OnAlarmState("cpu", kO, T0()), IsOk());
+  ASSERT_THAT(e_.OnAlarmState("disk", kO, T0()), IsOk());
+  ASSERT_THAT(e_.PutCompositeAlarm(Composite("svc", "ALARM(cpu)"), T0()),
+              IsOk());
+  EXPECT_THAT(e_.ForgetAlarm("cpu", T0()),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("composite alarms [svc]")));
+  EXPECT_THAT(e_.ForgetAlarm("svc", T0()),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(e_.ForgetAlarm("disk", T0()), IsOk());
+  EXPECT_THAT(
+      e_.PutCompositeAlarm(Composite("d", "ALARM(disk)"), T0()),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("do not exist")));
+}
+
 TEST_F(CompositeEvaluatorTest, FailedActionIsRecordedAndKeepsTheTransition) {
   ASSERT_THAT(e_.OnAlarmState("cpu", kO, T0()), IsOk());
   ASSERT_THAT(e_.PutCompositeAlarm(Composite("svc", "ALARM(cpu)"), T0()),
