@@ -72,10 +72,12 @@ std::string ResolveAutoScalingEndpoint(absl::string_view region,
 }
 
 std::string ExecutePolicyBody(const ExecutePolicyRequest& r) {
+  // PolicyName before AutoScalingGroupName: the order the AWS SDK for
+  // JavaScript sends (tests/sigv4/testdata/autoscaling_execute_policy_js.json).
   std::string body = absl::StrCat(
-      "Action=ExecutePolicy&Version=2011-01-01&AutoScalingGroupName=",
-      UriEncode(r.auto_scaling_group_name),
-      "&PolicyName=", UriEncode(r.policy_name));
+      "Action=ExecutePolicy&Version=2011-01-01&PolicyName=",
+      UriEncode(r.policy_name),
+      "&AutoScalingGroupName=", UriEncode(r.auto_scaling_group_name));
   if (r.honor_cooldown.has_value()) {
     absl::StrAppend(&body, "&HonorCooldown=",
                     *r.honor_cooldown ? "true" : "false");

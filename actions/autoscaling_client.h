@@ -64,11 +64,12 @@ struct ExecutePolicyRequest {
 std::string ResolveAutoScalingEndpoint(absl::string_view region,
                                        absl::string_view configured);
 
-// `Action=ExecutePolicy&Version=2011-01-01&AutoScalingGroupName=..&
-// PolicyName=..[&HonorCooldown=true|false][&MetricValue=..]
-// [&BreachThreshold=..]`: members in the API's order, RFC 3986-encoded;
-// numbers in their shortest round-trip form without a trailing ".0" (59,
-// 59.5), as the AWS SDK for JavaScript writes them.
+// `Action=ExecutePolicy&Version=2011-01-01&PolicyName=..&
+// AutoScalingGroupName=..[&HonorCooldown=true|false][&MetricValue=..]
+// [&BreachThreshold=..]`, RFC 3986-encoded; numbers in their shortest
+// round-trip form without a trailing ".0" (59, 59.5): byte for byte what
+// the AWS SDK for JavaScript v3 (@aws-sdk/client-auto-scaling 3.1169.0)
+// sends (tests/sigv4/sign_execute_policy.mjs).
 std::string ExecutePolicyBody(const ExecutePolicyRequest& request);
 
 class AutoScalingClient {

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -45,6 +46,7 @@
 #include "alarm/alarm_state.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "tests/testing/status_matchers.h"
 
 namespace cwalarm {
@@ -249,19 +251,60 @@ TEST(ExecutePolicyBodyTest, EncodesMembersInTheApisOrder) {
   r.metric_value = 59;
   r.breach_threshold = 50.25;
   EXPECT_EQ(ExecutePolicyBody(r),
-            "Action=ExecutePolicy&Version=2011-01-01&AutoScalingGroupName="
-            "web%20asg%2F1&PolicyName=scale-out%2B&MetricValue=59&"
+            "Action=ExecutePolicy&Version=2011-01-01&PolicyName=scale-out%2B&"
+            "AutoScalingGroupName=web%20asg%2F1&MetricValue=59&"
             "BreachThreshold=50.25");
   r.metric_value.reset();
   r.breach_threshold.reset();
   r.honor_cooldown = true;
   EXPECT_EQ(ExecutePolicyBody(r),
-            "Action=ExecutePolicy&Version=2011-01-01&AutoScalingGroupName="
-            "web%20asg%2F1&PolicyName=scale-out%2B&HonorCooldown=true");
+            "Action=ExecutePolicy&Version=2011-01-01&PolicyName=scale-out%2B&"
+            "AutoScalingGroupName=web%20asg%2F1&HonorCooldown=true");
   r.honor_cooldown.reset();
   r.metric_value = 0.1 + 0.2;  // Shortest round trip: 0.30000000000000004.
   EXPECT_THAT(ExecutePolicyBody(r),
               HasSubstr("&MetricValue=0.30000000000000004"));
+}
+
+// The independent check: the same ExecutePolicy signed by the AWS SDK for
+// JavaScript v3 (tests/sigv4/sign_execute_policy.mjs, captured in
+// testdata). Our body must equal the SDK's byte for byte, and our signer,
+// given the SDK's headers, must produce the SDK's Authorization header.
+TEST(ExecutePolicyBodyTest, AgreesWithAwsSdkForJavaScript) {
+  std::ifstream in("tests/sigv4/testdata/autoscaling_execute_policy_js.json");
+  ASSERT_TRUE(in) << "missing capture";
+  nlohmann::json capture = nlohmann::json::parse(in);
+  ExecutePolicyRequest r;
+  r.region = capture["region"];
+  r.auto_scaling_group_name = capture["input"]["AutoScalingGroupName"];
+  r.policy_name = capture["input"]["PolicyName"];
+  r.metric_value = capture["input"]["MetricValue"].get<double>();
+  r.breach_threshold = capture["input"]["BreachThreshold"].get<double>();
+  EXPECT_EQ(ExecutePolicyBody(r), capture["body"].get<std::string>());
+
+  SigV4Request request;
+  request.method = capture["method"];
+  request.path = capture["path"];
+  std::string sdk_authorization;
+  for (auto it = capture["headers"].begin(); it != capture["headers"].end();
+       ++it) {
+    if (it.key() == "authorization") {
+      sdk_authorization = it.value();
+    } else {
+      request.headers.emplace_back(it.key(), it.value().get<std::string>());
+    }
+  }
+  request.payload = capture["body"];
+  absl::Time t;
+  std::string err;
+  ASSERT_TRUE(absl::ParseTime(absl::RFC3339_full,
+                              capture["time"].get<std::string>(), &t, &err));
+  AwsCredentials creds{capture["access_key_id"], capture["secret_access_key"],
+                       capture["session_token"]};
+  absl::StatusOr<SigV4Signature> sig =
+      SignSigV4({r.region, capture["service"], t, creds}, &request);
+  ASSERT_THAT(sig.status(), IsOk());
+  EXPECT_EQ(sig->authorization, sdk_authorization);
 }
 
 TEST(ExecutePolicyBodyTest, DefaultEndpointIsRegional) {
