@@ -60,6 +60,8 @@ namespace cwalarm {
 
 // ActionsSuppressor is 1..1600 characters (spec 5.1).
 inline constexpr int kMaxActionsSuppressorLength = 1600;
+// One alarm may be named by at most this many composites' rules (spec 5.1).
+inline constexpr int kMaxCompositeParents = 150;
 
 struct CompositeAlarmSpec {
   // --- Identity and description -------------------------------------------

@@ -205,6 +205,18 @@ absl::Status CompositeEvaluator::PutCompositeAlarm(CompositeAlarmSpec spec,
                      absl::StrJoin(missing, ", "),
                      "] in the alarm rule do not exist (ValidationError)"));
   }
+  for (const std::string& child : children) {
+    const std::vector<std::string>& parents = nodes_.at(child).parents;
+    const bool already =
+        std::find(parents.begin(), parents.end(), name) != parents.end();
+    if (!already &&
+        parents.size() >= static_cast<size_t>(kMaxCompositeParents)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "alarm \"", name, "\": AlarmRule (", spec.alarm_rule, "): alarm \"",
+          child, "\" is already named by ", kMaxCompositeParents,
+          " composite alarms, the limit (spec 5.1) (LimitExceeded)"));
+    }
+  }
   std::string suppressor;
   if (spec.actions_suppressor.has_value()) {
     suppressor = KeyOf(*spec.actions_suppressor);

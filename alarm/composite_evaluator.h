@@ -142,6 +142,7 @@ class CompositeEvaluator {
   // PutCompositeAlarm. Validates `spec` (CompositeAlarmSpec::Validate) and
   // returns its error unchanged. Then kInvalidArgument when a child or the
   // suppressor is unknown (`alarms [x, y] in the alarm rule do not exist`),
+  // when a child is already named by 150 other composites (spec 5.1),
   // when the name is a known non-composite alarm, or when the rule would
   // close a cycle (`alarm rule creates a cycle: a -> b -> a`). Nothing
   // changes on error. A new composite starts in INSUFFICIENT_DATA with

@@ -307,6 +307,22 @@ TEST_F(CompositeEvaluatorTest, ForgetsAMetricAlarmOnlyWhenNoCompositeNamesIt) {
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("do not exist")));
 }
 
+TEST_F(CompositeEvaluatorTest, AChildMayBeNamedBy150Composites) {
+  // Spec 5.1: a child may be referenced by at most 150 composites.
+  ASSERT_THAT(e_.OnAlarmState("cpu", kO, T0()), IsOk());
+  for (int i = 0; i < 150; ++i) {
+    ASSERT_THAT(e_.PutCompositeAlarm(
+                    Composite(absl::StrCat("c", i), "ALARM(cpu)"), T0()),
+                IsOk());
+  }
+  // Putting one of them again is not a new reference.
+  EXPECT_THAT(e_.PutCompositeAlarm(Composite("c7", "OK(cpu)"), T0()), IsOk());
+  EXPECT_THAT(e_.PutCompositeAlarm(Composite("c150", "ALARM(cpu)"), T0()),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("alarm \"cpu\" is already named by 150 "
+                                 "composite alarms")));
+}
+
 TEST_F(CompositeEvaluatorTest, FailedActionIsRecordedAndKeepsTheTransition) {
   ASSERT_THAT(e_.OnAlarmState("cpu", kO, T0()), IsOk());
   ASSERT_THAT(e_.PutCompositeAlarm(Composite("svc", "ALARM(cpu)"), T0()),
