@@ -1,0 +1,158 @@
+// Copyright 2026 The cwalarm Authors. SPDX-License-Identifier: Apache-2.0
+//
+// Soak test (issue 8): ingest continuously while evaluating 20 alarms and
+// delivering to an SNS sink whose endpoint fails intermittently (outages of
+// up to an hour, plus scattered errors). Checks that state stays bounded
+// (store cells, untaken history, outbox backlog after each outage) and that
+// every notification is delivered once SNS recovers. Simulated time only:
+// CWALARM_SOAK_TICKS (30-second ticks; default 4320 = a day and a half)
+// makes it longer. Its cost is mostly the outbox's fsyncs.
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "actions/http_client.h"
+#include "actions/outbox.h"
+#include "actions/sns_client.h"
+#include "actions/sns_message.h"
+#include "actions/sns_sink.h"
+#include "alarm/action_sink.h"
+#include "alarm/alarm_evaluator.h"
+#include "alarm/alarm_spec.h"
+#include "gtest/gtest.h"
+#include "metrics/metric_store.h"
+#include "tests/sns_fakes.h"
+#include "tests/testing/differential_trial.h"
+
+namespace cwalarm {
+namespace {
+
+using Trial = ::cwalarm_testing::Trial<std::mt19937_64>;
+
+// SNS that is down while `down` is set and fails 5% of other requests.
+class FlakySns : public HttpClient {
+ public:
+  absl::StatusOr<HttpResponse> Send(const HttpRequest&) override {
+    if (down || std::bernoulli_distribution(0.05)(rng_)) {
+      return cwalarm_testing::FakeHttpClient::Error(503, "ServiceUnavailable");
+    }
+    return cwalarm_testing::FakeHttpClient::Ok();
+  }
+  bool down = false;
+
+ private:
+  std::mt19937_64 rng_{99};
+};
+
+// Forwards to `next` and remembers the idempotency key of each action.
+class KeyTee : public ActionSink {
+ public:
+  explicit KeyTee(ActionSink* next) : next_(next) {}
+  absl::Status Execute(const StateChange& change) override {
+    absl::StatusOr<SnsPublish> p = MakeSnsPublish(change);
+    if (p.ok()) keys.insert(p->idempotency_key);
+    return next_->Execute(change);
+  }
+  std::set<std::string> keys;
+
+ private:
+  ActionSink* next_;
+};
+
+size_t Cells(const MetricStore& store) {
+  size_t n = 0;
+  absl::StatusOr<std::vector<MetricStore::MetricState>> state =
+      store.ExportState();
+  for (const MetricStore::MetricState& m : *state) {
+    for (const MetricStore::UnitCellsState& u : m.units) n += u.starts.size();
+  }
+  return n;
+}
+
+TEST(SoakTest, BoundedStateAndEveryNotificationDeliveredThroughOutages) {
+  const char* env = std::getenv("CWALARM_SOAK_TICKS");
+  const int ticks = env != nullptr ? std::atoi(env) : 4320;
+  ASSERT_GE(ticks, 1000);
+  const absl::Time start = absl::FromUnixSeconds(cwalarm_testing::kStart);
+
+  FlakySns http;
+  SnsClient sns(&http, {"http://127.0.0.1:1", {"AKID", "secret", ""}});
+  cwalarm_testing::FakeDeliveryClock clock(start);
+  OutboxOptions outbox_options;
+  outbox_options.max_pending = 100000;
+  std::unique_ptr<Outbox> outbox = std::move(
+      *Outbox::Open(cwalarm_testing::NewTestDir() + "/soak.outbox",
+                    outbox_options));
+  SnsSinkOptions sink_options;
+  sink_options.retry.max_attempts = 1000000;
+  sink_options.retry.max_total_time = absl::Hours(24 * 365);
+  sink_options.retry.max_backoff = absl::Minutes(2);
+  SnsSink sns_sink(outbox.get(), &sns, &clock, sink_options);
+  KeyTee sink(&sns_sink);
+
+  MetricStore store;
+  AlarmEvaluator evaluator(&store, &sink);
+  Trial t(2026, std::mt19937_64(2026));
+  for (int i = 0; i < 20; ++i) {
+    AlarmSpec spec = t.RandomAlarm(i);
+    spec.actions_enabled = true;
+    spec.alarm_actions = {cwalarm_testing::kTopic};
+    spec.ok_actions = {cwalarm_testing::kTopic};
+    ASSERT_TRUE(evaluator.PutMetricAlarm(spec, start).ok());
+  }
+  std::set<std::string> delivered;
+  size_t warm_cells = 0;
+  absl::Time now = start;
+  for (int tick = 0; tick < ticks; ++tick) {
+    now += absl::Seconds(30);
+    clock.Advance(absl::Seconds(30));
+    // An outage of 20 to 120 ticks (10 minutes to an hour) every 1000 ticks.
+    http.down = tick % 1000 < 20 + (tick / 1000) % 5 * 25;
+    for (int k = t.Uniform(0, 6); k > 0; --k) {
+      (void)store.Put(t.RandomDatum(now, 3600), "d");
+    }
+    evaluator.Evaluate(now);
+    evaluator.TakeHistory();
+    store.DropBefore(evaluator.RetentionHorizon(now));
+    sns_sink.RunOnce();
+    for (const DeliveryAttempt& a : sns_sink.TakeAttempts()) {
+      if (a.status.ok()) delivered.insert(a.publish.idempotency_key);
+    }
+    sns_sink.TakeDeliveryHistory();
+    if (tick == ticks / 4) warm_cells = Cells(store);
+    if (!http.down && tick % 1000 == 400) {
+      // Hours after the outage the backlog is drained: only this minute's
+      // notifications (or one in a short backoff) may be pending.
+      EXPECT_LE(outbox->pending_count(), 5u) << "tick " << tick;
+    }
+  }
+  http.down = false;
+  ASSERT_TRUE(sns_sink.Drain(now + absl::Hours(1)).ok());
+  for (const DeliveryAttempt& a : sns_sink.TakeAttempts()) {
+    if (a.status.ok()) delivered.insert(a.publish.idempotency_key);
+  }
+  EXPECT_GT(sink.keys.size(), 20u) << "vacuous: too few notifications";
+  for (const std::string& k : sink.keys) {
+    EXPECT_TRUE(delivered.count(k)) << "lost " << k;
+  }
+  EXPECT_EQ(outbox->pending_count(), 0u);
+  EXPECT_TRUE(evaluator.history().empty());
+  // The store holds only what the evaluation ranges reach.
+  EXPECT_LE(Cells(store), warm_cells + warm_cells / 5 + 50);
+  std::printf("soak: %d ticks, %zu notifications, all delivered: %s; cells %zu "
+              "(at 1/4: %zu)\n",
+              ticks, sink.keys.size(),
+              delivered.size() >= sink.keys.size() ? "yes" : "no", Cells(store),
+              warm_cells);
+}
+
+}  // namespace
+}  // namespace cwalarm
