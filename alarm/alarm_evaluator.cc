@@ -9,7 +9,6 @@
 #include "absl/strings/str_cat.h"
 #include "alarm/evaluation_window.h"
 #include "metrics/period.h"
-#include "nlohmann/json.hpp"
 
 namespace cwalarm {
 namespace {
@@ -21,8 +20,6 @@ int64_t FloorToMultiple(int64_t x, int64_t m) {
   return q * m;
 }
 
-constexpr size_t kMaxStateReason = 1023;
-constexpr size_t kMaxStateReasonData = 4000;
 
 const std::vector<std::string>& ActionsFor(const AlarmSpec& spec,
                                            AlarmState state) {
@@ -199,26 +196,8 @@ absl::Status AlarmEvaluator::SetAlarmState(absl::string_view name,
     return absl::NotFoundError(absl::StrCat(
         "alarm \"", name, "\": SetAlarmState: no such alarm (ResourceNotFound)"));
   }
-  if (reason.size() > kMaxStateReason) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "alarm \"", name, "\": StateReason (", reason.size(),
-        " characters): 1 validation error detected: Value at 'stateReason' "
-        "failed to satisfy constraint: Member must have length less than or "
-        "equal to 1023 (ValidationError)"));
-  }
-  if (reason_data.size() > kMaxStateReasonData) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "alarm \"", name, "\": StateReasonData (", reason_data.size(),
-        " characters): 1 validation error detected: Value at "
-        "'stateReasonData' failed to satisfy constraint: Member must have "
-        "length less than or equal to 4000 (ValidationError)"));
-  }
-  if (!reason_data.empty() &&
-      !nlohmann::json::accept(reason_data.begin(), reason_data.end())) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "alarm \"", name, "\": StateReasonData (", reason_data,
-        "): Data was not syntactically valid JSON (InvalidFormat)"));
-  }
+  absl::Status valid = ValidateSetAlarmState(name, reason, reason_data);
+  if (!valid.ok()) return valid;
   uint32_t slot = it->second;
   if (!ChangesState(cold_[slot].status, state)) return absl::OkStatus();
   EvaluationReport ignored;

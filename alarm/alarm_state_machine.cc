@@ -5,6 +5,9 @@
 #include <cassert>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+#include "nlohmann/json.hpp"
+
 namespace cwalarm {
 
 StateTransition ApplyTransition(AlarmStatus* status, AlarmState new_state,
@@ -27,6 +30,34 @@ StateTransition ApplyTransition(AlarmStatus* status, AlarmState new_state,
   status->state_updated = now;
   status->state_transitioned = now;
   return t;
+}
+
+absl::Status ValidateSetAlarmState(absl::string_view alarm_name,
+                                   absl::string_view reason,
+                                   absl::string_view reason_data) {
+  constexpr size_t kMaxStateReason = 1023;
+  constexpr size_t kMaxStateReasonData = 4000;
+  if (reason.size() > kMaxStateReason) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "alarm \"", alarm_name, "\": StateReason (", reason.size(),
+        " characters): 1 validation error detected: Value at 'stateReason' "
+        "failed to satisfy constraint: Member must have length less than or "
+        "equal to 1023 (ValidationError)"));
+  }
+  if (reason_data.size() > kMaxStateReasonData) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "alarm \"", alarm_name, "\": StateReasonData (", reason_data.size(),
+        " characters): 1 validation error detected: Value at "
+        "'stateReasonData' failed to satisfy constraint: Member must have "
+        "length less than or equal to 4000 (ValidationError)"));
+  }
+  if (!reason_data.empty() &&
+      !nlohmann::json::accept(reason_data.begin(), reason_data.end())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "alarm \"", alarm_name, "\": StateReasonData (", reason_data,
+        "): Data was not syntactically valid JSON (InvalidFormat)"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace cwalarm

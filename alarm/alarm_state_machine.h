@@ -20,6 +20,8 @@
 
 #include <string>
 
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "alarm/alarm_state.h"
 
@@ -68,6 +70,15 @@ inline bool ChangesState(const AlarmStatus& status, AlarmState proposed) {
 StateTransition ApplyTransition(AlarmStatus* status, AlarmState new_state,
                                 std::string reason, std::string reason_data,
                                 absl::Time now);
+
+// Checks a SetAlarmState request's text fields (spec 4.3, spec 2): `reason`
+// at most 1023 characters, `reason_data` at most 4000 and, when not empty,
+// valid JSON. Returns kInvalidArgument naming the alarm, the field, the
+// value and the rule (CloudWatch's ValidationError / InvalidFormat texts).
+// Shared by metric and composite alarms.
+absl::Status ValidateSetAlarmState(absl::string_view alarm_name,
+                                   absl::string_view reason,
+                                   absl::string_view reason_data);
 
 }  // namespace cwalarm
 

@@ -21,13 +21,10 @@
 #include "alarm/alarm_spec.h"
 #include "alarm/cw_format.h"
 #include "alarm/json_writer.h"
-#include "nlohmann/json.hpp"
 
 namespace cwalarm {
 namespace {
 
-constexpr size_t kMaxStateReason = 1023;
-constexpr size_t kMaxStateReasonData = 4000;
 constexpr size_t kMaxHistorySummary = 255;
 
 const std::vector<std::string>& ActionsFor(const CompositeAlarmSpec& spec,
@@ -384,24 +381,8 @@ absl::Status CompositeEvaluator::SetAlarmState(absl::string_view name,
         absl::StrCat("alarm \"", name,
                      "\": SetAlarmState: no such alarm (ResourceNotFound)"));
   }
-  if (reason.size() > kMaxStateReason) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "alarm \"", name, "\": StateReason (", reason.size(),
-        " characters): Member must have length less than or equal to 1023 "
-        "(ValidationError)"));
-  }
-  if (reason_data.size() > kMaxStateReasonData) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "alarm \"", name, "\": StateReasonData (", reason_data.size(),
-        " characters): Member must have length less than or equal to 4000 "
-        "(ValidationError)"));
-  }
-  if (!reason_data.empty() &&
-      !nlohmann::json::accept(reason_data.begin(), reason_data.end())) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "alarm \"", name, "\": StateReasonData (", reason_data,
-        "): Data was not syntactically valid JSON (InvalidFormat)"));
-  }
+  absl::Status valid = ValidateSetAlarmState(name, reason, reason_data);
+  if (!valid.ok()) return valid;
   if (it->second.status.state == state) return absl::OkStatus();
   std::string key = it->first;
   Transition(key, state, std::string(reason), std::string(reason_data), now);
