@@ -2,20 +2,12 @@
 
 #include "alarm/alarm_json.h"
 
-#include <vector>
+#include <optional>
+#include <string>
 
 #include "alarm/cw_format.h"
 
 namespace cwalarm {
-namespace {
-
-void WriteStrings(const std::vector<std::string>& values, JsonWriter* w) {
-  w->BeginArray();
-  for (const std::string& v : values) w->String(v);
-  w->EndArray();
-}
-
-}  // namespace
 
 void WriteMetricAlarm(const AlarmSpec& spec, const AlarmStatus& status,
                       absl::string_view alarm_arn,
@@ -35,11 +27,11 @@ void WriteMetricAlarm(const AlarmSpec& spec, const AlarmStatus& status,
   w->Key("ActionsEnabled");
   w->Bool(spec.actions_enabled);
   w->Key("OKActions");
-  WriteStrings(spec.ok_actions, w);
+  w->StringArray(spec.ok_actions);
   w->Key("AlarmActions");
-  WriteStrings(spec.alarm_actions, w);
+  w->StringArray(spec.alarm_actions);
   w->Key("InsufficientDataActions");
-  WriteStrings(spec.insufficient_data_actions, w);
+  w->StringArray(spec.insufficient_data_actions);
   w->Key("StateValue");
   w->String(AlarmStateName(status.state));
   w->Key("StateReason");
@@ -109,16 +101,8 @@ void WriteHistoryAlarmConfiguration(const AlarmSpec& spec,
   // The order of the observed `createdAlarm` sample (spec 4.7), then the
   // remaining configuration fields.
   w->BeginObject();
-  w->Key("alarmName");
-  w->String(spec.alarm_name);
-  if (spec.alarm_description.has_value()) {
-    w->Key("alarmDescription");
-    w->String(*spec.alarm_description);
-  }
-  w->Key("alarmArn");
-  w->String(alarm_arn);
-  w->Key("alarmConfigurationUpdatedTimestamp");
-  w->String(FormatCwTimestamp(configuration_updated));
+  WriteHistoryAlarmIdentity(spec.alarm_name, spec.alarm_description, alarm_arn,
+                            configuration_updated, w);
   w->Key("namespace");
   w->String(spec.metric.metric_namespace);
   w->Key("metricName");
@@ -169,12 +153,29 @@ void WriteHistoryAlarmConfiguration(const AlarmSpec& spec,
   w->Key("actionsEnabled");
   w->Bool(spec.actions_enabled);
   w->Key("okActions");
-  WriteStrings(spec.ok_actions, w);
+  w->StringArray(spec.ok_actions);
   w->Key("alarmActions");
-  WriteStrings(spec.alarm_actions, w);
+  w->StringArray(spec.alarm_actions);
   w->Key("insufficientDataActions");
-  WriteStrings(spec.insufficient_data_actions, w);
+  w->StringArray(spec.insufficient_data_actions);
   w->EndObject();
+}
+
+void WriteHistoryAlarmIdentity(absl::string_view alarm_name,
+                               const std::optional<std::string>& description,
+                               absl::string_view alarm_arn,
+                               absl::Time configuration_updated,
+                               JsonWriter* w) {
+  w->Key("alarmName");
+  w->String(alarm_name);
+  if (description.has_value()) {
+    w->Key("alarmDescription");
+    w->String(*description);
+  }
+  w->Key("alarmArn");
+  w->String(alarm_arn);
+  w->Key("alarmConfigurationUpdatedTimestamp");
+  w->String(FormatCwTimestamp(configuration_updated));
 }
 
 }  // namespace cwalarm

@@ -17,6 +17,9 @@
 #ifndef CWALARM_ALARM_ALARM_JSON_H_
 #define CWALARM_ALARM_ALARM_JSON_H_
 
+#include <optional>
+#include <string>
+
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "alarm/alarm_spec.h"
@@ -37,6 +40,17 @@ void WriteHistoryAlarmConfiguration(const AlarmSpec& spec,
                                     absl::string_view alarm_arn,
                                     absl::Time configuration_updated,
                                     JsonWriter* out);
+
+// Writes the four keys every ConfigurationUpdate alarm object starts with,
+// in the order of the observed `createdAlarm` sample (spec 4.7):
+// alarmName, alarmDescription (only when set), alarmArn and
+// alarmConfigurationUpdatedTimestamp (CW-ts). Shared by metric and composite
+// alarms; the caller opens and closes the object.
+void WriteHistoryAlarmIdentity(absl::string_view alarm_name,
+                               const std::optional<std::string>& description,
+                               absl::string_view alarm_arn,
+                               absl::Time configuration_updated,
+                               JsonWriter* out);
 
 }  // namespace cwalarm
 

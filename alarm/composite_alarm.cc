@@ -13,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "alarm/alarm_json.h"
 #include "alarm/alarm_rule.h"
 #include "alarm/cw_format.h"
 
@@ -86,12 +87,6 @@ absl::Status ValidatePeriod(const CompositeAlarmSpec& spec,
                    "must be a whole number of seconds, >= 0");
   }
   return absl::OkStatus();
-}
-
-void WriteStrings(const std::vector<std::string>& values, JsonWriter* w) {
-  w->BeginArray();
-  for (const std::string& v : values) w->String(v);
-  w->EndArray();
 }
 
 }  // namespace
@@ -242,7 +237,7 @@ void WriteCompositeAlarm(const CompositeAlarmSpec& spec,
   w->Key("ActionsEnabled");
   w->Bool(spec.actions_enabled);
   w->Key("AlarmActions");
-  WriteStrings(spec.alarm_actions, w);
+  w->StringArray(spec.alarm_actions);
   w->Key("AlarmArn");
   w->String(alarm_arn);
   w->Key("AlarmConfigurationUpdatedTimestamp");
@@ -256,9 +251,9 @@ void WriteCompositeAlarm(const CompositeAlarmSpec& spec,
   w->Key("AlarmRule");
   w->String(spec.alarm_rule);
   w->Key("InsufficientDataActions");
-  WriteStrings(spec.insufficient_data_actions, w);
+  w->StringArray(spec.insufficient_data_actions);
   w->Key("OKActions");
-  WriteStrings(spec.ok_actions, w);
+  w->StringArray(spec.ok_actions);
   w->Key("StateReason");
   w->String(status.reason);
   if (!status.reason_data.empty()) {
@@ -296,26 +291,18 @@ void WriteHistoryCompositeConfiguration(const CompositeAlarmSpec& spec,
                                         absl::Time configuration_updated,
                                         JsonWriter* w) {
   w->BeginObject();
-  w->Key("alarmName");
-  w->String(spec.alarm_name);
-  if (spec.alarm_description.has_value()) {
-    w->Key("alarmDescription");
-    w->String(*spec.alarm_description);
-  }
-  w->Key("alarmArn");
-  w->String(alarm_arn);
-  w->Key("alarmConfigurationUpdatedTimestamp");
-  w->String(FormatCwTimestamp(configuration_updated));
+  WriteHistoryAlarmIdentity(spec.alarm_name, spec.alarm_description, alarm_arn,
+                            configuration_updated, w);
   w->Key("alarmRule");
   w->String(spec.alarm_rule);
   w->Key("actionsEnabled");
   w->Bool(spec.actions_enabled);
   w->Key("okActions");
-  WriteStrings(spec.ok_actions, w);
+  w->StringArray(spec.ok_actions);
   w->Key("alarmActions");
-  WriteStrings(spec.alarm_actions, w);
+  w->StringArray(spec.alarm_actions);
   w->Key("insufficientDataActions");
-  WriteStrings(spec.insufficient_data_actions, w);
+  w->StringArray(spec.insufficient_data_actions);
   if (spec.actions_suppressor.has_value()) {
     w->Key("actionsSuppressor");
     w->String(*spec.actions_suppressor);

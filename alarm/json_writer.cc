@@ -93,6 +93,12 @@ void JsonWriter::Null() {
   out_.append("null");
 }
 
+void JsonWriter::StringArray(const std::vector<std::string>& values) {
+  BeginArray();
+  for (const std::string& v : values) String(v);
+  EndArray();
+}
+
 void JsonWriter::Raw(absl::string_view json) {
   BeforeValue();
   out_.append(json.data(), json.size());

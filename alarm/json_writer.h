@@ -51,6 +51,8 @@ class JsonWriter {
   void Int(int64_t value);
   void Bool(bool value);
   void Null();
+  // Writes `values` as an array of strings (`[]` when empty).
+  void StringArray(const std::vector<std::string>& values);
   // Inserts already-serialised JSON as a value.
   void Raw(absl::string_view json);
 
