@@ -144,7 +144,11 @@ absl::Status AlarmSpec::Validate() const {
   }
   absl::Status id_status =
       ValidateMetricId(metric, absl::StrCat("alarm \"", alarm_name, "\""));
-  if (!id_status.ok()) return id_status;
+  if (!id_status.ok()) {
+    // Same shape as every other Validate() message: the error code last.
+    return absl::Status(id_status.code(),
+                        absl::StrCat(id_status.message(), " (ValidationError)"));
+  }
   if (statistic.has_value() && extended_statistic.has_value()) {
     return Invalid(*this, "Statistic",
                    absl::StrCat(StatisticName(*statistic), " and ExtendedStatistic ",
