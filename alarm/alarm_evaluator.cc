@@ -86,7 +86,8 @@ AlarmEvaluator::HotAlarm AlarmEvaluator::MakeHot(const AlarmSpec& spec,
   h.unit = spec.unit.has_value() ? static_cast<uint8_t>(*spec.unit) : kAnyUnit;
   h.state = state;
   h.live = true;
-  h.extended = spec.extended_statistic.has_value();
+  h.path = spec.extended_statistic.has_value() ? AlarmPath::kExtended
+                                                : AlarmPath::kStandard;
   h.repeat_states = 0;
   if (spec.actions_enabled) {
     for (AlarmState state : {AlarmState::kOk, AlarmState::kAlarm,
@@ -99,7 +100,7 @@ AlarmEvaluator::HotAlarm AlarmEvaluator::MakeHot(const AlarmSpec& spec,
     }
   }
   // Raw samples are kept only for metrics an extended statistic needs.
-  if (h.extended) store_->EnableSamples(h.metric);
+  if (h.path == AlarmPath::kExtended) store_->EnableSamples(h.metric);
   return h;
 }
 
@@ -232,7 +233,11 @@ void AlarmEvaluator::EvaluateOne(uint32_t slot, absl::Time now,
   // The R sliding buckets ending at the evaluation anchor, oldest first
   // (spec 3.2.1): bucket k (0 = newest) is [end-(k+1)P, end-kP).
   const int64_t first_s = anchor - int64_t{h.r} * h.period_seconds;
-  if (h.extended) {
+  if (h.path == AlarmPath::kMath) {
+    EvaluateMath(slot, now, first_s, report);
+    return;
+  }
+  if (h.path == AlarmPath::kExtended) {
     EvaluateExtended(slot, now, absl::FromUnixSeconds(first_s),
                      absl::Seconds(h.period_seconds), report);
     return;

@@ -46,6 +46,7 @@
 #define CWALARM_ALARM_ALARM_EVALUATOR_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -67,6 +68,9 @@
 #include "metrics/statistic.h"
 
 namespace cwalarm {
+
+// Per-alarm state of a Metrics-list alarm (alarm_evaluator_math.cc).
+struct MathAlarmState;
 
 struct EvaluatorOptions {
   // Used in ARNs and handed to sinks (SNS derives the region name from it).
@@ -204,6 +208,11 @@ class AlarmEvaluator {
  private:
   // The per-alarm record the evaluation loop reads. Keep it small: it is
   // what a million alarms cost in the hot loop.
+  enum class AlarmPath : uint8_t {
+    kStandard,  // Statistic on one metric: the hot loop.
+    kExtended,  // ExtendedStatistic on one metric (raw samples).
+    kMath,      // Metrics list: metric math or anomaly band (spec 1.7, 3.8).
+  };
   struct HotAlarm {
     double threshold;
     int64_t last_slot;  // Unix seconds of the last evaluated slot.
@@ -219,7 +228,9 @@ class AlarmEvaluator {
     uint8_t unit;  // kAnyUnit or a Unit.
     AlarmState state;
     bool live;
-    bool extended;  // ExtendedStatistic alarm: see EvaluateExtended.
+    // Which evaluation path the alarm takes. Only kStandard is the hot
+    // loop; the others dispatch to EvaluateExtended / EvaluateMath.
+    AlarmPath path;
     // Bit (1 << state) is set when that state's action list holds an Auto
     // Scaling policy ARN and actions are enabled: the only thing the loop
     // checks to decide on a re-invocation (spec 4.2).
@@ -230,6 +241,9 @@ class AlarmEvaluator {
   struct ColdAlarm {
     AlarmSpec spec;
     std::optional<ExtendedStatistic> extended;  // Parsed ExtendedStatistic.
+    // Metrics-list alarms only: the compiled program and the anomaly models
+    // (alarm_evaluator_math.cc). Shared so ColdAlarm stays copyable.
+    std::shared_ptr<MathAlarmState> math;
     AlarmStatus status;
     std::string arn;
     absl::Time configuration_updated;
@@ -245,6 +259,11 @@ class AlarmEvaluator {
   // standard path stays as it was.
   void EvaluateExtended(uint32_t slot, absl::Time now, absl::Time first,
                         absl::Duration period, EvaluationReport* report);
+  // The Metrics-list path (alarm_evaluator_math.cc): fetches every
+  // MetricStat entry over the evaluation range, runs the expression, and
+  // decides on the returned series (threshold) or band (spec 3.8, 3.9).
+  void EvaluateMath(uint32_t slot, absl::Time now, int64_t first_s,
+                    EvaluationReport* report);
   void Transition(uint32_t slot, AlarmState new_state, std::string reason,
                   std::string reason_data, absl::Time now,
                   EvaluationReport* report,
