@@ -364,7 +364,8 @@ class Parser {
     Parser* p;
   };
   bool TooDeep() {
-    if (depth_ <= kMaxMathNesting) return false;
+    // The outermost operand is level 1, so 100 parentheses are allowed.
+    if (depth_ <= kMaxMathNesting + 1) return false;
     Fail(Peek(), absl::StrCat("the expression nests more than ",
                               kMaxMathNesting, " levels deep"));
     return true;
