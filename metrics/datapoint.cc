@@ -14,21 +14,26 @@ namespace {
 // CloudWatch refuses magnitudes above 2^360 (S-UG-LIMITS).
 const double kMaxMagnitude = std::ldexp(1.0, 360);
 
+// The accepted path formats nothing: `field` is `prefix` followed by
+// `index` when index > 0, and is built only for the error message.
 absl::Status CheckValue(double v, absl::string_view context,
-                        absl::string_view field) {
+                        absl::string_view prefix, size_t index = 0) {
+  // One comparison accepts every valid value (NaN compares false).
+  if (std::fabs(v) <= kMaxMagnitude) {
+    return absl::OkStatus();
+  }
+  const std::string field =
+      index > 0 ? absl::StrCat(prefix, index) : std::string(prefix);
   if (std::isnan(v) || std::isinf(v)) {
     std::string shown = std::isnan(v) ? "NaN" : (v > 0 ? "Infinity" : "-Infinity");
     return absl::InvalidArgumentError(
         absl::StrCat(context, ": The value ", shown, " for parameter ", field,
                      " is invalid."));
   }
-  if (std::fabs(v) > kMaxMagnitude) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "%s: The value %g for parameter %s is invalid: values must lie in "
-        "[-2^360, 2^360]",
-        context, v, field));
-  }
-  return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrFormat(
+      "%s: The value %g for parameter %s is invalid: values must lie in "
+      "[-2^360, 2^360]",
+      context, v, field));
 }
 
 std::string Iso(absl::Time t) {
@@ -52,6 +57,11 @@ absl::Status ValidateMetricDatum(const MetricDatum& datum,
                                  absl::string_view context) {
   absl::Status id_status = ValidateMetricId(datum.metric, context);
   if (!id_status.ok()) return id_status;
+  return ValidateMetricDatumValues(datum, context);
+}
+
+absl::Status ValidateMetricDatumValues(const MetricDatum& datum,
+                                       absl::string_view context) {
   int forms = (datum.value.has_value() ? 1 : 0) +
               (datum.values.empty() ? 0 : 1) +
               (datum.statistic_values.has_value() ? 1 : 0);
@@ -77,7 +87,7 @@ absl::Status ValidateMetricDatum(const MetricDatum& datum,
     }
     for (size_t i = 0; i < datum.values.size(); ++i) {
       absl::Status s = CheckValue(datum.values[i], context,
-                                  absl::StrCat("MetricData.member.Values.", i + 1));
+                                  "MetricData.member.Values.", i + 1);
       if (!s.ok()) return s;
     }
     for (size_t i = 0; i < datum.counts.size(); ++i) {
@@ -91,12 +101,13 @@ absl::Status ValidateMetricDatum(const MetricDatum& datum,
   }
   if (datum.statistic_values.has_value()) {
     const StatisticSet& s = *datum.statistic_values;
-    for (auto [v, name] : {std::pair<double, const char*>{s.sample_count, "SampleCount"},
-                           {s.sum, "Sum"},
-                           {s.minimum, "Minimum"},
-                           {s.maximum, "Maximum"}}) {
-      absl::Status st = CheckValue(
-          v, context, absl::StrCat("MetricData.member.StatisticValues.", name));
+    for (auto [v, name] : {std::pair<double, const char*>{
+                               s.sample_count,
+                               "MetricData.member.StatisticValues.SampleCount"},
+                           {s.sum, "MetricData.member.StatisticValues.Sum"},
+                           {s.minimum, "MetricData.member.StatisticValues.Minimum"},
+                           {s.maximum, "MetricData.member.StatisticValues.Maximum"}}) {
+      absl::Status st = CheckValue(v, context, name);
       if (!st.ok()) return st;
     }
     if (!(s.sample_count > 0)) {
@@ -127,7 +138,15 @@ absl::Status ValidateMetricDatum(const MetricDatum& datum,
 absl::Status ValidateMetricDatum(const MetricDatum& datum,
                                  absl::string_view context,
                                  absl::Time ingest_clock) {
-  absl::Status status = ValidateMetricDatum(datum, context);
+  absl::Status status = ValidateMetricId(datum.metric, context);
+  if (!status.ok()) return status;
+  return ValidateMetricDatumValues(datum, context, ingest_clock);
+}
+
+absl::Status ValidateMetricDatumValues(const MetricDatum& datum,
+                                       absl::string_view context,
+                                       absl::Time ingest_clock) {
+  absl::Status status = ValidateMetricDatumValues(datum, context);
   if (!status.ok()) return status;
   if (datum.timestamp < ingest_clock - kMaxDatumAge) {
     return absl::OutOfRangeError(absl::StrCat(

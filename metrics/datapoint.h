@@ -84,6 +84,17 @@ absl::Status ValidateMetricDatum(const MetricDatum& datum,
                                  absl::string_view context,
                                  absl::Time ingest_clock);
 
+// The two functions above without the metric-id rules (ValidateMetricId),
+// for callers that know the id is valid: MetricStore checks each metric's id
+// once, the first time a datum names it. The id rules come first in
+// ValidateMetricDatum, so for an id that passes them both give the same
+// result, message included.
+absl::Status ValidateMetricDatumValues(const MetricDatum& datum,
+                                       absl::string_view context);
+absl::Status ValidateMetricDatumValues(const MetricDatum& datum,
+                                       absl::string_view context,
+                                       absl::Time ingest_clock);
+
 // One aggregated value of one bucket `[timestamp, timestamp + period)`.
 struct Datapoint {
   absl::Time timestamp;  // The bucket start.

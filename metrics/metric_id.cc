@@ -3,7 +3,11 @@
 #include "metrics/metric_id.h"
 
 #include <algorithm>
+#include <array>
+#include <cstring>
+#include <string>
 #include <tuple>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -46,22 +50,57 @@ MetricId MetricId::Canonical() const {
 }
 
 std::string MetricId::Key() const {
+  return std::string(MetricKeyBuilder(*this).view());
+}
+
+MetricKeyBuilder::MetricKeyBuilder(const MetricId& id) {
   // \x1f (unit separator) cannot occur in a valid namespace, name or
   // dimension, so the key is unambiguous.
-  std::string key = absl::StrCat(metric_namespace, "\x1f", metric_name);
-  if (std::is_sorted(dimensions.begin(), dimensions.end(),
-                     [](const Dimension& a, const Dimension& b) {
-                       return a.name < b.name;
-                     })) {
-    for (const Dimension& d : dimensions) {
-      absl::StrAppend(&key, "\x1f", d.name, "=", d.value);
+  Append(id.metric_namespace);
+  Append("\x1f");
+  Append(id.metric_name);
+  auto append_dimension = [this](const Dimension& d) {
+    Append("\x1f");
+    Append(d.name);
+    Append("=");
+    Append(d.value);
+  };
+  auto less = [](const Dimension& a, const Dimension& b) {
+    return std::tie(a.name, a.value) < std::tie(b.name, b.value);
+  };
+  const std::vector<Dimension>& dims = id.dimensions;
+  if (std::is_sorted(dims.begin(), dims.end(), less)) {
+    for (const Dimension& d : dims) append_dimension(d);
+    return;
+  }
+  // Order pointers, not strings: no copy of the dimensions.
+  std::array<const Dimension*, kMaxDimensions> inline_order;
+  std::vector<const Dimension*> heap_order;  // Only for invalid ids (> 30).
+  const Dimension** order = inline_order.data();
+  if (dims.size() > inline_order.size()) {
+    heap_order.resize(dims.size());
+    order = heap_order.data();
+  }
+  for (size_t i = 0; i < dims.size(); ++i) order[i] = &dims[i];
+  std::sort(order, order + dims.size(),
+            [&less](const Dimension* a, const Dimension* b) {
+              return less(*a, *b);
+            });
+  for (size_t i = 0; i < dims.size(); ++i) append_dimension(*order[i]);
+}
+
+void MetricKeyBuilder::Append(absl::string_view s) {
+  if (size_ + s.size() > capacity_) {
+    const size_t capacity = std::max(2 * capacity_, size_ + s.size());
+    if (data_ == inline_) {
+      heap_.assign(inline_, size_);
     }
-    return key;
+    heap_.resize(capacity);
+    data_ = &heap_[0];
+    capacity_ = capacity;
   }
-  for (const Dimension& d : Canonical().dimensions) {
-    absl::StrAppend(&key, "\x1f", d.name, "=", d.value);
-  }
-  return key;
+  std::memcpy(data_ + size_, s.data(), s.size());
+  size_ += s.size();
 }
 
 absl::Status ValidateMetricId(const MetricId& id, absl::string_view context) {
@@ -90,33 +129,37 @@ absl::Status ValidateMetricId(const MetricId& id, absl::string_view context) {
   }
   for (size_t i = 0; i < id.dimensions.size(); ++i) {
     const Dimension& d = id.dimensions[i];
-    std::string field = absl::StrCat("Dimensions[", i, "].Name");
+    // Field names are formatted only on failure: the accepted path allocates
+    // nothing.
+    auto name_field = [i] { return absl::StrCat("Dimensions[", i, "].Name"); };
+    auto value_field = [i] {
+      return absl::StrCat("Dimensions[", i, "].Value");
+    };
     if (d.name.empty() || d.name.size() > 255) {
-      return Invalid(context, field, d.name,
+      return Invalid(context, name_field(), d.name,
                      "must have length between 1 and 255");
     }
     if (d.name[0] == ':') {
-      return Invalid(context, field, d.name, "must not start with ':'");
+      return Invalid(context, name_field(), d.name, "must not start with ':'");
     }
     if (!IsPrintableAscii(d.name) || !HasNonWhitespace(d.name)) {
-      return Invalid(context, field, d.name,
+      return Invalid(context, name_field(), d.name,
                      "must be ASCII without control characters and contain a "
                      "non-whitespace character");
     }
-    field = absl::StrCat("Dimensions[", i, "].Value");
     if (d.value.empty() || d.value.size() > 1024) {
-      return Invalid(context, field, d.value,
+      return Invalid(context, value_field(), d.value,
                      "must have length between 1 and 1024");
     }
     if (!IsPrintableAscii(d.value) || !HasNonWhitespace(d.value)) {
-      return Invalid(context, field, d.value,
+      return Invalid(context, value_field(), d.value,
                      "must be ASCII without control characters and contain a "
                      "non-whitespace character");
     }
     for (size_t j = 0; j < i; ++j) {
       if (id.dimensions[j].name == d.name) {
-        return Invalid(context, absl::StrCat("Dimensions[", i, "].Name"),
-                       d.name, "appears more than once");
+        return Invalid(context, name_field(), d.name,
+                       "appears more than once");
       }
     }
   }

@@ -10,11 +10,19 @@
 //   MetricId id{"AWS/EC2", "CPUUtilization", {{"InstanceId", "i-1"}}};
 //   id.Key();  // "AWS/EC2\x1fCPUUtilization\x1fInstanceId=i-1"
 //
+// Hot paths look a metric up without allocating: `MetricKeyBuilder` writes
+// the same key into an inline buffer (and does not copy the dimensions when
+// they are already sorted), and absl's string maps accept its view:
+//
+//   MetricKeyBuilder key(id);
+//   auto it = index_by_key.find(key.view());
+//
 // Thread-safety: a plain value type; const methods are safe concurrently.
 
 #ifndef CWALARM_METRICS_METRIC_ID_H_
 #define CWALARM_METRICS_METRIC_ID_H_
 
+#include <cstddef>
 #include <string>
 #include <utility>
 #include <vector>
@@ -55,6 +63,33 @@ struct MetricId {
   friend bool operator==(const MetricId& a, const MetricId& b) {
     return a.Key() == b.Key();
   }
+};
+
+// Builds `MetricId::Key()` of an id into an inline buffer: no allocation
+// for keys up to kInlineBytes (ordinary ids; longer ones move to the heap)
+// and no copy of the dimensions (already sorted dimensions are read in
+// place; others are ordered through an array of pointers). `Key()` itself is
+// built by this class, so the two always agree. Not copyable; the id must
+// outlive nothing (the key is copied into the builder).
+class MetricKeyBuilder {
+ public:
+  explicit MetricKeyBuilder(const MetricId& id);
+  MetricKeyBuilder(const MetricKeyBuilder&) = delete;
+  MetricKeyBuilder& operator=(const MetricKeyBuilder&) = delete;
+
+  // The key; valid while the builder lives.
+  absl::string_view view() const { return absl::string_view(data_, size_); }
+
+ private:
+  static constexpr size_t kInlineBytes = 320;
+
+  void Append(absl::string_view s);
+
+  char inline_[kInlineBytes];
+  std::string heap_;  // Holds the key once it outgrows inline_.
+  char* data_ = inline_;
+  size_t size_ = 0;
+  size_t capacity_ = kInlineBytes;
 };
 
 // Checks CloudWatch's rules for a metric identity (spec 1.2): namespace 1-255
