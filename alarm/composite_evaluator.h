@@ -178,6 +178,52 @@ class CompositeEvaluator {
   // Moves out the history items written so far.
   std::vector<AlarmHistoryItem> TakeHistory();
 
+  // --- State export, for snapshots (config/snapshot_io.h) -------------------
+  //
+  // Implemented in composite_evaluator_state.cc.
+
+  const CompositeEvaluatorOptions& options() const { return options_; }
+
+  // Any alarm a rule or suppressor names: a registered metric alarm or a
+  // composite. `parents` and `suppresses` keep their order: propagation
+  // follows it, so a restored evaluator writes history in the same order.
+  struct NodeState {
+    std::string key;
+    AlarmState state = AlarmState::kInsufficientData;
+    absl::Time since;
+    bool composite = false;
+    std::vector<std::string> parents;
+    std::vector<std::string> suppresses;
+  };
+  struct CompositeState {
+    CompositeAlarmSpec spec;
+    AlarmStatus status;
+    AlarmState previous_state = AlarmState::kInsufficientData;
+    SuppressionStatus suppression;
+    absl::Time configuration_updated;
+  };
+  struct State {
+    CompositeEvaluatorOptions options;
+    std::vector<NodeState> nodes;            // Sorted by key.
+    std::vector<CompositeState> composites;  // Sorted by name.
+    std::vector<AlarmHistoryItem> history;   // Not yet taken, oldest first.
+    absl::Time now = absl::InfinitePast();   // Latest instant seen.
+  };
+
+  // Everything the mutators and queries depend on, except action_errors()
+  // (a diagnostic list, like EvaluationReport's, which is not state).
+  State ExportState() const;
+
+  // Makes an evaluator on which no mutator was ever called continue exactly
+  // where `state`'s evaluator was. kFailedPrecondition when this evaluator
+  // was used, or when `state.options` differ from its own (region and
+  // account are in every ARN); kInvalidArgument when a composite's spec
+  // fails Validate, a name repeats, a rule child or suppressor is not a
+  // node, the nodes' parents / suppresses lists do not match the rules, or
+  // the rules form a cycle. Everything is checked first: on error nothing
+  // changed.
+  absl::Status ImportState(State state);
+
  private:
   // Any alarm a rule or a suppressor may name: a registered metric alarm or
   // a composite.

@@ -3,13 +3,18 @@
 #include "config/snapshot_io.h"
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "config/snapshot.pb.h"
+#include "alarm/composite_alarm.h"
+#include "alarm/state_reason.h"
 #include "config/snapshot_file.h"
+#include "metrics/sample_distribution.h"
 
 namespace cwalarm {
 namespace {
@@ -95,6 +100,9 @@ constexpr int kComparisonOperatorCount = 7;
 constexpr int kTreatMissingDataCount = 4;
 constexpr int kAlarmStateCount = 3;
 constexpr int kHistoryItemTypeCount = 3;
+constexpr int kReasonFormCount = 3;
+constexpr int kUnavailabilityCount = 3;
+constexpr int kActionsSuppressedByCount = 4;
 
 absl::Status Bad(absl::string_view what) {
   return absl::DataLossError(
@@ -145,10 +153,212 @@ absl::Status FromProto(const pb::AlarmSpec& p, AlarmSpec* s) {
   return absl::OkStatus();
 }
 
+void ToProto(const AlarmHistoryItem& h, pb::HistoryItem* ph) {
+  ph->set_alarm_name(h.alarm_name);
+  ph->set_alarm_type(h.alarm_type);
+  ph->set_timestamp_ns(ToNs(h.timestamp));
+  ph->set_type(static_cast<int>(h.type));
+  ph->set_summary(h.summary);
+  ph->set_data(h.data);
+}
+
+absl::Status FromProto(const pb::HistoryItem& ph, AlarmHistoryItem* h) {
+  h->alarm_name = ph.alarm_name();
+  h->alarm_type = ph.alarm_type();
+  h->timestamp = FromNs(ph.timestamp_ns());
+  if (!Enum(ph.type(), kHistoryItemTypeCount, &h->type)) {
+    return Bad("history item type");
+  }
+  h->summary = ph.summary();
+  h->data = ph.data();
+  return absl::OkStatus();
+}
+
+void ToProto(const SampleDistribution& d, pb::SampleDistribution* out) {
+  SampleDistribution::State s = d.ExportState();
+  out->set_total_weight(s.total_weight);
+  out->set_minimum(s.minimum);
+  out->set_maximum(s.maximum);
+  out->set_unavailability(static_cast<int>(s.unavailability));
+  out->set_sketch(s.sketch);
+  for (const WeightedValue& v : s.exact) {
+    out->add_exact_values(v.value);
+    out->add_exact_weights(v.weight);
+  }
+  for (double c : s.counts) out->add_counts(c);
+  out->set_offset(s.offset);
+  out->set_zero_weight(s.zero_weight);
+}
+
+absl::Status FromProto(const pb::SampleDistribution& p,
+                       SampleDistribution* out) {
+  SampleDistribution::State s;
+  s.total_weight = p.total_weight();
+  s.minimum = p.minimum();
+  s.maximum = p.maximum();
+  if (!Enum(p.unavailability(), kUnavailabilityCount, &s.unavailability)) {
+    return Bad("sample distribution unavailability");
+  }
+  s.sketch = p.sketch();
+  if (p.exact_values_size() != p.exact_weights_size()) {
+    return absl::DataLossError(
+        "snapshot: exact sample arrays of different lengths (damaged "
+        "snapshot)");
+  }
+  for (int i = 0; i < p.exact_values_size(); ++i) {
+    s.exact.push_back(WeightedValue{p.exact_values(i), p.exact_weights(i)});
+  }
+  s.counts.assign(p.counts().begin(), p.counts().end());
+  s.offset = p.offset();
+  s.zero_weight = p.zero_weight();
+  std::string error;
+  if (!SampleDistribution::FromState(std::move(s), out, &error)) {
+    return absl::DataLossError(absl::StrCat(
+        "snapshot: sample distribution: ", error, " (damaged snapshot)"));
+  }
+  return absl::OkStatus();
+}
+
+void ToProto(const CompositeAlarmSpec& s, pb::CompositeAlarmSpec* out) {
+  out->set_alarm_name(s.alarm_name);
+  if (s.alarm_description) out->set_alarm_description(*s.alarm_description);
+  out->set_alarm_rule(s.alarm_rule);
+  out->set_actions_enabled(s.actions_enabled);
+  for (const auto& a : s.ok_actions) out->add_ok_actions(a);
+  for (const auto& a : s.alarm_actions) out->add_alarm_actions(a);
+  for (const auto& a : s.insufficient_data_actions) {
+    out->add_insufficient_data_actions(a);
+  }
+  if (s.actions_suppressor) out->set_actions_suppressor(*s.actions_suppressor);
+  if (s.actions_suppressor_wait_period) {
+    out->set_actions_suppressor_wait_period_ns(
+        absl::ToInt64Nanoseconds(*s.actions_suppressor_wait_period));
+  }
+  if (s.actions_suppressor_extension_period) {
+    out->set_actions_suppressor_extension_period_ns(
+        absl::ToInt64Nanoseconds(*s.actions_suppressor_extension_period));
+  }
+  for (const Tag& t : s.tags) {
+    pb::Tag* pt = out->add_tags();
+    pt->set_key(t.key);
+    pt->set_value(t.value);
+  }
+}
+
+CompositeAlarmSpec FromProto(const pb::CompositeAlarmSpec& p) {
+  CompositeAlarmSpec s;
+  s.alarm_name = p.alarm_name();
+  if (p.has_alarm_description()) s.alarm_description = p.alarm_description();
+  s.alarm_rule = p.alarm_rule();
+  s.actions_enabled = p.actions_enabled();
+  s.ok_actions.assign(p.ok_actions().begin(), p.ok_actions().end());
+  s.alarm_actions.assign(p.alarm_actions().begin(), p.alarm_actions().end());
+  s.insufficient_data_actions.assign(p.insufficient_data_actions().begin(),
+                                     p.insufficient_data_actions().end());
+  if (p.has_actions_suppressor()) s.actions_suppressor = p.actions_suppressor();
+  if (p.has_actions_suppressor_wait_period_ns()) {
+    s.actions_suppressor_wait_period =
+        absl::Nanoseconds(p.actions_suppressor_wait_period_ns());
+  }
+  if (p.has_actions_suppressor_extension_period_ns()) {
+    s.actions_suppressor_extension_period =
+        absl::Nanoseconds(p.actions_suppressor_extension_period_ns());
+  }
+  for (const pb::Tag& t : p.tags()) s.tags.push_back({t.key(), t.value()});
+  return s;
+}
+
+void ToProto(const CompositeEvaluator::State& state, pb::CompositeState* out) {
+  out->set_region(state.options.region);
+  out->set_account_id(state.options.account_id);
+  for (const CompositeEvaluator::NodeState& n : state.nodes) {
+    pb::CompositeNode* pn = out->add_nodes();
+    pn->set_key(n.key);
+    pn->set_state(static_cast<int>(n.state));
+    pn->set_since_ns(ToNs(n.since));
+    pn->set_composite(n.composite);
+    for (const std::string& p : n.parents) pn->add_parents(p);
+    for (const std::string& p : n.suppresses) pn->add_suppresses(p);
+  }
+  for (const CompositeEvaluator::CompositeState& c : state.composites) {
+    pb::CompositeAlarm* pc = out->add_composites();
+    ToProto(c.spec, pc->mutable_spec());
+    pc->set_state(static_cast<int>(c.status.state));
+    pc->set_reason(c.status.reason);
+    pc->set_reason_data(c.status.reason_data);
+    pc->set_state_updated_ns(ToNs(c.status.state_updated));
+    pc->set_state_transitioned_ns(ToNs(c.status.state_transitioned));
+    pc->set_previous_state(static_cast<int>(c.previous_state));
+    pc->set_suppression_mode(static_cast<int>(c.suppression.mode));
+    pc->set_suppression_until_ns(ToNs(c.suppression.until));
+    pc->set_suppression_announced(static_cast<int>(c.suppression.announced));
+    pc->set_configuration_updated_ns(ToNs(c.configuration_updated));
+  }
+  for (const AlarmHistoryItem& h : state.history) ToProto(h, out->add_history());
+  out->set_now_ns(ToNs(state.now));
+}
+
+absl::Status FromProto(const pb::CompositeState& p,
+                       CompositeEvaluator::State* state) {
+  state->options.region = p.region();
+  state->options.account_id = p.account_id();
+  for (const pb::CompositeNode& pn : p.nodes()) {
+    CompositeEvaluator::NodeState n;
+    n.key = pn.key();
+    if (!Enum(pn.state(), kAlarmStateCount, &n.state)) {
+      return Bad("composite node state");
+    }
+    n.since = FromNs(pn.since_ns());
+    n.composite = pn.composite();
+    n.parents.assign(pn.parents().begin(), pn.parents().end());
+    n.suppresses.assign(pn.suppresses().begin(), pn.suppresses().end());
+    state->nodes.push_back(std::move(n));
+  }
+  for (const pb::CompositeAlarm& pc : p.composites()) {
+    CompositeEvaluator::CompositeState c;
+    c.spec = FromProto(pc.spec());
+    if (!Enum(pc.state(), kAlarmStateCount, &c.status.state) ||
+        !Enum(pc.previous_state(), kAlarmStateCount, &c.previous_state) ||
+        !Enum(pc.suppression_announced(), kAlarmStateCount,
+              &c.suppression.announced)) {
+      return Bad("composite alarm state");
+    }
+    if (!Enum(pc.suppression_mode(), kActionsSuppressedByCount,
+              &c.suppression.mode)) {
+      return Bad("composite suppression mode");
+    }
+    c.status.reason = pc.reason();
+    c.status.reason_data = pc.reason_data();
+    c.status.state_updated = FromNs(pc.state_updated_ns());
+    c.status.state_transitioned = FromNs(pc.state_transitioned_ns());
+    c.suppression.until = FromNs(pc.suppression_until_ns());
+    c.configuration_updated = FromNs(pc.configuration_updated_ns());
+    state->composites.push_back(std::move(c));
+  }
+  for (const pb::HistoryItem& ph : p.history()) {
+    AlarmHistoryItem h;
+    absl::Status s = FromProto(ph, &h);
+    if (!s.ok()) return s;
+    state->history.push_back(std::move(h));
+  }
+  state->now = FromNs(p.now_ns());
+  return absl::OkStatus();
+}
+
+// The first field in which `a` (given) and `b` (saved) differ, or "".
+std::string OptionsDiffer(const EvaluatorOptions& a, const EvaluatorOptions& b) {
+  if (a.region != b.region) return "region";
+  if (a.account_id != b.account_id) return "account_id";
+  if (a.evaluation_range != b.evaluation_range) return "evaluation_range";
+  if (a.reason_form != b.reason_form) return "reason_form";
+  return "";
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> SerializeEvaluatorState(
-    const MetricStore& store, const AlarmEvaluator& evaluator) {
+    const MetricStore& store, const AlarmEvaluator& evaluator,
+    const CompositeEvaluator* composites) {
   absl::StatusOr<std::vector<MetricStore::MetricState>> metrics =
       store.ExportState();
   if (!metrics.ok()) return metrics.status();
@@ -170,6 +380,15 @@ absl::StatusOr<std::string> SerializeEvaluatorState(
         pu->add_maximum(u.sets[i].maximum);
       }
     }
+    pm->set_samples_enabled(m.samples_enabled);
+    for (const MetricStore::UnitSamplesState& u : m.sample_units) {
+      pb::UnitSamples* pu = pm->add_sample_units();
+      pu->set_unit(static_cast<int>(u.unit));
+      for (size_t i = 0; i < u.starts.size(); ++i) {
+        pu->add_starts(u.starts[i]);
+        ToProto(u.cells[i], pu->add_cells());
+      }
+    }
   }
   for (const AlarmEvaluator::AlarmSlotState& s : state.slots) {
     pb::AlarmSlot* ps = snap.add_slots();
@@ -186,14 +405,17 @@ absl::StatusOr<std::string> SerializeEvaluatorState(
     ps->set_last_slot(s.last_slot);
   }
   for (uint32_t f : state.free_slots) snap.add_free_slots(f);
-  for (const AlarmHistoryItem& h : state.history) {
-    pb::HistoryItem* ph = snap.add_history();
-    ph->set_alarm_name(h.alarm_name);
-    ph->set_alarm_type(h.alarm_type);
-    ph->set_timestamp_ns(ToNs(h.timestamp));
-    ph->set_type(static_cast<int>(h.type));
-    ph->set_summary(h.summary);
-    ph->set_data(h.data);
+  for (const AlarmHistoryItem& h : state.history) ToProto(h, snap.add_history());
+  const EvaluatorOptions& options = evaluator.options();
+  pb::EvaluatorOptions* po = snap.mutable_options();
+  po->set_region(options.region);
+  po->set_account_id(options.account_id);
+  if (options.evaluation_range) {
+    po->set_evaluation_range(*options.evaluation_range);
+  }
+  po->set_reason_form(static_cast<int>(options.reason_form));
+  if (composites != nullptr) {
+    ToProto(composites->ExportState(), snap.mutable_composites());
   }
   std::string out;
   if (!snap.SerializeToString(&out)) {
@@ -203,16 +425,42 @@ absl::StatusOr<std::string> SerializeEvaluatorState(
 }
 
 absl::StatusOr<RestoredEvaluator> DeserializeEvaluatorState(
-    absl::string_view bytes, ActionSink* sink, EvaluatorOptions options) {
+    absl::string_view bytes, ActionSink* sink,
+    std::optional<EvaluatorOptions> given) {
   pb::EvaluatorSnapshot snap;
   if (!snap.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return absl::DataLossError(
         "snapshot: the payload is not an EvaluatorSnapshot message");
   }
-  if (snap.schema_version() != kSnapshotSchemaVersion) {
+  if (snap.schema_version() < kOldestSnapshotSchemaVersion ||
+      snap.schema_version() > kSnapshotSchemaVersion) {
     return absl::FailedPreconditionError(absl::StrCat(
         "snapshot: schema version ", snap.schema_version(),
-        " is not supported (this build reads ", kSnapshotSchemaVersion, ")"));
+        " is not supported (this build reads ", kOldestSnapshotSchemaVersion,
+        " to ", kSnapshotSchemaVersion, ")"));
+  }
+  // Version 1 saved no options: the caller's, or the defaults.
+  EvaluatorOptions options = given.value_or(EvaluatorOptions{});
+  if (snap.schema_version() >= 2) {
+    const pb::EvaluatorOptions& po = snap.options();
+    EvaluatorOptions saved;
+    saved.region = po.region();
+    saved.account_id = po.account_id();
+    if (po.has_evaluation_range()) saved.evaluation_range = po.evaluation_range();
+    if (!Enum(po.reason_form(), kReasonFormCount, &saved.reason_form)) {
+      return Bad("reason_form option");
+    }
+    if (given.has_value()) {
+      const std::string field = OptionsDiffer(*given, saved);
+      if (!field.empty()) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "snapshot: EvaluatorOptions.", field,
+            " differs from the one the snapshot was taken with (a restore "
+            "continues the saved evaluator; omit the options to use the "
+            "saved ones)"));
+      }
+    }
+    options = std::move(saved);
   }
   std::vector<MetricStore::MetricState> metrics;
   for (const pb::MetricState& pm : snap.metrics()) {
@@ -233,6 +481,23 @@ absl::StatusOr<RestoredEvaluator> DeserializeEvaluatorState(
                                       pu.minimum(i), pu.maximum(i)});
       }
       m.units.push_back(std::move(u));
+    }
+    m.samples_enabled = pm.samples_enabled();
+    for (const pb::UnitSamples& pu : pm.sample_units()) {
+      MetricStore::UnitSamplesState u;
+      if (!Enum(pu.unit(), kUnitCount, &u.unit)) return Bad("sample cell unit");
+      if (pu.cells_size() != pu.starts_size()) {
+        return absl::DataLossError(
+            "snapshot: raw-sample arrays of different lengths (damaged "
+            "snapshot)");
+      }
+      u.starts.assign(pu.starts().begin(), pu.starts().end());
+      u.cells.resize(static_cast<size_t>(pu.cells_size()));
+      for (int i = 0; i < pu.cells_size(); ++i) {
+        absl::Status st = FromProto(pu.cells(i), &u.cells[static_cast<size_t>(i)]);
+        if (!st.ok()) return st;
+      }
+      m.sample_units.push_back(std::move(u));
     }
     metrics.push_back(std::move(m));
   }
@@ -259,15 +524,15 @@ absl::StatusOr<RestoredEvaluator> DeserializeEvaluatorState(
   state.free_slots.assign(snap.free_slots().begin(), snap.free_slots().end());
   for (const pb::HistoryItem& ph : snap.history()) {
     AlarmHistoryItem h;
-    h.alarm_name = ph.alarm_name();
-    h.alarm_type = ph.alarm_type();
-    h.timestamp = FromNs(ph.timestamp_ns());
-    if (!Enum(ph.type(), kHistoryItemTypeCount, &h.type)) {
-      return Bad("history item type");
-    }
-    h.summary = ph.summary();
-    h.data = ph.data();
+    absl::Status st = FromProto(ph, &h);
+    if (!st.ok()) return st;
     state.history.push_back(std::move(h));
+  }
+  std::optional<CompositeEvaluator::State> composite_state;
+  if (snap.has_composites()) {
+    composite_state.emplace();
+    absl::Status st = FromProto(snap.composites(), &*composite_state);
+    if (!st.ok()) return st;
   }
 
   RestoredEvaluator out;
@@ -278,19 +543,30 @@ absl::StatusOr<RestoredEvaluator> DeserializeEvaluatorState(
       std::make_unique<AlarmEvaluator>(out.store.get(), sink, std::move(options));
   s = out.evaluator->ImportState(std::move(state));
   if (!s.ok()) return s;
+  if (composite_state.has_value()) {
+    CompositeEvaluatorOptions composite_options;
+    composite_options.region = composite_state->options.region;
+    composite_options.account_id = composite_state->options.account_id;
+    out.composites =
+        std::make_unique<CompositeEvaluator>(sink, std::move(composite_options));
+    s = out.composites->ImportState(*std::move(composite_state));
+    if (!s.ok()) return s;
+  }
   return out;
 }
 
 absl::Status SaveSnapshot(absl::string_view path, const MetricStore& store,
-                          const AlarmEvaluator& evaluator) {
-  absl::StatusOr<std::string> bytes = SerializeEvaluatorState(store, evaluator);
+                          const AlarmEvaluator& evaluator,
+                          const CompositeEvaluator* composites) {
+  absl::StatusOr<std::string> bytes =
+      SerializeEvaluatorState(store, evaluator, composites);
   if (!bytes.ok()) return bytes.status();
   return WriteSnapshotFile(path, *bytes);
 }
 
 absl::StatusOr<RestoredEvaluator> RestoreSnapshot(absl::string_view path,
                                                   ActionSink* sink,
-                                                  EvaluatorOptions options) {
+                                                  std::optional<EvaluatorOptions> options) {
   absl::StatusOr<std::string> bytes = ReadSnapshotFile(path);
   if (!bytes.ok()) return bytes.status();
   absl::StatusOr<RestoredEvaluator> r =

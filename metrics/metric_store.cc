@@ -241,19 +241,36 @@ void MetricStore::DropBefore(absl::Time horizon) {
   }
 }
 
+namespace {
+
+// Cells are aligned to kStorageCellSeconds, strictly increasing, and there
+// is one value per start.
+bool CellsWellFormed(const std::vector<int64_t>& starts, size_t values) {
+  bool ok = starts.size() == values;
+  for (size_t k = 0; ok && k < starts.size(); ++k) {
+    ok = starts[k] % kStorageCellSeconds == 0 &&
+         (k == 0 || starts[k - 1] < starts[k]);
+  }
+  return ok;
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<MetricStore::MetricState>> MetricStore::ExportState()
     const {
   std::vector<MetricState> out;
   out.reserve(metrics_.size());
   for (const Metric& m : metrics_) {
-    if (m.samples != nullptr) {
-      return absl::UnimplementedError(absl::StrCat(
-          "metric \"", m.id.metric_name,
-          "\": raw samples (extended statistics) cannot be exported yet"));
-    }
-    MetricState state{m.id, {}};
+    MetricState state;
+    state.id = m.id;
     for (const UnitCells& u : m.units) {
       state.units.push_back(UnitCellsState{u.unit, u.starts, u.sets});
+    }
+    if (m.samples != nullptr) {
+      state.samples_enabled = true;
+      for (const UnitSamples& u : *m.samples) {
+        state.sample_units.push_back(UnitSamplesState{u.unit, u.starts, u.cells});
+      }
     }
     out.push_back(std::move(state));
   }
@@ -273,15 +290,23 @@ absl::Status MetricStore::ImportState(std::vector<MetricState> metrics) {
           "metric \"", m.id.metric_name, "\": appears twice in the state"));
     }
     for (const UnitCellsState& u : m.units) {
-      bool ok = u.starts.size() == u.sets.size();
-      for (size_t k = 0; ok && k < u.starts.size(); ++k) {
-        ok = u.starts[k] % kStorageCellSeconds == 0 &&
-             (k == 0 || u.starts[k - 1] < u.starts[k]);
-      }
-      if (!ok) {
+      if (!CellsWellFormed(u.starts, u.sets.size())) {
         return absl::InvalidArgumentError(absl::StrCat(
             "metric \"", m.id.metric_name,
             "\": cells must be aligned, strictly increasing and one set each"));
+      }
+    }
+    if (!m.samples_enabled && !m.sample_units.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "metric \"", m.id.metric_name,
+          "\": raw samples given but samples are not enabled"));
+    }
+    for (const UnitSamplesState& u : m.sample_units) {
+      if (!CellsWellFormed(u.starts, u.cells.size())) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "metric \"", m.id.metric_name,
+            "\": raw-sample cells must be aligned, strictly increasing and "
+            "one distribution each"));
       }
     }
   }
@@ -291,6 +316,13 @@ absl::Status MetricStore::ImportState(std::vector<MetricState> metrics) {
     for (UnitCellsState& u : m.units) {
       metric.units.push_back(
           UnitCells{u.unit, std::move(u.starts), std::move(u.sets)});
+    }
+    if (m.samples_enabled) {
+      metric.samples = std::make_unique<std::vector<UnitSamples>>();
+      for (UnitSamplesState& u : m.sample_units) {
+        metric.samples->push_back(
+            UnitSamples{u.unit, std::move(u.starts), std::move(u.cells)});
+      }
     }
     metrics_.push_back(std::move(metric));
   }

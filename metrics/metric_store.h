@@ -168,20 +168,33 @@ class MetricStore {
     std::vector<int64_t> starts;
     std::vector<StatisticSet> sets;
   };
+  // One metric's raw-sample cells for one unit (EnableSamples): `starts` as
+  // in UnitCellsState, `cells[i]` the distribution of `starts[i]`.
+  struct UnitSamplesState {
+    Unit unit = Unit::kNone;
+    std::vector<int64_t> starts;
+    std::vector<SampleDistribution> cells;
+  };
   struct MetricState {
     MetricId id;
     std::vector<UnitCellsState> units;
+    // True when raw samples are kept (EnableSamples was called), even if
+    // `sample_units` is empty.
+    bool samples_enabled = false;
+    std::vector<UnitSamplesState> sample_units;
   };
 
-  // Every interned metric, in MetricIndex order, with its cells. Returns
-  // kUnimplemented when raw samples are kept for some metric
-  // (EnableSamples): their export is not written yet.
+  // Every interned metric, in MetricIndex order, with its cells and, where
+  // kept, its raw samples. Never fails today; a StatusOr so that a future
+  // representation that cannot be exported can say so.
   absl::StatusOr<std::vector<MetricState>> ExportState() const;
 
   // Makes an empty store hold `metrics` (ExportState's output): same
-  // indices, same cells. kFailedPrecondition when the store is not empty;
-  // kInvalidArgument when a metric id repeats or a unit's cells are not
-  // sorted, aligned and of equal count. On error the store stays empty.
+  // indices, same cells, same raw samples. kFailedPrecondition when the
+  // store is not empty; kInvalidArgument when a metric id repeats, a unit's
+  // cells (standard or raw) are not sorted, aligned and of equal count, or
+  // raw samples are given for a metric whose `samples_enabled` is false. On
+  // error the store stays empty.
   absl::Status ImportState(std::vector<MetricState> metrics);
 
  private:

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
+#include <utility>
 
 namespace cwalarm {
 namespace {
@@ -204,6 +206,78 @@ void SampleDistribution::SortedInto(std::vector<WeightedValue>* out) const {
     v = std::min(std::max(v, minimum_), maximum_);
     out->push_back(WeightedValue{v, counts_[i]});
   }
+}
+
+SampleDistribution::State SampleDistribution::ExportState() const {
+  State s;
+  s.total_weight = total_weight_;
+  s.minimum = minimum_;
+  s.maximum = maximum_;
+  s.unavailability = unavailability_;
+  s.sketch = sketch_;
+  s.exact = exact_;
+  s.counts = counts_;
+  s.offset = offset_;
+  s.zero_weight = zero_weight_;
+  return s;
+}
+
+bool SampleDistribution::FromState(State s, SampleDistribution* out,
+                                   std::string* error) {
+  auto fail = [&](const char* why) {
+    *error = why;
+    return false;
+  };
+  auto weight_ok = [](double w) { return std::isfinite(w) && w >= 0; };
+  if (!weight_ok(s.total_weight)) return fail("total weight is not >= 0");
+  switch (s.unavailability) {
+    case Unavailability::kNone:
+    case Unavailability::kNegativeSample:
+    case Unavailability::kStatisticSet:
+      break;
+    default:
+      return fail("unknown unavailability");
+  }
+  if (s.unavailability != Unavailability::kNone &&
+      (!s.exact.empty() || !s.counts.empty() || s.zero_weight != 0)) {
+    return fail("an unavailable distribution keeps no values");
+  }
+  if (s.exact.size() >= 2 * kMaxExactDistinctValues) {
+    return fail("too many exact entries");
+  }
+  if (s.counts.size() > static_cast<size_t>(kMaxSketchBuckets)) {
+    return fail("too many sketch buckets");
+  }
+  if (!s.sketch && (!s.counts.empty() || s.zero_weight != 0)) {
+    return fail("sketch counts in an exact distribution");
+  }
+  if (s.sketch && !s.exact.empty()) {
+    return fail("exact values in a sketch");
+  }
+  if (!weight_ok(s.zero_weight)) return fail("zero weight is not >= 0");
+  for (const WeightedValue& v : s.exact) {
+    if (!(std::isfinite(v.value) && v.value >= 0) || !(weight_ok(v.weight))) {
+      return fail("an exact value or weight is negative or not finite");
+    }
+  }
+  for (double c : s.counts) {
+    if (!weight_ok(c)) return fail("a sketch count is negative or not finite");
+  }
+  if (std::isnan(s.minimum) || std::isnan(s.maximum)) {
+    return fail("minimum or maximum is NaN");
+  }
+  SampleDistribution d;
+  d.total_weight_ = s.total_weight;
+  d.minimum_ = s.minimum;
+  d.maximum_ = s.maximum;
+  d.unavailability_ = s.unavailability;
+  d.sketch_ = s.sketch;
+  d.exact_ = std::move(s.exact);
+  d.counts_ = std::move(s.counts);
+  d.offset_ = s.offset;
+  d.zero_weight_ = s.zero_weight;
+  *out = std::move(d);
+  return true;
 }
 
 size_t SampleDistribution::MemoryBytes() const {

@@ -55,6 +55,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "metrics/statistic.h"
@@ -133,6 +134,33 @@ class SampleDistribution {
 
   // Empties the distribution and makes it available and exact again.
   void Clear() { *this = SampleDistribution(); }
+
+  // --- State export, for snapshots (config/snapshot_io.h) -------------------
+
+  // The representation itself, field by field, so that a restored
+  // distribution continues bit for bit (the same later compactions, sketch
+  // switch and floating-point sums) as the saved one would.
+  struct State {
+    double total_weight = 0;
+    double minimum = std::numeric_limits<double>::infinity();
+    double maximum = -std::numeric_limits<double>::infinity();
+    Unavailability unavailability = Unavailability::kNone;
+    bool sketch = false;
+    std::vector<WeightedValue> exact;  // Exact mode, in stored order.
+    std::vector<double> counts;        // Sketch mode.
+    int32_t offset = 0;
+    double zero_weight = 0;
+  };
+  State ExportState() const;
+
+  // Builds the distribution ExportState described. Returns false, with a
+  // short reason in `*error`, when `state` breaks the representation's
+  // invariants (more than 2 x kMaxExactDistinctValues - 1 exact entries or
+  // kMaxSketchBuckets counts, values in the wrong mode, a negative or
+  // non-finite value or weight, an unknown unavailability); `*out` is then
+  // unchanged. Neither pointer may be null.
+  static bool FromState(State state, SampleDistribution* out,
+                        std::string* error);
 
  private:
   void MarkUnavailable(Unavailability why);

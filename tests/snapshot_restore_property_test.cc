@@ -4,24 +4,33 @@
 // + RestoreSnapshot into fresh objects gives byte-identical output (every
 // history item, every action delivered to the sink, every final status) to
 // the uninterrupted replay, so no action is lost or repeated. Random alarms
-// and data come from the differential trial's generators; fixed seeds.
+// and data come from the differential trial's generators; fixed seeds. A
+// second replay mixes in ExtendedStatistic alarms (raw samples, exact and
+// sketched) and composite alarms with actions suppressors.
 // Also: a damaged snapshot file is refused and nothing is restored.
 
 #include <cstdint>
 #include <cstdlib>
+#include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
 
 #include <unistd.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "actions/recording_sink.h"
 #include "alarm/alarm_evaluator.h"
 #include "alarm/alarm_history.h"
 #include "alarm/alarm_spec.h"
+#include "alarm/alarm_state.h"
+#include "alarm/composite_alarm.h"
+#include "alarm/composite_evaluator.h"
 #include "config/snapshot.pb.h"
 #include "config/snapshot_file.h"
 #include "config/snapshot_io.h"
@@ -37,7 +46,9 @@ namespace {
 
 using ::cwalarm_testing::IsOk;
 using ::cwalarm_testing::StatusIs;
+using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 using Trial = ::cwalarm_testing::Trial<std::mt19937_64>;
 
 std::string NewDir() {
@@ -55,16 +66,60 @@ std::string Line(const AlarmHistoryItem& h) {
                       "\n");
 }
 
+// What to mix into a replay besides standard-statistic alarms.
+struct Mix {
+  bool extended = false;    // Some alarms use an ExtendedStatistic.
+  bool composites = false;  // Composite alarms over the metric alarms.
+};
+
+// How many restarts happened, and how many had something to carry over.
+struct Restarts {
+  int total = 0;
+  int with_samples = 0;     // Some metric kept raw samples.
+  int with_composites = 0;  // Some composite alarm existed.
+};
+
+// A composite over the metric alarms created so far (and earlier
+// composites), sometimes with an actions suppressor.
+CompositeAlarmSpec RandomComposite(Trial& t, int index, int metric_alarms) {
+  static const char* const kStates[] = {"ALARM", "OK", "INSUFFICIENT_DATA"};
+  CompositeAlarmSpec c;
+  c.alarm_name = absl::StrCat("comp-", index);
+  auto term = [&]() {
+    std::string child =
+        index > 0 && t.Chance(0.3)
+            ? absl::StrCat("comp-", t.Uniform(0, index - 1))
+            : absl::StrCat("alarm-", t.Uniform(0, metric_alarms - 1));
+    std::string x = absl::StrCat(kStates[t.Uniform(0, 2)], "(\"", child, "\")");
+    return t.Chance(0.2) ? absl::StrCat("NOT ", x) : x;
+  };
+  c.alarm_rule = term();
+  for (int k = t.Uniform(0, 2); k > 0; --k) {
+    absl::StrAppend(&c.alarm_rule, t.Chance(0.5) ? " AND " : " OR ", term());
+  }
+  c.alarm_actions = {cwalarm_testing::kTopic};
+  if (t.Chance(0.6)) c.ok_actions = {cwalarm_testing::kTopic};
+  if (t.Chance(0.5)) {
+    c.actions_suppressor = absl::StrCat("alarm-", t.Uniform(0, metric_alarms - 1));
+    c.actions_suppressor_wait_period = absl::Seconds(60 * t.Uniform(0, 5));
+    c.actions_suppressor_extension_period = absl::Seconds(60 * t.Uniform(0, 5));
+  }
+  return c;
+}
+
 // Runs seed's replay; restarts from a snapshot before a tick with
 // probability `restart` (0: never). Returns the whole output.
 std::string Replay(uint64_t seed, double restart, const std::string& dir,
-                   int* restarts) {
+                   Restarts* restarts, Mix mix = {}) {
+  static const char* const kExtended[] = {"p90", "p50", "p99.9", "tm90",
+                                          "IQM", "p0"};
   Trial t(seed, std::mt19937_64(seed));
   std::mt19937_64 interrupt(seed ^ 0xABCDEFull);
   const bool drop = seed % 2 == 1;
   RecordingSink sink;
   auto store = std::make_unique<MetricStore>();
   auto evaluator = std::make_unique<AlarmEvaluator>(store.get(), &sink);
+  auto composites = std::make_unique<CompositeEvaluator>(&sink);
   absl::Time now =
       absl::FromUnixSeconds(cwalarm_testing::kStart + t.Uniform(0, 3599));
   std::vector<AlarmSpec> specs;
@@ -72,50 +127,106 @@ std::string Replay(uint64_t seed, double restart, const std::string& dir,
   int64_t max_period = 60;
   for (int i = 0; i < alarm_count; ++i) {
     specs.push_back(t.RandomAlarm(i));
+    if (mix.extended && t.Chance(0.5)) {
+      specs.back().statistic.reset();
+      specs.back().extended_statistic = kExtended[t.Uniform(0, 5)];
+    }
     max_period = std::max(max_period, absl::ToInt64Seconds(specs.back().period));
   }
   std::string out;
+  auto take_history = [&]() {
+    for (const AlarmHistoryItem& h : evaluator->TakeHistory()) out += Line(h);
+    for (const AlarmHistoryItem& h : composites->TakeHistory()) out += Line(h);
+  };
   int created = 0;
+  int composites_created = 0;
   const std::string path = dir + "/state.snap";
   for (int tick = 0; tick < 240; ++tick) {
     if (restart > 0 &&
         std::bernoulli_distribution(restart)(interrupt)) {
-      absl::Status saved = SaveSnapshot(path, *store, *evaluator);
+      absl::Status saved = SaveSnapshot(path, *store, *evaluator,
+                                        mix.composites ? composites.get()
+                                                       : nullptr);
       if (!saved.ok()) return absl::StrCat("save failed: ", saved.ToString());
+      bool samples = false;
+      for (MetricIndex m = 0; m < store->metric_count(); ++m) {
+        samples |= store->samples_enabled(m);
+      }
+      restarts->with_samples += samples ? 1 : 0;
+      restarts->with_composites += composites->alarm_count() > 0 ? 1 : 0;
+      composites.reset();
       evaluator.reset();
       store.reset();
       absl::StatusOr<RestoredEvaluator> r = RestoreSnapshot(path, &sink);
       if (!r.ok()) return absl::StrCat("restore failed: ", r.status().ToString());
       store = std::move(r->store);
       evaluator = std::move(r->evaluator);
-      ++*restarts;
+      composites = r->composites != nullptr
+                       ? std::move(r->composites)
+                       : std::make_unique<CompositeEvaluator>(&sink);
+      ++restarts->total;
     }
     now += absl::Seconds(30);
     if (created < alarm_count && t.Chance(0.3)) {
-      (void)evaluator->PutMetricAlarm(specs[created++], now);
+      const AlarmSpec& spec = specs[created++];
+      (void)evaluator->PutMetricAlarm(spec, now);
+      if (mix.composites) {
+        // Registered at once, so that composites may name it.
+        (void)composites->OnAlarmState(spec.alarm_name,
+                                       AlarmState::kInsufficientData, now);
+      }
     } else if (created > 0 && t.Chance(0.01)) {
       (void)evaluator->DeleteAlarm(absl::StrCat("alarm-", t.Uniform(0, created - 1)),
                                    now);
+    } else if (mix.composites && created > 0 && composites_created < 4 &&
+               t.Chance(0.05)) {
+      (void)composites->PutCompositeAlarm(
+          RandomComposite(t, composites_created++, created), now);
     }
     const int data = t.Chance(0.7) ? t.Uniform(1, 3) : 0;
     for (int k = 0; k < data; ++k) {
       (void)store->Put(t.RandomDatum(now, max_period), "d");
     }
-    if (t.Chance(0.9)) {
-      evaluator->Evaluate(now);
-      if (drop) store->DropBefore(evaluator->RetentionHorizon(now));
-      if (t.Chance(0.7)) {
-        for (const AlarmHistoryItem& h : evaluator->TakeHistory()) {
-          out += Line(h);
+    if (mix.extended && t.Chance(0.02)) {
+      // A burst of distinct values in one cell: its raw samples become a
+      // sketch (more than 1024 distinct values, metrics/sample_distribution.h).
+      MetricDatum burst = t.RandomDatum(now, max_period);
+      burst.value.reset();
+      burst.statistic_values.reset();
+      burst.counts.clear();
+      for (int b = 0; b < 8; ++b) {
+        burst.values.clear();
+        for (int v = 0; v < 150; ++v) {
+          burst.values.push_back(0.5 + b * 150 + v + 0.001 * t.Uniform(0, 999));
         }
+        (void)store->Put(burst, "burst");
       }
     }
+    if (t.Chance(0.9)) {
+      evaluator->Evaluate(now);
+      if (mix.composites) {
+        (void)composites->AdvanceTo(now);
+        // Tell the composites every live alarm's state (an unchanged state
+        // changes nothing), so the driver keeps no state of its own.
+        for (const AlarmDescription& d : evaluator->DescribeAlarms()) {
+          (void)composites->OnAlarmState(d.spec->alarm_name, d.status->state,
+                                         now);
+        }
+      }
+      if (drop) store->DropBefore(evaluator->RetentionHorizon(now));
+      if (t.Chance(0.7)) take_history();
+    }
   }
-  for (const AlarmHistoryItem& h : evaluator->TakeHistory()) out += Line(h);
+  take_history();
   for (const AlarmDescription& d : evaluator->DescribeAlarms()) {
     absl::StrAppend(&out, "final ", d.spec->alarm_name, " ",
                     AlarmStateName(d.status->state), " ", d.status->reason,
                     "\n");
+  }
+  for (const CompositeAlarmDescription& d : composites->DescribeAlarms()) {
+    absl::StrAppend(&out, "final ", d.spec->alarm_name, " ",
+                    AlarmStateName(d.status->state), " ", d.status->reason, " ",
+                    ActionsSuppressedByName(d.suppression->mode), "\n");
   }
   for (const RecordedAction& c : sink.actions()) {
     absl::StrAppend(&out, "action ", c.alarm_name, " ",
@@ -125,27 +236,67 @@ std::string Replay(uint64_t seed, double restart, const std::string& dir,
   return out;
 }
 
+// The "action" lines that occur more than once: an action repeated under
+// the same idempotency key (alarm, state change time, ARN).
+std::vector<std::string> RepeatedActions(const std::string& output) {
+  std::map<std::string, int> seen;
+  std::vector<std::string> repeated;
+  for (absl::string_view line : absl::StrSplit(output, '\n')) {
+    if (absl::StartsWith(line, "action ") && ++seen[std::string(line)] == 2) {
+      repeated.emplace_back(line);
+    }
+  }
+  return repeated;
+}
+
 TEST(SnapshotRestorePropertyTest, InterruptedReplayIsByteIdentical) {
   const std::string dir = NewDir();
-  int restarts = 0;
+  Restarts restarts;
   for (uint64_t seed = 1; seed <= 60; ++seed) {
-    int unused = 0;
+    Restarts unused;
     const std::string straight = Replay(seed, 0, dir, &unused);
     const std::string interrupted = Replay(seed, 0.08, dir, &restarts);
     ASSERT_EQ(straight, interrupted) << "seed " << seed;
   }
-  EXPECT_GT(restarts, 500);  // The interruptions did happen.
+  EXPECT_GT(restarts.total, 500);  // The interruptions did happen.
+}
+
+TEST(SnapshotRestorePropertyTest,
+     InterruptedReplayWithExtendedStatisticsAndCompositesIsByteIdentical) {
+  const std::string dir = NewDir();
+  Restarts restarts;
+  const Mix mix{/*extended=*/true, /*composites=*/true};
+  for (uint64_t seed = 1; seed <= 60; ++seed) {
+    Restarts unused;
+    const std::string straight = Replay(seed, 0, dir, &unused, mix);
+    const std::string interrupted = Replay(seed, 0.08, dir, &restarts, mix);
+    ASSERT_EQ(straight, interrupted) << "seed " << seed;
+    EXPECT_THAT(RepeatedActions(interrupted), IsEmpty()) << "seed " << seed;
+  }
+  // The interruptions happened, and many carried raw samples and
+  // composites across.
+  EXPECT_GT(restarts.total, 500);
+  EXPECT_GT(restarts.with_samples, 200);
+  EXPECT_GT(restarts.with_composites, 200);
 }
 
 TEST(SnapshotRestorePropertyTest, ReplaysProduceHistoryAndActions) {
   // Guards against a vacuous comparison.
-  int unused = 0;
+  Restarts unused;
   std::string all;
+  std::string mixed;
   for (uint64_t seed = 1; seed <= 10; ++seed) {
     all += Replay(seed, 0, NewDir(), &unused);
+    mixed += Replay(seed, 0, NewDir(), &unused, Mix{true, true});
   }
   EXPECT_THAT(all, HasSubstr("StateUpdate"));
   EXPECT_THAT(all, HasSubstr("action "));
+  // Extended-statistic alarms reach a state from their data, composites
+  // change state and act, and suppression happens.
+  EXPECT_THAT(mixed, HasSubstr("\"statistic\":\"p"));
+  EXPECT_THAT(mixed, HasSubstr("|CompositeAlarm|"));
+  EXPECT_THAT(mixed, ContainsRegex("action comp-[0-9] (ALARM|OK)"));
+  EXPECT_THAT(mixed, HasSubstr("Suppressed"));
 }
 
 TEST(SnapshotRestorePropertyTest, DamagedSnapshotIsRefusedAndNothingRestored) {
@@ -170,21 +321,6 @@ TEST(SnapshotRestorePropertyTest, DamagedSnapshotIsRefusedAndNothingRestored) {
   EXPECT_THAT(DeserializeEvaluatorState("\x08\x63", &sink).status(),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        HasSubstr("schema version 99")));
-}
-
-TEST(SnapshotRestorePropertyTest, ExtendedStatisticAlarmsAreNotSavedYet) {
-  RecordingSink sink;
-  MetricStore store;
-  AlarmEvaluator evaluator(&store, &sink);
-  Trial t(3, std::mt19937_64(3));
-  AlarmSpec spec = t.RandomAlarm(0);
-  spec.statistic.reset();
-  spec.extended_statistic = "p90";
-  ASSERT_THAT(evaluator.PutMetricAlarm(spec, absl::FromUnixSeconds(1767225600)),
-              IsOk());
-  EXPECT_THAT(SerializeEvaluatorState(store, evaluator).status(),
-              StatusIs(absl::StatusCode::kUnimplemented,
-                       HasSubstr("raw samples")));
 }
 
 // A saved evaluator with two alarms, as snapshot bytes.
@@ -257,6 +393,150 @@ TEST(SnapshotRestoreTest, ImportIntoAUsedEvaluatorIsFailedPrecondition) {
   EXPECT_THAT(evaluator.ImportState({}),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        HasSubstr("not empty")));
+}
+
+TEST(SnapshotRestoreTest, OptionsAreSavedAndDifferentOnesAreRefused) {
+  RecordingSink sink;
+  MetricStore store;
+  EvaluatorOptions options;
+  options.region = "eu-west-1";
+  options.account_id = "210987654321";
+  options.evaluation_range = 9;
+  options.reason_form = ReasonForm::kLong;
+  AlarmEvaluator evaluator(&store, &sink, options);
+  Trial t(11, std::mt19937_64(11));
+  ASSERT_THAT(evaluator.PutMetricAlarm(t.RandomAlarm(0),
+                                       absl::FromUnixSeconds(1767225600)),
+              IsOk());
+  absl::StatusOr<std::string> bytes = SerializeEvaluatorState(store, evaluator);
+  ASSERT_THAT(bytes.status(), IsOk());
+  absl::StatusOr<RestoredEvaluator> r = DeserializeEvaluatorState(*bytes, &sink);
+  ASSERT_THAT(r.status(), IsOk());
+  EXPECT_EQ(r->evaluator->options().region, "eu-west-1");
+  EXPECT_EQ(r->evaluator->options().account_id, "210987654321");
+  EXPECT_EQ(r->evaluator->options().evaluation_range, 9);
+  EXPECT_EQ(r->evaluator->options().reason_form, ReasonForm::kLong);
+  EXPECT_EQ(r->composites, nullptr);
+  // The same options are accepted; a different one is named.
+  EXPECT_THAT(DeserializeEvaluatorState(*bytes, &sink, options).status(), IsOk());
+  struct Case {
+    const char* field;
+    void (*change)(EvaluatorOptions*);
+  };
+  const Case kCases[] = {
+      {"region", [](EvaluatorOptions* o) { o->region = "us-east-1"; }},
+      {"account_id", [](EvaluatorOptions* o) { o->account_id = "1"; }},
+      {"evaluation_range", [](EvaluatorOptions* o) { o->evaluation_range.reset(); }},
+      {"reason_form", [](EvaluatorOptions* o) { o->reason_form = ReasonForm::kShort; }},
+  };
+  for (const Case& c : kCases) {
+    EvaluatorOptions other = options;
+    c.change(&other);
+    EXPECT_THAT(DeserializeEvaluatorState(*bytes, &sink, other).status(),
+                StatusIs(absl::StatusCode::kFailedPrecondition,
+                         HasSubstr(absl::StrCat("EvaluatorOptions.", c.field,
+                                                " differs"))))
+        << c.field;
+  }
+}
+
+TEST(SnapshotRestoreTest, Version1SnapshotIsReadWithTheCallersOptions) {
+  RecordingSink sink;
+  config::EvaluatorSnapshot snap;
+  ASSERT_TRUE(snap.ParseFromString(TwoAlarmSnapshot(&sink)));
+  snap.set_schema_version(1);
+  snap.clear_options();
+  EvaluatorOptions options;
+  options.region = "ap-south-1";
+  absl::StatusOr<RestoredEvaluator> r =
+      DeserializeEvaluatorState(snap.SerializeAsString(), &sink, options);
+  ASSERT_THAT(r.status(), IsOk());
+  EXPECT_EQ(r->evaluator->options().region, "ap-south-1");
+  EXPECT_EQ(r->evaluator->alarm_count(), 2u);
+  snap.set_schema_version(kSnapshotSchemaVersion + 1);
+  EXPECT_THAT(DeserializeEvaluatorState(snap.SerializeAsString(), &sink).status(),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("is not supported (this build reads 1 to 2)")));
+}
+
+// A snapshot with one metric alarm and a composite suppressed by it.
+std::string CompositeSnapshot(RecordingSink* sink) {
+  MetricStore store;
+  AlarmEvaluator evaluator(&store, sink);
+  CompositeEvaluator composites(sink);
+  Trial t(11, std::mt19937_64(11));
+  const absl::Time t0 = absl::FromUnixSeconds(1767225600);
+  EXPECT_THAT(evaluator.PutMetricAlarm(t.RandomAlarm(0), t0), IsOk());
+  EXPECT_THAT(composites.OnAlarmState("alarm-0", AlarmState::kOk, t0), IsOk());
+  CompositeAlarmSpec c;
+  c.alarm_name = "comp-0";
+  c.alarm_rule = "ALARM(\"alarm-0\")";
+  c.actions_suppressor = "alarm-0";
+  c.actions_suppressor_wait_period = absl::Seconds(60);
+  c.actions_suppressor_extension_period = absl::Seconds(120);
+  EXPECT_THAT(composites.PutCompositeAlarm(c, t0), IsOk());
+  EXPECT_THAT(composites.OnAlarmState("alarm-0", AlarmState::kAlarm,
+                                      t0 + absl::Minutes(1)),
+              IsOk());
+  absl::StatusOr<std::string> bytes =
+      SerializeEvaluatorState(store, evaluator, &composites);
+  EXPECT_THAT(bytes.status(), IsOk());
+  return bytes.value_or("");
+}
+
+TEST(SnapshotRestoreTest, CompositeStateRoundTripsAndDamageIsRefused) {
+  RecordingSink sink;
+  const std::string bytes = CompositeSnapshot(&sink);
+  absl::StatusOr<RestoredEvaluator> r = DeserializeEvaluatorState(bytes, &sink);
+  ASSERT_THAT(r.status(), IsOk());
+  ASSERT_NE(r->composites, nullptr);
+  std::optional<CompositeAlarmDescription> d = r->composites->FindAlarm("comp-0");
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->status->state, AlarmState::kAlarm);
+  EXPECT_EQ(*d->spec->actions_suppressor_extension_period, absl::Seconds(120));
+  // Its history was not taken before the snapshot: it is restored.
+  EXPECT_FALSE(r->composites->history().empty());
+
+  struct Case {
+    const char* name;
+    void (*damage)(config::EvaluatorSnapshot*);
+    absl::StatusCode code;
+    const char* error;
+  };
+  const Case kCases[] = {
+      {"suppression mode out of range",
+       [](config::EvaluatorSnapshot* s) {
+         s->mutable_composites()->mutable_composites(0)->set_suppression_mode(9);
+       },
+       absl::StatusCode::kDataLoss, "composite suppression mode is out of range"},
+      {"parents do not match the rule",
+       [](config::EvaluatorSnapshot* s) {
+         for (config::CompositeNode& n : *s->mutable_composites()->mutable_nodes()) {
+           n.clear_parents();
+         }
+       },
+       absl::StatusCode::kInvalidArgument, "do not match the rules"},
+      {"child is not a node",
+       [](config::EvaluatorSnapshot* s) {
+         s->mutable_composites()->mutable_composites(0)->mutable_spec()->set_alarm_rule(
+             "ALARM(\"nobody\")");
+       },
+       absl::StatusCode::kInvalidArgument, "names \"nobody\", which is not a node"},
+      {"invalid composite spec",
+       [](config::EvaluatorSnapshot* s) {
+         s->mutable_composites()->mutable_composites(0)->mutable_spec()->set_alarm_rule(
+             "ALARM(");
+       },
+       absl::StatusCode::kInvalidArgument, "AlarmRule"},
+  };
+  for (const Case& c : kCases) {
+    config::EvaluatorSnapshot snap;
+    ASSERT_TRUE(snap.ParseFromString(bytes));
+    c.damage(&snap);
+    EXPECT_THAT(DeserializeEvaluatorState(snap.SerializeAsString(), &sink).status(),
+                StatusIs(c.code, HasSubstr(c.error)))
+        << c.name;
+  }
 }
 
 }  // namespace
