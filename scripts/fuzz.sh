@@ -38,6 +38,7 @@ TARGETS=(
   extended_statistic_fuzzer
   alarm_rule_fuzzer
   differential_fuzzer
+  metric_math_fuzzer
 )
 if [[ -n "${ONLY}" ]]; then TARGETS=("${ONLY}"); fi
 

@@ -569,7 +569,17 @@ INSTANTIATE_TEST_SUITE_P(
         CompileErrorCase{"MathNesting",
                          WithM1(std::string(101, '(') + "m1" +
                                 std::string(101, ')')),
-                         "nests more than 100 levels deep"}));
+                         "nests more than 100 levels deep"}),
+    [](const ::testing::TestParamInfo<CompileErrorCase>& info) {
+      return std::string(info.param.id);
+    });
+
+TEST(MetricMathTest, HundredNestedParenthesesAreAccepted) {
+  // kMaxMathNesting: 100 levels pass, 101 are refused (MathNesting).
+  EXPECT_THAT(MathProgram::Compile(WithM1(std::string(100, '(') + "m1" +
+                                          std::string(100, ')'))),
+              IsOk());
+}
 
 // --- Parse errors: the column and what was expected ------------------------
 
