@@ -939,6 +939,13 @@ class Evaluation {
 
   absl::StatusOr<Value> Binary(int q, const Node& node, Op op, const Value& a,
                                const Value& b) {
+    for (const Value* v : {&a, &b}) {
+      // CheckEntry keeps strings and keywords out of operators; a guard, not
+      // a rule.
+      if (v->kind == Value::Kind::kString || v->kind == Value::Kind::kKeyword) {
+        return Error(q, node, "an operator needs scalars or time series");
+      }
+    }
     if (a.is_scalar() && b.is_scalar()) {
       if (Missing(a.scalar) || Missing(b.scalar)) return Value::Scalar(kNaN);
       return Value::Scalar(Apply(op, a.scalar, b.scalar));
