@@ -89,6 +89,10 @@ AlarmEvaluator::HotAlarm AlarmEvaluator::MakeHot(const AlarmSpec& spec,
   h.path = spec.extended_statistic.has_value() ? AlarmPath::kExtended
                                                 : AlarmPath::kStandard;
   h.repeat_states = 0;
+  // No cached verdicts: the first evaluation aggregates the whole range.
+  h.seen_epoch = 0;
+  h.present_mask = 0;
+  h.breaching_mask = 0;
   if (spec.actions_enabled) {
     for (AlarmState state : {AlarmState::kOk, AlarmState::kAlarm,
                              AlarmState::kInsufficientData}) {
@@ -214,6 +218,8 @@ EvaluationReport AlarmEvaluator::Evaluate(absl::Time now) {
   const int64_t now_s = absl::ToUnixSeconds(now);  // Rounds down.
   const int64_t anchor60 = FloorToMultiple(now_s, 60);
   const int64_t anchor10 = FloorToMultiple(now_s, 10);
+  eval_epoch_ = store_->BeginReadEpoch();
+  eval_dropped_before_ = store_->dropped_before_seconds();
   for (uint32_t slot = 0; slot < hot_.size(); ++slot) {
     const HotAlarm& h = hot_[slot];
     if (!h.live) continue;
@@ -227,6 +233,7 @@ EvaluationReport AlarmEvaluator::Evaluate(absl::Time now) {
 void AlarmEvaluator::EvaluateOne(uint32_t slot, absl::Time now,
                                  int64_t anchor, EvaluationReport* report) {
   HotAlarm& h = hot_[slot];
+  const int64_t previous_slot = h.last_slot;
   h.last_slot = anchor;
   ++report->evaluated;
 
@@ -248,6 +255,11 @@ void AlarmEvaluator::EvaluateOne(uint32_t slot, absl::Time now,
     bucket_scratch_.resize(h.r);
     verdict_scratch_.resize(h.r);
   }
+  if (h.r <= 64) {
+    EvaluateStandardIncremental(slot, now, anchor, previous_slot, report);
+    return;
+  }
+  // R > 64: the whole range, every time.
   const absl::Span<StatisticSet> buckets(bucket_scratch_.data(), h.r);
   const absl::Span<BucketVerdict> verdicts(verdict_scratch_.data(), h.r);
   std::optional<Unit> unit;
@@ -275,6 +287,13 @@ void AlarmEvaluator::EvaluateOne(uint32_t slot, absl::Time now,
   }
 
   // A change: build the reason from the same buckets (cold path).
+  TransitionFromBuckets(slot, d, now, first_s, report);
+}
+
+void AlarmEvaluator::TransitionFromBuckets(uint32_t slot, const Decision& d,
+                                           absl::Time now, int64_t first_s,
+                                           EvaluationReport* report) {
+  const HotAlarm& h = hot_[slot];
   const absl::Time first = absl::FromUnixSeconds(first_s);
   const absl::Duration period = absl::Seconds(h.period_seconds);
   std::vector<RangeBucket> range(h.r);
@@ -290,6 +309,102 @@ void AlarmEvaluator::EvaluateOne(uint32_t slot, absl::Time now,
                                         now, options_.reason_form);
   Transition(slot, *d.state, std::move(reason.reason),
              std::move(reason.reason_data), now, report, RecentValues(h));
+}
+
+void AlarmEvaluator::EvaluateStandardIncremental(uint32_t slot, absl::Time now,
+                                                 int64_t anchor,
+                                                 int64_t previous_slot,
+                                                 EvaluationReport* report) {
+  HotAlarm& h = hot_[slot];
+  const int r = h.r;
+  const int64_t period = h.period_seconds;
+  const int64_t first_s = anchor - int64_t{r} * period;
+  const uint64_t range_bits = r == 64 ? ~uint64_t{0} : (uint64_t{1} << r) - 1;
+  // Oldest-first index of the first bucket to re-aggregate; buckets before
+  // it keep their cached verdicts (shifted). `from = 0` recomputes all.
+  int from = 0;
+  if (h.seen_epoch != 0 && previous_slot != INT64_MIN &&
+      anchor > previous_slot && (anchor - previous_slot) % period == 0 &&
+      first_s >= eval_dropped_before_) {
+    const int64_t shift = (anchor - previous_slot) / period;
+    if (shift < r) {
+      from = r - static_cast<int>(shift);  // The new buckets.
+      // Cells written since the cached read (late data, spec 3.7): every
+      // bucket from the one holding the earliest such cell is recomputed.
+      const int64_t changed =
+          store_->EarliestCellWrittenSince(h.metric, h.seen_epoch);
+      if (changed == MetricStore::kUnknownChange || changed < first_s) {
+        // Unknown, or the earliest write is before the range: later writes
+        // of the same epoch may still fall anywhere in it.
+        from = 0;
+      } else if (changed < previous_slot) {
+        from = std::min(from, static_cast<int>((changed - first_s) / period));
+      }
+      // (When the earliest write is at or after previous_slot, every write
+      // lies in the new buckets.)
+      h.present_mask = (h.present_mask << shift) & range_bits;
+      h.breaching_mask = (h.breaching_mask << shift) & range_bits;
+    }
+  }
+  // Bits of buckets [from, r): ages 1 .. r - from, bits 0 .. r - from - 1.
+  const int fresh = r - from;
+  const uint64_t fresh_bits =
+      fresh == 64 ? ~uint64_t{0} : (uint64_t{1} << fresh) - 1;
+  uint64_t present = h.present_mask & ~fresh_bits;
+  uint64_t breaching = h.breaching_mask & ~fresh_bits;
+  std::optional<Unit> unit;
+  if (h.unit != kAnyUnit) unit = static_cast<Unit>(h.unit);
+  if (fresh > 0) {
+    const absl::Span<StatisticSet> buckets(bucket_scratch_.data() + from,
+                                           static_cast<size_t>(fresh));
+    store_->AggregateBucketsAt(h.metric, unit, first_s + from * period, period,
+                               buckets);
+    for (int i = from; i < r; ++i) {
+      const StatisticSet& set = bucket_scratch_[i];
+      if (set.empty()) continue;
+      const uint64_t bit = uint64_t{1} << (r - 1 - i);
+      present |= bit;
+      if (IsBreaching(h.op, *ComputeStatistic(h.statistic, set), h.threshold)) {
+        breaching |= bit;
+      }
+    }
+  }
+  h.present_mask = present;
+  h.breaching_mask = breaching;
+  h.seen_epoch = eval_epoch_;
+  const Decision d =
+      DecideMasks(VerdictMasks{present, breaching}, r, h.n, h.m, h.tmd);
+  const bool changes = d.state.has_value() && *d.state != h.state;
+  const bool repeat = !changes &&
+                      (h.repeat_states & (1u << static_cast<int>(h.state)));
+  if (!changes && !repeat) return;
+  // Cold path: a transition or an Auto Scaling re-invocation needs every
+  // bucket's statistic set, so the cached part is aggregated again.
+  if (from > 0) {
+    store_->AggregateBucketsAt(
+        h.metric, unit, first_s, period,
+        absl::Span<StatisticSet>(bucket_scratch_.data(),
+                                 static_cast<size_t>(from)));
+  }
+  for (int i = 0; i < r; ++i) {
+    const uint64_t bit = uint64_t{1} << (r - 1 - i);
+    verdict_scratch_[i] = !(present & bit)   ? BucketVerdict::kMissing
+                          : (breaching & bit) ? BucketVerdict::kBreaching
+                                              : BucketVerdict::kNotBreaching;
+#ifndef NDEBUG
+    // The cached verdicts must be what a full re-aggregation gives.
+    const std::optional<double> v =
+        ComputeStatistic(h.statistic, bucket_scratch_[i]);
+    assert(v.has_value() == ((present & bit) != 0));
+    assert(!v.has_value() ||
+           IsBreaching(h.op, *v, h.threshold) == ((breaching & bit) != 0));
+#endif
+  }
+  if (repeat) {
+    RepeatScalingActions(slot, now, RecentValues(h), report);
+    return;
+  }
+  TransitionFromBuckets(slot, d, now, first_s, report);
 }
 
 std::vector<double> AlarmEvaluator::RecentValues(const HotAlarm& h) const {

@@ -33,10 +33,19 @@
 // found ...") shows up every minute, as in CloudWatch's history.
 //
 // Data layout: alarms live in dense arrays indexed by slot; the loop reads a
-// compact 48-byte record per alarm (metric index, period, N, M, R, operator,
-// treatment, state, threshold) and touches the full AlarmSpec and reason
-// strings only on a transition, so a million alarms fit in well under 128
-// bytes of hot state each.
+// compact 64-byte record per alarm (metric index, period, N, M, R, operator,
+// treatment, state, threshold, and the verdict masks of the last
+// evaluation) and touches the full AlarmSpec and reason strings only on a
+// transition.
+//
+// Incremental evaluation: a standard alarm (one metric, a Statistic, R <= 64)
+// keeps one bit per bucket of its range (present, breaching). When the
+// anchor has moved by whole periods (Period 60 evaluated every minute), the
+// masks shift and only the new buckets are aggregated, plus any older
+// bucket the store reports written since the last evaluation (late data,
+// spec 3.7; MetricStore::EarliestCellWrittenSince). Sliding buckets that do
+// not move by whole periods (Period 300 evaluated every minute), R > 64 and
+// the extended and math paths re-aggregate the whole range every time.
 //
 // Thread-safety: not thread-safe; callers serialise all calls (including
 // MetricStore mutations) on one evaluator. Not copyable or movable (holds
@@ -61,6 +70,7 @@
 #include "alarm/alarm_spec.h"
 #include "alarm/alarm_state.h"
 #include "alarm/alarm_state_machine.h"
+#include "alarm/evaluation_window.h"
 #include "alarm/state_reason.h"
 #include "metrics/extended_statistic.h"
 #include "metrics/metric_store.h"
@@ -235,6 +245,13 @@ class AlarmEvaluator {
     // Scaling policy ARN and actions are enabled: the only thing the loop
     // checks to decide on a re-invocation (spec 4.2).
     uint8_t repeat_states;
+    // Incremental evaluation (kStandard, R <= 64 only): the verdicts of the
+    // range evaluated at `last_slot`, one bit per bucket (VerdictMasks), and
+    // the store epoch of that read (MetricStore::BeginReadEpoch); 0 = no
+    // cache (new or updated alarm, imported state, R > 64).
+    uint32_t seen_epoch;
+    uint64_t present_mask;
+    uint64_t breaching_mask;
   };
   static constexpr uint8_t kAnyUnit = 0xff;
 
@@ -279,6 +296,18 @@ class AlarmEvaluator {
   // The real datapoints among the N newest of the standard path's
   // `bucket_scratch_`, newest first.
   std::vector<double> RecentValues(const HotAlarm& h) const;
+  // The standard path with R <= 64: shifts the alarm's verdict masks by the
+  // buckets elapsed since its last evaluation, re-aggregates only the new
+  // buckets and those the store reports written since (late data), and
+  // decides over the masks. Fills bucket_scratch_ / verdict_scratch_ for
+  // the whole range only when a transition or re-invocation needs them.
+  void EvaluateStandardIncremental(uint32_t slot, absl::Time now,
+                                   int64_t anchor, int64_t previous_slot,
+                                   EvaluationReport* report);
+  // Builds the reason from bucket_scratch_ / verdict_scratch_ and applies
+  // the transition (the cold part of the standard path).
+  void TransitionFromBuckets(uint32_t slot, const Decision& d, absl::Time now,
+                             int64_t first_s, EvaluationReport* report);
   HotAlarm MakeHot(const AlarmSpec& spec, AlarmState state);
 
   MetricStore* store_;
@@ -289,6 +318,10 @@ class AlarmEvaluator {
   std::vector<uint32_t> free_slots_;
   absl::flat_hash_map<std::string, uint32_t> by_name_;
   std::vector<AlarmHistoryItem> history_;
+  // Read once per Evaluate call: the store's epoch (BeginReadEpoch) and its
+  // retention horizon (dropped_before_seconds).
+  uint32_t eval_epoch_ = 0;
+  int64_t eval_dropped_before_ = INT64_MIN;
   // Reused per evaluation to avoid allocation.
   std::vector<StatisticSet> bucket_scratch_;
   std::vector<BucketVerdict> verdict_scratch_;

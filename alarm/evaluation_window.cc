@@ -77,4 +77,75 @@ Decision Decide(absl::Span<const BucketVerdict> range, int n, int m,
   return d;
 }
 
+Decision DecideMasks(VerdictMasks masks, int r, int n, int m,
+                     TreatMissingData tmd) {
+  assert(1 <= m && m <= n && n <= r && r <= 64);
+  const uint64_t present = masks.present;
+  const uint64_t breaching = masks.breaching & present;
+  Decision d;
+  const int real = __builtin_popcountll(present);
+  const int breaching_total = __builtin_popcountll(breaching);
+  // Step 1: the N newest real datapoints are the N lowest set bits.
+  if (real >= n) {
+    uint64_t rest = present;
+    for (int i = 0; i < n; ++i) rest &= rest - 1;  // Clear the lowest bit.
+    const uint64_t newest_n = present ^ rest;
+    d.basis = DecisionBasis::kRealData;
+    d.used_real = n;
+    d.breaching = __builtin_popcountll(breaching & newest_n);
+    d.state = d.breaching >= m ? AlarmState::kAlarm : AlarmState::kOk;
+    return d;
+  }
+  const int fill = n - real;
+  d.used_real = real;
+  switch (tmd) {
+    case TreatMissingData::kBreaching:
+    case TreatMissingData::kNotBreaching:
+      d.basis = DecisionBasis::kFilled;
+      d.fill_count = fill;
+      d.breaching =
+          breaching_total + (tmd == TreatMissingData::kBreaching ? fill : 0);
+      d.state = d.breaching >= m ? AlarmState::kAlarm : AlarmState::kOk;
+      return d;
+    case TreatMissingData::kMissing:
+    case TreatMissingData::kIgnore: {
+      const bool missing = tmd == TreatMissingData::kMissing;
+      d.breaching = breaching_total;
+      if (real == 0) {
+        d.basis = DecisionBasis::kNoData;
+        if (missing) d.state = AlarmState::kInsufficientData;
+        return d;
+      }
+      d.basis = DecisionBasis::kPartialData;
+      if (breaching_total >= m) {
+        d.state = AlarmState::kAlarm;
+        return d;
+      }
+      // Premature-alarm rule, as in Decide: the oldest real datapoint is the
+      // highest set bit, of age (bit index + 1).
+      const int oldest_age = 64 - __builtin_clzll(present);
+      if (breaching_total == real && oldest_age >= m) {
+        d.basis = DecisionBasis::kPrematureAlarm;
+        if (missing) d.state = AlarmState::kAlarm;
+        return d;
+      }
+      d.state = AlarmState::kOk;
+      return d;
+    }
+  }
+  return d;
+}
+
+VerdictMasks ToMasks(absl::Span<const BucketVerdict> range) {
+  assert(range.size() <= 64);
+  VerdictMasks v;
+  const size_t r = range.size();
+  for (size_t i = 0; i < r; ++i) {
+    const uint64_t bit = uint64_t{1} << (r - 1 - i);
+    if (range[i] != BucketVerdict::kMissing) v.present |= bit;
+    if (range[i] == BucketVerdict::kBreaching) v.breaching |= bit;
+  }
+  return v;
+}
+
 }  // namespace cwalarm

@@ -62,6 +62,28 @@ struct Decision {
 Decision Decide(absl::Span<const BucketVerdict> range, int n, int m,
                 TreatMissingData tmd);
 
+// The evaluator's incremental form of a range of at most 64 buckets, one bit
+// per bucket: bit k is the bucket of age k + 1 (bit 0 the newest). A bucket
+// with a datapoint has its bit set in `present`; a breaching one also in
+// `breaching` (a subset of `present`). Bits at or above R are zero.
+struct VerdictMasks {
+  uint64_t present = 0;
+  uint64_t breaching = 0;
+};
+
+// Decide over masks (popcounts instead of a walk): returns exactly what
+// Decide returns for the equivalent range of size `r`.
+// Preconditions: 1 <= m <= n <= r <= 64; masks as described above.
+//
+//   VerdictMasks v{0b00100, 0b00100};  // Oldest -> newest: - - X - -.
+//   DecideMasks(v, /*r=*/5, 3, 3, TreatMissingData::kMissing);  // kAlarm
+Decision DecideMasks(VerdictMasks masks, int r, int n, int m,
+                     TreatMissingData tmd);
+
+// Converts a range (oldest first, size <= 64) to masks: for tests and for
+// callers that hold verdicts. Precondition: range.size() <= 64.
+VerdictMasks ToMasks(absl::Span<const BucketVerdict> range);
+
 }  // namespace cwalarm
 
 #endif  // CWALARM_ALARM_EVALUATION_WINDOW_H_

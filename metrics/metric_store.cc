@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cmath>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <utility>
@@ -15,60 +17,121 @@
 namespace cwalarm {
 namespace {
 
+// Floor of `seconds` to a multiple of `granularity` (> 0), also before the
+// epoch: integer AlignDown on Unix seconds, which absl::ToUnixSeconds
+// already floors.
+inline int64_t FloorTo(int64_t seconds, int64_t granularity) {
+  int64_t q = seconds / granularity;
+  if (seconds % granularity < 0) --q;
+  return q * granularity;
+}
+
 int64_t CellOf(absl::Time t) {
-  return absl::ToUnixSeconds(AlignDown(t, absl::Seconds(kStorageCellSeconds)));
+  return FloorTo(absl::ToUnixSeconds(t), kStorageCellSeconds);
+}
+
+// PutMetricData's magnitude limit, 2^360 (S-UG-LIMITS; datapoint.cc).
+constexpr double kMaxBatchMagnitude = 0x1p360;
+// Batch timestamps must lie in the years 0001-9999 (ISO 8601 four-digit
+// years): far beyond any real datum, and it keeps cell arithmetic exact.
+constexpr int64_t kMinBatchSeconds = -62135596800;  // 0001-01-01T00:00:00Z
+constexpr int64_t kMaxBatchSeconds = 253402300799;  // 9999-12-31T23:59:59Z
+
+std::string ShowValue(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+  return absl::StrCat(v);
 }
 
 }  // namespace
 
-std::optional<MetricIndex> MetricStore::Find(const MetricId& id) const {
-  auto it = index_by_key_.find(id.Key());
+std::optional<MetricIndex> MetricStore::FindKey(absl::string_view key) const {
+  // absl's string maps hash a string_view directly: no key is built.
+  auto it = index_by_key_.find(key);
   if (it == index_by_key_.end()) return std::nullopt;
   return it->second;
 }
 
+MetricIndex MetricStore::InternNew(absl::string_view key, const MetricId& id) {
+  const auto index = static_cast<MetricIndex>(metrics_.size());
+  index_by_key_.emplace(std::string(key), index);
+  Metric metric;
+  metric.id = id.Canonical();
+  metrics_.push_back(std::move(metric));
+  return index;
+}
+
+std::optional<MetricIndex> MetricStore::Find(const MetricId& id) const {
+  return FindKey(MetricKeyBuilder(id).view());
+}
+
 MetricIndex MetricStore::Intern(const MetricId& id) {
-  auto [it, inserted] =
-      index_by_key_.try_emplace(id.Key(), static_cast<MetricIndex>(metrics_.size()));
-  if (inserted) metrics_.push_back(Metric{id.Canonical(), {}});
-  return it->second;
+  MetricKeyBuilder key(id);
+  if (std::optional<MetricIndex> known = FindKey(key.view())) return *known;
+  return InternNew(key.view(), id);
 }
 
 absl::Status MetricStore::Put(const MetricDatum& datum,
                               absl::string_view context) {
-  absl::Status status = ValidateMetricDatum(datum, context);
+  return PutOne(datum, context, nullptr);
+}
+
+absl::Status MetricStore::PutOne(const MetricDatum& datum,
+                                 absl::string_view context,
+                                 const absl::Time* ingest_clock) {
+  MetricKeyBuilder key(datum.metric);
+  std::optional<MetricIndex> known = FindKey(key.view());
+  // A metric whose id passed ValidateMetricId before skips the id rules: they
+  // come first in ValidateMetricDatum and depend only on the key, so the
+  // result (message included) is the same.
+  const bool id_valid = known.has_value() && metrics_[*known].id_valid;
+  absl::Status status;
+  if (ingest_clock != nullptr) {
+    status = id_valid
+                 ? ValidateMetricDatumValues(datum, context, *ingest_clock)
+                 : ValidateMetricDatum(datum, context, *ingest_clock);
+  } else {
+    status = id_valid ? ValidateMetricDatumValues(datum, context)
+                      : ValidateMetricDatum(datum, context);
+  }
   if (!status.ok()) return status;
   StatisticSet samples = datum.ToStatisticSet();
-  // A Values/Counts datum whose counts are all zero carries no sample.
+  // A Values/Counts datum whose counts are all zero carries no sample (and
+  // does not intern its metric).
   if (samples.empty()) return absl::OkStatus();
-  const MetricIndex index = Intern(datum.metric);
+  const MetricIndex index =
+      known.has_value() ? *known : InternNew(key.view(), datum.metric);
+  Metric& metric = metrics_[index];
+  metric.id_valid = true;
   // Standard-resolution data is stored at minute granularity (spec 1.5): a
   // 10/20/30-second alarm sees it only in the bucket holding the minute's
   // start. High-resolution data (StorageResolution 1) keeps its 10 s cell.
-  const absl::Time at = datum.storage_resolution == 1
-                            ? datum.timestamp
-                            : AlignDown(datum.timestamp, absl::Minutes(1));
-  Add(index, datum.unit, at, samples);
+  const int64_t seconds = absl::ToUnixSeconds(datum.timestamp);
+  const int64_t cell = datum.storage_resolution == 1
+                           ? FloorTo(seconds, kStorageCellSeconds)
+                           : FloorTo(seconds, 60);
+  AddToCell(index, CellsFor(metric, datum.unit), cell, samples);
   // The only cost for metrics without extended-statistic alarms: one test.
-  if (metrics_[index].samples != nullptr) {
-    AddSamples(metrics_[index], datum, at);
-  }
+  if (metric.samples != nullptr) AddSamples(metric, datum, cell);
   return absl::OkStatus();
 }
 
 PutMetricDataResult MetricStore::PutMetricData(
     absl::Span<const MetricDatum> data, absl::Time ingest_clock) {
   PutMetricDataResult result;
+  // "MetricData.member.<i+1>", formatted in place: no allocation per datum.
+  constexpr absl::string_view kPrefix = "MetricData.member.";
+  char context[64];
+  std::memcpy(context, kPrefix.data(), kPrefix.size());
   for (size_t i = 0; i < data.size(); ++i) {
-    const std::string context = absl::StrCat("MetricData.member.", i + 1);
-    absl::Status status = ValidateMetricDatum(data[i], context, ingest_clock);
+    const absl::AlphaNum number(i + 1);
+    std::memcpy(context + kPrefix.size(), number.data(), number.size());
+    const absl::string_view ctx(context, kPrefix.size() + number.size());
+    absl::Status status = PutOne(data[i], ctx, &ingest_clock);
     if (!status.ok()) {
       result.rejected.push_back({i, std::move(status)});
       continue;
     }
-    // Validated above; Put cannot fail now.
-    status = Put(data[i], context);
-    assert(status.ok());
     ++result.accepted;
   }
   return result;
@@ -81,17 +144,19 @@ void MetricStore::EnableSamples(MetricIndex index) {
   }
 }
 
-void MetricStore::AddSamples(Metric& metric, const MetricDatum& datum,
-                             absl::Time at) {
+SampleDistribution& MetricStore::SampleCell(Metric& metric, Unit unit,
+                                            int64_t cell) {
   UnitSamples* cells = nullptr;
   for (UnitSamples& u : *metric.samples) {
-    if (u.unit == datum.unit) cells = &u;
+    if (u.unit == unit) cells = &u;
   }
   if (cells == nullptr) {
-    metric.samples->push_back(UnitSamples{datum.unit, {}, {}});
+    metric.samples->push_back(UnitSamples{unit, {}, {}});
     cells = &metric.samples->back();
   }
-  const int64_t cell = CellOf(at);
+  if (!cells->starts.empty() && cells->starts.back() == cell) {
+    return cells->cells.back();
+  }
   auto it = std::lower_bound(cells->starts.begin(), cells->starts.end(), cell);
   const size_t pos = static_cast<size_t>(it - cells->starts.begin());
   if (it == cells->starts.end() || *it != cell) {
@@ -99,7 +164,12 @@ void MetricStore::AddSamples(Metric& metric, const MetricDatum& datum,
     cells->cells.insert(cells->cells.begin() + static_cast<std::ptrdiff_t>(pos),
                         SampleDistribution());
   }
-  SampleDistribution& d = cells->cells[pos];
+  return cells->cells[pos];
+}
+
+void MetricStore::AddSamples(Metric& metric, const MetricDatum& datum,
+                             int64_t cell) {
+  SampleDistribution& d = SampleCell(metric, datum.unit, cell);
   if (datum.value.has_value()) {
     d.Add(*datum.value);
   } else if (datum.statistic_values.has_value()) {
@@ -137,31 +207,159 @@ void MetricStore::AggregateSampleBuckets(
 void MetricStore::Add(MetricIndex index, Unit unit, absl::Time timestamp,
                       const StatisticSet& samples) {
   assert(index < metrics_.size());
-  Metric& metric = metrics_[index];
-  UnitCells* cells = nullptr;
+  AddToCell(index, CellsFor(metrics_[index], unit), CellOf(timestamp), samples);
+}
+
+MetricStore::UnitCells& MetricStore::CellsFor(Metric& metric, Unit unit) {
   for (UnitCells& u : metric.units) {
-    if (u.unit == unit) cells = &u;
+    if (u.unit == unit) return u;
   }
-  if (cells == nullptr) {
-    metric.units.push_back(UnitCells{unit, {}, {}});
-    cells = &metric.units.back();
+  metric.units.push_back(UnitCells{unit, {}, {}});
+  return metric.units.back();
+}
+
+inline void MetricStore::AddToCell(MetricIndex index, UnitCells& cells,
+                                   int64_t cell, const StatisticSet& samples) {
+  NoteWrite(index, cell);
+  // In-order data merges into the newest cell or appends a new one: no
+  // search, and no allocation once the vectors have grown (retention erases
+  // from the front and keeps their capacity).
+  if (!cells.starts.empty()) {
+    const int64_t newest = cells.starts.back();
+    if (cell == newest) {
+      cells.sets.back().Merge(samples);
+      return;
+    }
+    if (cell < newest) {
+      InsertCell(cells, cell, samples);
+      return;
+    }
   }
-  int64_t cell = CellOf(timestamp);
-  // In-order data appends; late data is merged in place.
-  if (cells->starts.empty() || cells->starts.back() < cell) {
-    cells->starts.push_back(cell);
-    cells->sets.push_back(samples);
+  cells.starts.push_back(cell);
+  cells.sets.push_back(samples);
+}
+
+void MetricStore::InsertCell(UnitCells& cells, int64_t cell,
+                             const StatisticSet& samples) {
+  // Late data is merged in place.
+  auto it = std::lower_bound(cells.starts.begin(), cells.starts.end(), cell);
+  const size_t pos = static_cast<size_t>(it - cells.starts.begin());
+  if (it != cells.starts.end() && *it == cell) {
+    cells.sets[pos].Merge(samples);
     return;
   }
-  auto it = std::lower_bound(cells->starts.begin(), cells->starts.end(), cell);
-  size_t pos = static_cast<size_t>(it - cells->starts.begin());
-  if (it != cells->starts.end() && *it == cell) {
-    cells->sets[pos].Merge(samples);
-    return;
+  cells.starts.insert(it, cell);
+  cells.sets.insert(cells.sets.begin() + static_cast<std::ptrdiff_t>(pos),
+                    samples);
+}
+
+absl::Status MetricStore::CheckBatch(absl::string_view api, Unit unit,
+                                     absl::Span<const MetricIndex> metrics,
+                                     absl::Span<const int64_t> unix_seconds,
+                                     absl::Span<const double> values) const {
+  if (static_cast<int>(unit) < 0 || static_cast<int>(unit) >= kUnitCount) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "MetricStore::", api, ": unit (", static_cast<int>(unit),
+        ") is not a CloudWatch unit; nothing was stored"));
   }
-  cells->starts.insert(it, cell);
-  cells->sets.insert(cells->sets.begin() + static_cast<std::ptrdiff_t>(pos),
-                     samples);
+  // `metrics` and `unix_seconds` have one entry per value, or one for all.
+  const size_t n = values.size();
+  const size_t m_step = metrics.size() == 1 ? 0 : 1;
+  const size_t t_step = unix_seconds.size() == 1 ? 0 : 1;
+  const size_t count = metrics_.size();
+  // One branch-free pass accepts a valid batch; the slow pass below only
+  // runs to name the first problem.
+  bool bad = false;
+  for (size_t i = 0; i < n; ++i) {
+    const int64_t t = unix_seconds[i * t_step];
+    bad |= !(metrics[i * m_step] < count) |
+           !(std::fabs(values[i]) <= kMaxBatchMagnitude) |
+           (t < kMinBatchSeconds) | (t > kMaxBatchSeconds);
+  }
+  if (!bad) return absl::OkStatus();
+  for (size_t i = 0; i < n; ++i) {
+    const MetricIndex m = metrics[i * m_step];
+    const absl::string_view m_field = m_step == 0 ? "index" : "metrics";
+    if (m >= count) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "MetricStore::", api, ": ", m_field,
+          m_step == 0 ? "" : absl::StrCat("[", i, "]"), " (", m,
+          ") is not an interned metric (the store has ", count,
+          "); nothing was stored"));
+    }
+    const std::string metric =
+        absl::StrCat("metric \"", metrics_[m].id.metric_name, "\" (index ", m,
+                     ")");
+    if (!(std::fabs(values[i]) <= kMaxBatchMagnitude)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "MetricStore::", api, ": values[", i, "] (", ShowValue(values[i]),
+          ") of ", metric,
+          " must be a finite number within [-2^360, 2^360]; nothing was "
+          "stored"));
+    }
+    const int64_t t = unix_seconds[i * t_step];
+    if (t < kMinBatchSeconds || t > kMaxBatchSeconds) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "MetricStore::", api, ": ",
+          t_step == 0 ? std::string("unix_seconds")
+                      : absl::StrCat("unix_seconds[", i, "]"),
+          " (", t, ") of ", metric,
+          " must lie in the years 0001-9999 (", kMinBatchSeconds, " to ",
+          kMaxBatchSeconds, "); nothing was stored"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status MetricStore::AddScrape(Unit unit, int64_t unix_seconds,
+                                    absl::Span<const MetricIndex> metrics,
+                                    absl::Span<const double> values) {
+  if (metrics.size() != values.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "MetricStore::AddScrape: metrics has ", metrics.size(),
+        " entries but values has ", values.size(),
+        "; they must have the same length; nothing was stored"));
+  }
+  if (values.empty()) return absl::OkStatus();
+  absl::Status status = CheckBatch("AddScrape", unit, metrics,
+                                   absl::MakeConstSpan(&unix_seconds, 1), values);
+  if (!status.ok()) return status;
+  const int64_t cell = FloorTo(unix_seconds, kStorageCellSeconds);
+  for (size_t i = 0; i < values.size(); ++i) {
+    Metric& metric = metrics_[metrics[i]];
+    AddToCell(metrics[i], CellsFor(metric, unit), cell,
+              StatisticSet::Of(values[i]));
+    if (metric.samples != nullptr) {
+      SampleCell(metric, unit, cell).Add(values[i]);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status MetricStore::AddColumn(MetricIndex index, Unit unit,
+                                    absl::Span<const int64_t> unix_seconds,
+                                    absl::Span<const double> values) {
+  if (unix_seconds.size() != values.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "MetricStore::AddColumn: unix_seconds has ", unix_seconds.size(),
+        " entries but values has ", values.size(),
+        "; they must have the same length; nothing was stored"));
+  }
+  if (values.empty()) return absl::OkStatus();
+  absl::Status status = CheckBatch("AddColumn", unit,
+                                   absl::MakeConstSpan(&index, 1),
+                                   unix_seconds, values);
+  if (!status.ok()) return status;
+  Metric& metric = metrics_[index];
+  UnitCells& cells = CellsFor(metric, unit);
+  for (size_t i = 0; i < values.size(); ++i) {
+    const int64_t cell = FloorTo(unix_seconds[i], kStorageCellSeconds);
+    AddToCell(index, cells, cell, StatisticSet::Of(values[i]));
+    if (metric.samples != nullptr) {
+      SampleCell(metric, unit, cell).Add(values[i]);
+    }
+  }
+  return absl::OkStatus();
 }
 
 StatisticSet MetricStore::Aggregate(MetricIndex index, std::optional<Unit> unit,
@@ -219,6 +417,7 @@ void MetricStore::AggregateBucketsAt(MetricIndex index,
 
 void MetricStore::DropBefore(absl::Time horizon) {
   const int64_t h = absl::ToUnixSeconds(horizon);
+  dropped_before_ = std::max(dropped_before_, h);
   for (Metric& metric : metrics_) {
     for (UnitCells& cells : metric.units) {
       // A cell [s, s + 10) ends at or before the horizon when s + 10 <= h.

@@ -23,6 +23,17 @@
 //   MetricIndex m = store.Intern(datum.metric);
 //   StatisticSet b = store.Aggregate(m, std::nullopt, start, start + period);
 //
+// Ingest has three speeds. `Put`/`PutMetricData` take datums that name their
+// metric: the metric is looked up without allocating (MetricKeyBuilder) and
+// its id is validated once, the first time a datum names it. `Add` stores one
+// statistic set of an interned metric. `AddScrape` (one value of each of many
+// metrics at one timestamp) and `AddColumn` (one metric's run of timestamps)
+// store raw values of interned metrics in bulk:
+//
+//   std::vector<MetricIndex> series = ...;  // Interned once per target.
+//   absl::Status s = store.AddScrape(Unit::kNone, unix_seconds, series,
+//                                    scraped_values);
+//
 // Thread-safety: not thread-safe; const methods may run concurrently with
 // each other but not with a mutator. Not copyable. Movable.
 
@@ -155,9 +166,77 @@ class MetricStore {
   void Add(MetricIndex index, Unit unit, absl::Time timestamp,
            const StatisticSet& samples);
 
+  // --- Batch ingest of raw values into interned metrics ---------------------
+  //
+  // Each value is one sample (count 1), stored in the 10-second cell of its
+  // timestamp exactly as `Add(metric, unit, t, StatisticSet::Of(value))`
+  // would, and, for metrics with EnableSamples, also kept as a raw sample
+  // (Add cannot: it gets a statistic set). Standard-resolution publishers
+  // align timestamps to the minute themselves, as Put does for them.
+  //
+  // The whole batch is checked before anything is stored: a metric index
+  // that is not interned, a value that is NaN, infinite or outside
+  // [-2^360, 2^360] (PutMetricData's rule), a timestamp outside the years
+  // 0001-9999, a unit outside the enum, or spans of different lengths return
+  // kInvalidArgument naming the span, the sample's index and value, and
+  // nothing is stored. Nothing is ever dropped silently.
+  //
+  // In steady state (data for the newest or a new newest cell, vectors
+  // grown) a sample costs no allocation and no search.
+
+  // A scrape: `values[i]` of metric `metrics[i]`, all at `unix_seconds`.
+  absl::Status AddScrape(Unit unit, int64_t unix_seconds,
+                         absl::Span<const MetricIndex> metrics,
+                         absl::Span<const double> values);
+
+  // One metric's run: `values[i]` at `unix_seconds[i]`, in any order (late
+  // samples are merged into their cell; in-order runs append).
+  absl::Status AddColumn(MetricIndex index, Unit unit,
+                         absl::Span<const int64_t> unix_seconds,
+                         absl::Span<const double> values);
+
   // Drops every cell that ends at or before `horizon` (retention; replay
   // drivers call it with the oldest instant any alarm can still look at).
   void DropBefore(absl::Time horizon);
+
+  // --- Change tracking, for incremental evaluation ---------------------------
+  //
+  // A reader that caches what it computed from the cells (the evaluator's
+  // per-alarm verdict masks) calls BeginReadEpoch before reading: every
+  // write stored so far belongs to an epoch <= the returned value, and every
+  // later write to a later one. EarliestCellWrittenSince then tells, per
+  // metric, which cells may have changed since that read:
+  //
+  //   uint32_t seen = store.BeginReadEpoch();   // ... read, cache ...
+  //   // later:
+  //   int64_t c = store.EarliestCellWrittenSince(m, seen);
+  //   // kNoChange: cells unchanged; kUnknownChange: assume everything
+  //   // changed; otherwise every write since was into a cell >= c.
+  //
+  // The write path pays two stores per write (MetricStore::Add).
+  static constexpr int64_t kNoChange = INT64_MAX;
+  static constexpr int64_t kUnknownChange = INT64_MIN;
+  uint32_t BeginReadEpoch() {
+    if (written_since_epoch_) {
+      ++epoch_;
+      written_since_epoch_ = false;
+    }
+    return epoch_ - 1;
+  }
+  // The earliest cell start (Unix seconds) written for `index`, any unit,
+  // since the read that returned `seen_epoch`: kNoChange when nothing was
+  // written, kUnknownChange when the store cannot tell (writes span more
+  // than one epoch since then).
+  int64_t EarliestCellWrittenSince(MetricIndex index,
+                                   uint32_t seen_epoch) const {
+    if (index >= write_marks_.size()) return kNoChange;
+    const WriteMark& w = write_marks_[index];
+    if (w.epoch <= seen_epoch) return kNoChange;
+    return w.epoch == seen_epoch + 1 ? w.min_cell : kUnknownChange;
+  }
+  // The largest horizon DropBefore was called with (Unix seconds), or
+  // INT64_MIN: cached results over cells before it may be stale.
+  int64_t dropped_before_seconds() const { return dropped_before_; }
 
   // --- State export, for snapshots (config/snapshot_io.h) -------------------
 
@@ -217,9 +296,66 @@ class MetricStore {
     std::vector<UnitCells> units;  // Usually one.
     // Null unless EnableSamples: standard-only metrics pay one pointer.
     std::unique_ptr<std::vector<UnitSamples>> samples;
+    // True once a datum naming this metric passed ValidateMetricId: later
+    // datums skip the id rules (an id's validity depends only on its key).
+    bool id_valid = false;
   };
 
-  void AddSamples(Metric& metric, const MetricDatum& datum, absl::Time at);
+  // --- Write path. Every standard write ends in AddToCell. ------------------
+
+  // Index of the metric whose MetricId::Key() is `key`, if interned.
+  std::optional<MetricIndex> FindKey(absl::string_view key) const;
+  // Interns `id`, whose key is `key`; precondition: FindKey(key) is empty.
+  MetricIndex InternNew(absl::string_view key, const MetricId& id);
+  // Put/PutMetricData after lookup: validates (the id rules only when the
+  // metric is not known valid) and stores. `ingest_clock` adds the
+  // timestamp window (PutMetricData).
+  absl::Status PutOne(const MetricDatum& datum, absl::string_view context,
+                      const absl::Time* ingest_clock);
+  // The cells of `unit` in `metric`, created empty when missing.
+  static UnitCells& CellsFor(Metric& metric, Unit unit);
+  // Merges `samples` into cell `cell` (Unix seconds, aligned) of `cells`,
+  // which belong to metric `index`: the newest cell or a new newest cell
+  // without search, older cells through InsertCell.
+  void AddToCell(MetricIndex index, UnitCells& cells, int64_t cell,
+                 const StatisticSet& samples);
+  // AddToCell's slow path for late data.
+  static void InsertCell(UnitCells& cells, int64_t cell,
+                         const StatisticSet& samples);
+  // The raw-sample distribution of `cell` for `unit`, created when missing.
+  // Precondition: metric.samples != nullptr.
+  static SampleDistribution& SampleCell(Metric& metric, Unit unit,
+                                        int64_t cell);
+  void AddSamples(Metric& metric, const MetricDatum& datum, int64_t cell);
+  // Checks a batch for AddScrape/AddColumn; OK or the first problem.
+  absl::Status CheckBatch(absl::string_view api, Unit unit,
+                          absl::Span<const MetricIndex> metrics,
+                          absl::Span<const int64_t> unix_seconds,
+                          absl::Span<const double> values) const;
+
+  // Change tracking (BeginReadEpoch): per metric, the epoch of its latest
+  // write and the earliest cell written during that epoch. Kept apart from
+  // `metrics_` so that the evaluator's check reads 16 dense bytes per
+  // metric. Called from Add, the funnel of every standard write.
+  struct WriteMark {
+    uint32_t epoch = 0;
+    int64_t min_cell = 0;
+  };
+  void NoteWrite(MetricIndex index, int64_t cell) {
+    if (index >= write_marks_.size()) write_marks_.resize(metrics_.size());
+    WriteMark& w = write_marks_[index];
+    if (w.epoch != epoch_) {
+      w.epoch = epoch_;
+      w.min_cell = cell;
+    } else if (cell < w.min_cell) {
+      w.min_cell = cell;
+    }
+    written_since_epoch_ = true;
+  }
+  std::vector<WriteMark> write_marks_;
+  uint32_t epoch_ = 1;
+  bool written_since_epoch_ = true;
+  int64_t dropped_before_ = INT64_MIN;
 
   std::vector<Metric> metrics_;
   absl::flat_hash_map<std::string, MetricIndex> index_by_key_;

@@ -310,5 +310,105 @@ TEST(DecideTest, ThresholdGraphExample) {
   }
 }
 
+// --- DecideMasks: the evaluator's incremental form (spec 3.4) --------------
+
+std::string DecisionText(const Decision& d) {
+  return absl::StrCat(StateText(d.state), " basis=", static_cast<int>(d.basis),
+                      " used_real=", d.used_real, " fill=", d.fill_count,
+                      " breaching=", d.breaching);
+}
+
+std::string RangeText(absl::Span<const BucketVerdict> range) {
+  std::string out;
+  for (BucketVerdict v : range) {
+    out += v == BucketVerdict::kMissing        ? '-'
+           : v == BucketVerdict::kBreaching    ? 'X'
+                                               : '0';
+  }
+  return out;
+}
+
+constexpr TreatMissingData kAllTreatments[] = {
+    TreatMissingData::kMissing, TreatMissingData::kIgnore,
+    TreatMissingData::kBreaching, TreatMissingData::kNotBreaching};
+
+// Spec 3.4, every branch: for every range of R <= 7 buckets (all 3^R verdict
+// combinations), every 1 <= M <= N <= R and every treatment, the mask form
+// gives exactly Decide's decision (state, basis and counts).
+TEST(DecideMasksTest, EqualsDecideOnEveryRangeUpToSevenBuckets) {
+  int compared = 0;
+  for (int r = 1; r <= 7; ++r) {
+    int combos = 1;
+    for (int i = 0; i < r; ++i) combos *= 3;
+    std::vector<BucketVerdict> range(r);
+    for (int code = 0; code < combos; ++code) {
+      int c = code;
+      for (int i = 0; i < r; ++i, c /= 3) {
+        range[i] = static_cast<BucketVerdict>(c % 3);
+      }
+      const VerdictMasks masks = ToMasks(range);
+      for (int n = 1; n <= r; ++n) {
+        for (int m = 1; m <= n; ++m) {
+          for (TreatMissingData tmd : kAllTreatments) {
+            const Decision want = Decide(range, n, m, tmd);
+            const Decision got = DecideMasks(masks, r, n, m, tmd);
+            ASSERT_EQ(DecisionText(got), DecisionText(want))
+                << "spec 3.4, range " << RangeText(range) << " N=" << n
+                << " M=" << m << " tmd=" << static_cast<int>(tmd);
+            ++compared;
+          }
+        }
+      }
+    }
+  }
+  EXPECT_GT(compared, 200000);
+}
+
+// Spec 3.4 on long ranges (R up to 64, the mask width): random ranges with
+// random missing density, random N and M.
+TEST(DecideMasksTest, EqualsDecideOnRandomRangesUpToSixtyFourBuckets) {
+  uint64_t x = 0x9E3779B97F4A7C15ull;
+  auto next = [&x]() {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  for (int trial = 0; trial < 100000; ++trial) {
+    const int r = 1 + static_cast<int>(next() % 64);
+    const int missing_per_16 = static_cast<int>(next() % 17);
+    const int breach_per_16 = static_cast<int>(next() % 17);
+    std::vector<BucketVerdict> range(r);
+    for (BucketVerdict& v : range) {
+      if (static_cast<int>(next() % 16) < missing_per_16) {
+        v = BucketVerdict::kMissing;
+      } else {
+        v = static_cast<int>(next() % 16) < breach_per_16
+                ? BucketVerdict::kBreaching
+                : BucketVerdict::kNotBreaching;
+      }
+    }
+    const int n = 1 + static_cast<int>(next() % r);
+    const int m = 1 + static_cast<int>(next() % n);
+    const TreatMissingData tmd = kAllTreatments[next() % 4];
+    const Decision want = Decide(range, n, m, tmd);
+    const Decision got = DecideMasks(ToMasks(range), r, n, m, tmd);
+    ASSERT_EQ(DecisionText(got), DecisionText(want))
+        << "spec 3.4, range " << RangeText(range) << " N=" << n << " M=" << m
+        << " tmd=" << static_cast<int>(tmd);
+  }
+}
+
+// Spec 3.5 Table A row "- - X - -" (N = M = 3, missing): the premature alarm,
+// in mask form. Bit 0 is the newest bucket.
+TEST(DecideMasksTest, PrematureAlarmFromMasks) {
+  const VerdictMasks masks = ToMasks(Range("- - X - -"));
+  EXPECT_EQ(masks.present, 0b00100u);
+  EXPECT_EQ(masks.breaching, 0b00100u);
+  const Decision d = DecideMasks(masks, 5, 3, 3, TreatMissingData::kMissing);
+  EXPECT_EQ(StateText(d.state), StateText(kAlarm));
+  EXPECT_EQ(d.basis, DecisionBasis::kPrematureAlarm);
+}
+
 }  // namespace
 }  // namespace cwalarm

@@ -1,0 +1,325 @@
+// Copyright 2026 The cwalarm Authors. SPDX-License-Identifier: Apache-2.0
+//
+// MetricStore's batch ingest (AddScrape, AddColumn) and the allocation-free
+// lookup of Put/PutMetricData: random batches must leave exactly the cells
+// that Add one sample at a time leaves (spec 3.2.3 raw sample -> 10 s cell,
+// spec 3.7 late data merged), and bad batches are refused whole, naming the
+// sample (spec 3.2.3: values in [-2^360, 2^360], no NaN/Infinity).
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "metrics/datapoint.h"
+#include "metrics/metric_id.h"
+#include "metrics/metric_store.h"
+#include "metrics/sample_distribution.h"
+#include "metrics/statistic.h"
+#include "metrics/unit.h"
+#include "tests/testing/status_matchers.h"
+
+namespace cwalarm {
+namespace {
+
+using ::cwalarm_testing::IsOk;
+using ::cwalarm_testing::StatusIs;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+
+constexpr int64_t kT0 = 1767225600;  // 2026-01-01T00:00:00Z.
+
+MetricId Host(int i) {
+  return {"Test/App", "Latency", {{"Host", absl::StrCat("h-", i)}}};
+}
+
+// The standard cells of every metric, as comparable plain data.
+struct Cell {
+  int64_t start;
+  double count, sum, min, max;
+  bool operator==(const Cell& o) const {
+    return start == o.start && count == o.count && sum == o.sum &&
+           min == o.min && max == o.max;
+  }
+};
+std::vector<std::vector<std::pair<Unit, std::vector<Cell>>>> Cells(
+    const MetricStore& store) {
+  absl::StatusOr<std::vector<MetricStore::MetricState>> state =
+      store.ExportState();
+  EXPECT_THAT(state.status(), IsOk());
+  std::vector<std::vector<std::pair<Unit, std::vector<Cell>>>> out;
+  if (!state.ok()) return out;
+  for (const MetricStore::MetricState& m : *state) {
+    out.emplace_back();
+    for (const MetricStore::UnitCellsState& u : m.units) {
+      std::vector<Cell> cells;
+      for (size_t i = 0; i < u.starts.size(); ++i) {
+        const StatisticSet& s = u.sets[i];
+        cells.push_back({u.starts[i], s.sample_count, s.sum, s.minimum,
+                         s.maximum});
+      }
+      out.back().emplace_back(u.unit, std::move(cells));
+    }
+  }
+  return out;
+}
+
+// Two stores with the same metrics interned in the same order.
+void InternBoth(MetricStore& a, MetricStore& b, int metrics) {
+  for (int i = 0; i < metrics; ++i) {
+    ASSERT_EQ(a.Intern(Host(i)), static_cast<MetricIndex>(i));
+    ASSERT_EQ(b.Intern(Host(i)), static_cast<MetricIndex>(i));
+  }
+}
+
+// spec 3.2.3 (raw sample -> its 10 s cell) and 3.7 (late data merged):
+// random scrapes, with timestamps mostly advancing but sometimes late or
+// repeated, sometimes a second unit, give the cells of Add one at a time.
+TEST(MetricStoreBatchTest, RandomScrapesEqualAddOneAtATime) {
+  for (int seed = 1; seed <= 20; ++seed) {
+    std::mt19937_64 rng(seed);
+    MetricStore batch, single;
+    const int metrics = 1 + static_cast<int>(rng() % 40);
+    InternBoth(batch, single, metrics);
+    int64_t t = kT0 + static_cast<int64_t>(rng() % 100) - 50;
+    for (int round = 0; round < 60; ++round) {
+      switch (rng() % 6) {
+        case 0: t -= static_cast<int64_t>(rng() % 300); break;  // Late.
+        case 1: break;                                         // Same instant.
+        default: t += static_cast<int64_t>(rng() % 25); break;
+      }
+      const Unit unit = rng() % 5 == 0 ? Unit::kCount : Unit::kMilliseconds;
+      std::vector<MetricIndex> ids;
+      std::vector<double> values;
+      const size_t n = rng() % 50;
+      for (size_t k = 0; k < n; ++k) {
+        ids.push_back(static_cast<MetricIndex>(rng() % metrics));  // Repeats.
+        values.push_back(std::ldexp(static_cast<double>(rng() % 2001) - 1000,
+                                    static_cast<int>(rng() % 40) - 20));
+      }
+      ASSERT_THAT(batch.AddScrape(unit, t, ids, values), IsOk());
+      for (size_t k = 0; k < n; ++k) {
+        single.Add(ids[k], unit, absl::FromUnixSeconds(t),
+                   StatisticSet::Of(values[k]));
+      }
+      if (round % 20 == 19) {  // Retention between rounds keeps both equal.
+        batch.DropBefore(absl::FromUnixSeconds(t - 120));
+        single.DropBefore(absl::FromUnixSeconds(t - 120));
+      }
+    }
+    ASSERT_EQ(Cells(batch), Cells(single)) << "seed " << seed;
+  }
+}
+
+// spec 3.2.3 and 3.7 for one metric's run of timestamps (AddColumn): in
+// order, out of order, several samples per cell, negative Unix seconds.
+TEST(MetricStoreBatchTest, RandomColumnsEqualAddOneAtATime) {
+  for (int seed = 1; seed <= 20; ++seed) {
+    std::mt19937_64 rng(seed);
+    MetricStore batch, single;
+    const int metrics = 1 + static_cast<int>(rng() % 5);
+    InternBoth(batch, single, metrics);
+    int64_t t = seed % 4 == 0 ? -1000 : kT0;
+    for (int round = 0; round < 40; ++round) {
+      const auto m = static_cast<MetricIndex>(rng() % metrics);
+      const Unit unit = rng() % 4 == 0 ? Unit::kBytes : Unit::kNone;
+      std::vector<int64_t> times;
+      std::vector<double> values;
+      const size_t n = rng() % 64;
+      for (size_t k = 0; k < n; ++k) {
+        t += static_cast<int64_t>(rng() % 13) - (rng() % 8 == 0 ? 40 : 0);
+        times.push_back(t);
+        values.push_back(static_cast<double>(rng() % 1000) / 7.0 - 50);
+      }
+      ASSERT_THAT(batch.AddColumn(m, unit, times, values), IsOk());
+      for (size_t k = 0; k < n; ++k) {
+        single.Add(m, unit, absl::FromUnixSeconds(times[k]),
+                   StatisticSet::Of(values[k]));
+      }
+    }
+    ASSERT_EQ(Cells(batch), Cells(single)) << "seed " << seed;
+  }
+}
+
+struct BadBatch {
+  std::string rule;  // The spec rule or API contract checked.
+  std::vector<MetricIndex> metrics;
+  std::vector<int64_t> times;  // One entry: a scrape; several: a column.
+  std::vector<double> values;
+  Unit unit = Unit::kNone;
+  std::vector<std::string> message_parts;
+};
+
+class MetricStoreBadBatchTest : public ::testing::TestWithParam<BadBatch> {};
+
+// A refused batch stores nothing, and the message names the API, the
+// sample's index, its value and the rule.
+TEST_P(MetricStoreBadBatchTest, RefusesWholeBatchNamingTheSample) {
+  const BadBatch& b = GetParam();
+  MetricStore store;
+  for (int i = 0; i < 3; ++i) store.Intern(Host(i));
+  ASSERT_THAT(store.AddScrape(Unit::kNone, kT0, {0, 1, 2}, {1, 2, 3}), IsOk());
+  const auto before = Cells(store);
+  absl::Status status =
+      b.times.size() == 1
+          ? store.AddScrape(b.unit, b.times[0], b.metrics, b.values)
+          : store.AddColumn(b.metrics[0], b.unit, b.times, b.values);
+  std::vector<::testing::Matcher<const std::string&>> parts;
+  for (const std::string& p : b.message_parts) parts.push_back(HasSubstr(p));
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument,
+                               AllOf(HasSubstr("nothing was stored"),
+                                     ::testing::AllOfArray(parts))))
+      << b.rule;
+  EXPECT_EQ(Cells(store), before) << b.rule;
+}
+
+const double kNaN = std::numeric_limits<double>::quiet_NaN();
+const double kInf = std::numeric_limits<double>::infinity();
+
+INSTANTIATE_TEST_SUITE_P(
+    Rules, MetricStoreBadBatchTest,
+    ::testing::Values(
+        BadBatch{"spec 3.2.3: NaN is rejected at ingestion (scrape)",
+                 {0, 1, 2}, {kT0}, {1, kNaN, 3}, Unit::kNone,
+                 {"MetricStore::AddScrape: values[1] (NaN)", "\"Latency\" (index 1)",
+                  "finite number within [-2^360, 2^360]"}},
+        BadBatch{"spec 3.2.3: -Infinity is rejected at ingestion (scrape)",
+                 {2, 1, 0}, {kT0}, {1, 2, -kInf}, Unit::kNone,
+                 {"values[2] (-Infinity)", "(index 0)"}},
+        BadBatch{"spec 3.2.3: values must lie in [-2^360, 2^360] (column)",
+                 {1}, {kT0, kT0 + 1, kT0 + 2}, {0, std::ldexp(1.0, 361), 0},
+                 Unit::kNone,
+                 {"MetricStore::AddColumn: values[1] (", "e+108",
+                  "within [-2^360, 2^360]"}},
+        BadBatch{"spec 3.2.3: Infinity is rejected at ingestion (column)",
+                 {0}, {kT0, kT0}, {kInf, 1}, Unit::kNone,
+                 {"values[0] (Infinity)"}},
+        BadBatch{"API: a scrape names only interned metrics",
+                 {0, 7, 1}, {kT0}, {1, 2, 3}, Unit::kNone,
+                 {"AddScrape: metrics[1] (7) is not an interned metric",
+                  "the store has 3"}},
+        BadBatch{"API: a column names an interned metric",
+                 {3}, {kT0, kT0 + 60}, {1, 2}, Unit::kNone,
+                 {"AddColumn: index (3) is not an interned metric"}},
+        BadBatch{"API: timestamps in the years 0001-9999 (column)",
+                 {0}, {kT0, int64_t{1} << 62}, {1, 2}, Unit::kNone,
+                 {"unix_seconds[1] (4611686018427387904)", "years 0001-9999"}},
+        BadBatch{"API: timestamps in the years 0001-9999 (scrape)",
+                 {0, 1}, {std::numeric_limits<int64_t>::min()}, {1, 2},
+                 Unit::kNone, {"AddScrape: unix_seconds (", "years 0001-9999"}},
+        BadBatch{"API: metrics and values of equal length",
+                 {0, 1}, {kT0}, {1, 2, 3}, Unit::kNone,
+                 {"metrics has 2 entries but values has 3"}},
+        BadBatch{"API: unix_seconds and values of equal length",
+                 {0}, {kT0, kT0 + 1, kT0 + 2}, {1, 2}, Unit::kNone,
+                 {"unix_seconds has 3 entries but values has 2"}},
+        BadBatch{"spec 3.2.4: the unit is one of CloudWatch's",
+                 {0}, {kT0}, {1}, static_cast<Unit>(kUnitCount),
+                 {"unit (27) is not a CloudWatch unit"}}));
+
+// Extended statistics (spec 1.4) need raw samples: a batch keeps them for
+// metrics with EnableSamples, as Put does for the same values.
+TEST(MetricStoreBatchTest, BatchKeepsRawSamplesLikePut) {
+  MetricStore batch, put;
+  InternBoth(batch, put, 2);
+  batch.EnableSamples(1);
+  put.EnableSamples(1);
+  std::vector<double> values = {5, 1, 4, 2, 3};
+  for (size_t k = 0; k < values.size(); ++k) {
+    const int64_t t = kT0 + 3 * static_cast<int64_t>(k);
+    ASSERT_THAT(batch.AddScrape(Unit::kSeconds, t, {0, 1}, {values[k], values[k]}),
+                IsOk());
+    MetricDatum d;
+    d.metric = Host(1);
+    d.timestamp = absl::FromUnixSeconds(t);
+    d.unit = Unit::kSeconds;
+    d.value = values[k];
+    d.storage_resolution = 1;
+    ASSERT_THAT(put.Put(d, "d"), IsOk());
+  }
+  ASSERT_THAT(batch.AddColumn(1, Unit::kSeconds, {kT0 + 11, kT0 + 2}, {9, 8}),
+              IsOk());
+  for (auto [t, v] : {std::pair<int64_t, double>{kT0 + 11, 9}, {kT0 + 2, 8}}) {
+    MetricDatum d;
+    d.metric = Host(1);
+    d.timestamp = absl::FromUnixSeconds(t);
+    d.unit = Unit::kSeconds;
+    d.value = v;
+    d.storage_resolution = 1;
+    ASSERT_THAT(put.Put(d, "d"), IsOk());
+  }
+  std::vector<SampleDistribution> a(2), b(2);
+  batch.AggregateSampleBuckets(1, Unit::kSeconds, absl::FromUnixSeconds(kT0),
+                               absl::Seconds(10), absl::MakeSpan(a));
+  put.AggregateSampleBuckets(1, Unit::kSeconds, absl::FromUnixSeconds(kT0),
+                             absl::Seconds(10), absl::MakeSpan(b));
+  for (int k = 0; k < 2; ++k) {
+    std::vector<WeightedValue> x, y;
+    a[k].SortedInto(&x);
+    b[k].SortedInto(&y);
+    ASSERT_EQ(x.size(), y.size()) << k;
+    ASSERT_FALSE(x.empty()) << k;
+    for (size_t i = 0; i < x.size(); ++i) {
+      EXPECT_EQ(x[i].value, y[i].value);
+      EXPECT_EQ(x[i].weight, y[i].weight);
+    }
+  }
+  // Metric 0 keeps no raw samples: nothing there.
+  batch.AggregateSampleBuckets(0, Unit::kSeconds, absl::FromUnixSeconds(kT0),
+                               absl::Seconds(10), absl::MakeSpan(a));
+  EXPECT_TRUE(a[0].empty());
+}
+
+// Put skips the metric-id rules for a metric whose id it validated before;
+// the rules still apply to a new metric, and to an interned metric whose id
+// no datum validated yet (Intern does not validate).
+TEST(MetricStoreBatchTest, PutValidatesEachNewIdOnce) {
+  MetricStore store;
+  MetricDatum bad;
+  bad.metric = {":bad", "Latency", {}};
+  bad.timestamp = absl::FromUnixSeconds(kT0);
+  bad.value = 1;
+  // Interned without validation: the first Put still refuses it (spec 1.2).
+  store.Intern(bad.metric);
+  EXPECT_THAT(store.Put(bad, "d"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("must not start with ':'")));
+  EXPECT_THAT(store.Put(bad, "d"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("must not start with ':'")));
+  // A known-valid metric still gets every datum rule (spec 3.2.3), with the
+  // same message as a first datum would.
+  MetricDatum good = bad;
+  good.metric = Host(1);
+  ASSERT_THAT(store.Put(good, "d"), IsOk());
+  good.value = kNaN;
+  EXPECT_THAT(store.Put(good, "MetricData.member.2"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("MetricData.member.2: The value NaN for "
+                                 "parameter MetricData.member.Value is "
+                                 "invalid.")));
+  // Dimension order does not matter for the lookup (spec 1.2).
+  MetricDatum two = bad;
+  two.value = 2;
+  two.metric = {"Test/App", "Latency", {{"B", "2"}, {"A", "1"}}};
+  ASSERT_THAT(store.Put(two, "d"), IsOk());
+  two.metric.dimensions = {{"A", "1"}, {"B", "2"}};
+  ASSERT_THAT(store.Put(two, "d"), IsOk());
+  const std::optional<MetricIndex> idx = store.Find(two.metric);
+  ASSERT_TRUE(idx.has_value());
+  EXPECT_EQ(store.Aggregate(*idx, std::nullopt, absl::FromUnixSeconds(kT0),
+                            absl::FromUnixSeconds(kT0 + 60))
+                .sample_count,
+            2);
+}
+
+}  // namespace
+}  // namespace cwalarm
