@@ -634,7 +634,8 @@ std::string EntryPrefix(int index, absl::string_view text) {
 // Checks what the grammar cannot: where strings and keywords may stand, the
 // arguments of METRICS and ANOMALY_DETECTION_BAND; resolves Ids.
 absl::Status CheckEntry(int index, CompiledEntry* entry,
-                        const absl::flat_hash_map<std::string, int>& ids) {
+                        const absl::flat_hash_map<std::string, int>& ids,
+                        const std::vector<MathQuery>& queries) {
   auto fail = [&](const Node& n, absl::string_view message) {
     return absl::InvalidArgumentError(absl::StrCat(
         EntryPrefix(index, entry->text), "column ", n.column, ": ", message));
@@ -685,6 +686,17 @@ absl::Status CheckEntry(int index, CompiledEntry* entry,
                                     "it)"));
       }
       n.ref = it->second;
+    }
+  }
+  for (const Node& n : entry->nodes) {
+    if (n.kind != NodeKind::kCall || n.fn != Fn::kPeriod) continue;
+    // CloudWatch: "Valid input is metrics, not the results of other
+    // expressions" (S-UG-MATH, PERIOD).
+    const Node& arg = entry->nodes[n.args[0]];
+    if (arg.kind != NodeKind::kRef || queries[arg.ref].expression.has_value()) {
+      return fail(arg,
+                  "the argument of PERIOD must be the Id of a MetricStat "
+                  "entry, not an expression");
     }
   }
   const Node& root = entry->nodes[entry->root];
@@ -1044,10 +1056,8 @@ class Evaluation {
       case Fn::kStddev:
         return Aggregate(q, node, args[0]);
       case Fn::kPeriod: {
-        if (!args[0].is_series()) {
-          return Error(q, node,
-                       "PERIOD expects one time series (a MetricStat Id)");
-        }
+        // CheckEntry made the argument a MetricStat Id; an entry without a
+        // Period of its own has the grid's.
         const Series& s = args[0].list[0];
         return Value::Scalar(static_cast<double>(
             s.period > 0 ? s.period : grid_.period_seconds));
@@ -1446,7 +1456,7 @@ absl::StatusOr<MathProgram> MathProgram::Compile(
                        ": ", parser.error()));
     }
     entry->nodes = std::move(parser.nodes());
-    absl::Status checked = CheckEntry(index, entry.get(), program.index_);
+    absl::Status checked = CheckEntry(index, entry.get(), program.index_, queries);
     if (!checked.ok()) return checked;
     program.compiled_[i] = std::move(entry);
   }

@@ -357,15 +357,18 @@ TEST(MetricMathTest, MetricsExcludesExpressionEntries) {
   EXPECT_TRUE(SameValues(r->values.values, {11, 22})) << Show(r->values.values);
 }
 
-TEST(MetricMathTest, PeriodOfAMetricStatAndOfAnExpression) {
-  // PERIOD(m) is the entry's own Period; of an expression, the grid's.
+TEST(MetricMathTest, PeriodIsTheMetricStatEntrysOwnPeriod) {
+  // PERIOD(m) is the entry's own Period (300), not the grid's (60); an entry
+  // without one (0) has the grid's.
   absl::StatusOr<MathProgram> program = MathProgram::Compile({
       {"m1", std::nullopt, false, 300},
+      {"m2", std::nullopt, false, 0},
       {"e", "m1 * 0 + PERIOD(m1)", true, 0},
-      {"f", "m1 * 0 + PERIOD(m1 + 1)", true, 0},
+      {"f", "m1 * 0 + PERIOD(m2)", true, 0},
   });
   ASSERT_THAT(program, IsOk());
-  absl::flat_hash_map<std::string, MathSeries> in = {{"m1", {{1, 2}}}};
+  absl::flat_hash_map<std::string, MathSeries> in = {{"m1", {{1, 2}}},
+                                                     {"m2", {{1, 2}}}};
   absl::StatusOr<MathResult> e = program->Evaluate("e", {0, 60, 2}, in, {});
   absl::StatusOr<MathResult> f = program->Evaluate("f", {0, 60, 2}, in, {});
   ASSERT_THAT(e, IsOk());
@@ -566,6 +569,16 @@ INSTANTIATE_TEST_SUITE_P(
                          WithM1("ANOMALY_DETECTION_BAND(m1, 0)"),
                          "column 28: the band width of ANOMALY_DETECTION_BAND "
                          "must be a positive number"},
+        // S-UG-MATH: PERIOD's "valid input is metrics, not the results of
+        // other expressions".
+        CompileErrorCase{"MathArgument_PeriodOfExpression",
+                         {Stat("m1"), Expr("x", "m1 * 2"),
+                          Expr("e", "m1 + PERIOD(x)")},
+                         "column 13: the argument of PERIOD must be the Id of "
+                         "a MetricStat entry, not an expression"},
+        CompileErrorCase{"MathArgument_PeriodOfArray",
+                         WithM1("m1 + PERIOD(METRICS())"),
+                         "the argument of PERIOD must be the Id"},
         CompileErrorCase{"MathNesting",
                          WithM1(std::string(101, '(') + "m1" +
                                 std::string(101, ')')),
@@ -685,9 +698,6 @@ TEST(MetricMathEvaluateErrorTest, MathValueKind) {
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("column 6: an array may only hold time "
                                  "series")));
-  EXPECT_THAT(EvaluateExpression({{"m1", {1}}}, "m1 + PERIOD(METRICS())"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("PERIOD expects one time series")));
 }
 
 TEST(MetricMathEvaluateErrorTest, MathArrayWithArray) {
