@@ -150,6 +150,18 @@ double AnomalyModel::Profile::At(int64_t unix_seconds) const {
 
 namespace {
 
+// The value closest to zero if all values have the same sign, else 0: a
+// weekly pattern counts only if every week shows it.
+double Consensus(absl::Span<const double> m) {
+  if (std::all_of(m.begin(), m.end(), [](double x) { return x > 0; })) {
+    return *std::min_element(m.begin(), m.end());
+  }
+  if (std::all_of(m.begin(), m.end(), [](double x) { return x < 0; })) {
+    return *std::max_element(m.begin(), m.end());
+  }
+  return 0;
+}
+
 // How a profile's knots are estimated from the points of their slot.
 enum class KnotRule {
   // Median of the slot's points, pooled over every cycle; a slot seen in
@@ -197,12 +209,7 @@ FittedProfile FitProfile(absl::Span<const int64_t> ts,
           }
           per_cycle.push_back(MedianInPlace(absl::MakeSpan(scratch)));
         }
-        const bool all_pos = std::all_of(per_cycle.begin(), per_cycle.end(),
-                                          [](double x) { return x > 0; });
-        const bool all_neg = std::all_of(per_cycle.begin(), per_cycle.end(),
-                                         [](double x) { return x < 0; });
-        if (all_pos) knot = *std::min_element(per_cycle.begin(), per_cycle.end());
-        if (all_neg) knot = *std::max_element(per_cycle.begin(), per_cycle.end());
+        knot = Consensus(per_cycle);
       }
       out.centres.push_back(slots.Centre(s, period));
       out.values.push_back(knot);
@@ -226,6 +233,67 @@ FittedProfile FitProfile(absl::Span<const int64_t> ts,
     ++out.parameters;
   }
   if (rule == KnotRule::kConsensus && !any_non_zero) out = FittedProfile{};
+  return out;
+}
+
+// The hour-of-week adjustment (docs/anomaly_detection.md, rule 3) from the
+// residuals `values`; points from index `first_recent` on are the level
+// window. Knots come from the weeks before the level window: the consensus
+// of its per-week medians when a slot has two such weeks. A slot with one
+// older week whose second week lies in the level window compares the older
+// week with the window's median minus the window's week-over-week change
+// (the median over the window of value minus the same slot a week earlier):
+// after a level shift both weeks then still agree on the weekly pattern,
+// while a one-off odd day a week ago disagrees with the window and is not
+// projected.
+FittedProfile FitWeekly(absl::Span<const int64_t> ts,
+                        absl::Span<const double> values, size_t first_recent,
+                        int64_t width, int64_t period) {
+  FittedProfile out;
+  const Slots slots(ts, kWeek, width);
+  if (slots.count < 2) return out;
+  const size_t count = static_cast<size_t>(slots.count);
+  std::vector<std::vector<double>> older(count);  // per-week medians
+  std::vector<std::optional<double>> recent(count);
+  std::vector<double> scratch;
+  for (size_t s = 0; s < count; ++s) {
+    size_t k = slots.begin[s];
+    const size_t e = slots.begin[s + 1];
+    while (k < e && slots.order[k] < first_recent) {
+      const int64_t c = FloorDiv(ts[slots.order[k]], kWeek);
+      scratch.clear();
+      while (k < e && slots.order[k] < first_recent &&
+             FloorDiv(ts[slots.order[k]], kWeek) == c) {
+        scratch.push_back(values[slots.order[k]]);
+        ++k;
+      }
+      older[s].push_back(MedianInPlace(absl::MakeSpan(scratch)));
+    }
+    scratch.clear();
+    for (; k < e; ++k) scratch.push_back(values[slots.order[k]]);
+    if (!scratch.empty()) recent[s] = MedianInPlace(absl::MakeSpan(scratch));
+  }
+  std::vector<double> change;
+  for (size_t i = first_recent; i < ts.size(); ++i) {
+    const size_t s = static_cast<size_t>(FloorMod(ts[i], kWeek) / width);
+    if (!older[s].empty()) change.push_back(values[i] - older[s].back());
+  }
+  const double delta = change.empty() ? 0 : Median(std::move(change));
+  bool any_non_zero = false;
+  for (size_t s = 0; s < count; ++s) {
+    std::vector<double>& weeks = older[s];
+    if (weeks.size() == 1 && recent[s].has_value()) {
+      weeks.push_back(*recent[s] - delta);
+    }
+    const double knot = weeks.size() >= 2 ? Consensus(weeks) : 0;
+    out.centres.push_back(slots.Centre(static_cast<int64_t>(s), period));
+    out.values.push_back(knot);
+    if (knot != 0) {
+      any_non_zero = true;
+      ++out.parameters;
+    }
+  }
+  if (!any_non_zero) out = FittedProfile{};
   return out;
 }
 
@@ -297,6 +365,11 @@ AnomalyModel AnomalyModel::Train(absl::Span<const TimedValue> history,
   // Knot widths: an hour for the daily and weekly cycles (or one period if
   // the period is longer), one period for the within-hour cycle.
   const int64_t seasonal_width = std::max(kHour, period_seconds);
+  // Weekly knots see each slot once a week: at least four buckets per knot
+  // and week, so that a knot is not one noisy sample (an hour up to
+  // P = 15 min, four periods above, at most a day unless P is longer).
+  const int64_t weekly_width = std::max(
+      std::min(std::max(kHour, 4 * period_seconds), kDay), period_seconds);
   std::vector<double> work(vs.size());
   auto minus = [&](const Profile& a, const Profile& b) {
     for (size_t i = 0; i < vs.size(); ++i) {
@@ -309,19 +382,23 @@ AnomalyModel AnomalyModel::Train(absl::Span<const TimedValue> history,
     p.centres = std::move(f.centres);
     p.values = std::move(f.values);
   };
+  // The level window: the newest level_window_seconds of the data.
+  const int64_t level_start =
+      ts.back() + period_seconds - options.level_window_seconds;
+  const size_t first_recent = static_cast<size_t>(
+      std::lower_bound(ts.begin(), ts.end(), level_start) - ts.begin());
   FittedProfile daily_fit, weekly_fit, hourly_fit;
   const Profile none;
   // Two rounds of backfitting: the daily shape first (it has the most
   // samples per knot), then the weekly adjustment of what it leaves, then
-  // the daily shape again without the weekly part, and so on.
+  // the daily shape again without the weekly part.
   for (int round = 0; round < 2; ++round) {
     daily_fit = FitProfile(ts, minus(model.weekly_, none), kDay,
                            seasonal_width, period_seconds,
                            KnotRule::kPooledMedian);
     assign(model.daily_, kDay, daily_fit);
-    weekly_fit = FitProfile(ts, minus(model.daily_, none), kWeek,
-                            seasonal_width, period_seconds,
-                            KnotRule::kConsensus);
+    weekly_fit = FitWeekly(ts, minus(model.daily_, none), first_recent,
+                           weekly_width, period_seconds);
     assign(model.weekly_, kWeek, weekly_fit);
   }
   if (period_seconds < kHour) {
@@ -333,23 +410,19 @@ AnomalyModel AnomalyModel::Train(absl::Span<const TimedValue> history,
     assign(model.hourly_, kHour, hourly_fit);
   }
 
-  // Recent level: the median residual over the newest level window, so a
-  // level shift moves the band once it fills half the window.
+  // Recent level: the median residual over the level window, so a level
+  // shift moves the band once it fills half the window.
+  model.level_ = base;
   for (size_t i = 0; i < vs.size(); ++i) {
-    work[i] = r[i] - model.daily_.At(ts[i]) - model.weekly_.At(ts[i]) -
-              model.hourly_.At(ts[i]);
+    work[i] = vs[i] - model.Seasonal(ts[i]);
   }
-  const int64_t level_start =
-      ts.back() + period_seconds - options.level_window_seconds;
-  const size_t first_recent = static_cast<size_t>(
-      std::lower_bound(ts.begin(), ts.end(), level_start) - ts.begin());
   const double recent = Median(
       std::vector<double>(work.begin() + first_recent, work.end()));
   model.level_ = base + recent;
 
   // Spread: scaled MAD of the final residuals, corrected for the number of
   // fitted knots (each median knot absorbs some noise), then floored.
-  for (size_t i = 0; i < vs.size(); ++i) work[i] -= recent;
+  for (size_t i = 0; i < vs.size(); ++i) work[i] -= recent;  // = v - expected
   const int64_t parameters = 2 + daily_fit.parameters +
                              weekly_fit.parameters + hourly_fit.parameters;
   const double dof = std::sqrt(static_cast<double>(n) /
@@ -380,13 +453,17 @@ std::optional<AnomalyModel::Prediction> AnomalyModel::Predict(
     int64_t unix_seconds) const {
   if (!ready_) return std::nullopt;
   Prediction p;
-  p.expected = level_ + daily_.At(unix_seconds) + weekly_.At(unix_seconds) +
-               hourly_.At(unix_seconds);
+  p.expected = Seasonal(unix_seconds);
   p.spread = spread_;
   if (daily_spread_.active()) {
     p.spread = std::max(p.spread, daily_spread_.At(unix_seconds));
   }
   return p;
+}
+
+double AnomalyModel::Seasonal(int64_t unix_seconds) const {
+  return level_ + daily_.At(unix_seconds) + weekly_.At(unix_seconds) +
+         hourly_.At(unix_seconds);
 }
 
 std::pair<double, double> AnomalyModel::Band(const Prediction& p, double k) {

@@ -157,6 +157,9 @@ class AnomalyModel {
     double At(int64_t unix_seconds) const;
   };
 
+  // level_ plus the profiles at `unix_seconds` (the expected value).
+  double Seasonal(int64_t unix_seconds) const;
+
   bool ready_ = false;
   int64_t trained_until_ = 0;
   int64_t period_ = 0;
