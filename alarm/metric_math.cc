@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
@@ -716,11 +717,15 @@ struct Series {
   int64_t period = 0;  // 0: the grid's.
 };
 
+// Most values are one series: keep it inline (one allocation fewer per
+// node).
+using SeriesList = absl::InlinedVector<Series, 1>;
+
 struct Value {
   enum class Kind : uint8_t { kScalar, kSeries, kArray, kString, kKeyword };
   Kind kind = Kind::kScalar;
   double scalar = kNaN;
-  std::vector<Series> list;  // kSeries: exactly one; kArray: any number.
+  SeriesList list;  // kSeries: exactly one; kArray: any number.
   bool band = false;         // kArray from ANOMALY_DETECTION_BAND: upper, lower.
   std::string text;          // kString, kKeyword.
 
@@ -735,7 +740,7 @@ struct Value {
     v.list.push_back(std::move(s));
     return v;
   }
-  static Value Array(std::vector<Series> list) {
+  static Value Array(SeriesList list) {
     Value v;
     v.kind = Kind::kArray;
     v.list = std::move(list);
@@ -795,11 +800,13 @@ class Evaluation {
  public:
   Evaluation(const std::vector<MathQuery>& queries,
              const std::vector<std::shared_ptr<const CompiledEntry>>& compiled,
+             const std::vector<int>& uses,
              const MathGrid& grid,
              const absl::flat_hash_map<std::string, MathSeries>& inputs,
              const BandFunction& band)
       : queries_(queries),
         compiled_(compiled),
+        uses_(uses),
         grid_(grid),
         inputs_(inputs),
         band_(band),
@@ -814,7 +821,8 @@ class Evaluation {
       v = Eval(*compiled_[q], compiled_[q]->root, q);
     }
     if (!v.ok()) return v.status();
-    memo_[q] = *v;
+    // Only entries reached more than once are kept (a copy each).
+    if (uses_[q] > 1) memo_[q] = *v;
     return v;
   }
 
@@ -884,7 +892,7 @@ class Evaluation {
         return Binary(q, node, node.op, *a, *b);
       }
       case NodeKind::kArray: {
-        std::vector<Series> list;
+        SeriesList list;
         for (int arg : node.args) {
           absl::StatusOr<Value> v = Eval(e, arg, q);
           if (!v.ok()) return v.status();
@@ -1085,7 +1093,7 @@ class Evaluation {
       case Fn::kRemoveEmpty: {
         absl::StatusOr<Value> v = NeedSeries(q, node, args[0], "a time series");
         if (!v.ok()) return v.status();
-        std::vector<Series> kept;
+        SeriesList kept;
         for (const Series& s : v->list) {
           if (HasData(s)) kept.push_back(s);
         }
@@ -1123,7 +1131,7 @@ class Evaluation {
     // in list order; METRICS("s") those whose Id contains s.
     std::string filter;
     if (!node.args.empty()) filter = e.nodes[node.args[0]].text;
-    std::vector<Series> list;
+    SeriesList list;
     for (size_t i = 0; i < queries_.size(); ++i) {
       if (compiled_[i] != nullptr) continue;
       if (!absl::StrContains(queries_[i].id, filter)) continue;
@@ -1207,7 +1215,7 @@ class Evaluation {
       }
     };
     size_t count = array_arg >= 0 ? args[array_arg].list.size() : 1;
-    std::vector<Series> results;
+    SeriesList results;
     for (size_t k = 0; k < count; ++k) {
       double cs = 0, as = 0, bs = 0;
       const Series *c = nullptr, *a = nullptr, *b = nullptr;
@@ -1394,6 +1402,7 @@ class Evaluation {
   const MathGrid& grid_;
   const absl::flat_hash_map<std::string, MathSeries>& inputs_;
   const BandFunction& band_;
+  const std::vector<int>& uses_;
   std::vector<std::optional<Value>> memo_;
 };
 
@@ -1497,6 +1506,20 @@ absl::StatusOr<MathProgram> MathProgram::Compile(
           "the expressions refer to each other in a cycle: ", cycle));
     }
   }
+  // How often each entry can be reached from the expressions (METRICS()
+  // counts for every MetricStat entry), so Evaluate copies only shared ones.
+  program.uses_.assign(queries.size(), 0);
+  for (const auto& entry : program.compiled_) {
+    if (entry == nullptr) continue;
+    for (const Node& n : entry->nodes) {
+      if (n.kind == NodeKind::kRef) ++program.uses_[n.ref];
+      if (n.kind == NodeKind::kCall && n.fn == Fn::kMetrics) {
+        for (size_t i = 0; i < queries.size(); ++i) {
+          if (program.compiled_[i] == nullptr) ++program.uses_[i];
+        }
+      }
+    }
+  }
   program.queries_ = std::move(queries);
   return program;
 }
@@ -1528,7 +1551,7 @@ absl::StatusOr<MathResult> MathProgram::Evaluate(
                      " (the period must be positive, the size not negative)"));
   }
   const int q = it->second;
-  Evaluation evaluation(queries_, compiled_, grid, inputs, band);
+  Evaluation evaluation(queries_, compiled_, uses_, grid, inputs, band);
   absl::StatusOr<Value> v = evaluation.Entry(q);
   if (!v.ok()) return v.status();
   std::string prefix =

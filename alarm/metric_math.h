@@ -179,6 +179,8 @@ class MathProgram {
   // One per query, same index; null for MetricStat entries.
   std::vector<std::shared_ptr<const math_internal::CompiledEntry>> compiled_;
   absl::flat_hash_map<std::string, int> index_;
+  // Per query: how many references (and METRICS() calls) can reach it.
+  std::vector<int> uses_;
 };
 
 }  // namespace cwalarm
