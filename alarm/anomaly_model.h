@@ -49,7 +49,9 @@ struct ExcludedTimeRange {
 
 // Tuning of the model. The defaults are the documented model; change them
 // only knowingly (docs/anomaly_detection.md explains each one). Check with
-// ValidateAnomalyModelOptions before training.
+// ValidateAnomalyModelOptions before training. Spec 3.8 is silent on all of
+// them: each default is our choice of what a CloudWatch user expects
+// (docs/choices.md rows 61-65).
 struct AnomalyModelOptions {
   // How far back before `trained_until` training looks: datapoints older
   // than trained_until - training_window_seconds are ignored. Two weeks, as
@@ -58,18 +60,19 @@ struct AnomalyModelOptions {
   // The evaluator retrains when `now` crosses a multiple of this (see
   // TrainedUntilFor).
   int64_t retrain_interval_seconds = 3600;
-  // Minimum-history rule: the model is ready (a band exists) only when at
-  // least `min_datapoints` usable datapoints cover at least
-  // `min_history_seconds` (newest bucket end minus oldest bucket start).
+  // Minimum-history rule (docs/choices.md row 62): the model is ready (a
+  // band exists) only when at least `min_datapoints` usable datapoints cover
+  // at least `min_history_seconds` (newest bucket end minus oldest bucket
+  // start). Fewer give a median and a MAD that are mostly noise.
   int64_t min_datapoints = 12;
   int64_t min_history_seconds = 3 * 3600;
   // The level is the median residual over the newest `level_window_seconds`
   // of training data: a level shift is absorbed once it fills more than
   // half of this window.
   int64_t level_window_seconds = 86400;
-  // Spread floor: spread >= max(spread_floor_relative * median(|value|),
-  // spread_floor_absolute), so that a flat metric still has a band of
-  // non-zero width.
+  // Spread floor (docs/choices.md row 65): spread >=
+  // max(spread_floor_relative * median(|value|), spread_floor_absolute), so
+  // that a flat metric still has a band of non-zero width.
   double spread_floor_relative = 0.01;
   double spread_floor_absolute = 1e-6;
   // Training ignores datapoints whose bucket start is inside any of these.
