@@ -49,7 +49,7 @@ absl::StatusOr<PutMetricDataResult> IngestQueue::Push(
   std::vector<MetricDatum> valid;
   PutMetricDataResult result = Validate(data, arrival, &valid);
   if (valid.size() > capacity_) return RefuseOversized(valid.size());
-  absl::MutexLock lock(&mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   if (closed_) {
     return absl::FailedPreconditionError(
         "ingest queue: closed; nothing queued");
@@ -70,11 +70,8 @@ absl::StatusOr<PutMetricDataResult> IngestQueue::PushBlocking(
   PutMetricDataResult result = Validate(data, arrival, &valid);
   if (valid.size() > capacity_) return RefuseOversized(valid.size());
   const size_t n = valid.size();
-  absl::MutexLock lock(&mu_);
-  auto room = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return closed_ || queued_ + n <= capacity_;
-  };
-  mu_.Await(absl::Condition(&room));
+  std::unique_lock<std::mutex> lock(mu_);
+  room_.wait(lock, [this, n] { return closed_ || queued_ + n <= capacity_; });
   if (closed_) {
     return absl::FailedPreconditionError(
         "ingest queue: closed; nothing queued");
@@ -84,8 +81,11 @@ absl::StatusOr<PutMetricDataResult> IngestQueue::PushBlocking(
 }
 
 void IngestQueue::Close() {
-  absl::MutexLock lock(&mu_);
-  closed_ = true;
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    closed_ = true;
+  }
+  room_.notify_all();
 }
 
 IngestDrainResult IngestQueue::DrainInto(MetricStore* store, absl::Time up_to) {
@@ -93,7 +93,7 @@ IngestDrainResult IngestQueue::DrainInto(MetricStore* store, absl::Time up_to) {
   std::vector<Batch> taken;
   size_t taken_datums = 0;
   {
-    absl::MutexLock lock(&mu_);
+    std::unique_lock<std::mutex> lock(mu_);
     std::deque<Batch> kept;
     for (Batch& b : batches_) {
       if (b.arrival <= up_to) {
@@ -120,13 +120,18 @@ IngestDrainResult IngestQueue::DrainInto(MetricStore* store, absl::Time up_to) {
   // The capacity is freed only now, so queued plus being-stored datums
   // never exceed it: the memory bound holds during the drain too.
   taken.clear();
-  absl::MutexLock lock(&mu_);
-  queued_ -= taken_datums;
+  if (taken_datums > 0) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      queued_ -= taken_datums;
+    }
+    room_.notify_all();
+  }
   return result;
 }
 
 size_t IngestQueue::queued_datums() const {
-  absl::MutexLock lock(&mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   return queued_;
 }
 

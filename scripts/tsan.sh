@@ -15,6 +15,7 @@ TSAN_TESTS=(
   outbox_test      # Outbox: absl::Mutex-guarded appends and MarkDone
   delivery_test    # DeliveryWorker over the outbox
   sns_sink_test    # SnsSink's background worker thread vs Execute/Drain
+  ingest_queue_test  # IngestQueue: producer threads vs the evaluating thread
 )
 
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -156,6 +156,28 @@ TEST_F(DeliveryTest, GivesUpAfterMaxAttempts) {
               testing::HasSubstr("gave up (max_attempts 4 reached)"));
 }
 
+// docs/errors.md DeliveryDeadline: the deadline of RunUntilIdle passes on
+// the injected clock (no sleeping) while SNS keeps failing with a retryable
+// error: kDeadlineExceeded names the outbox and the count still pending,
+// and the records stay pending for a later run.
+TEST_F(DeliveryTest, DeadlineWithWorkPendingIsDeadlineExceeded) {
+  for (int i = 0; i < 20; ++i) {
+    http_.Push(FakeHttpClient::Error(503, "Unavailable"));
+  }
+  ASSERT_TRUE(outbox_->Append(Publish("a", 0)).ok());
+  ASSERT_TRUE(outbox_->Append(Publish("b", 1)).ok());
+  const absl::Time deadline = kStart + absl::Seconds(3);
+  absl::Status s = delivery_->RunUntilIdle(deadline);
+  EXPECT_EQ(s.code(), absl::StatusCode::kDeadlineExceeded) << s;
+  EXPECT_EQ(s.message(),
+            absl::StrCat("outbox ", path_,
+                         ": 2 notifications still pending at the deadline"));
+  EXPECT_EQ(clock_.Now(), deadline);  // It waited on the clock, up to it.
+  EXPECT_EQ(outbox_->pending_count(), 2u);
+  EXPECT_FALSE(attempts_.empty());
+  for (const DeliveryAttempt& a : attempts_) EXPECT_FALSE(a.final);
+}
+
 TEST_F(DeliveryTest, BackoffGrowsExponentiallyWithinJitterBounds) {
   // attempt k waits in [d/2, d] with d = min(8 s, 1 s * 2^(k-1)).
   const double caps[] = {1, 2, 4, 8, 8, 8};

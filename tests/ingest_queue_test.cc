@@ -8,8 +8,11 @@
 // the same data. Runs under ThreadSanitizer in scripts/tsan.sh. No sleeps,
 // no timed assertions: threads wait on each other's progress.
 
+#include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <limits>
+#include <mutex>
 #include <random>
 #include <string>
 #include <thread>
@@ -17,7 +20,6 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "actions/recording_sink.h"
 #include "alarm/alarm_evaluator.h"
@@ -252,17 +254,28 @@ std::string SingleThreaded(const Workload& w, int* datums) {
 // producers may run one tick ahead of the evaluator; the evaluator
 // evaluates tick t once every producer has pushed all of tick t.
 struct Progress {
-  absl::Mutex mu;
-  int pushed_through[kProducers] ABSL_GUARDED_BY(mu);
-  int64_t pushes ABSL_GUARDED_BY(mu) = 0;
-  int evaluated_through ABSL_GUARDED_BY(mu) = -1;
+  std::mutex mu;
+  std::condition_variable changed;  // Notified on every change below.
+  // Guarded by mu:
+  int pushed_through[kProducers];
+  int64_t pushes = 0;
+  int evaluated_through = -1;
   Progress() {
     for (int& p : pushed_through) p = -1;
+  }
+  // Runs `update` under the lock and wakes every waiter.
+  template <typename F>
+  void Update(F update) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      update();
+    }
+    changed.notify_all();
   }
 };
 
 TEST(IngestQueueConcurrencyTest, ProducersWhileEvaluatingEqualsSingleThreaded) {
-  int refusals = 0;
+  std::atomic<int> refusals{0};
   for (uint64_t seed = 1; seed <= 3; ++seed) {
     const Workload w = MakeWorkload(seed);
     int want_datums = 0;
@@ -275,35 +288,28 @@ TEST(IngestQueueConcurrencyTest, ProducersWhileEvaluatingEqualsSingleThreaded) {
     // cannot deadlock the test; 40 makes a full queue possible.
     IngestQueue queue(40);
     Progress progress;
-    absl::Mutex refusals_mu;
     std::vector<std::thread> producers;
     for (int p = 0; p < kProducers; ++p) {
       producers.emplace_back([&, p] {
         for (int tick = 0; tick < kTicks; ++tick) {
           {
             // At most one tick ahead of the evaluator.
-            absl::MutexLock lock(&progress.mu);
-            auto may_push = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(progress.mu) {
+            std::unique_lock<std::mutex> lock(progress.mu);
+            progress.changed.wait(lock, [&] {
               return progress.evaluated_through >= tick - 2;
-            };
-            progress.mu.Await(absl::Condition(&may_push));
+            });
           }
           const absl::Time arrival = kT0 + tick * kStep;
           for (const std::vector<MetricDatum>& batch : w.batches[p][tick]) {
             absl::StatusOr<PutMetricDataResult> r = queue.Push(batch, arrival);
             if (absl::IsResourceExhausted(r.status())) {
-              {
-                absl::MutexLock lock(&refusals_mu);
-                ++refusals;
-              }
+              refusals.fetch_add(1);
               r = queue.PushBlocking(batch, arrival);  // The documented retry.
             }
             EXPECT_THAT(r.status(), IsOk());
-            absl::MutexLock lock(&progress.mu);
-            ++progress.pushes;
+            progress.Update([&] { ++progress.pushes; });
           }
-          absl::MutexLock lock(&progress.mu);
-          progress.pushed_through[p] = tick;
+          progress.Update([&] { progress.pushed_through[p] = tick; });
         }
       });
     }
@@ -322,12 +328,12 @@ TEST(IngestQueueConcurrencyTest, ProducersWhileEvaluatingEqualsSingleThreaded) {
         while (true) {
           int64_t seen;
           {
-            absl::MutexLock lock(&progress.mu);
+            std::lock_guard<std::mutex> lock(progress.mu);
             seen = progress.pushes;
           }
           got_datums += queue.DrainInto(&store, now).datums;
-          absl::MutexLock lock(&progress.mu);
-          auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(progress.mu) {
+          std::unique_lock<std::mutex> lock(progress.mu);
+          auto ready = [&] {
             for (int p : progress.pushed_through) {
               if (p < tick) return false;
             }
@@ -336,17 +342,14 @@ TEST(IngestQueueConcurrencyTest, ProducersWhileEvaluatingEqualsSingleThreaded) {
           if (ready()) break;
           // Wait for a push (the queue may be full and need a drain) or
           // for every producer to finish the tick.
-          auto moved = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(progress.mu) {
-            return progress.pushes != seen || ready();
-          };
-          progress.mu.Await(absl::Condition(&moved));
+          progress.changed.wait(
+              lock, [&] { return progress.pushes != seen || ready(); });
         }
         // Everything of this tick is queued: one last drain.
         got_datums += queue.DrainInto(&store, now).datums;
         evaluator.Evaluate(now);
         got += Lines(evaluator.TakeHistory());
-        absl::MutexLock lock(&progress.mu);
-        progress.evaluated_through = tick;
+        progress.Update([&] { progress.evaluated_through = tick; });
       }
     });
     for (std::thread& t : producers) t.join();
@@ -357,7 +360,7 @@ TEST(IngestQueueConcurrencyTest, ProducersWhileEvaluatingEqualsSingleThreaded) {
   }
   // How often a producer met a full queue depends on scheduling, so it is
   // reported, not asserted (the refusal itself is tested above).
-  ::testing::Test::RecordProperty("full_queue_refusals", refusals);
+  ::testing::Test::RecordProperty("full_queue_refusals", refusals.load());
 }
 
 }  // namespace
