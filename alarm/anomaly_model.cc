@@ -52,7 +52,9 @@ double MedianInPlace(absl::Span<double> v) {
   return 0.5 * (lo + hi);
 }
 
-double Median(std::vector<double> v) { return MedianInPlace(absl::MakeSpan(v)); }
+double Median(std::vector<double> v) {
+  return MedianInPlace(absl::MakeSpan(v));
+}
 
 // kMadToSigma * median(|v - median(v)|). Precondition: !v.empty().
 double ScaledMad(std::vector<double> v) {
@@ -68,9 +70,9 @@ double ScaledMad(std::vector<double> v) {
 struct Slots {
   int64_t cycle;
   int64_t width;
-  int64_t count;                  // number of slots
-  std::vector<size_t> begin;      // slot i: order[begin[i], begin[i+1])
-  std::vector<size_t> order;      // point indices, by slot then time
+  int64_t count;              // number of slots
+  std::vector<size_t> begin;  // slot i: order[begin[i], begin[i+1])
+  std::vector<size_t> order;  // point indices, by slot then time
 
   Slots(absl::Span<const int64_t> ts, int64_t cycle_seconds,
         int64_t width_seconds)
@@ -143,8 +145,8 @@ double AnomalyModel::Profile::At(int64_t unix_seconds) const {
     cr = centres[right];
     vr = values[right];
   }
-  const double f = static_cast<double>(phase - cl) /
-                   static_cast<double>(cr - cl);
+  const double f =
+      static_cast<double>(phase - cl) / static_cast<double>(cr - cl);
   return vl + f * (vr - vl);
 }
 
@@ -331,7 +333,8 @@ AnomalyModel AnomalyModel::Train(absl::Span<const TimedValue> history,
   vs.reserve(history.size());
   for (const TimedValue& p : history) {
     if (p.unix_seconds < window_start ||
-        p.unix_seconds >= trained_until_unix_seconds || !std::isfinite(p.value)) {
+        p.unix_seconds >= trained_until_unix_seconds ||
+        !std::isfinite(p.value)) {
       continue;
     }
     bool excluded = false;
@@ -393,9 +396,8 @@ AnomalyModel AnomalyModel::Train(absl::Span<const TimedValue> history,
   // samples per knot), then the weekly adjustment of what it leaves, then
   // the daily shape again without the weekly part.
   for (int round = 0; round < 2; ++round) {
-    daily_fit = FitProfile(ts, minus(model.weekly_, none), kDay,
-                           seasonal_width, period_seconds,
-                           KnotRule::kPooledMedian);
+    daily_fit = FitProfile(ts, minus(model.weekly_, none), kDay, seasonal_width,
+                           period_seconds, KnotRule::kPooledMedian);
     assign(model.daily_, kDay, daily_fit);
     weekly_fit = FitWeekly(ts, minus(model.daily_, none), first_recent,
                            weekly_width, period_seconds);
@@ -416,18 +418,18 @@ AnomalyModel AnomalyModel::Train(absl::Span<const TimedValue> history,
   for (size_t i = 0; i < vs.size(); ++i) {
     work[i] = vs[i] - model.Seasonal(ts[i]);
   }
-  const double recent = Median(
-      std::vector<double>(work.begin() + first_recent, work.end()));
+  const double recent =
+      Median(std::vector<double>(work.begin() + first_recent, work.end()));
   model.level_ = base + recent;
 
   // Spread: scaled MAD of the final residuals, corrected for the number of
   // fitted knots (each median knot absorbs some noise), then floored.
   for (size_t i = 0; i < vs.size(); ++i) work[i] -= recent;  // = v - expected
-  const int64_t parameters = 2 + daily_fit.parameters +
-                             weekly_fit.parameters + hourly_fit.parameters;
-  const double dof = std::sqrt(static_cast<double>(n) /
-                               static_cast<double>(std::max<int64_t>(
-                                   n - parameters, 1)));
+  const int64_t parameters =
+      2 + daily_fit.parameters + weekly_fit.parameters + hourly_fit.parameters;
+  const double dof =
+      std::sqrt(static_cast<double>(n) /
+                static_cast<double>(std::max<int64_t>(n - parameters, 1)));
   std::vector<double> magnitudes(vs.size());
   for (size_t i = 0; i < vs.size(); ++i) magnitudes[i] = std::fabs(vs[i]);
   const double floor =
@@ -519,10 +521,10 @@ absl::Status ValidateAnomalyModelOptions(const AnomalyModelOptions& options) {
   for (size_t i = 0; i < options.excluded.size(); ++i) {
     const ExcludedTimeRange& r = options.excluded[i];
     if (r.end_unix_seconds <= r.start_unix_seconds) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "anomaly model: excluded[", i, "] ([", r.start_unix_seconds, ", ",
-          r.end_unix_seconds,
-          ")): an excluded time range must end after it starts"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("anomaly model: excluded[", i, "] ([",
+                       r.start_unix_seconds, ", ", r.end_unix_seconds,
+                       ")): an excluded time range must end after it starts"));
     }
   }
   return absl::OkStatus();

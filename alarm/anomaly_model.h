@@ -153,9 +153,9 @@ class AnomalyModel {
   // A periodic profile: knots at slot centres of a cycle, linearly
   // interpolated around the circle. Empty = no component (adds 0).
   struct Profile {
-    int64_t cycle = 0;                // seconds
-    std::vector<int64_t> centres;     // phase of each knot, ascending
-    std::vector<double> values;       // value at each knot
+    int64_t cycle = 0;             // seconds
+    std::vector<int64_t> centres;  // phase of each knot, ascending
+    std::vector<double> values;    // value at each knot
     bool active() const { return !centres.empty(); }
     double At(int64_t unix_seconds) const;
   };
@@ -167,12 +167,12 @@ class AnomalyModel {
   int64_t trained_until_ = 0;
   int64_t period_ = 0;
   int64_t used_ = 0;
-  double level_ = 0;          // base level + recent-level correction
-  double spread_ = 0;         // global spread (floored)
-  Profile daily_;             // hour-of-day shape
-  Profile weekly_;            // hour-of-week adjustment
-  Profile hourly_;            // within-hour shape
-  Profile daily_spread_;      // hour-of-day spread (widens, never narrows)
+  double level_ = 0;      // base level + recent-level correction
+  double spread_ = 0;     // global spread (floored)
+  Profile daily_;         // hour-of-day shape
+  Profile weekly_;        // hour-of-week adjustment
+  Profile hourly_;        // within-hour shape
+  Profile daily_spread_;  // hour-of-day spread (widens, never narrows)
 };
 
 }  // namespace cwalarm

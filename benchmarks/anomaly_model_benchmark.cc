@@ -31,9 +31,11 @@ std::vector<TimedValue> History(int64_t points, int64_t period) {
     const bool weekend = (day + 4) % 7 == 0 || (day + 4) % 7 == 6;
     z = z * 6364136223846793005ULL + 1442695040888963407ULL;
     const double noise = static_cast<double>(z >> 11) / 9007199254740992.0;
-    const double v = (weekend ? 80 : 100) +
-                     40 * std::cos(2 * kPi * static_cast<double>(t % 86400 - 50400) / 86400) +
-                     8 * (noise - 0.5);
+    const double v =
+        (weekend ? 80 : 100) +
+        40 *
+            std::cos(2 * kPi * static_cast<double>(t % 86400 - 50400) / 86400) +
+        8 * (noise - 0.5);
     out.push_back({t, v});
   }
   return out;
