@@ -44,10 +44,10 @@ enum class Op : uint8_t {
 };
 
 enum class Fn : uint8_t {
-  kIf, kAbs, kCeil, kFloor, kFill, kFirst, kLast,
+  kIf, kAbs, kCeil, kFloor, kLog, kLog10, kSqrt, kExp, kFill, kFirst, kLast,
   kMax, kMin, kAvg, kSum, kStddev,
   kMetrics, kPeriod, kRate, kDiff, kDiffTime, kRunningSum,
-  kRemoveEmpty, kDatapointCount, kAnomalyBand,
+  kRemoveEmpty, kDatapointCount, kAnomalyBand, kTimeSeries,
 };
 
 struct Node {
@@ -99,11 +99,14 @@ constexpr FunctionInfo kFunctions[] = {
     {"DATAPOINT_COUNT", Fn::kDatapointCount, 1, 1},
     {"DIFF", Fn::kDiff, 1, 1},
     {"DIFF_TIME", Fn::kDiffTime, 1, 1},
+    {"EXP", Fn::kExp, 1, 1},
     {"FILL", Fn::kFill, 2, 2},
     {"FIRST", Fn::kFirst, 1, 1},
     {"FLOOR", Fn::kFloor, 1, 1},
     {"IF", Fn::kIf, 2, 3},
     {"LAST", Fn::kLast, 1, 1},
+    {"LOG", Fn::kLog, 1, 1},
+    {"LOG10", Fn::kLog10, 1, 1},
     {"MAX", Fn::kMax, 1, 1},
     {"METRICS", Fn::kMetrics, 0, 1},
     {"MIN", Fn::kMin, 1, 1},
@@ -111,8 +114,10 @@ constexpr FunctionInfo kFunctions[] = {
     {"RATE", Fn::kRate, 1, 1},
     {"REMOVE_EMPTY", Fn::kRemoveEmpty, 1, 1},
     {"RUNNING_SUM", Fn::kRunningSum, 1, 1},
+    {"SQRT", Fn::kSqrt, 1, 1},
     {"STDDEV", Fn::kStddev, 1, 1},
     {"SUM", Fn::kSum, 1, 1},
+    {"TIME_SERIES", Fn::kTimeSeries, 1, 1},
 };
 
 const FunctionInfo* FindFunction(absl::string_view name) {
@@ -755,6 +760,12 @@ bool Missing(double x) { return std::isnan(x); }
 double Abs(double x) { return std::fabs(x); }
 double Ceil(double x) { return std::ceil(x); }
 double Floor(double x) { return std::floor(x); }
+// A NaN (log of a negative number) or an infinity (log 0, exp overflow) is no
+// datapoint in the final result, like any other.
+double Log(double x) { return std::log(x); }
+double Log10(double x) { return std::log10(x); }
+double Sqrt(double x) { return std::sqrt(x); }
+double Exp(double x) { return std::exp(x); }
 
 bool HasData(const Series& s) {
   return std::any_of(s.v.begin(), s.v.end(),
@@ -1027,10 +1038,18 @@ class Evaluation {
         return If(q, node, args);
       case Fn::kAbs:
       case Fn::kCeil:
-      case Fn::kFloor: {
+      case Fn::kFloor:
+      case Fn::kLog:
+      case Fn::kLog10:
+      case Fn::kSqrt:
+      case Fn::kExp: {
         double (*f)(double) = &Abs;
         if (node.fn == Fn::kCeil) f = &Ceil;
         if (node.fn == Fn::kFloor) f = &Floor;
+        if (node.fn == Fn::kLog) f = &Log;
+        if (node.fn == Fn::kLog10) f = &Log10;
+        if (node.fn == Fn::kSqrt) f = &Sqrt;
+        if (node.fn == Fn::kExp) f = &Exp;
         if (args[0].is_scalar()) return Value::Scalar(f(args[0].scalar));
         absl::StatusOr<Value> v =
             NeedSeries(q, node, args[0], "a scalar or time series");
@@ -1040,6 +1059,15 @@ class Evaluation {
           for (double& x : out.v) x = f(x);
           return out;
         });
+      }
+      case Fn::kTimeSeries: {
+        // Spec 3.9: TIME_SERIES(s) builds a dense series, s in every bucket.
+        if (!args[0].is_scalar()) {
+          return Error(q, node, "TIME_SERIES expects a scalar");
+        }
+        Series out;
+        out.v.assign(n(), args[0].scalar);
+        return Value::OneSeries(std::move(out));
       }
       case Fn::kFill:
         return Fill(q, node, args[0], args[1]);
