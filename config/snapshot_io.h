@@ -67,8 +67,9 @@ struct RestoredEvaluator {
 // the composite evaluator (if any) uses `sink` too. The evaluator gets the
 // options it was saved with. `options`, when given, must equal them
 // (kFailedPrecondition naming the field otherwise: a snapshot continues the
-// evaluator it was taken of); for a version 1 snapshot, which has no saved
-// options, they are used as given (defaults when absent).
+// evaluator it was taken of, and other options would change ARNs, decisions
+// and reasons mid-history; docs/choices.md #67); for a version 1 snapshot,
+// which has no saved options, they are used as given (defaults when absent).
 // kDataLoss when the bytes do not parse or hold an out-of-range enum value
 // or an inconsistent raw-sample distribution; kFailedPrecondition for an
 // unsupported schema version; the ImportState errors otherwise. Either

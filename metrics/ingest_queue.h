@@ -25,7 +25,9 @@
 // refuses the whole batch with kResourceExhausted and queues nothing, and
 // `PushBlocking` waits until the evaluating thread has drained enough.
 // Nothing is ever dropped silently: a datum is either refused to its
-// producer or stored exactly once.
+// producer or stored exactly once. (The spec is silent on concurrent
+// PutMetricData; refusing the whole batch is what CloudWatch does with a
+// throttled request: docs/choices.md #66.)
 //
 // Order: batches are drained in the order their Push calls queued them, so
 // each producer's batches reach the store in its own order (batches with a
