@@ -269,7 +269,25 @@ AlarmNotification NotificationFromStateChange(const StateChange& change) {
   }
   n.extended_statistic = spec.extended_statistic;
   if (spec.unit.has_value()) n.unit = std::string(UnitName(*spec.unit));
-  n.period = spec.period;
+  n.period = spec.EffectivePeriod();
+  for (const MetricDataQuery& q : spec.metrics) {
+    SnsMetricQuery m;
+    m.id = q.id;
+    m.expression = q.expression;
+    m.label = q.label;
+    if (q.metric_stat.has_value()) {
+      m.metric = q.metric_stat->metric;
+      m.period = q.metric_stat->period;
+      m.stat = q.metric_stat->stat;
+      if (q.metric_stat->unit.has_value()) {
+        m.unit = std::string(UnitName(*q.metric_stat->unit));
+      }
+    }
+    m.return_data = q.ReturnsData();
+    m.account_id = q.account_id;
+    n.metrics.push_back(std::move(m));
+  }
+  n.threshold_metric_id = spec.threshold_metric_id;
   n.evaluation_periods = spec.evaluation_periods;
   n.datapoints_to_alarm = spec.datapoints_to_alarm;
   n.comparison_operator =

@@ -72,10 +72,12 @@ AlarmEvaluator::HotAlarm AlarmEvaluator::MakeHot(const AlarmSpec& spec,
   HotAlarm h{};
   h.threshold = spec.threshold.value_or(0);
   h.last_slot = INT64_MIN;
-  h.metric = store_->Intern(spec.metric);
-  h.period_seconds = static_cast<int32_t>(absl::ToInt64Seconds(spec.period));
+  // Metrics-list alarms intern their MetricStat metrics in MakeMathState.
+  h.metric = spec.HasMetricsList() ? 0 : store_->Intern(spec.metric);
+  const absl::Duration period = spec.EffectivePeriod();
+  h.period_seconds = static_cast<int32_t>(absl::ToInt64Seconds(period));
   h.granularity_seconds = static_cast<int32_t>(
-      absl::ToInt64Seconds(EvaluationGranularity(spec.period)));
+      absl::ToInt64Seconds(EvaluationGranularity(period)));
   h.n = static_cast<uint16_t>(spec.evaluation_periods);
   h.m = static_cast<uint16_t>(spec.EffectiveDatapointsToAlarm());
   h.r = static_cast<uint16_t>(
@@ -86,8 +88,9 @@ AlarmEvaluator::HotAlarm AlarmEvaluator::MakeHot(const AlarmSpec& spec,
   h.unit = spec.unit.has_value() ? static_cast<uint8_t>(*spec.unit) : kAnyUnit;
   h.state = state;
   h.live = true;
-  h.path = spec.extended_statistic.has_value() ? AlarmPath::kExtended
-                                                : AlarmPath::kStandard;
+  h.path = spec.HasMetricsList()                ? AlarmPath::kMath
+           : spec.extended_statistic.has_value() ? AlarmPath::kExtended
+                                                 : AlarmPath::kStandard;
   h.repeat_states = 0;
   // No cached verdicts: the first evaluation aggregates the whole range.
   h.seen_epoch = 0;
@@ -119,6 +122,12 @@ absl::Status AlarmEvaluator::PutMetricAlarm(AlarmSpec spec, absl::Time now) {
     if (!parsed.ok()) return parsed.status();
     extended = *std::move(parsed);
   }
+  std::shared_ptr<MathAlarmState> math;
+  if (spec.HasMetricsList()) {
+    absl::StatusOr<std::shared_ptr<MathAlarmState>> made = MakeMathState(spec);
+    if (!made.ok()) return made.status();
+    math = *std::move(made);
+  }
   if (options_.evaluation_range.has_value() &&
       *options_.evaluation_range < spec.evaluation_periods) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -145,6 +154,7 @@ absl::Status AlarmEvaluator::PutMetricAlarm(AlarmSpec spec, absl::Time now) {
     hot_[slot] = h;
     c.spec = std::move(spec);
     c.extended = std::move(extended);
+    c.math = std::move(math);
     c.configuration_updated = now;
     history_.push_back(MakeConfigurationItem(ConfigurationChange::kUpdate,
                                              c.spec, c.arn, now));
@@ -166,6 +176,7 @@ absl::Status AlarmEvaluator::PutMetricAlarm(AlarmSpec spec, absl::Time now) {
   c.configuration_updated = now;
   c.spec = std::move(spec);
   c.extended = std::move(extended);
+  c.math = std::move(math);
   by_name_.emplace(c.spec.alarm_name, slot);
   history_.push_back(MakeConfigurationItem(ConfigurationChange::kCreate, c.spec,
                                            c.arn, now));
@@ -580,10 +591,21 @@ std::vector<AlarmHistoryItem> AlarmEvaluator::TakeHistory() {
 
 absl::Time AlarmEvaluator::RetentionHorizon(absl::Time now) const {
   absl::Time horizon = absl::InfiniteFuture();
-  for (const HotAlarm& h : hot_) {
+  for (uint32_t slot = 0; slot < hot_.size(); ++slot) {
+    const HotAlarm& h = hot_[slot];
     if (!h.live) continue;
     absl::Time end = AlignDown(now, absl::Seconds(h.granularity_seconds));
     horizon = std::min(horizon, end - h.r * absl::Seconds(h.period_seconds));
+    if (h.path == AlarmPath::kMath && cold_[slot].spec.IsAnomalyDetection()) {
+      // Anomaly models train on the window before the retrain boundary.
+      const int64_t interval =
+          options_.anomaly_model.retrain_interval_seconds;
+      const absl::Time boundary = AlignDown(end, absl::Seconds(interval));
+      horizon = std::min(
+          horizon, boundary - absl::Seconds(
+                                  options_.anomaly_model.training_window_seconds +
+                                  h.period_seconds));
+    }
   }
   return horizon == absl::InfiniteFuture() ? now : horizon;
 }

@@ -71,6 +71,7 @@
 #include "alarm/alarm_state.h"
 #include "alarm/alarm_state_machine.h"
 #include "alarm/evaluation_window.h"
+#include "alarm/anomaly_model.h"
 #include "alarm/state_reason.h"
 #include "metrics/extended_statistic.h"
 #include "metrics/metric_store.h"
@@ -90,6 +91,9 @@ struct EvaluatorOptions {
   // `--evaluation-range` flag). Must be >= each alarm's N.
   std::optional<int> evaluation_range;
   ReasonForm reason_form = ReasonForm::kAuto;
+  // Training of anomaly-detection models (alarm/anomaly_model.h,
+  // docs/anomaly_detection.md).
+  AnomalyModelOptions anomaly_model;
 };
 
 // What one Evaluate call did.
@@ -100,6 +104,10 @@ struct EvaluationReport {
   int repeated_actions = 0;  // Auto Scaling re-invocations among `actions`.
   // Each failed sink call: `alarm "x": action ARN: <sink message>`.
   std::vector<absl::Status> action_errors;
+  // Metrics-list alarms whose expression failed at evaluation time (the
+  // EVALUATION_ERROR of spec 1.2): `alarm "x": evaluation at <t>: <why>`.
+  // The alarm keeps its state.
+  std::vector<absl::Status> evaluation_errors;
 };
 
 // DescribeAlarms' view of one alarm.
@@ -281,6 +289,9 @@ class AlarmEvaluator {
   // decides on the returned series (threshold) or band (spec 3.8, 3.9).
   void EvaluateMath(uint32_t slot, absl::Time now, int64_t first_s,
                     EvaluationReport* report);
+  // Compiles a Metrics-list spec and interns its metrics.
+  absl::StatusOr<std::shared_ptr<MathAlarmState>> MakeMathState(
+      const AlarmSpec& spec);
   void Transition(uint32_t slot, AlarmState new_state, std::string reason,
                   std::string reason_data, absl::Time now,
                   EvaluationReport* report,

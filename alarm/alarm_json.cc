@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/strings/ascii.h"
 #include "alarm/cw_format.h"
 
 namespace cwalarm {
@@ -42,10 +43,13 @@ void WriteMetricAlarm(const AlarmSpec& spec, const AlarmStatus& status,
   }
   w->Key("StateUpdatedTimestamp");
   w->String(FormatIsoTimestamp(status.state_updated));
-  w->Key("MetricName");
-  w->String(spec.metric.metric_name);
-  w->Key("Namespace");
-  w->String(spec.metric.metric_namespace);
+  const bool math = spec.HasMetricsList();
+  if (!math) {
+    w->Key("MetricName");
+    w->String(spec.metric.metric_name);
+    w->Key("Namespace");
+    w->String(spec.metric.metric_namespace);
+  }
   if (spec.statistic.has_value()) {
     w->Key("Statistic");
     w->String(StatisticName(*spec.statistic));
@@ -65,8 +69,10 @@ void WriteMetricAlarm(const AlarmSpec& spec, const AlarmStatus& status,
     w->EndObject();
   }
   w->EndArray();
-  w->Key("Period");
-  w->Int(absl::ToInt64Seconds(spec.period));
+  if (!math) {
+    w->Key("Period");
+    w->Int(absl::ToInt64Seconds(spec.period));
+  }
   if (spec.unit.has_value()) {
     w->Key("Unit");
     w->String(UnitName(*spec.unit));
@@ -77,8 +83,10 @@ void WriteMetricAlarm(const AlarmSpec& spec, const AlarmStatus& status,
     w->Key("DatapointsToAlarm");
     w->Int(*spec.datapoints_to_alarm);
   }
-  w->Key("Threshold");
-  w->Double(spec.threshold.value_or(0));
+  if (!spec.IsAnomalyDetection()) {
+    w->Key("Threshold");
+    w->Double(spec.threshold.value_or(0));
+  }
   w->Key("ComparisonOperator");
   w->String(ComparisonOperatorName(spec.comparison_operator));
   if (spec.treat_missing_data.has_value()) {
@@ -88,6 +96,14 @@ void WriteMetricAlarm(const AlarmSpec& spec, const AlarmStatus& status,
   if (spec.evaluate_low_sample_count_percentile.has_value()) {
     w->Key("EvaluateLowSampleCountPercentile");
     w->String(*spec.evaluate_low_sample_count_percentile);
+  }
+  if (math) {
+    w->Key("Metrics");
+    WriteMetricsList(spec.metrics, /*camel_case=*/false, w);
+  }
+  if (spec.threshold_metric_id.has_value()) {
+    w->Key("ThresholdMetricId");
+    w->String(*spec.threshold_metric_id);
   }
   w->Key("StateTransitionedTimestamp");
   w->String(FormatIsoTimestamp(status.state_transitioned));
@@ -103,10 +119,13 @@ void WriteHistoryAlarmConfiguration(const AlarmSpec& spec,
   w->BeginObject();
   WriteHistoryAlarmIdentity(spec.alarm_name, spec.alarm_description, alarm_arn,
                             configuration_updated, w);
-  w->Key("namespace");
-  w->String(spec.metric.metric_namespace);
-  w->Key("metricName");
-  w->String(spec.metric.metric_name);
+  const bool math = spec.HasMetricsList();
+  if (!math) {
+    w->Key("namespace");
+    w->String(spec.metric.metric_namespace);
+    w->Key("metricName");
+    w->String(spec.metric.metric_name);
+  }
   if (spec.statistic.has_value()) {
     w->Key("statistic");
     w->String(StatisticName(*spec.statistic));
@@ -115,8 +134,10 @@ void WriteHistoryAlarmConfiguration(const AlarmSpec& spec,
     w->Key("extendedStatistic");
     w->String(*spec.extended_statistic);
   }
-  w->Key("period");
-  w->Int(absl::ToInt64Seconds(spec.period));
+  if (!math) {
+    w->Key("period");
+    w->Int(absl::ToInt64Seconds(spec.period));
+  }
   w->Key("dimensions");
   w->BeginArray();
   for (const Dimension& d : spec.metric.dimensions) {
@@ -128,8 +149,10 @@ void WriteHistoryAlarmConfiguration(const AlarmSpec& spec,
     w->EndObject();
   }
   w->EndArray();
-  w->Key("threshold");
-  w->Double(spec.threshold.value_or(0));
+  if (!spec.IsAnomalyDetection()) {
+    w->Key("threshold");
+    w->Double(spec.threshold.value_or(0));
+  }
   w->Key("comparisonOperator");
   w->String(ComparisonOperatorName(spec.comparison_operator));
   w->Key("evaluationPeriods");
@@ -150,6 +173,14 @@ void WriteHistoryAlarmConfiguration(const AlarmSpec& spec,
     w->Key("evaluateLowSampleCountPercentile");
     w->String(*spec.evaluate_low_sample_count_percentile);
   }
+  if (math) {
+    w->Key("metrics");
+    WriteMetricsList(spec.metrics, /*camel_case=*/true, w);
+  }
+  if (spec.threshold_metric_id.has_value()) {
+    w->Key("thresholdMetricId");
+    w->String(*spec.threshold_metric_id);
+  }
   w->Key("actionsEnabled");
   w->Bool(spec.actions_enabled);
   w->Key("okActions");
@@ -159,6 +190,77 @@ void WriteHistoryAlarmConfiguration(const AlarmSpec& spec,
   w->Key("insufficientDataActions");
   w->StringArray(spec.insufficient_data_actions);
   w->EndObject();
+}
+
+void WriteMetricsList(const std::vector<MetricDataQuery>& metrics,
+                      bool camel_case, JsonWriter* w) {
+  auto key = [&](absl::string_view pascal) {
+    if (!camel_case) {
+      w->Key(pascal);
+      return;
+    }
+    std::string k(pascal);
+    k[0] = static_cast<char>(absl::ascii_tolower(static_cast<unsigned char>(k[0])));
+    w->Key(k);
+  };
+  w->BeginArray();
+  for (const MetricDataQuery& q : metrics) {
+    w->BeginObject();
+    key("Id");
+    w->String(q.id);
+    if (q.metric_stat.has_value()) {
+      const MetricStat& ms = *q.metric_stat;
+      key("MetricStat");
+      w->BeginObject();
+      key("Metric");
+      w->BeginObject();
+      key("Namespace");
+      w->String(ms.metric.metric_namespace);
+      key("MetricName");
+      w->String(ms.metric.metric_name);
+      key("Dimensions");
+      w->BeginArray();
+      for (const Dimension& d : ms.metric.dimensions) {
+        w->BeginObject();
+        key("Name");
+        w->String(d.name);
+        key("Value");
+        w->String(d.value);
+        w->EndObject();
+      }
+      w->EndArray();
+      w->EndObject();
+      key("Period");
+      w->Int(absl::ToInt64Seconds(ms.period));
+      key("Stat");
+      w->String(ms.stat);
+      if (ms.unit.has_value()) {
+        key("Unit");
+        w->String(UnitName(*ms.unit));
+      }
+      w->EndObject();
+    }
+    if (q.expression.has_value()) {
+      key("Expression");
+      w->String(*q.expression);
+    }
+    if (q.label.has_value()) {
+      key("Label");
+      w->String(*q.label);
+    }
+    key("ReturnData");
+    w->Bool(q.ReturnsData());
+    if (q.period.has_value()) {
+      key("Period");
+      w->Int(absl::ToInt64Seconds(*q.period));
+    }
+    if (q.account_id.has_value()) {
+      key("AccountId");
+      w->String(*q.account_id);
+    }
+    w->EndObject();
+  }
+  w->EndArray();
 }
 
 void WriteHistoryAlarmIdentity(absl::string_view alarm_name,

@@ -19,6 +19,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -40,6 +41,12 @@ void WriteHistoryAlarmConfiguration(const AlarmSpec& spec,
                                     absl::string_view alarm_arn,
                                     absl::Time configuration_updated,
                                     JsonWriter* out);
+
+// Writes a `Metrics` list (spec 1.7) as an array: PascalCase keys as in
+// DescribeAlarms and PutMetricAlarm, or camelCase as in ConfigurationUpdate
+// history data. ReturnData is always written (its effective value).
+void WriteMetricsList(const std::vector<MetricDataQuery>& metrics,
+                      bool camel_case, JsonWriter* w);
 
 // Writes the four keys every ConfigurationUpdate alarm object starts with,
 // in the order of the observed `createdAlarm` sample (spec 4.7):

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/numbers.h"
+#include "alarm/metric_math.h"
 #include "metrics/extended_statistic.h"
 #include "metrics/period.h"
 
@@ -78,11 +79,306 @@ absl::Status ValidateAction(const AlarmSpec& spec, absl::string_view list,
   return absl::OkStatus();
 }
 
+// The single-metric form (spec 1.2): the metric, its statistic and period.
+absl::Status ValidateSingleMetric(const AlarmSpec& spec) {
+  if (spec.metric.metric_name.empty()) {
+    return Invalid(spec, "MetricName", "null", "MetricName must not be null");
+  }
+  if (spec.metric.metric_namespace.empty()) {
+    return Invalid(spec, "Namespace", "null", "Namespace must not be null");
+  }
+  absl::Status id_status =
+      ValidateMetricId(spec.metric, absl::StrCat("alarm \"", spec.alarm_name, "\""));
+  if (!id_status.ok()) {
+    // Same shape as every other Validate() message: the error code last.
+    return absl::Status(id_status.code(),
+                        absl::StrCat(id_status.message(), " (ValidationError)"));
+  }
+  if (spec.statistic.has_value() && spec.extended_statistic.has_value()) {
+    return Invalid(spec, "Statistic",
+                   absl::StrCat(StatisticName(*spec.statistic), " and ExtendedStatistic ",
+                                *spec.extended_statistic),
+                   "exactly one of Statistic and ExtendedStatistic may be set");
+  }
+  if (!spec.statistic.has_value() && !spec.extended_statistic.has_value()) {
+    return Invalid(spec, "Statistic", "null",
+                   "exactly one of Statistic and ExtendedStatistic must be set");
+  }
+  if (spec.extended_statistic.has_value()) {
+    // The whole grammar of spec 1.4, through the one parser; the parser's
+    // pointer to the offending character follows CloudWatch's sentence.
+    absl::StatusOr<ExtendedStatistic> parsed =
+        ParseExtendedStatistic(*spec.extended_statistic);
+    if (!parsed.ok()) {
+      absl::string_view detail = parsed.status().message();
+      const std::string prefix =
+          absl::StrCat("ExtendedStatistic \"", *spec.extended_statistic, "\": ");
+      if (absl::StartsWith(detail, prefix)) detail.remove_prefix(prefix.size());
+      return Invalid(spec, "ExtendedStatistic", *spec.extended_statistic,
+                     absl::StrCat("The value ", *spec.extended_statistic,
+                                  " for parameter ExtendedStatistic is not "
+                                  "supported. (",
+                                  detail, ")"),
+                     "InvalidParameterValue");
+    }
+  }
+  if (spec.evaluate_low_sample_count_percentile.has_value() &&
+      *spec.evaluate_low_sample_count_percentile != "evaluate" &&
+      *spec.evaluate_low_sample_count_percentile != "ignore") {
+    return Invalid(
+        spec, "EvaluateLowSampleCountPercentile",
+        *spec.evaluate_low_sample_count_percentile,
+        absl::StrCat("Option ", *spec.evaluate_low_sample_count_percentile,
+                     " is not supported. Supported options for parameter "
+                     "EvaluateLowSampleCountPercentile are evaluate and ignore."));
+  }
+  if (spec.period == absl::ZeroDuration()) {
+    return Invalid(spec, "Period", "null", "Period must not be null");
+  }
+  if (!IsValidAlarmPeriod(spec.period)) {
+    return Invalid(spec, "Period", absl::FormatDuration(spec.period),
+                   "Period must be 10, 20, 30 or a multiple of 60");
+  }
+  return absl::OkStatus();
+}
+
+// The Metrics-list forms (spec 1.7, 2): the top-level single-metric fields
+// absent, each entry valid, the limits, ReturnData counts, and the program
+// (ids, references, expressions) compiling.
+absl::Status ValidateMetricsList(const AlarmSpec& spec) {
+  // "Statistic should not be set if list of Metrics is set." (observed) and
+  // the same sentence for the other single-metric fields ([INFERRED], spec 2).
+  struct Forbidden {
+    absl::string_view name;
+    bool set;
+    std::string value;
+  };
+  for (const Forbidden& f : {
+           Forbidden{"MetricName", !spec.metric.metric_name.empty(),
+                     spec.metric.metric_name},
+           Forbidden{"Namespace", !spec.metric.metric_namespace.empty(),
+                     spec.metric.metric_namespace},
+           Forbidden{"Dimensions", !spec.metric.dimensions.empty(),
+                     absl::StrCat(spec.metric.dimensions.size(), " dimensions")},
+           Forbidden{"Statistic", spec.statistic.has_value(),
+                     spec.statistic ? std::string(StatisticName(*spec.statistic))
+                                    : ""},
+           Forbidden{"ExtendedStatistic", spec.extended_statistic.has_value(),
+                     spec.extended_statistic.value_or("")},
+           Forbidden{"Period", spec.period != absl::ZeroDuration(),
+                     absl::FormatDuration(spec.period)},
+           Forbidden{"Unit", spec.unit.has_value(),
+                     spec.unit ? std::string(UnitName(*spec.unit)) : ""},
+       }) {
+    if (f.set) {
+      return Invalid(spec, f.name, f.value,
+                     absl::StrCat(f.name,
+                                  " should not be set if list of Metrics is set."));
+    }
+  }
+  const int count = static_cast<int>(spec.metrics.size());
+  if (count > kMaxMetricDataQueries) {
+    return Invalid(spec, "Metrics", absl::StrCat(count, " entries"),
+                   LengthRule("metrics", kMaxMetricDataQueries));
+  }
+  int stats = 0;
+  int expressions = 0;
+  int returning = 0;
+  std::optional<absl::Duration> period;
+  std::vector<MathQuery> queries;
+  queries.reserve(spec.metrics.size());
+  for (int i = 0; i < count; ++i) {
+    const MetricDataQuery& q = spec.metrics[i];
+    const std::string field = absl::StrCat("Metrics[", i, "]");
+    if (q.metric_stat.has_value() == q.expression.has_value()) {
+      return Invalid(spec, field, q.id.empty() ? "no Id" : q.id,
+                     "exactly one of MetricStat and Expression must be set in "
+                     "each element of the metrics list");
+    }
+    if (q.ReturnsData()) ++returning;
+    MathQuery mq;
+    mq.id = q.id;
+    mq.return_data = q.ReturnsData();
+    if (q.expression.has_value()) {
+      ++expressions;
+      mq.expression = *q.expression;
+      if (q.period.has_value()) {
+        if (!IsValidAlarmPeriod(*q.period)) {
+          return Invalid(spec, absl::StrCat(field, ".Period"),
+                         absl::FormatDuration(*q.period),
+                         "Period must be 10, 20, 30 or a multiple of 60");
+        }
+      }
+    } else {
+      ++stats;
+      const MetricStat& ms = *q.metric_stat;
+      const std::string context =
+          absl::StrCat("alarm \"", spec.alarm_name, "\": ", field, ".MetricStat");
+      if (ms.metric.metric_name.empty() || ms.metric.metric_namespace.empty()) {
+        return Invalid(spec, absl::StrCat(field, ".MetricStat.Metric"),
+                       ms.metric.metric_name.empty() ? "no MetricName"
+                                                     : "no Namespace",
+                       "Invalid metrics list (a MetricStat needs a Namespace "
+                       "and a MetricName)");
+      }
+      absl::Status id_status = ValidateMetricId(ms.metric, context);
+      if (!id_status.ok()) {
+        return absl::Status(id_status.code(), absl::StrCat(id_status.message(),
+                                                           " (ValidationError)"));
+      }
+      // A bad Stat is "Invalid metrics list" on real AWS (spec 2); we add
+      // which entry and why.
+      if (!ParseStatistic(ms.stat).ok() && !ParseExtendedStatistic(ms.stat).ok()) {
+        return Invalid(spec, absl::StrCat(field, ".MetricStat.Stat"), ms.stat,
+                       "Invalid metrics list (Stat must be a statistic or an "
+                       "extended statistic, spec 1.3, 1.4)");
+      }
+      if (ms.period == absl::ZeroDuration() || !IsValidAlarmPeriod(ms.period)) {
+        return Invalid(spec, absl::StrCat(field, ".MetricStat.Period"),
+                       absl::FormatDuration(ms.period),
+                       "Period must be 10, 20, 30 or a multiple of 60");
+      }
+      // [INFERRED] docs/choices.md: every MetricStat of one alarm uses the
+      // same period, since all series are evaluated on one bucket grid.
+      if (period.has_value() && *period != ms.period) {
+        return Invalid(spec, absl::StrCat(field, ".MetricStat.Period"),
+                       absl::FormatDuration(ms.period),
+                       absl::StrCat("every MetricStat of a metric-math alarm "
+                                    "must use the same Period (the first uses ",
+                                    absl::FormatDuration(*period), ")"),
+                       "cwalarm");
+      }
+      period = ms.period;
+      mq.period_seconds = absl::ToInt64Seconds(ms.period);
+    }
+    if (q.label.has_value() && q.label->size() > 255) {
+      return Invalid(spec, absl::StrCat(field, ".Label"),
+                     absl::StrCat(q.label->size(), " characters"),
+                     LengthRule("label", 255));
+    }
+    queries.push_back(std::move(mq));
+  }
+  if (stats > kMaxMetricStatQueries) {
+    return Invalid(spec, "Metrics", absl::StrCat(stats, " MetricStat entries"),
+                   absl::StrCat("an alarm may use at most ",
+                                kMaxMetricStatQueries,
+                                " metrics with MetricStat (spec 1.7)"));
+  }
+  if (expressions > kMaxExpressionQueries) {
+    return Invalid(spec, "Metrics", absl::StrCat(expressions, " expressions"),
+                   absl::StrCat("an alarm may use at most ",
+                                kMaxExpressionQueries,
+                                " expressions (spec 1.7)"));
+  }
+  absl::StatusOr<MathProgram> program = MathProgram::Compile(std::move(queries));
+  if (!program.ok()) {
+    return Invalid(spec, "Metrics", "expression", program.status().message());
+  }
+  if (!period.has_value()) {
+    // No MetricStat: the bucket period comes from an expression's Period.
+    for (const MetricDataQuery& q : spec.metrics) {
+      if (q.period.has_value()) period = q.period;
+    }
+    if (!period.has_value()) {
+      return Invalid(spec, "Metrics", "no MetricStat and no Period",
+                     "a metrics list without MetricStat entries needs a "
+                     "Period on its expression",
+                     "cwalarm");
+    }
+  }
+  if (spec.IsAnomalyDetection()) {
+    if (spec.threshold.has_value()) {
+      return Invalid(spec, "Threshold",
+                     absl::StrCat(*spec.threshold,
+                                  " and ThresholdMetricId ",
+                                  *spec.threshold_metric_id),
+                     "Threshold and ThresholdMetricId cannot both be set");
+    }
+    if (returning != 2) {
+      return Invalid(spec, "Metrics",
+                     absl::StrCat(returning, " entries with ReturnData true"),
+                     "Exactly two elements of the metrics list should return "
+                     "data.");
+    }
+    int matching = 0;
+    bool band = false;
+    for (const MetricDataQuery& q : spec.metrics) {
+      if (q.id != *spec.threshold_metric_id || !q.ReturnsData()) continue;
+      ++matching;
+      std::string metric_id;
+      double k = 0;
+      band = program->IsAnomalyBand(q.id, &metric_id, &k);
+    }
+    if (matching != 1) {
+      return Invalid(spec, "ThresholdMetricId", *spec.threshold_metric_id,
+                     "Metrics list must contain exactly one metric matching "
+                     "the ThresholdMetricId parameter");
+    }
+    if (!band) {
+      return Invalid(spec, "ThresholdMetricId", *spec.threshold_metric_id,
+                     "the ThresholdMetricId entry must be an "
+                     "ANOMALY_DETECTION_BAND expression (spec 3.8)");
+    }
+    if (!IsAnomalyBandOperator(spec.comparison_operator)) {
+      return Invalid(spec, "ComparisonOperator",
+                     ComparisonOperatorName(spec.comparison_operator),
+                     "an anomaly-detection alarm needs a band operator "
+                     "(LessThanLowerOrGreaterThanUpperThreshold, "
+                     "LessThanLowerThreshold or GreaterThanUpperThreshold)");
+    }
+    if (*period < absl::Seconds(60)) {
+      return Invalid(spec, "Period", absl::FormatDuration(*period),
+                     "an anomaly-detection alarm needs a Period of at least "
+                     "60 seconds (spec 3.8)");
+    }
+    // No Auto Scaling actions on anomaly alarms (spec 3.8; the exact code
+    // and text are [OPEN] in spec 2).
+    for (const auto* list : {&spec.ok_actions, &spec.alarm_actions,
+                             &spec.insufficient_data_actions}) {
+      for (const std::string& arn : *list) {
+        if (absl::StrContains(arn, ":autoscaling:")) {
+          return Invalid(spec, "AlarmActions", arn,
+                         "Auto Scaling actions are not supported on "
+                         "anomaly-detection alarms (spec 3.8)");
+        }
+      }
+    }
+  } else {
+    if (returning != 1) {
+      return Invalid(spec, "Metrics",
+                     absl::StrCat(returning, " entries with ReturnData true"),
+                     "Exactly one element of the metrics list should return "
+                     "data.");
+    }
+    for (const MetricDataQuery& q : spec.metrics) {
+      std::string metric_id;
+      double k = 0;
+      if (q.ReturnsData() && program->IsAnomalyBand(q.id, &metric_id, &k)) {
+        return Invalid(spec, "ThresholdMetricId", "null",
+                       "an alarm returning an ANOMALY_DETECTION_BAND needs "
+                       "ThresholdMetricId naming it (spec 3.8)");
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 TreatMissingData AlarmSpec::EffectiveTreatMissingData() const {
   if (metric.metric_namespace == "AWS/DynamoDB") return TreatMissingData::kIgnore;
   return treat_missing_data.value_or(TreatMissingData::kMissing);
+}
+
+absl::Duration AlarmSpec::EffectivePeriod() const {
+  if (metrics.empty()) return period;
+  for (const MetricDataQuery& q : metrics) {
+    if (q.metric_stat.has_value()) return q.metric_stat->period;
+  }
+  for (const MetricDataQuery& q : metrics) {
+    if (q.period.has_value()) return *q.period;
+  }
+  return absl::ZeroDuration();
 }
 
 int AlarmSpec::EffectiveEvaluationRange() const {
@@ -136,64 +432,9 @@ absl::Status AlarmSpec::Validate() const {
       if (!s.ok()) return s;
     }
   }
-  if (metric.metric_name.empty()) {
-    return Invalid(*this, "MetricName", "null", "MetricName must not be null");
-  }
-  if (metric.metric_namespace.empty()) {
-    return Invalid(*this, "Namespace", "null", "Namespace must not be null");
-  }
-  absl::Status id_status =
-      ValidateMetricId(metric, absl::StrCat("alarm \"", alarm_name, "\""));
-  if (!id_status.ok()) {
-    // Same shape as every other Validate() message: the error code last.
-    return absl::Status(id_status.code(),
-                        absl::StrCat(id_status.message(), " (ValidationError)"));
-  }
-  if (statistic.has_value() && extended_statistic.has_value()) {
-    return Invalid(*this, "Statistic",
-                   absl::StrCat(StatisticName(*statistic), " and ExtendedStatistic ",
-                                *extended_statistic),
-                   "exactly one of Statistic and ExtendedStatistic may be set");
-  }
-  if (!statistic.has_value() && !extended_statistic.has_value()) {
-    return Invalid(*this, "Statistic", "null",
-                   "exactly one of Statistic and ExtendedStatistic must be set");
-  }
-  if (extended_statistic.has_value()) {
-    // The whole grammar of spec 1.4, through the one parser; the parser's
-    // pointer to the offending character follows CloudWatch's sentence.
-    absl::StatusOr<ExtendedStatistic> parsed =
-        ParseExtendedStatistic(*extended_statistic);
-    if (!parsed.ok()) {
-      absl::string_view detail = parsed.status().message();
-      const std::string prefix =
-          absl::StrCat("ExtendedStatistic \"", *extended_statistic, "\": ");
-      if (absl::StartsWith(detail, prefix)) detail.remove_prefix(prefix.size());
-      return Invalid(*this, "ExtendedStatistic", *extended_statistic,
-                     absl::StrCat("The value ", *extended_statistic,
-                                  " for parameter ExtendedStatistic is not "
-                                  "supported. (",
-                                  detail, ")"),
-                     "InvalidParameterValue");
-    }
-  }
-  if (evaluate_low_sample_count_percentile.has_value() &&
-      *evaluate_low_sample_count_percentile != "evaluate" &&
-      *evaluate_low_sample_count_percentile != "ignore") {
-    return Invalid(
-        *this, "EvaluateLowSampleCountPercentile",
-        *evaluate_low_sample_count_percentile,
-        absl::StrCat("Option ", *evaluate_low_sample_count_percentile,
-                     " is not supported. Supported options for parameter "
-                     "EvaluateLowSampleCountPercentile are evaluate and ignore."));
-  }
-  if (period == absl::ZeroDuration()) {
-    return Invalid(*this, "Period", "null", "Period must not be null");
-  }
-  if (!IsValidAlarmPeriod(period)) {
-    return Invalid(*this, "Period", absl::FormatDuration(period),
-                   "Period must be 10, 20, 30 or a multiple of 60");
-  }
+  absl::Status form = HasMetricsList() ? ValidateMetricsList(*this)
+                                      : ValidateSingleMetric(*this);
+  if (!form.ok()) return form;
   if (evaluation_periods < 1) {
     return Invalid(*this, "EvaluationPeriods", absl::StrCat(evaluation_periods),
                    "1 validation error detected: Value at 'evaluationPeriods' "
@@ -217,6 +458,7 @@ absl::Status AlarmSpec::Validate() const {
   }
   // spec 1.5: P x N <= 1 day when P < 1 h, <= 7 days otherwise. The exact
   // CloudWatch text is [OPEN]; this wording is ours.
+  const absl::Duration period = EffectivePeriod();
   absl::Duration length = period * evaluation_periods;
   absl::Duration limit = period < absl::Hours(1) ? kMaxEvaluationLengthShortPeriods
                                                  : kMaxEvaluationLength;
@@ -230,13 +472,19 @@ absl::Status AlarmSpec::Validate() const {
                      " seconds (one day for periods under an hour, seven days "
                      "otherwise)"));
   }
-  if (IsAnomalyBandOperator(comparison_operator)) {
+  if (IsAnomalyDetection()) {
+    // Checked with the Metrics list above.
+  } else if (threshold_metric_id.has_value() && !HasMetricsList()) {
+    return Invalid(*this, "ThresholdMetricId", *threshold_metric_id,
+                   "ThresholdMetricId needs a Metrics list with an "
+                   "ANOMALY_DETECTION_BAND entry (spec 3.8)");
+  } else if (IsAnomalyBandOperator(comparison_operator)) {
     return Invalid(*this, "ComparisonOperator",
                    ComparisonOperatorName(comparison_operator),
                    "band operators need an anomaly-detection alarm "
                    "(Metrics with ANOMALY_DETECTION_BAND and ThresholdMetricId)");
   }
-  if (!threshold.has_value()) {
+  if (!threshold.has_value() && !IsAnomalyDetection()) {
     return Invalid(*this, "Threshold", "null",
                    "Threshold must not be null for a static-threshold alarm");
   }

@@ -48,6 +48,39 @@ struct Tag {
   std::string value;
 };
 
+// `MetricStat` of a MetricDataQuery (spec 1.7): one metric, period and
+// statistic (`Stat`: any standard or extended statistic spelling).
+struct MetricStat {
+  MetricId metric;
+  absl::Duration period = absl::ZeroDuration();
+  std::string stat;        // "Average", "p99", "TM(10%:90%)", ...
+  std::optional<Unit> unit;
+};
+
+// One entry of the `Metrics` list (spec 1.7): exactly one of `metric_stat`
+// and `expression`.
+struct MetricDataQuery {
+  std::string id;  // [a-z][A-Za-z0-9_]*, 1-255.
+  std::optional<MetricStat> metric_stat;
+  std::optional<std::string> expression;  // 1-2048 characters.
+  std::optional<std::string> label;
+  // Unset behaves as true (the API's default), and is not echoed back.
+  std::optional<bool> return_data;
+  // Only for Metrics Insights entries; kept, and used as the alarm's period
+  // when no entry has a MetricStat.
+  std::optional<absl::Duration> period;
+  std::optional<std::string> account_id;  // Kept, never interpreted.
+
+  bool ReturnsData() const { return return_data.value_or(true); }
+};
+
+// At most this many entries in `Metrics`, of which at most
+// kMaxMetricStatQueries with MetricStat and kMaxExpressionQueries with an
+// Expression (spec 1.7).
+inline constexpr int kMaxMetricDataQueries = 20;
+inline constexpr int kMaxMetricStatQueries = 10;
+inline constexpr int kMaxExpressionQueries = 10;
+
 struct AlarmSpec {
   // --- Identity and description -------------------------------------------
   std::string alarm_name;                        // Required, 1-255.
@@ -67,6 +100,14 @@ struct AlarmSpec {
   absl::Duration period = absl::ZeroDuration();   // 10, 20, 30 or k*60 s.
   std::optional<Unit> unit;                       // Unset: every unit.
 
+  // --- Or the Metrics list (math and anomaly forms, spec 1.7, 3.8) ------------
+  // Non-empty: a metric-math or anomaly-detection alarm; then `metric`,
+  // `statistic`, `extended_statistic`, `period` and `unit` stay unset.
+  std::vector<MetricDataQuery> metrics;
+  // Anomaly form: the Id of the ANOMALY_DETECTION_BAND entry; excludes
+  // `threshold`.
+  std::optional<std::string> threshold_metric_id;
+
   // --- The decision ----------------------------------------------------------
   int evaluation_periods = 0;                // N, >= 1.
   std::optional<int> datapoints_to_alarm;    // M, 1..N; unset behaves as N.
@@ -82,6 +123,15 @@ struct AlarmSpec {
   std::optional<int> evaluation_range;
 
   std::vector<Tag> tags;  // At most 50; kept, never interpreted.
+
+  // True for the Metrics-list forms (math and anomaly).
+  bool HasMetricsList() const { return !metrics.empty(); }
+  // True for the anomaly-detection form.
+  bool IsAnomalyDetection() const { return threshold_metric_id.has_value(); }
+
+  // The alarm's bucket period: `period`, or for a Metrics-list alarm the
+  // period of its MetricStat entries (Validate makes them equal).
+  absl::Duration EffectivePeriod() const;
 
   // M, defaulting to N.
   int EffectiveDatapointsToAlarm() const {

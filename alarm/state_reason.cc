@@ -85,17 +85,51 @@ StateReason BuildStateReason(const AlarmSpec& spec,
       items.push_back(absl::StrCat(FormatJavaDouble(range[i].value), " (",
                                    FormatReasonTimestamp(range[i].start), ")"));
     }
-    std::string op = absl::StrCat(alarm ? "" : "not ",
-                                  ComparisonPhrase(spec.comparison_operator));
     bool long_form = form == ReasonForm::kLong ||
                      (form == ReasonForm::kAuto && spec.datapoints_to_alarm.has_value());
     std::string head =
         long_form ? absl::StrCat(k, " out of the last ", n, " datapoints")
                   : Count(k, "datapoint");
-    out.reason = absl::StrCat("Threshold Crossed: ", head, " [",
-                              absl::StrJoin(items, ", "), "] ", WasWere(k), " ",
-                              op, " the threshold (", FormatJavaDouble(threshold),
-                              ")", FillClause(decision.fill_count, tmd));
+    if (spec.IsAnomalyDetection()) {
+      // spec 4.5 #6: the band's bounds at the listed datapoints, in the same
+      // order. The wording of the one-sided operators is [OPEN]: each keeps
+      // its half of the two-sided sentence (docs/choices.md).
+      std::vector<std::string> lows, highs;
+      for (int i : listed) {
+        lows.push_back(FormatJavaDouble(range[i].lower));
+        highs.push_back(FormatJavaDouble(range[i].upper));
+      }
+      const std::string lower = absl::StrCat(
+          alarm ? "" : "not ", "less than the lower thresholds [",
+          absl::StrJoin(lows, ", "), "]");
+      const std::string upper = absl::StrCat(
+          alarm ? "" : "not ", "greater than the upper thresholds [",
+          absl::StrJoin(highs, ", "), "]");
+      std::string sentence;
+      switch (spec.comparison_operator) {
+        case ComparisonOperator::kLessThanLowerThreshold:
+          sentence = lower;
+          break;
+        case ComparisonOperator::kGreaterThanUpperThreshold:
+          sentence = upper;
+          break;
+        default:
+          sentence = absl::StrCat(lower, " or ", upper);
+          break;
+      }
+      out.reason = absl::StrCat("Thresholds Crossed: ", head, " [",
+                                absl::StrJoin(items, ", "), "] ", WasWere(k),
+                                " ", sentence,
+                                FillClause(decision.fill_count, tmd));
+    } else {
+      std::string op = absl::StrCat(alarm ? "" : "not ",
+                                    ComparisonPhrase(spec.comparison_operator));
+      out.reason = absl::StrCat("Threshold Crossed: ", head, " [",
+                                absl::StrJoin(items, ", "), "] ", WasWere(k),
+                                " ", op, " the threshold (",
+                                FormatJavaDouble(threshold), ")",
+                                FillClause(decision.fill_count, tmd));
+    }
     if (long_form) {
       int minimum = alarm ? m : n - m + 1;
       absl::StrAppend(&out.reason, " (minimum ", Count(minimum, "datapoint"),
@@ -120,19 +154,40 @@ StateReason BuildStateReason(const AlarmSpec& spec,
     w.Key("unit");
     w.String(UnitName(*spec.unit));
   }
-  w.Key("statistic");
-  w.String(spec.statistic.has_value() ? StatisticName(*spec.statistic)
-                                      : spec.extended_statistic.value_or(""));
+  // Math and anomaly alarms have no statistic key (spec 4.6).
+  if (!spec.HasMetricsList()) {
+    w.Key("statistic");
+    w.String(spec.statistic.has_value() ? StatisticName(*spec.statistic)
+                                        : spec.extended_statistic.value_or(""));
+  }
   w.Key("period");
-  w.Int(absl::ToInt64Seconds(spec.period));
+  w.Int(absl::ToInt64Seconds(spec.EffectivePeriod()));
   w.Key("recentDatapoints");
   w.BeginArray();
   for (auto it = listed.rbegin(); it != listed.rend(); ++it) {
     w.Double(range[*it].value);
   }
   w.EndArray();
-  w.Key("threshold");
-  w.Double(threshold);
+  if (spec.IsAnomalyDetection()) {
+    // spec 4.6: the band at the listed datapoints replaces `threshold`,
+    // oldest first like recentDatapoints; lower before upper as the spec
+    // lists them (docs/choices.md).
+    w.Key("recentLowerThresholds");
+    w.BeginArray();
+    for (auto it = listed.rbegin(); it != listed.rend(); ++it) {
+      w.Double(range[*it].lower);
+    }
+    w.EndArray();
+    w.Key("recentUpperThresholds");
+    w.BeginArray();
+    for (auto it = listed.rbegin(); it != listed.rend(); ++it) {
+      w.Double(range[*it].upper);
+    }
+    w.EndArray();
+  } else {
+    w.Key("threshold");
+    w.Double(threshold);
+  }
   // Which buckets evaluatedDatapoints lists is [OPEN] (spec 4.6); we list
   // the N newest buckets, extended back to the oldest real datapoint that
   // took part, newest first.
@@ -145,8 +200,11 @@ StateReason BuildStateReason(const AlarmSpec& spec,
     w.Key("timestamp");
     w.String(FormatCwTimestamp(range[i].start));
     if (range[i].present) {
-      w.Key("sampleCount");
-      w.Double(range[i].sample_count);
+      // A math result has no sample count of its own (docs/choices.md).
+      if (!spec.HasMetricsList()) {
+        w.Key("sampleCount");
+        w.Double(range[i].sample_count);
+      }
       w.Key("value");
       w.Double(range[i].value);
     }

@@ -33,6 +33,10 @@ struct RangeBucket {
   double value = 0;
   double sample_count = 0;
   bool breaching = false;
+  // Anomaly alarms: the band at this bucket (spec 1.6, 3.8).
+  bool has_band = false;
+  double lower = 0;
+  double upper = 0;
 };
 
 // Which threshold-crossed template to use (spec 4.5 #4 and #5): the long

@@ -237,6 +237,121 @@ bool GetPairs(const json& v, absl::string_view path, const char* name_key,
   return ok;
 }
 
+// `MetricStat.Metric`: {Namespace, MetricName, Dimensions}.
+bool GetMetric(const json& v, const std::string& path, JsonErrors& errors,
+               MetricId* out) {
+  if (!ExpectObject(v, path, errors)) return false;
+  bool ok = true;
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    const std::string p = absl::StrCat(path, ".", it.key());
+    if (it.value().is_null()) continue;
+    if (it.key() == "Namespace") {
+      ok &= GetString(it.value(), p, errors, &out->metric_namespace);
+    } else if (it.key() == "MetricName") {
+      ok &= GetString(it.value(), p, errors, &out->metric_name);
+    } else if (it.key() == "Dimensions") {
+      std::vector<std::pair<std::string, std::string>> pairs;
+      ok &= GetPairs(it.value(), p, "Name", "Value", errors, &pairs);
+      for (auto& [name, value] : pairs) {
+        out->dimensions.push_back({std::move(name), std::move(value)});
+      }
+    } else {
+      errors.Add(p, "unknown key (expected Namespace, MetricName, Dimensions)");
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+// `MetricStat`: {Metric, Period, Stat, Unit}.
+bool GetMetricStat(const json& v, const std::string& path, JsonErrors& errors,
+                   MetricStat* out) {
+  if (!ExpectObject(v, path, errors)) return false;
+  bool ok = true;
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    const std::string p = absl::StrCat(path, ".", it.key());
+    if (it.value().is_null()) continue;
+    int i = 0;
+    std::string s;
+    if (it.key() == "Metric") {
+      ok &= GetMetric(it.value(), p, errors, &out->metric);
+    } else if (it.key() == "Period") {
+      if (GetInt(it.value(), p, errors, &i)) out->period = absl::Seconds(i);
+      else ok = false;
+    } else if (it.key() == "Stat") {
+      ok &= GetString(it.value(), p, errors, &out->stat);
+    } else if (it.key() == "Unit") {
+      if (GetString(it.value(), p, errors, &s)) {
+        absl::StatusOr<Unit> u = ParseUnit(s);
+        if (u.ok()) {
+          out->unit = *u;
+        } else {
+          errors.Add(p, u.status().message());
+          ok = false;
+        }
+      } else {
+        ok = false;
+      }
+    } else {
+      errors.Add(p, "unknown key (expected Metric, Period, Stat, Unit)");
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+// `Metrics`: a list of MetricDataQuery objects (spec 1.7).
+bool GetMetricsList(const json& v, const std::string& path, JsonErrors& errors,
+                    std::vector<MetricDataQuery>* out) {
+  if (!v.is_array()) {
+    errors.Add(path, absl::StrCat("expected an array of MetricDataQuery "
+                                  "objects, got ", Shown(v)));
+    return false;
+  }
+  bool ok = true;
+  for (size_t i = 0; i < v.size(); ++i) {
+    const std::string item_path = absl::StrCat(path, "[", i, "]");
+    if (!ExpectObject(v[i], item_path, errors)) {
+      ok = false;
+      continue;
+    }
+    MetricDataQuery q;
+    for (auto it = v[i].begin(); it != v[i].end(); ++it) {
+      const std::string p = absl::StrCat(item_path, ".", it.key());
+      if (it.value().is_null()) continue;
+      std::string s;
+      int n = 0;
+      bool b = false;
+      if (it.key() == "Id") {
+        ok &= GetString(it.value(), p, errors, &q.id);
+      } else if (it.key() == "MetricStat") {
+        MetricStat ms;
+        if (GetMetricStat(it.value(), p, errors, &ms)) {
+          q.metric_stat = std::move(ms);
+        } else {
+          ok = false;
+        }
+      } else if (it.key() == "Expression") {
+        if (GetString(it.value(), p, errors, &s)) q.expression = s; else ok = false;
+      } else if (it.key() == "Label") {
+        if (GetString(it.value(), p, errors, &s)) q.label = s; else ok = false;
+      } else if (it.key() == "ReturnData") {
+        if (GetBool(it.value(), p, errors, &b)) q.return_data = b; else ok = false;
+      } else if (it.key() == "Period") {
+        if (GetInt(it.value(), p, errors, &n)) q.period = absl::Seconds(n);
+        else ok = false;
+      } else if (it.key() == "AccountId") {
+        if (GetString(it.value(), p, errors, &s)) q.account_id = s; else ok = false;
+      } else {
+        errors.Add(p, "unknown key (not a MetricDataQuery field)");
+        ok = false;
+      }
+    }
+    out->push_back(std::move(q));
+  }
+  return ok;
+}
+
 // ---------------------------------------------------------------------------
 // Alarms from JSON
 // ---------------------------------------------------------------------------
@@ -339,11 +454,14 @@ std::optional<AlarmSpec> AlarmFromJson(const json& obj, const std::string& path,
       std::vector<std::pair<std::string, std::string>> pairs;
       GetPairs(v, p, "Key", "Value", errors, &pairs);
       for (auto& [k, value] : pairs) spec.tags.push_back({std::move(k), std::move(value)});
-    } else if (key == "Metrics" || key == "ThresholdMetricId" ||
-               key == "EvaluationWindow" || key == "EvaluationCriteria" ||
+    } else if (key == "Metrics") {
+      GetMetricsList(v, p, errors, &spec.metrics);
+    } else if (key == "ThresholdMetricId") {
+      if (GetString(v, p, errors, &s)) spec.threshold_metric_id = s;
+    } else if (key == "EvaluationWindow" || key == "EvaluationCriteria" ||
                key == "EvaluationInterval") {
-      errors.Add(p, "only single-metric alarms are supported (metric-math, "
-                    "anomaly-detection and PromQL alarms are not)");
+      errors.Add(p, "only metric alarms with a sliding window are supported "
+                    "(wall-clock windows and PromQL alarms are not)");
     } else if (!IsReadOnlyAlarmKey(key)) {
       errors.Add(p, "unknown key (not a PutMetricAlarm field)");
     }

@@ -257,9 +257,9 @@ std::vector<Row> Rows() {
       {"AlarmJsonExpectedObject",
        [] { return ParseAlarmsJson("[1]", "a.json").status(); }, kInvalid,
        "expected a JSON object"},
-      {"AlarmJsonMetricMath",
-       [] { return AlarmJsonWith(R"(,"Metrics":[])"); }, kInvalid,
-       "only single-metric alarms are supported"},
+      {"AlarmJsonEvaluationWindow",
+       [] { return AlarmJsonWith(R"(,"EvaluationWindow":{})"); }, kInvalid,
+       "only metric alarms with a sliding window are supported"},
       {"AlarmTextProtoSyntax",
        [] {
          return ParseAlarmsTextProto("alarms { alarm_name: }", "a.textproto")

@@ -108,6 +108,16 @@ std::vector<LintFinding> LintAlarms(const std::vector<AlarmSpec>& alarms,
       findings.push_back(
           LintFinding{spec.alarm_name, rule, severity, std::move(explanation)});
     };
+    if (spec.HasMetricsList()) {
+      // The rules below are about one metric and its statistic; a
+      // Metrics-list alarm gets one informational finding instead
+      // (docs/choices.md).
+      add("metrics-list-not-linted",
+          "metric-math and anomaly-detection alarms are not checked by the "
+          "single-metric rules",
+          LintFinding::Severity::kNote);
+      continue;
+    }
     const TreatMissingData tmd = spec.EffectiveTreatMissingData();
     const int m = spec.EffectiveDatapointsToAlarm();
     const bool high_resolution = spec.period < absl::Seconds(60);

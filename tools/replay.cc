@@ -86,9 +86,10 @@ absl::StatusOr<std::vector<absl::Time>> Schedule(
   absl::Duration step = absl::Seconds(60);
   absl::Duration longest_range = absl::ZeroDuration();
   for (const AlarmSpec& spec : alarms) {
-    if (spec.period < absl::Seconds(60)) step = absl::Seconds(10);
+    const absl::Duration period = spec.EffectivePeriod();
+    if (period < absl::Seconds(60)) step = absl::Seconds(10);
     int r = options.evaluation_range.value_or(spec.EffectiveEvaluationRange());
-    longest_range = std::max(longest_range, r * spec.period);
+    longest_range = std::max(longest_range, r * period);
   }
   std::optional<absl::Time> start = options.from;
   std::optional<absl::Time> end = options.to;
@@ -459,8 +460,9 @@ absl::StatusOr<ReplayRun> ReplayData(
     run.alarms.push_back(std::move(trace));
     watches.push_back(Watch{
         evaluator.FindStatus(d.spec->alarm_name), d.status->state,
-        store.Find(d.spec->metric), d.spec->period,
-        EvaluationGranularity(d.spec->period), d.spec->statistic,
+        d.spec->HasMetricsList() ? std::nullopt : store.Find(d.spec->metric),
+        d.spec->EffectivePeriod(),
+        EvaluationGranularity(d.spec->EffectivePeriod()), d.spec->statistic,
         d.spec->unit, std::nullopt});
   }
 
@@ -478,6 +480,10 @@ absl::StatusOr<ReplayRun> ReplayData(
       if (!s.ok()) return s;
     }
     EvaluationReport report = evaluator.Evaluate(t);
+    // A Metrics-list alarm whose expression cannot be evaluated is a
+    // configuration error: the replay stops with it rather than print a
+    // timeline missing that alarm's evaluations (docs/choices.md).
+    if (!report.evaluation_errors.empty()) return report.evaluation_errors.front();
     absl::Status advanced = run.composites->AdvanceTo(t);
     if (!advanced.ok()) return advanced;
     if (report.transitions > 0) {

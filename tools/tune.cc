@@ -94,6 +94,13 @@ absl::Status ParseDatapointsList(absl::string_view text, TuneGrid* grid) {
 absl::StatusOr<std::vector<TuneResult>> TuneAlarm(
     const AlarmSpec& base, const TuneGrid& grid, const ReplayOptions& options,
     std::vector<TimedDatum> data) {
+  if (base.IsAnomalyDetection()) {
+    // The band replaces the threshold: there is nothing to sweep.
+    return absl::InvalidArgumentError(absl::StrCat(
+        "alarm \"", base.alarm_name,
+        "\": tune sweeps Threshold, and an anomaly-detection alarm has none "
+        "(its band comes from ThresholdMetricId)"));
+  }
   std::vector<std::pair<int, int>> pairs = grid.datapoints;
   if (pairs.empty()) {
     pairs.emplace_back(base.EffectiveDatapointsToAlarm(),
