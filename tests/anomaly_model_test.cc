@@ -271,6 +271,109 @@ INSTANTIATE_TEST_SUITE_P(
       return absl::StrCat("Case", info.index);
     });
 
+// --- Spread (rule 7)
+// ----------------------------------------------------------
+
+// Approximately standard normal pseudo-noise (Irwin-Hall: twelve uniforms).
+double Gaussian(int64_t t) {
+  double sum = 0;
+  for (uint64_t i = 0; i < 12; ++i) {
+    sum += 0.5 * (std::asin(Noise(t, 1000 + i)) / (kPi / 2) + 1);
+  }
+  return sum - 6;
+}
+
+struct CalibrationCase {
+  std::string rule;
+  double k;
+  double min_fraction;  // of normal buckets outside the band
+  double max_fraction;
+};
+
+std::ostream& operator<<(std::ostream& os, const CalibrationCase& c) {
+  return os << c.rule;
+}
+
+class SpreadCalibrationTest : public ::testing::TestWithParam<CalibrationCase> {
+};
+
+// With normal noise of standard deviation 3 on the seasonal series, the
+// spread estimates that deviation: the fraction of the next day's buckets
+// outside the band is near what a normal distribution puts outside +-k sigma
+// (4.6 % at k = 2, 0.27 % at k = 3; one day is 1440 draws, and Irwin-Hall
+// tails are a little lighter, so the bounds are loose). A spread 30 % too
+// wide would give under 1 % at k = 2, one 30 % too narrow about 16 %.
+TEST_P(SpreadCalibrationTest, OutsideFractionMatchesTheNormalTail) {
+  const CalibrationCase& c = GetParam();
+  Shape shape;
+  shape.noise = 0;
+  const int64_t until = kSaturday + 16 * kDay;  // a Monday
+  std::vector<TimedValue> history;
+  for (int64_t t = kSaturday; t < until + kDay; t += 60) {
+    history.push_back({t, Normal(shape, t) + 3 * Gaussian(t)});
+  }
+  int outside = 0, total = 0;
+  for (int64_t hour = 0; hour < 24; ++hour) {
+    const int64_t from = until + hour * kHour;
+    const AnomalyModel model =
+        AnomalyModel::Train(history, 60, from, AnomalyModelOptions{});
+    for (const TimedValue& p : history) {
+      if (p.unix_seconds < from || p.unix_seconds >= from + kHour) continue;
+      const auto pred = model.Predict(p.unix_seconds);
+      ASSERT_TRUE(pred);
+      const auto [lo, hi] = AnomalyModel::Band(*pred, c.k);
+      ++total;
+      if (p.value < lo || p.value > hi) ++outside;
+    }
+  }
+  const double fraction = static_cast<double>(outside) / total;
+  EXPECT_EQ(total, kDay / 60);
+  EXPECT_GE(fraction, c.min_fraction);
+  EXPECT_LE(fraction, c.max_fraction);
+  std::cout << c.rule << ": " << outside << " of " << total << " outside\n";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Rules, SpreadCalibrationTest,
+    ::testing::Values(
+        CalibrationCase{"rule 7: normal noise, k=2: about 4.6 % outside", 2,
+                        0.02, 0.07},
+        CalibrationCase{"rule 7: normal noise, k=3: about 0.3 % outside", 3,
+                        0.0, 0.01}),
+    [](const ::testing::TestParamInfo<CalibrationCase>& info) {
+      return absl::StrCat("Case", info.index);
+    });
+
+// Noise three times larger from 12:00 to 16:00 (a busy peak): the
+// hour-of-day spread widens the band there, and only there, and no normal
+// bucket of the next day is flagged.
+TEST(AnomalyModelTest, NoisierHoursGetAWiderBand) {
+  auto value = [](int64_t t) {
+    const int64_t tod = (t - kSaturday) % kDay;
+    const double amplitude = tod >= 12 * kHour && tod < 16 * kHour ? 12 : 4;
+    Shape shape;
+    shape.noise = 0;
+    return Normal(shape, t) + amplitude * Noise(t, 7);
+  };
+  const int64_t until = kSaturday + 16 * kDay;
+  std::vector<TimedValue> history;
+  for (int64_t t = kSaturday; t < until + kDay; t += 60) {
+    history.push_back({t, value(t)});
+  }
+  const AnomalyModel model =
+      AnomalyModel::Train(history, 60, until, AnomalyModelOptions{});
+  const auto night = model.Predict(until + 3 * kHour);
+  const auto peak = model.Predict(until + 14 * kHour);
+  ASSERT_TRUE(night && peak);
+  EXPECT_GT(peak->spread, 2.5 * night->spread);
+  for (int64_t t = until; t < until + kDay; t += 60) {
+    const auto p = model.Predict(t);
+    ASSERT_TRUE(p);
+    const auto [lo, hi] = AnomalyModel::Band(*p, 2);
+    EXPECT_TRUE(value(t) >= lo && value(t) <= hi) << Utc(t);
+  }
+}
+
 // --- Minimum-history rule ----------------------------------------------------
 
 struct MinHistoryCase {
