@@ -169,11 +169,6 @@ enum class KnotRule {
   // Median of the slot's points, pooled over every cycle; a slot seen in
   // fewer than two cycles has no knot (the profile interpolates across it).
   kPooledMedian,
-  // One median per cycle occurrence (per week); the knot is the one closest
-  // to zero if all agree in sign, else 0. A slot seen in fewer than two
-  // cycles gets 0. A pattern must recur in every week to count, so a one-off
-  // bad day or a recent level shift is not projected a week ahead.
-  kConsensus,
   // kMadToSigma * MAD of the slot's points, pooled; needs two cycles and
   // kMinSlotSpreadSamples points.
   kScaledMad,
@@ -192,35 +187,9 @@ FittedProfile FitProfile(absl::Span<const int64_t> ts,
   const Slots slots(ts, cycle, width);
   if (slots.count < 2) return out;  // the period is as long as the cycle
   std::vector<double> scratch;
-  std::vector<double> per_cycle;
-  bool any_non_zero = false;
   for (int64_t s = 0; s < slots.count; ++s) {
     const size_t b = slots.begin[s], e = slots.begin[s + 1];
     const int64_t cycles = DistinctCycles(slots, ts, s);
-    if (rule == KnotRule::kConsensus) {
-      double knot = 0;
-      if (cycles >= 2) {
-        per_cycle.clear();
-        size_t k = b;
-        while (k < e) {
-          const int64_t c = FloorDiv(ts[slots.order[k]], cycle);
-          scratch.clear();
-          while (k < e && FloorDiv(ts[slots.order[k]], cycle) == c) {
-            scratch.push_back(values[slots.order[k]]);
-            ++k;
-          }
-          per_cycle.push_back(MedianInPlace(absl::MakeSpan(scratch)));
-        }
-        knot = Consensus(per_cycle);
-      }
-      out.centres.push_back(slots.Centre(s, period));
-      out.values.push_back(knot);
-      if (knot != 0) {
-        any_non_zero = true;
-        ++out.parameters;
-      }
-      continue;
-    }
     if (cycles < 2) continue;
     if (rule == KnotRule::kScaledMad &&
         static_cast<int64_t>(e - b) < kMinSlotSpreadSamples) {
@@ -234,7 +203,6 @@ FittedProfile FitProfile(absl::Span<const int64_t> ts,
                              : MedianInPlace(absl::MakeSpan(scratch)));
     ++out.parameters;
   }
-  if (rule == KnotRule::kConsensus && !any_non_zero) out = FittedProfile{};
   return out;
 }
 
