@@ -165,6 +165,15 @@ class AlarmEvaluator {
   // remaining datapoints decide as usual.
   absl::Status PutMetricAlarm(AlarmSpec spec, absl::Time now);
 
+  // PutAnomalyDetector (spec 3.8): validates `spec` (kInvalidArgument) and
+  // replaces any detector for the same metric and Stat. Bands over that
+  // metric and Stat retrain at their next evaluation with its excluded
+  // ranges. Writes no history (CloudWatch keeps none for detectors).
+  absl::Status PutAnomalyDetector(AnomalyDetectorSpec spec);
+
+  // Every detector put, sorted by Key().
+  std::vector<AnomalyDetectorSpec> DescribeAnomalyDetectors() const;
+
   // DeleteAlarms for one name: kNotFound when unknown. Writes a
   // ConfigurationUpdate (Delete) item.
   absl::Status DeleteAlarm(absl::string_view name, absl::Time now);
@@ -209,6 +218,7 @@ class AlarmEvaluator {
     std::vector<AlarmSlotState> slots;
     std::vector<uint32_t> free_slots;        // In reuse order.
     std::vector<AlarmHistoryItem> history;  // Not yet taken.
+    std::vector<AnomalyDetectorSpec> anomaly_detectors;  // By Key().
   };
 
   // Everything Evaluate, PutMetricAlarm and the queries depend on, except
@@ -329,6 +339,16 @@ class AlarmEvaluator {
   std::vector<uint32_t> free_slots_;
   absl::flat_hash_map<std::string, uint32_t> by_name_;
   std::vector<AlarmHistoryItem> history_;
+  // PutAnomalyDetector's configurations by AnomalyDetectorSpec::Key(), with
+  // a version bumped on every put so that models trained with an older
+  // configuration retrain.
+  struct AnomalyDetectorEntry {
+    AnomalyDetectorSpec spec;
+    std::vector<ExcludedTimeRange> excluded;  // In Unix seconds.
+    uint64_t version = 0;
+  };
+  absl::flat_hash_map<std::string, AnomalyDetectorEntry> anomaly_detectors_;
+  uint64_t anomaly_detector_version_ = 0;
   // Read once per Evaluate call: the store's epoch (BeginReadEpoch) and its
   // retention horizon (dropped_before_seconds).
   uint32_t eval_epoch_ = 0;

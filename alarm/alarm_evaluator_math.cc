@@ -40,10 +40,12 @@ struct MathAlarmState {
     std::optional<Unit> unit;
     std::optional<Statistic> statistic;        // A standard Stat, or
     std::optional<ExtendedStatistic> extended;  // an extended one.
+    std::string detector_key;  // AnomalyDetectorSpec::Key() of metric + Stat.
   };
   // A trained model for one ANOMALY_DETECTION_BAND argument.
   struct Model {
     int64_t boundary = INT64_MIN;  // trained_until of `model`.
+    uint64_t detector_version = 0;  // Of the detector it was trained with.
     std::optional<AnomalyModel> model;
   };
 
@@ -93,6 +95,8 @@ absl::StatusOr<std::shared_ptr<MathAlarmState>> AlarmEvaluator::MakeMathState(
       in.id = q.id;
       in.metric = store_->Intern(q.metric_stat->metric);
       in.unit = q.metric_stat->unit;
+      in.detector_key = absl::StrCat(q.metric_stat->metric.Key(), "\x1f",
+                                     q.metric_stat->stat);
       absl::StatusOr<Statistic> standard = ParseStatistic(q.metric_stat->stat);
       if (standard.ok()) {
         in.statistic = *standard;
@@ -152,7 +156,9 @@ MathSeries FetchInput(const MetricStore& store, const MathAlarmState::Input& in,
 // ANOMALY_DETECTION_BAND(metric_id, k) on `grid`, evaluated at `anchor`:
 // (re)trains the argument's model when a retrain boundary has passed.
 absl::StatusOr<MathResult> AnomalyBand(const MetricStore& store,
-                                       const AnomalyModelOptions& options,
+                                       AnomalyModelOptions options,
+                                       const std::vector<ExcludedTimeRange>* excluded,
+                                       uint64_t detector_version,
                                        MathAlarmState& m,
                                        absl::string_view metric_id, double k,
                                        const MathGrid& grid, int64_t anchor,
@@ -176,7 +182,11 @@ absl::StatusOr<MathResult> AnomalyBand(const MetricStore& store,
     model = &m.models.back().second;
   }
   const int64_t boundary = FloorTo(anchor, options.retrain_interval_seconds);
-  if (model->boundary != boundary) {
+  if (model->boundary != boundary || model->detector_version != detector_version) {
+    if (excluded != nullptr) {
+      options.excluded.insert(options.excluded.end(), excluded->begin(),
+                              excluded->end());
+    }
     // Two weeks (the training window) of buckets ending at the boundary.
     const int64_t period = grid.period_seconds;
     const int64_t start = FloorTo(boundary - options.training_window_seconds, period);
@@ -191,6 +201,7 @@ absl::StatusOr<MathResult> AnomalyBand(const MetricStore& store,
     }
     model->model = AnomalyModel::Train(points, period, boundary, options);
     model->boundary = boundary;
+    model->detector_version = detector_version;
   }
   MathResult band;
   band.is_band = true;
@@ -230,8 +241,20 @@ void AlarmEvaluator::EvaluateMath(uint32_t slot, absl::Time now,
   BandFunction band_fn = [&](absl::string_view metric_id, const MathSeries&,
                              double k, const MathGrid& g)
       -> absl::StatusOr<MathResult> {
-    return AnomalyBand(*store_, options_.anomaly_model, m, metric_id, k, g,
-                       anchor, &sorted_scratch_);
+    // The PutAnomalyDetector configuration of the argument's metric and
+    // Stat, if any (its excluded time ranges).
+    const std::vector<ExcludedTimeRange>* excluded = nullptr;
+    uint64_t version = 0;
+    for (const MathAlarmState::Input& in : m.inputs) {
+      if (in.id != metric_id) continue;
+      auto it = anomaly_detectors_.find(in.detector_key);
+      if (it != anomaly_detectors_.end()) {
+        excluded = &it->second.excluded;
+        version = it->second.version;
+      }
+    }
+    return AnomalyBand(*store_, options_.anomaly_model, excluded, version, m,
+                       metric_id, k, g, anchor, &sorted_scratch_);
   };
   absl::StatusOr<MathResult> result =
       m.program.Evaluate(m.returned_id, grid, inputs, band_fn);
@@ -317,6 +340,33 @@ void AlarmEvaluator::EvaluateMath(uint32_t slot, absl::Time now,
       BuildStateReason(c.spec, range, d, *d.state, now, options_.reason_form);
   Transition(slot, *d.state, std::move(reason.reason),
              std::move(reason.reason_data), now, report, std::move(recent));
+}
+
+absl::Status AlarmEvaluator::PutAnomalyDetector(AnomalyDetectorSpec spec) {
+  absl::Status valid = spec.Validate();
+  if (!valid.ok()) return valid;
+  AnomalyDetectorEntry entry;
+  for (const AnomalyDetectorSpec::TimeRange& r : spec.excluded_time_ranges) {
+    entry.excluded.push_back(ExcludedTimeRange{absl::ToUnixSeconds(r.start),
+                                               absl::ToUnixSeconds(r.end)});
+  }
+  entry.version = ++anomaly_detector_version_;
+  const std::string key = spec.Key();
+  entry.spec = std::move(spec);
+  anomaly_detectors_[key] = std::move(entry);
+  return absl::OkStatus();
+}
+
+std::vector<AnomalyDetectorSpec> AlarmEvaluator::DescribeAnomalyDetectors() const {
+  std::vector<std::pair<std::string, const AnomalyDetectorSpec*>> sorted;
+  for (const auto& [key, entry] : anomaly_detectors_) {
+    sorted.emplace_back(key, &entry.spec);
+  }
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<AnomalyDetectorSpec> out;
+  for (const auto& [key, spec] : sorted) out.push_back(*spec);
+  return out;
 }
 
 }  // namespace cwalarm

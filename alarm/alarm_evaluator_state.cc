@@ -28,6 +28,7 @@ AlarmEvaluator::State AlarmEvaluator::ExportState() const {
   }
   out.free_slots = free_slots_;
   out.history = history_;
+  out.anomaly_detectors = DescribeAnomalyDetectors();
   return out;
 }
 
@@ -79,6 +80,10 @@ absl::Status AlarmEvaluator::ImportState(State state) {
         "AlarmEvaluator::ImportState: free_slots must list exactly the free "
         "slots");
   }
+  for (const AnomalyDetectorSpec& d : state.anomaly_detectors) {
+    absl::Status valid = d.Validate();
+    if (!valid.ok()) return valid;
+  }
 
   hot_.resize(state.slots.size());
   cold_.resize(state.slots.size());
@@ -88,6 +93,15 @@ absl::Status AlarmEvaluator::ImportState(State state) {
       hot_[i] = HotAlarm{};
       hot_[i].live = false;
       continue;
+    }
+    // Metrics-list alarms compile their program and intern their metrics
+    // (Validate() above accepted the spec, so this succeeds); anomaly models
+    // retrain at their first evaluation from the restored store.
+    std::shared_ptr<MathAlarmState> math;
+    if (s.spec.HasMetricsList()) {
+      absl::StatusOr<std::shared_ptr<MathAlarmState>> made = MakeMathState(s.spec);
+      if (!made.ok()) return made.status();
+      math = *std::move(made);
     }
     HotAlarm h = MakeHot(s.spec, s.status.state);
     h.last_slot = s.last_slot;
@@ -99,10 +113,15 @@ absl::Status AlarmEvaluator::ImportState(State state) {
     c.last_scaling_invocation = s.last_scaling_invocation;
     c.spec = std::move(s.spec);
     c.extended = std::move(extended[i]);
+    c.math = std::move(math);
     by_name_.emplace(c.spec.alarm_name, static_cast<uint32_t>(i));
   }
   free_slots_ = std::move(state.free_slots);
   history_ = std::move(state.history);
+  for (AnomalyDetectorSpec& d : state.anomaly_detectors) {
+    absl::Status put = PutAnomalyDetector(std::move(d));
+    if (!put.ok()) return put;  // Validated above: cannot happen.
+  }
   return absl::OkStatus();
 }
 

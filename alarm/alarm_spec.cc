@@ -385,6 +385,43 @@ int AlarmSpec::EffectiveEvaluationRange() const {
   return evaluation_range.value_or(DefaultEvaluationRange(evaluation_periods));
 }
 
+std::string AnomalyDetectorSpec::Key() const {
+  return absl::StrCat(metric.Key(), "\x1f", stat);
+}
+
+absl::Status AnomalyDetectorSpec::Validate() const {
+  const std::string who = absl::StrCat("anomaly detector ", metric.metric_namespace,
+                                       "/", metric.metric_name, " ", stat);
+  if (metric.metric_namespace.empty() || metric.metric_name.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        who, ": Namespace and MetricName must not be null (ValidationError)"));
+  }
+  absl::Status id = ValidateMetricId(metric, who);
+  if (!id.ok()) return id;
+  if (!ParseStatistic(stat).ok() && !ParseExtendedStatistic(stat).ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        who, ": Stat (", stat,
+        "): must be a statistic or an extended statistic (spec 1.3, 1.4) "
+        "(InvalidParameterValue)"));
+  }
+  if (static_cast<int>(excluded_time_ranges.size()) > kMaxExcludedTimeRanges) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        who, ": Configuration.ExcludedTimeRanges (",
+        excluded_time_ranges.size(), " ranges): at most ",
+        kMaxExcludedTimeRanges, " ranges (cwalarm)"));
+  }
+  for (size_t i = 0; i < excluded_time_ranges.size(); ++i) {
+    const TimeRange& r = excluded_time_ranges[i];
+    if (!(r.start < r.end)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          who, ": Configuration.ExcludedTimeRanges[", i, "] (",
+          absl::FormatTime(r.start), " to ", absl::FormatTime(r.end),
+          "): EndTime must be after StartTime (ValidationError)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 int DefaultEvaluationRange(int evaluation_periods) {
   return evaluation_periods + std::max(evaluation_periods / 3, 2);
 }

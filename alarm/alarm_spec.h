@@ -154,6 +154,38 @@ struct AlarmSpec {
   absl::Status Validate() const;
 };
 
+// PutAnomalyDetector for one metric and statistic (spec 3.8, S-UG-AD): the
+// configuration of the model an ANOMALY_DETECTION_BAND over a MetricStat
+// with that metric and Stat uses. Without one, the band uses a default
+// model (nothing excluded); CloudWatch likewise creates a missing model
+// when the alarm is evaluated.
+struct AnomalyDetectorSpec {
+  MetricId metric;
+  std::string stat;  // "Average", "p99", ... as in MetricStat.
+  struct TimeRange {
+    absl::Time start;
+    absl::Time end;  // Exclusive.
+  };
+  // Training ignores buckets whose start lies in one of these ranges (an
+  // outage, a migration, a holiday).
+  std::vector<TimeRange> excluded_time_ranges;
+  // Kept and echoed; the model's daily and weekly cycles are in UTC
+  // (docs/choices.md).
+  std::optional<std::string> metric_timezone;
+
+  // The key detectors are matched by: the metric's canonical key and Stat.
+  std::string Key() const;
+
+  // kInvalidArgument naming the field: an invalid metric id, a Stat that is
+  // no statistic, a range whose end is not after its start, more than
+  // kMaxExcludedTimeRanges ranges.
+  absl::Status Validate() const;
+};
+
+// At most this many excluded ranges per detector ([INFERRED]: CloudWatch
+// documents no limit; docs/choices.md).
+inline constexpr int kMaxExcludedTimeRanges = 100;
+
 // The default evaluation range R(N) = N + max(floor(N/3), 2) (spec 3.3,
 // [INFERRED]; reproduces the documented R = 5 for N = 3).
 int DefaultEvaluationRange(int evaluation_periods);

@@ -1032,6 +1032,126 @@ bool IsCompositeDocument(const json& obj) {
   return obj.is_object() && obj.contains("AlarmRule");
 }
 
+// A PutAnomalyDetector document (or a DescribeAnomalyDetectors entry): it
+// names its metric through SingleMetricAnomalyDetector, or through the
+// legacy top-level Namespace/MetricName/Dimensions/Stat, and has no
+// AlarmName.
+bool IsAnomalyDetectorDocument(const json& obj) {
+  return obj.is_object() && !obj.contains("AlarmName") &&
+         (obj.contains("SingleMetricAnomalyDetector") || obj.contains("Stat"));
+}
+
+// The metric fields of a detector: Namespace, MetricName, Dimensions, Stat
+// (AccountId is kept out: cross-account detectors are out of scope).
+bool GetDetectorMetric(const json& obj, const std::string& path,
+                       JsonErrors& errors, AnomalyDetectorSpec* out,
+                       bool top_level) {
+  bool ok = true;
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    const std::string p = absl::StrCat(path, ".", it.key());
+    const json& v = it.value();
+    if (v.is_null()) continue;
+    if (it.key() == "Namespace") {
+      ok &= GetString(v, p, errors, &out->metric.metric_namespace);
+    } else if (it.key() == "MetricName") {
+      ok &= GetString(v, p, errors, &out->metric.metric_name);
+    } else if (it.key() == "Dimensions") {
+      std::vector<std::pair<std::string, std::string>> pairs;
+      ok &= GetPairs(v, p, "Name", "Value", errors, &pairs);
+      for (auto& [name, value] : pairs) {
+        out->metric.dimensions.push_back({std::move(name), std::move(value)});
+      }
+    } else if (it.key() == "Stat") {
+      ok &= GetString(v, p, errors, &out->stat);
+    } else if (top_level) {
+      continue;  // The caller handles the other top-level keys.
+    } else {
+      errors.Add(p, "unknown key (expected Namespace, MetricName, Dimensions, "
+                    "Stat)");
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+std::optional<AnomalyDetectorSpec> AnomalyDetectorFromJson(
+    const json& obj, const std::string& path, JsonErrors& errors) {
+  if (!ExpectObject(obj, path, errors)) return std::nullopt;
+  const size_t before = errors.count();
+  AnomalyDetectorSpec spec;
+  GetDetectorMetric(obj, path, errors, &spec, /*top_level=*/true);
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    const std::string p = absl::StrCat(path, ".", it.key());
+    const json& v = it.value();
+    if (v.is_null()) continue;
+    const std::string& key = it.key();
+    if (key == "Namespace" || key == "MetricName" || key == "Dimensions" ||
+        key == "Stat") {
+      continue;
+    } else if (key == "SingleMetricAnomalyDetector") {
+      if (ExpectObject(v, p, errors)) {
+        json metric = v;
+        metric.erase("AccountId");
+        GetDetectorMetric(metric, p, errors, &spec, /*top_level=*/false);
+      }
+    } else if (key == "Configuration") {
+      if (!ExpectObject(v, p, errors)) continue;
+      for (auto c = v.begin(); c != v.end(); ++c) {
+        const std::string cp = absl::StrCat(p, ".", c.key());
+        if (c.value().is_null()) continue;
+        if (c.key() == "MetricTimezone") {
+          std::string tz;
+          if (GetString(c.value(), cp, errors, &tz)) spec.metric_timezone = tz;
+        } else if (c.key() == "ExcludedTimeRanges") {
+          if (!c.value().is_array()) {
+            errors.Add(cp, absl::StrCat("expected an array of {StartTime, "
+                                        "EndTime} objects, got ",
+                                        Shown(c.value())));
+            continue;
+          }
+          for (size_t i = 0; i < c.value().size(); ++i) {
+            const json& r = c.value()[i];
+            const std::string rp = absl::StrCat(cp, "[", i, "]");
+            if (!ExpectObject(r, rp, errors)) continue;
+            AnomalyDetectorSpec::TimeRange range;
+            bool has_start = false, has_end = false;
+            for (auto f = r.begin(); f != r.end(); ++f) {
+              const std::string fp = absl::StrCat(rp, ".", f.key());
+              if (f.key() == "StartTime") {
+                has_start = GetTime(f.value(), fp, errors, &range.start);
+              } else if (f.key() == "EndTime") {
+                has_end = GetTime(f.value(), fp, errors, &range.end);
+              } else {
+                errors.Add(fp, "unknown key (expected StartTime and EndTime)");
+              }
+            }
+            if (!has_start || !has_end) {
+              errors.Add(rp, "StartTime and EndTime are required");
+              continue;
+            }
+            spec.excluded_time_ranges.push_back(range);
+          }
+        } else {
+          errors.Add(cp, "unknown key (expected ExcludedTimeRanges, "
+                         "MetricTimezone)");
+        }
+      }
+    } else if (key == "StateValue" || key == "MetricCharacteristics") {
+      // DescribeAnomalyDetectors' read-only state, and the newer
+      // PeriodicSpikes hint: accepted, not interpreted (docs/choices.md).
+    } else {
+      errors.Add(p, "unknown key (not a PutAnomalyDetector field)");
+    }
+  }
+  if (errors.count() != before) return std::nullopt;
+  absl::Status valid = spec.Validate();
+  if (!valid.ok()) {
+    errors.Add(path, valid.message());
+    return std::nullopt;
+  }
+  return spec;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -1151,7 +1271,10 @@ absl::StatusOr<AlarmConfig> ParseAlarmConfigJson(absl::string_view text,
   AlarmConfig config;
   std::vector<std::pair<std::string, std::string>> names;  // name, path.
   auto take = [&](const json& obj, std::string path) {
-    if (IsCompositeDocument(obj)) {
+    if (IsAnomalyDetectorDocument(obj)) {
+      std::optional<AnomalyDetectorSpec> d = AnomalyDetectorFromJson(obj, path, errors);
+      if (d.has_value()) config.anomaly_detectors.push_back(std::move(*d));
+    } else if (IsCompositeDocument(obj)) {
       std::optional<CompositeAlarmSpec> spec = CompositeFromJson(obj, path, errors);
       if (spec.has_value()) {
         names.emplace_back(spec->alarm_name, std::move(path));
@@ -1187,7 +1310,8 @@ absl::StatusOr<AlarmConfig> ParseAlarmConfigJson(absl::string_view text,
     for (size_t i = 0; i < doc->size(); ++i) take((*doc)[i], absl::StrCat("$[", i, "]"));
   } else if (!ExpectObject(*doc, "$", errors)) {
     return Problems(errors.lines());
-  } else if (doc->contains("MetricAlarms") || doc->contains("CompositeAlarms")) {
+  } else if (doc->contains("MetricAlarms") || doc->contains("CompositeAlarms") ||
+             doc->contains("AnomalyDetectors")) {
     for (auto it = doc->begin(); it != doc->end(); ++it) {
       const std::string p = absl::StrCat("$.", it.key());
       if (it.value().is_null()) continue;
@@ -1195,8 +1319,19 @@ absl::StatusOr<AlarmConfig> ParseAlarmConfigJson(absl::string_view text,
         take_list(it.value(), p, /*composite=*/false);
       } else if (it.key() == "CompositeAlarms") {
         take_list(it.value(), p, /*composite=*/true);
+      } else if (it.key() == "AnomalyDetectors") {
+        if (!it.value().is_array()) {
+          errors.Add(p, absl::StrCat("expected an array, got ", Shown(it.value())));
+          continue;
+        }
+        for (size_t i = 0; i < it.value().size(); ++i) {
+          std::optional<AnomalyDetectorSpec> d = AnomalyDetectorFromJson(
+              it.value()[i], absl::StrCat(p, "[", i, "]"), errors);
+          if (d.has_value()) config.anomaly_detectors.push_back(std::move(*d));
+        }
       } else if (it.key() != "NextToken") {
-        errors.Add(p, "unknown key (expected MetricAlarms or CompositeAlarms)");
+        errors.Add(p, "unknown key (expected MetricAlarms, CompositeAlarms or "
+                      "AnomalyDetectors)");
       }
     }
   } else {

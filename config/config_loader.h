@@ -99,6 +99,8 @@ absl::StatusOr<std::vector<AlarmSpec>> LoadAlarmsFile(absl::string_view path);
 struct AlarmConfig {
   std::vector<AlarmSpec> metric_alarms;               // Document order.
   std::vector<CompositeAlarmSpec> composite_alarms;   // Document order.
+  // PutAnomalyDetector documents (spec 3.8), document order.
+  std::vector<AnomalyDetectorSpec> anomaly_detectors;
 };
 
 // Like ParseAlarmsJson, and also accepts composite alarms: `text` is one
@@ -114,7 +116,11 @@ struct AlarmConfig {
 // whether their children exist is checked when they are put
 // (CompositeEvaluator). Errors as for ParseAlarmsJson (`$.CompositeAlarms[0]
 // .AlarmRule: ...`, `$[2]: ...`); a name used twice, across both kinds, is an
-// error.
+// error. Anomaly-detector configurations come as PutAnomalyDetector
+// documents (SingleMetricAnomalyDetector {Namespace, MetricName, Dimensions,
+// Stat} or those keys at the top level, Configuration {ExcludedTimeRanges
+// [{StartTime, EndTime}], MetricTimezone}) in the array form, or as the
+// `AnomalyDetectors` list of a describe document.
 absl::StatusOr<AlarmConfig> ParseAlarmConfigJson(absl::string_view text,
                                                  absl::string_view source);
 

@@ -8,6 +8,7 @@
 // and the JSON loader.
 
 #include <cmath>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -650,6 +651,193 @@ TEST(MathAlarmConfigTest, ErrorsNameTheJsonPath) {
   for (const Case& c : cases) {
     SCOPED_TRACE(c.json);
     EXPECT_THAT(ParseAlarmsJson(c.json, "a.json"),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.message)));
+  }
+}
+
+}  // namespace
+}  // namespace cwalarm
+
+// --- Anomaly detectors (PutAnomalyDetector, spec 3.8) --------------------------
+
+namespace cwalarm {
+namespace {
+
+AnomalyDetectorSpec LatencyDetector() {
+  AnomalyDetectorSpec d;
+  d.metric = Latency();
+  d.stat = "Average";
+  return d;
+}
+
+TEST(AnomalyDetectorSpecTest, ValidationRules) {
+  struct Case {
+    const char* rule;
+    void (*mutate)(AnomalyDetectorSpec&);
+    const char* message;  // Empty: valid.
+  };
+  const Case cases[] = {
+      {"a detector with one excluded range",
+       [](AnomalyDetectorSpec& d) {
+         d.excluded_time_ranges.push_back({Utc(1, 0, 0), Utc(1, 1, 0)});
+       },
+       ""},
+      {"Stat must be a statistic",
+       [](AnomalyDetectorSpec& d) { d.stat = "Mean"; },
+       "Stat (Mean): must be a statistic or an extended statistic"},
+      {"an extended statistic is a Stat", [](AnomalyDetectorSpec& d) { d.stat = "p99"; },
+       ""},
+      {"EndTime after StartTime",
+       [](AnomalyDetectorSpec& d) {
+         d.excluded_time_ranges.push_back({Utc(1, 1, 0), Utc(1, 1, 0)});
+       },
+       "ExcludedTimeRanges[0]"},
+      {"at most 100 excluded ranges",
+       [](AnomalyDetectorSpec& d) {
+         for (int i = 0; i < 101; ++i) {
+           d.excluded_time_ranges.push_back(
+               {Utc(1, 0, 0) + absl::Minutes(i), Utc(1, 0, 0) + absl::Minutes(i + 1)});
+         }
+       },
+       "at most 100 ranges"},
+      {"Namespace and MetricName required",
+       [](AnomalyDetectorSpec& d) { d.metric.metric_name.clear(); },
+       "Namespace and MetricName must not be null"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.rule);
+    AnomalyDetectorSpec d = LatencyDetector();
+    c.mutate(d);
+    if (std::string(c.message).empty()) {
+      EXPECT_THAT(d.Validate(), IsOk());
+    } else {
+      EXPECT_THAT(d.Validate(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                         HasSubstr(c.message)));
+    }
+  }
+}
+
+// Three days: normal on day 1, a six-hour outage (latency 5) on day 2 from
+// 08:00, normal day 3 with a spike at 10:00 (normally ~165: 260 is far above
+// the band learnt from clean data). The alarm is created on day 3.
+double WithOutage(absl::Time t) {
+  if (t >= Utc(2, 8, 0) && t < Utc(2, 14, 0)) return 5;
+  if (t >= Utc(3, 10, 0) && t < Utc(3, 10, 20)) return 260;
+  return Seasonal(t);
+}
+
+// Runs the scenario; `skip_outage` publishes nothing during the outage.
+std::string SpikeReason(bool detector, bool skip_outage) {
+  MetricStore store;
+  RecordingSink sink;
+  AlarmEvaluator evaluator(&store, &sink);
+  if (detector) {
+    AnomalyDetectorSpec d = LatencyDetector();
+    d.excluded_time_ranges.push_back({Utc(2, 8, 0), Utc(2, 14, 0)});
+    EXPECT_THAT(evaluator.PutAnomalyDetector(d), IsOk());
+  }
+  std::string reason;
+  for (absl::Time t = Utc(1, 0, 0); t < Utc(3, 11, 0); t += absl::Minutes(5)) {
+    if (t == Utc(3, 0, 0)) {
+      EXPECT_THAT(evaluator.PutMetricAlarm(AnomalySpec(), t), IsOk());
+    }
+    const bool outage = t >= Utc(2, 8, 0) && t < Utc(2, 14, 0);
+    if (!(skip_outage && outage)) {
+      MetricDatum datum;
+      datum.metric = Latency();
+      datum.timestamp = t + absl::Seconds(30);
+      datum.value = WithOutage(t);
+      EXPECT_THAT(store.Put(datum, "test"), IsOk());
+    }
+    if (t < Utc(3, 0, 0)) continue;
+    evaluator.Evaluate(t + absl::Minutes(5));
+    const AlarmStatus* s = evaluator.FindStatus("latency-anomaly");
+    if (s->state == AlarmState::kAlarm && reason.empty()) reason = s->reason;
+  }
+  return reason;
+}
+
+TEST(AnomalyDetectorTest, ExcludedTimeRangesAreLeftOutOfTraining) {
+  // An excluded outage trains exactly like an outage that was never
+  // published: same band, same reason (thresholds included).
+  const std::string excluded = SpikeReason(/*detector=*/true, /*skip_outage=*/false);
+  const std::string absent = SpikeReason(/*detector=*/false, /*skip_outage=*/true);
+  ASSERT_FALSE(excluded.empty()) << "the spike was not flagged";
+  EXPECT_EQ(excluded, absent);
+  // Trained on the outage, the band differs (it learnt the outage's values).
+  EXPECT_NE(SpikeReason(/*detector=*/false, /*skip_outage=*/false), excluded);
+}
+
+TEST(AnomalyDetectorTest, DescribeReturnsTheDetectorsByKey) {
+  MetricStore store;
+  RecordingSink sink;
+  AlarmEvaluator evaluator(&store, &sink);
+  AnomalyDetectorSpec p99 = LatencyDetector();
+  p99.stat = "p99";
+  ASSERT_THAT(evaluator.PutAnomalyDetector(p99), IsOk());
+  ASSERT_THAT(evaluator.PutAnomalyDetector(LatencyDetector()), IsOk());
+  AnomalyDetectorSpec again = LatencyDetector();
+  again.excluded_time_ranges.push_back({Utc(1, 0, 0), Utc(1, 2, 0)});
+  ASSERT_THAT(evaluator.PutAnomalyDetector(again), IsOk());  // Replaces.
+  std::vector<AnomalyDetectorSpec> all = evaluator.DescribeAnomalyDetectors();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].stat, "Average");
+  EXPECT_EQ(all[0].excluded_time_ranges.size(), 1u);
+  EXPECT_EQ(all[1].stat, "p99");
+  AnomalyDetectorSpec bad = LatencyDetector();
+  bad.stat = "Mean";
+  EXPECT_THAT(evaluator.PutAnomalyDetector(bad),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("Mean")));
+}
+
+TEST(AnomalyDetectorTest, ConfigLoaderAcceptsPutAndDescribeShapes) {
+  absl::StatusOr<AlarmConfig> config = ParseAlarmConfigJson(R"j([
+      {"SingleMetricAnomalyDetector": {"Namespace": "Custom/Api",
+         "MetricName": "Latency", "Dimensions": [{"Name": "Endpoint", "Value": "/x"}],
+         "Stat": "Average"},
+       "Configuration": {"ExcludedTimeRanges": [
+         {"StartTime": "2024-01-02T08:00:00Z", "EndTime": "2024-01-02T14:00:00Z"}],
+         "MetricTimezone": "UTC"}},
+      {"Namespace": "Custom/Api", "MetricName": "Errors", "Stat": "Sum"}])j",
+                                                        "d.json");
+  ASSERT_THAT(config, IsOk());
+  ASSERT_EQ(config->anomaly_detectors.size(), 2u);
+  const AnomalyDetectorSpec& d = config->anomaly_detectors[0];
+  EXPECT_EQ(d.metric.metric_name, "Latency");
+  EXPECT_EQ(d.metric.dimensions[0].value, "/x");
+  ASSERT_EQ(d.excluded_time_ranges.size(), 1u);
+  EXPECT_EQ(d.excluded_time_ranges[0].start, Utc(2, 8, 0));
+  EXPECT_EQ(d.metric_timezone, "UTC");
+  EXPECT_EQ(config->anomaly_detectors[1].stat, "Sum");
+
+  absl::StatusOr<AlarmConfig> describe = ParseAlarmConfigJson(
+      R"j({"MetricAlarms": [], "AnomalyDetectors": [{"SingleMetricAnomalyDetector":
+          {"Namespace": "N", "MetricName": "M", "Stat": "p90"}, "StateValue": "TRAINED"}]})j",
+      "d.json");
+  ASSERT_THAT(describe, IsOk());
+  EXPECT_EQ(describe->anomaly_detectors.at(0).stat, "p90");
+
+  struct Case {
+    const char* json;
+    const char* message;
+  };
+  const Case bad[] = {
+      {R"([{"Stat": "Average", "Namespace": "N", "MetricName": "M", "Colour": 1}])",
+       "d.json: $[0].Colour: unknown key (not a PutAnomalyDetector field)"},
+      {R"([{"Stat": "Average", "Namespace": "N", "MetricName": "M",
+            "Configuration": {"ExcludedTimeRanges": [{"StartTime": "2024-01-02T08:00:00Z"}]}}])",
+       "$[0].Configuration.ExcludedTimeRanges[0]: StartTime and EndTime are required"},
+      {R"([{"Stat": "Average", "Namespace": "N", "MetricName": "M",
+            "Configuration": {"ExcludedTimeRanges": [{"StartTime": "2024-01-02T08:00:00Z",
+              "EndTime": "2024-01-01T08:00:00Z"}]}}])",
+       "EndTime must be after StartTime"},
+      {R"([{"SingleMetricAnomalyDetector": {"Namespace": "N", "MetricName": "M",
+            "Stat": "Avg"}}])",
+       "Stat (Avg)"},
+  };
+  for (const Case& c : bad) {
+    SCOPED_TRACE(c.json);
+    EXPECT_THAT(ParseAlarmConfigJson(c.json, "d.json"),
                 StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.message)));
   }
 }

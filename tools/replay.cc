@@ -383,7 +383,8 @@ absl::StatusOr<std::vector<TimedDatum>> LoadReplayData(
 absl::StatusOr<ReplayRun> ReplayData(
     const ReplayOptions& options, std::vector<AlarmSpec> alarms,
     std::vector<TimedDatum> data, bool record_buckets,
-    std::vector<CompositeAlarmSpec> composite_alarms) {
+    std::vector<CompositeAlarmSpec> composite_alarms,
+    std::vector<AnomalyDetectorSpec> anomaly_detectors) {
   // Arrival order decides what each evaluation sees (spec 3.7); file order
   // breaks ties so replays are deterministic.
   std::stable_sort(data.begin(), data.end(),
@@ -415,6 +416,13 @@ absl::StatusOr<ReplayRun> ReplayData(
   AlarmEvaluator& evaluator = *run.evaluator;
 
   const absl::Time created_at = run.instants.front();
+  for (AnomalyDetectorSpec& detector : anomaly_detectors) {
+    absl::Status s = evaluator.PutAnomalyDetector(std::move(detector));
+    if (!s.ok()) {
+      return absl::Status(s.code(),
+                          absl::StrCat(options.alarms_path, ": ", s.message()));
+    }
+  }
   for (AlarmSpec& spec : alarms) {
     std::string name = spec.alarm_name;
     absl::Status s = evaluator.PutMetricAlarm(std::move(spec), created_at);
@@ -569,7 +577,8 @@ absl::Status RunReplay(const ReplayOptions& options, std::string* out) {
   absl::StatusOr<ReplayRun> run =
       ReplayData(options, std::move(alarms->metric_alarms), std::move(*data),
                  /*record_buckets=*/!options.plot_path.empty(),
-                 std::move(alarms->composite_alarms));
+                 std::move(alarms->composite_alarms),
+                 std::move(alarms->anomaly_detectors));
   if (!run.ok()) return run.status();
   if (!options.plot_path.empty()) {
     std::ofstream file(options.plot_path, std::ios::binary | std::ios::trunc);

@@ -198,10 +198,13 @@ absl::StatusOr<std::vector<TimedDatum>> LoadReplayData(
 // timestamp (metric items first at equal times); the JSON output gains a
 // `CompositeAlarms` list and the text output their final rows, both only
 // when there are composites (so outputs without composites are unchanged).
+// `anomaly_detectors` are put (AlarmEvaluator::PutAnomalyDetector) before
+// the alarms.
 absl::StatusOr<ReplayRun> ReplayData(
     const ReplayOptions& options, std::vector<AlarmSpec> alarms,
     std::vector<TimedDatum> data, bool record_buckets,
-    std::vector<CompositeAlarmSpec> composite_alarms = {});
+    std::vector<CompositeAlarmSpec> composite_alarms = {},
+    std::vector<AnomalyDetectorSpec> anomaly_detectors = {});
 
 // Renders `run` as RunReplay's JSON or text output.
 std::string FormatReplay(const ReplayRun& run, ReplayOptions::Format format);
