@@ -38,16 +38,48 @@ enum class NodeKind : uint8_t {
 };
 
 enum class Op : uint8_t {
-  kAdd, kSub, kMul, kDiv, kPow,
-  kEq, kNe, kLe, kGe, kLt, kGt,
-  kAnd, kOr,
+  kAdd,
+  kSub,
+  kMul,
+  kDiv,
+  kPow,
+  kEq,
+  kNe,
+  kLe,
+  kGe,
+  kLt,
+  kGt,
+  kAnd,
+  kOr,
 };
 
 enum class Fn : uint8_t {
-  kIf, kAbs, kCeil, kFloor, kLog, kLog10, kSqrt, kExp, kFill, kFirst, kLast,
-  kMax, kMin, kAvg, kSum, kStddev,
-  kMetrics, kPeriod, kRate, kDiff, kDiffTime, kRunningSum,
-  kRemoveEmpty, kDatapointCount, kAnomalyBand, kTimeSeries,
+  kIf,
+  kAbs,
+  kCeil,
+  kFloor,
+  kLog,
+  kLog10,
+  kSqrt,
+  kExp,
+  kFill,
+  kFirst,
+  kLast,
+  kMax,
+  kMin,
+  kAvg,
+  kSum,
+  kStddev,
+  kMetrics,
+  kPeriod,
+  kRate,
+  kDiff,
+  kDiffTime,
+  kRunningSum,
+  kRemoveEmpty,
+  kDatapointCount,
+  kAnomalyBand,
+  kTimeSeries,
 };
 
 struct Node {
@@ -208,9 +240,9 @@ bool Lex(absl::string_view text, std::vector<Token>* tokens, int* column,
       }
       if (i < text.size() && (IsWordChar(text[i]) || text[i] == '.')) {
         *column = static_cast<int>(i) + 1;
-        *error = absl::StrCat("unexpected character '", text.substr(i, 1),
-                              "' after the number ",
-                              text.substr(start, i - start));
+        *error =
+            absl::StrCat("unexpected character '", text.substr(i, 1),
+                         "' after the number ", text.substr(start, i - start));
         return false;
       }
       t.kind = Token::Kind::kNumber;
@@ -271,8 +303,8 @@ bool Lex(absl::string_view text, std::vector<Token>* tokens, int* column,
         break;
       }
     }
-    if (!matched && absl::string_view("+-*/^<>()[],").find(c) !=
-                        absl::string_view::npos) {
+    if (!matched &&
+        absl::string_view("+-*/^<>()[],").find(c) != absl::string_view::npos) {
       t.kind = Token::Kind::kPunct;
       t.text = std::string(1, c);
       ++i;
@@ -285,9 +317,9 @@ bool Lex(absl::string_view text, std::vector<Token>* tokens, int* column,
                               "' (the operators are == != && ||)");
       } else if (static_cast<unsigned char>(c) < 0x20 ||
                  static_cast<unsigned char>(c) >= 0x7f) {
-        *error = absl::StrCat("unexpected byte 0x",
-                              absl::Hex(static_cast<unsigned char>(c),
-                                        absl::kZeroPad2));
+        *error = absl::StrCat(
+            "unexpected byte 0x",
+            absl::Hex(static_cast<unsigned char>(c), absl::kZeroPad2));
       } else {
         *error = absl::StrCat("unexpected character '", std::string(1, c), "'");
       }
@@ -311,9 +343,8 @@ class Parser {
     if (Peek().kind != Token::Kind::kEnd) {
       const Token& t = Peek();
       std::string hint;
-      if (t.kind == Token::Kind::kWord &&
-          (t.text == "and" || t.text == "or" || t.text == "And" ||
-           t.text == "Or")) {
+      if (t.kind == Token::Kind::kWord && (t.text == "and" || t.text == "or" ||
+                                           t.text == "And" || t.text == "Or")) {
         hint = " (AND and OR are upper-case)";
       }
       return Fail(t, absl::StrCat("expected an operator or the end of the "
@@ -365,9 +396,9 @@ class Parser {
 
   // RAII depth guard for the recursive productions.
   struct Depth {
-    explicit Depth(Parser* p) : p(p) { ++p->depth_; }
-    ~Depth() { --p->depth_; }
-    Parser* p;
+    explicit Depth(Parser* p) : parser_(p) { ++parser_->depth_; }
+    ~Depth() { --parser_->depth_; }
+    Parser* parser_;
   };
   bool TooDeep() {
     // The outermost operand is level 1, so 100 parentheses are allowed.
@@ -537,10 +568,10 @@ class Parser {
           int inner = ParseOr();
           if (inner < 0) return -1;
           if (!IsPunct(")")) {
-            return Fail(Peek(), absl::StrCat("expected ')' to close the '(' "
-                                             "at column ",
-                                             t.column, ", got ",
-                                             Describe(Peek())));
+            return Fail(Peek(),
+                        absl::StrCat("expected ')' to close the '(' "
+                                     "at column ",
+                                     t.column, ", got ", Describe(Peek())));
           }
           Next();
           return inner;
@@ -577,9 +608,9 @@ class Parser {
           return Fail(t, absl::StrCat("function names are upper-case: write ",
                                       upper, ", not ", word));
         }
-        return Fail(t, absl::StrCat("unknown function ", word,
-                                    " (cwalarm supports ", FunctionList(),
-                                    ")"));
+        return Fail(
+            t, absl::StrCat("unknown function ", word, " (cwalarm supports ",
+                            FunctionList(), ")"));
       }
       Node n;
       n.kind = NodeKind::kCall;
@@ -595,10 +626,10 @@ class Parser {
             info->min_args == info->max_args
                 ? absl::StrCat(info->min_args)
                 : absl::StrCat(info->min_args, " or ", info->max_args);
-        return Fail(t, absl::StrCat(word, " takes ", expected,
-                                    info->max_args == 1 ? " argument"
-                                                        : " arguments",
-                                    ", got ", count));
+        return Fail(
+            t, absl::StrCat(word, " takes ", expected,
+                            info->max_args == 1 ? " argument" : " arguments",
+                            ", got ", count));
       }
       return Add(std::move(n));
     }
@@ -709,7 +740,8 @@ absl::Status CheckEntry(int index, CompiledEntry* entry,
   if (root.kind == NodeKind::kCall && root.fn == Fn::kAnomalyBand) {
     entry->is_band = true;
     entry->band_metric = entry->nodes[root.args[0]].text;
-    if (root.args.size() == 2) entry->band_k = entry->nodes[root.args[1]].number;
+    if (root.args.size() == 2)
+      entry->band_k = entry->nodes[root.args[1]].number;
   }
   return absl::OkStatus();
 }
@@ -730,9 +762,9 @@ struct Value {
   enum class Kind : uint8_t { kScalar, kSeries, kArray, kString, kKeyword };
   Kind kind = Kind::kScalar;
   double scalar = kNaN;
-  SeriesList list;  // kSeries: exactly one; kArray: any number.
-  bool band = false;         // kArray from ANOMALY_DETECTION_BAND: upper, lower.
-  std::string text;          // kString, kKeyword.
+  SeriesList list;    // kSeries: exactly one; kArray: any number.
+  bool band = false;  // kArray from ANOMALY_DETECTION_BAND: upper, lower.
+  std::string text;   // kString, kKeyword.
 
   static Value Scalar(double x) {
     Value v;
@@ -811,8 +843,7 @@ class Evaluation {
  public:
   Evaluation(const std::vector<MathQuery>& queries,
              const std::vector<std::shared_ptr<const CompiledEntry>>& compiled,
-             const std::vector<int>& uses,
-             const MathGrid& grid,
+             const std::vector<int>& uses, const MathGrid& grid,
              const absl::flat_hash_map<std::string, MathSeries>& inputs,
              const BandFunction& band)
       : queries_(queries),
@@ -862,8 +893,8 @@ class Evaluation {
 
   absl::Status Error(int q, const Node& node, absl::string_view message) {
     return absl::InvalidArgumentError(
-        absl::StrCat(EntryPrefix(q, compiled_[q]->text), "column ",
-                     node.column, ": ", message));
+        absl::StrCat(EntryPrefix(q, compiled_[q]->text), "column ", node.column,
+                     ": ", message));
   }
 
   absl::StatusOr<Value> Eval(const CompiledEntry& e, int index, int q) {
@@ -1025,7 +1056,7 @@ class Evaluation {
   }
 
   absl::StatusOr<Value> Call(const CompiledEntry& e, const Node& node, int q) {
-    if (node.fn == Fn::kMetrics) return Metrics(e, node, q);
+    if (node.fn == Fn::kMetrics) return Metrics(e, node);
     if (node.fn == Fn::kAnomalyBand) return Band(e, node, q);
     std::vector<Value> args;
     for (int arg : node.args) {
@@ -1153,8 +1184,7 @@ class Evaluation {
     return Error(q, node, "unhandled function");
   }
 
-  absl::StatusOr<Value> Metrics(const CompiledEntry& e, const Node& node,
-                                int q) {
+  absl::StatusOr<Value> Metrics(const CompiledEntry& e, const Node& node) {
     // Spec 3.9: METRICS() is the MetricStat entries (not the expressions),
     // in list order; METRICS("s") those whose Id contains s.
     std::string filter;
@@ -1167,7 +1197,6 @@ class Evaluation {
       if (!v.ok()) return v.status();
       list.push_back(v->list[0]);
     }
-    (void)q;
     return Value::Array(std::move(list));
   }
 
@@ -1194,11 +1223,11 @@ class Evaluation {
     if (!r->is_band || static_cast<int>(r->lower.values.size()) != n() ||
         static_cast<int>(r->upper.values.size()) != n()) {
       return Error(q, node,
-                   absl::StrCat("the band function must return a band of ",
-                                n(), " values per bound"));
+                   absl::StrCat("the band function must return a band of ", n(),
+                                " values per bound"));
     }
-    Value out = Value::Array({Series{r->upper.values, 0},
-                              Series{r->lower.values, 0}});
+    Value out =
+        Value::Array({Series{r->upper.values, 0}, Series{r->lower.values, 0}});
     out.band = true;
     return out;
   }
@@ -1415,7 +1444,8 @@ class Evaluation {
       for (int i = 0; i < size; ++i) {
         if (Missing(s.v[i])) continue;
         if (prev >= 0) {
-          double dt = static_cast<double>(i - prev) * static_cast<double>(period);
+          double dt =
+              static_cast<double>(i - prev) * static_cast<double>(period);
           double dv = s.v[i] - s.v[prev];
           out.v[i] = fn == Fn::kDiff ? dv : fn == Fn::kDiffTime ? dt : dv / dt;
         }
@@ -1427,10 +1457,10 @@ class Evaluation {
 
   const std::vector<MathQuery>& queries_;
   const std::vector<std::shared_ptr<const CompiledEntry>>& compiled_;
+  const std::vector<int>& uses_;
   const MathGrid& grid_;
   const absl::flat_hash_map<std::string, MathSeries>& inputs_;
   const BandFunction& band_;
-  const std::vector<int>& uses_;
   std::vector<std::optional<Value>> memo_;
 };
 
@@ -1488,12 +1518,13 @@ absl::StatusOr<MathProgram> MathProgram::Compile(
     Parser parser(std::move(tokens));
     entry->root = parser.Parse();
     if (entry->root < 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(EntryPrefix(index, text), "column ", parser.column(),
-                       ": ", parser.error()));
+      return absl::InvalidArgumentError(absl::StrCat(EntryPrefix(index, text),
+                                                     "column ", parser.column(),
+                                                     ": ", parser.error()));
     }
     entry->nodes = std::move(parser.nodes());
-    absl::Status checked = CheckEntry(index, entry.get(), program.index_, queries);
+    absl::Status checked =
+        CheckEntry(index, entry.get(), program.index_, queries);
     if (!checked.ok()) return checked;
     program.compiled_[i] = std::move(entry);
   }
@@ -1573,10 +1604,9 @@ absl::StatusOr<MathResult> MathProgram::Evaluate(
         absl::StrCat("Metrics: no entry has the Id \"", id, "\""));
   }
   if (grid.period_seconds <= 0 || grid.size < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("metric math grid: period ", grid.period_seconds,
-                     " s and size ", grid.size,
-                     " (the period must be positive, the size not negative)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "metric math grid: period ", grid.period_seconds, " s and size ",
+        grid.size, " (the period must be positive, the size not negative)"));
   }
   const int q = it->second;
   Evaluation evaluation(queries_, compiled_, uses_, grid, inputs, band);

@@ -133,8 +133,8 @@ class MathProgram {
   // SEARCH refused ("SEARCH is not supported in alarms"), unknown and
   // lower-case function names refused, arity and argument kinds checked
   // (METRICS takes a string literal; PERIOD the Id of a MetricStat entry;
-  // ANOMALY_DETECTION_BAND an Id and a positive number literal). Does not check the list limits of spec 1.7
-  // (entry counts, ReturnData): AlarmSpec does.
+  // ANOMALY_DETECTION_BAND an Id and a positive number literal). Does not check
+  // the list limits of spec 1.7 (entry counts, ReturnData): AlarmSpec does.
   // Errors: kInvalidArgument, the first problem in list order, e.g.
   // `Metrics[2].Expression "m1 +": column 5: expected an operand after '+'`.
   static absl::StatusOr<MathProgram> Compile(std::vector<MathQuery> queries);

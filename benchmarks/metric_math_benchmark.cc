@@ -27,8 +27,8 @@ absl::flat_hash_map<std::string, MathSeries> Inputs(int size) {
   absl::flat_hash_map<std::string, MathSeries> in;
   MathSeries errors, requests;
   for (int i = 0; i < size; ++i) {
-    errors.values.push_back(i % 7 == 0 ? std::numeric_limits<double>::quiet_NaN()
-                                       : i % 5);
+    errors.values.push_back(
+        i % 7 == 0 ? std::numeric_limits<double>::quiet_NaN() : i % 5);
     requests.values.push_back(100 + i % 11);
   }
   in["errors"] = errors;
@@ -56,13 +56,21 @@ void Evaluate(benchmark::State& state, const std::string& expression) {
 void BM_MathProgram_ErrorRate(benchmark::State& state) {
   Evaluate(state, "100*errors/requests");
 }
-BENCHMARK(BM_MathProgram_ErrorRate)->ArgName("buckets")->Arg(5)->Arg(60)->Arg(1440);
+BENCHMARK(BM_MathProgram_ErrorRate)
+    ->ArgName("buckets")
+    ->Arg(5)
+    ->Arg(60)
+    ->Arg(1440);
 
 void BM_MathProgram_IfFillAvg(benchmark::State& state) {
   Evaluate(state,
            "IF(requests > AVG(requests), FILL(errors, REPEAT) / requests, 0)");
 }
-BENCHMARK(BM_MathProgram_IfFillAvg)->ArgName("buckets")->Arg(5)->Arg(60)->Arg(1440);
+BENCHMARK(BM_MathProgram_IfFillAvg)
+    ->ArgName("buckets")
+    ->Arg(5)
+    ->Arg(60)
+    ->Arg(1440);
 
 void BM_MathProgram_Compile(benchmark::State& state) {
   for (auto _ : state) {

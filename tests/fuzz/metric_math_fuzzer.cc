@@ -46,8 +46,8 @@ bool SameBits(const cwalarm::MathSeries& a, const cwalarm::MathSeries& b) {
 }
 
 absl::StatusOr<cwalarm::MathResult> Band(absl::string_view,
-                                         const cwalarm::MathSeries& m,
-                                         double k, const cwalarm::MathGrid&) {
+                                         const cwalarm::MathSeries& m, double k,
+                                         const cwalarm::MathGrid&) {
   cwalarm::MathResult r;
   r.is_band = true;
   for (double x : m.values) {
