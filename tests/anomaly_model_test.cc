@@ -451,6 +451,35 @@ INSTANTIATE_TEST_SUITE_P(
       return absl::StrCat("Case", info.index);
     });
 
+// Rule 2: a daily knot needs two days. With one day of history the band is
+// the level plus a spread that includes the day's cycle: wide, but the
+// normal values of the next hours are inside it. From the second day on the
+// daily profile exists and the band narrows.
+TEST(AnomalyModelTest, DailyProfileNeedsTwoDays) {
+  const int64_t start = kSaturday + 2 * kDay;  // a Monday
+  std::vector<TimedValue> history =
+      Series(Shape{}, start, start + 4 * kDay, 60);
+  const AnomalyModel one_day =
+      AnomalyModel::Train(history, 60, start + kDay, AnomalyModelOptions{});
+  const AnomalyModel three_days =
+      AnomalyModel::Train(history, 60, start + 3 * kDay, AnomalyModelOptions{});
+  ASSERT_TRUE(one_day.ready());
+  EXPECT_FALSE(one_day.has_daily_profile());
+  EXPECT_TRUE(three_days.has_daily_profile());
+  for (const TimedValue& p : history) {
+    if (p.unix_seconds < start + kDay ||
+        p.unix_seconds >= start + kDay + kHour) {
+      continue;
+    }
+    const auto pred = one_day.Predict(p.unix_seconds);
+    ASSERT_TRUE(pred);
+    const auto [lo, hi] = AnomalyModel::Band(*pred, 2);
+    EXPECT_TRUE(p.value >= lo && p.value <= hi) << Utc(p.unix_seconds);
+  }
+  EXPECT_GT(one_day.Predict(start + kDay)->spread,
+            3 * three_days.Predict(start + 3 * kDay)->spread);
+}
+
 TEST(AnomalyModelTest, UntrainedModelHasNoBand) {
   const AnomalyModel model;
   EXPECT_FALSE(model.ready());
