@@ -642,6 +642,55 @@ std::optional<AlarmSpec> AlarmFromProto(const config::MetricAlarmConfig& c,
   }
   if (c.has_evaluation_range()) spec.evaluation_range = c.evaluation_range();
   for (const config::Tag& tag : c.tags()) spec.tags.push_back({tag.key(), tag.value()});
+  auto whole_seconds = [&](const google::protobuf::Duration& d,
+                           const std::string& field,
+                           absl::Duration* out) {
+    if (d.nanos() != 0) {
+      errors.push_back(absl::StrCat(at.Prefix("metrics"), field, ": seconds ",
+                                    d.seconds(), " nanos ", d.nanos(),
+                                    ": must be a whole number of seconds"));
+      return;
+    }
+    *out = absl::Seconds(d.seconds());
+  };
+  for (int i = 0; i < c.metrics_size(); ++i) {
+    const config::MetricDataQuery& m = c.metrics(i);
+    const std::string field = absl::StrCat("metrics[", i, "]");
+    MetricDataQuery q;
+    q.id = m.id();
+    if (m.has_metric_stat()) {
+      MetricStat ms;
+      ms.metric.metric_namespace = m.metric_stat().metric().namespace_();
+      ms.metric.metric_name = m.metric_stat().metric().metric_name();
+      for (const config::Dimension& dim : m.metric_stat().metric().dimensions()) {
+        ms.metric.dimensions.push_back({dim.name(), dim.value()});
+      }
+      whole_seconds(m.metric_stat().period(), field + ".metric_stat.period",
+                    &ms.period);
+      ms.stat = m.metric_stat().stat();
+      if (!m.metric_stat().unit().empty()) {
+        absl::StatusOr<Unit> u = ParseUnit(m.metric_stat().unit());
+        if (u.ok()) {
+          ms.unit = *u;
+        } else {
+          errors.push_back(absl::StrCat(at.Prefix("metrics"), field,
+                                        ".metric_stat.unit: ",
+                                        u.status().message()));
+        }
+      }
+      q.metric_stat = std::move(ms);
+    }
+    if (m.has_expression()) q.expression = m.expression();
+    if (m.has_label()) q.label = m.label();
+    if (m.has_return_data()) q.return_data = m.return_data();
+    if (m.has_period()) {
+      absl::Duration period;
+      whole_seconds(m.period(), field + ".period", &period);
+      q.period = period;
+    }
+    spec.metrics.push_back(std::move(q));
+  }
+  if (c.has_threshold_metric_id()) spec.threshold_metric_id = c.threshold_metric_id();
 
   if (errors.size() != errors_before) return std::nullopt;
   absl::Status valid = spec.Validate();

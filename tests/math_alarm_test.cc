@@ -844,3 +844,79 @@ TEST(AnomalyDetectorTest, ConfigLoaderAcceptsPutAndDescribeShapes) {
 
 }  // namespace
 }  // namespace cwalarm
+
+namespace cwalarm {
+namespace {
+
+TEST(MathAlarmConfigTest, TextProtoMetricsForm) {
+  absl::StatusOr<std::vector<AlarmSpec>> alarms = ParseAlarmsTextProto(R"pb(
+    alarms {
+      alarm_name: "error-rate"
+      metrics {
+        id: "errors"
+        metric_stat {
+          metric { namespace: "Custom/Web" metric_name: "Errors" }
+          period { seconds: 60 }
+          stat: "Sum"
+        }
+        return_data: false
+      }
+      metrics {
+        id: "requests"
+        metric_stat {
+          metric { namespace: "Custom/Web" metric_name: "Requests" }
+          period { seconds: 60 }
+          stat: "Sum"
+          unit: "Count"
+        }
+        return_data: false
+      }
+      metrics { id: "rate" expression: "100 * errors / requests" label: "Rate" }
+      evaluation_periods: 3
+      threshold: 5
+      comparison_operator: GREATER_THAN_THRESHOLD
+    }
+    alarms {
+      alarm_name: "anomaly"
+      metrics {
+        id: "m1"
+        metric_stat {
+          metric { namespace: "Custom/Api" metric_name: "Latency" }
+          period { seconds: 300 }
+          stat: "p90"
+        }
+      }
+      metrics { id: "ad1" expression: "ANOMALY_DETECTION_BAND(m1, 3)" }
+      threshold_metric_id: "ad1"
+      evaluation_periods: 2
+      comparison_operator: GREATER_THAN_UPPER_THRESHOLD
+    }
+  )pb",
+                                                                "a.textproto");
+  ASSERT_THAT(alarms, IsOk());
+  ASSERT_EQ(alarms->size(), 2u);
+  const AlarmSpec& rate = (*alarms)[0];
+  ASSERT_EQ(rate.metrics.size(), 3u);
+  EXPECT_EQ(rate.metrics[1].metric_stat->unit, Unit::kCount);
+  EXPECT_EQ(rate.metrics[2].expression, "100 * errors / requests");
+  EXPECT_EQ(rate.metrics[2].label, "Rate");
+  EXPECT_EQ(rate.EffectivePeriod(), absl::Minutes(1));
+  const AlarmSpec& anomaly = (*alarms)[1];
+  EXPECT_EQ(anomaly.threshold_metric_id, "ad1");
+  EXPECT_FALSE(anomaly.threshold.has_value());
+  EXPECT_EQ(anomaly.metrics[0].metric_stat->stat, "p90");
+
+  EXPECT_THAT(ParseAlarmsTextProto(R"pb(
+    alarms {
+      alarm_name: "x"
+      metrics { id: "m" expression: "1 +" period { seconds: 60 } }
+      evaluation_periods: 1 threshold: 1
+      comparison_operator: GREATER_THAN_THRESHOLD
+    })pb",
+                                   "b.textproto"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("Metrics[0].Expression")));
+}
+
+}  // namespace
+}  // namespace cwalarm
