@@ -85,6 +85,25 @@ void ToProto(const AlarmSpec& s, pb::AlarmSpec* out) {
     pt->set_key(t.key);
     pt->set_value(t.value);
   }
+  for (const MetricDataQuery& q : s.metrics) {
+    pb::MetricDataQuery* pq = out->add_metrics();
+    pq->set_id(q.id);
+    if (q.metric_stat) {
+      pb::MetricStat* ps = pq->mutable_metric_stat();
+      ToProto(q.metric_stat->metric, ps->mutable_metric());
+      ps->set_period_ns(absl::ToInt64Nanoseconds(q.metric_stat->period));
+      ps->set_stat(q.metric_stat->stat);
+      if (q.metric_stat->unit) {
+        ps->set_unit(static_cast<int>(*q.metric_stat->unit));
+      }
+    }
+    if (q.expression) pq->set_expression(*q.expression);
+    if (q.label) pq->set_label(*q.label);
+    if (q.return_data) pq->set_return_data(*q.return_data);
+    if (q.period) pq->set_period_ns(absl::ToInt64Nanoseconds(*q.period));
+    if (q.account_id) pq->set_account_id(*q.account_id);
+  }
+  if (s.threshold_metric_id) out->set_threshold_metric_id(*s.threshold_metric_id);
 }
 
 // An enum value read back, refused when outside [0, count).
@@ -150,6 +169,30 @@ absl::Status FromProto(const pb::AlarmSpec& p, AlarmSpec* s) {
   }
   if (p.has_evaluation_range()) s->evaluation_range = p.evaluation_range();
   for (const pb::Tag& t : p.tags()) s->tags.push_back({t.key(), t.value()});
+  for (const pb::MetricDataQuery& pq : p.metrics()) {
+    MetricDataQuery q;
+    q.id = pq.id();
+    if (pq.has_metric_stat()) {
+      const pb::MetricStat& ps = pq.metric_stat();
+      MetricStat stat;
+      stat.metric = FromProto(ps.metric());
+      stat.period = absl::Nanoseconds(ps.period_ns());
+      stat.stat = ps.stat();
+      if (ps.has_unit()) {
+        Unit v;
+        if (!Enum(ps.unit(), kUnitCount, &v)) return Bad("MetricStat unit");
+        stat.unit = v;
+      }
+      q.metric_stat = std::move(stat);
+    }
+    if (pq.has_expression()) q.expression = pq.expression();
+    if (pq.has_label()) q.label = pq.label();
+    if (pq.has_return_data()) q.return_data = pq.return_data();
+    if (pq.has_period_ns()) q.period = absl::Nanoseconds(pq.period_ns());
+    if (pq.has_account_id()) q.account_id = pq.account_id();
+    s->metrics.push_back(std::move(q));
+  }
+  if (p.has_threshold_metric_id()) s->threshold_metric_id = p.threshold_metric_id();
   return absl::OkStatus();
 }
 

@@ -27,10 +27,12 @@
 #include "actions/recording_sink.h"
 #include "alarm/alarm_evaluator.h"
 #include "alarm/alarm_history.h"
+#include "alarm/alarm_json.h"
 #include "alarm/alarm_spec.h"
 #include "alarm/alarm_state.h"
 #include "alarm/composite_alarm.h"
 #include "alarm/composite_evaluator.h"
+#include "alarm/json_writer.h"
 #include "config/snapshot.pb.h"
 #include "config/snapshot_file.h"
 #include "config/snapshot_io.h"
@@ -38,6 +40,7 @@
 #include "gtest/gtest.h"
 #include "metrics/datapoint.h"
 #include "metrics/metric_store.h"
+#include "metrics/unit.h"
 #include "tests/testing/differential_trial.h"
 #include "tests/testing/status_matchers.h"
 
@@ -537,6 +540,99 @@ TEST(SnapshotRestoreTest, CompositeStateRoundTripsAndDamageIsRefused) {
                 StatusIs(c.code, HasSubstr(c.error)))
         << c.name;
   }
+}
+
+// The Metrics-list forms (metric math and anomaly detection, spec 1.7 and
+// 3.8) survive a snapshot field by field: the DescribeAlarms object is the
+// same and every optional keeps "unset" apart from a value.
+TEST(SnapshotRestoreTest, MetricsListAlarmsRoundTrip) {
+  auto stat = [](const char* name, const char* statistic) {
+    MetricStat m;
+    m.metric = {"Custom/Api", name, {{"Endpoint", "/orders"}}};
+    m.period = absl::Seconds(300);
+    m.stat = statistic;
+    return m;
+  };
+  AlarmSpec math;
+  math.alarm_name = "error-rate";
+  math.alarm_actions = {cwalarm_testing::kTopic};
+  MetricDataQuery errors;
+  errors.id = "m1";
+  errors.metric_stat = stat("Errors", "Sum");
+  errors.metric_stat->unit = Unit::kCount;
+  errors.return_data = false;
+  MetricDataQuery requests;
+  requests.id = "m2";
+  requests.metric_stat = stat("Requests", "Sum");
+  requests.return_data = false;
+  requests.label = "requests";
+  requests.account_id = "123456789012";
+  MetricDataQuery rate;
+  rate.id = "e1";
+  rate.expression = "100 * m1 / m2";
+  rate.label = "Error rate";
+  math.metrics = {errors, requests, rate};
+  math.evaluation_periods = 3;
+  math.threshold = 5;
+  math.comparison_operator = ComparisonOperator::kGreaterThanThreshold;
+
+  AlarmSpec anomaly;
+  anomaly.alarm_name = "latency-anomaly";
+  MetricDataQuery latency;
+  latency.id = "m1";
+  latency.metric_stat = stat("Latency", "p90");
+  latency.return_data = true;
+  MetricDataQuery band;
+  band.id = "ad1";
+  band.expression = "ANOMALY_DETECTION_BAND(m1, 2)";
+  anomaly.metrics = {latency, band};
+  anomaly.threshold_metric_id = "ad1";
+  anomaly.evaluation_periods = 3;
+  anomaly.datapoints_to_alarm = 2;
+  anomaly.comparison_operator =
+      ComparisonOperator::kLessThanLowerOrGreaterThanUpperThreshold;
+
+  RecordingSink sink;
+  MetricStore store;
+  AlarmEvaluator evaluator(&store, &sink);
+  const absl::Time t0 = absl::FromUnixSeconds(1767225600);
+  ASSERT_THAT(evaluator.PutMetricAlarm(math, t0), IsOk());
+  ASSERT_THAT(evaluator.PutMetricAlarm(anomaly, t0), IsOk());
+  absl::StatusOr<std::string> bytes = SerializeEvaluatorState(store, evaluator);
+  ASSERT_THAT(bytes.status(), IsOk());
+  absl::StatusOr<RestoredEvaluator> r = DeserializeEvaluatorState(*bytes, &sink);
+  ASSERT_THAT(r.status(), IsOk());
+
+  auto describe = [](const AlarmEvaluator& e) {
+    JsonWriter w;
+    w.BeginArray();
+    for (const AlarmDescription& d : e.DescribeAlarms()) {
+      WriteMetricAlarm(*d.spec, *d.status, d.alarm_arn, d.configuration_updated,
+                       &w);
+    }
+    w.EndArray();
+    return w.Release();
+  };
+  const std::string before = describe(evaluator);
+  EXPECT_THAT(before, HasSubstr("ANOMALY_DETECTION_BAND(m1, 2)"));
+  EXPECT_THAT(before, HasSubstr("\"ThresholdMetricId\":\"ad1\""));
+  EXPECT_EQ(describe(*r->evaluator), before);
+  // What DescribeAlarms does not show: unset vs default, the account id.
+  const AlarmSpec* back = r->evaluator->FindAlarm("error-rate");
+  ASSERT_NE(back, nullptr);
+  ASSERT_EQ(back->metrics.size(), 3u);
+  EXPECT_EQ(back->metrics[0].return_data, std::optional<bool>(false));
+  EXPECT_EQ(back->metrics[0].metric_stat->unit, std::optional<Unit>(Unit::kCount));
+  EXPECT_EQ(back->metrics[1].account_id, std::optional<std::string>("123456789012"));
+  EXPECT_EQ(back->metrics[1].metric_stat->period, absl::Seconds(300));
+  EXPECT_FALSE(back->metrics[2].return_data.has_value());
+  EXPECT_FALSE(back->metrics[2].metric_stat.has_value());
+  EXPECT_FALSE(back->metrics[2].period.has_value());
+  EXPECT_FALSE(back->threshold_metric_id.has_value());
+  const AlarmSpec* back_anomaly = r->evaluator->FindAlarm("latency-anomaly");
+  ASSERT_NE(back_anomaly, nullptr);
+  EXPECT_EQ(back_anomaly->threshold_metric_id, std::optional<std::string>("ad1"));
+  EXPECT_FALSE(back_anomaly->threshold.has_value());
 }
 
 }  // namespace
