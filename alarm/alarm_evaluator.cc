@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -322,11 +323,10 @@ void AlarmEvaluator::TransitionFromBuckets(uint32_t slot, const Decision& d,
              std::move(reason.reason_data), now, report, RecentValues(h));
 }
 
-void AlarmEvaluator::EvaluateStandardIncremental(uint32_t slot, absl::Time now,
-                                                 int64_t anchor,
-                                                 int64_t previous_slot,
-                                                 EvaluationReport* report) {
-  HotAlarm& h = hot_[slot];
+bool AlarmEvaluator::DecideStandard(HotAlarm& h, int64_t anchor,
+                                    int64_t previous_slot,
+                                    StatisticSet* scratch, Decision* d,
+                                    int* from_out) const {
   const int r = h.r;
   const int64_t period = h.period_seconds;
   const int64_t first_s = anchor - int64_t{r} * period;
@@ -334,10 +334,12 @@ void AlarmEvaluator::EvaluateStandardIncremental(uint32_t slot, absl::Time now,
   // Oldest-first index of the first bucket to re-aggregate; buckets before
   // it keep their cached verdicts (shifted). `from = 0` recomputes all.
   int from = 0;
-  if (h.seen_epoch != 0 && previous_slot != INT64_MIN &&
-      anchor > previous_slot && (anchor - previous_slot) % period == 0 &&
+  const int64_t elapsed = anchor - previous_slot;
+  if (h.seen_epoch != 0 && previous_slot != INT64_MIN && elapsed > 0 &&
+      (elapsed == period || elapsed % period == 0) &&
       first_s >= eval_dropped_before_) {
-    const int64_t shift = (anchor - previous_slot) / period;
+    // One period per evaluation is the common case: no division.
+    const int64_t shift = elapsed == period ? 1 : elapsed / period;
     if (shift < r) {
       from = r - static_cast<int>(shift);  // The new buckets.
       // Cells written since the cached read (late data, spec 3.7): every
@@ -363,17 +365,16 @@ void AlarmEvaluator::EvaluateStandardIncremental(uint32_t slot, absl::Time now,
       fresh == 64 ? ~uint64_t{0} : (uint64_t{1} << fresh) - 1;
   uint64_t present = h.present_mask & ~fresh_bits;
   uint64_t breaching = h.breaching_mask & ~fresh_bits;
-  std::optional<Unit> unit;
-  if (h.unit != kAnyUnit) unit = static_cast<Unit>(h.unit);
   if (fresh > 0) {
-    const absl::Span<StatisticSet> buckets(bucket_scratch_.data() + from,
-                                           static_cast<size_t>(fresh));
-    store_->AggregateBucketsAt(h.metric, unit, first_s + from * period, period,
-                               buckets);
-    for (int i = from; i < r; ++i) {
-      const StatisticSet& set = bucket_scratch_[i];
+    std::optional<Unit> unit;
+    if (h.unit != kAnyUnit) unit = static_cast<Unit>(h.unit);
+    store_->AggregateBucketsAt(
+        h.metric, unit, first_s + from * period, period,
+        absl::Span<StatisticSet>(scratch, static_cast<size_t>(fresh)));
+    for (int k = 0; k < fresh; ++k) {
+      const StatisticSet& set = scratch[k];
       if (set.empty()) continue;
-      const uint64_t bit = uint64_t{1} << (r - 1 - i);
+      const uint64_t bit = uint64_t{1} << (fresh - 1 - k);
       present |= bit;
       if (IsBreaching(h.op, *ComputeStatistic(h.statistic, set), h.threshold)) {
         breaching |= bit;
@@ -383,20 +384,26 @@ void AlarmEvaluator::EvaluateStandardIncremental(uint32_t slot, absl::Time now,
   h.present_mask = present;
   h.breaching_mask = breaching;
   h.seen_epoch = eval_epoch_;
-  const Decision d =
-      DecideMasks(VerdictMasks{present, breaching}, r, h.n, h.m, h.tmd);
-  const bool changes = d.state.has_value() && *d.state != h.state;
-  const bool repeat = !changes &&
-                      (h.repeat_states & (1u << static_cast<int>(h.state)));
-  if (!changes && !repeat) return;
-  // Cold path: a transition or an Auto Scaling re-invocation needs every
-  // bucket's statistic set, so the cached part is aggregated again.
-  if (from > 0) {
-    store_->AggregateBucketsAt(
-        h.metric, unit, first_s, period,
-        absl::Span<StatisticSet>(bucket_scratch_.data(),
-                                 static_cast<size_t>(from)));
-  }
+  *d = DecideMasks(VerdictMasks{present, breaching}, r, h.n, h.m, h.tmd);
+  *from_out = from;
+  const bool changes = d->state.has_value() && *d->state != h.state;
+  return changes || (h.repeat_states & (1u << static_cast<int>(h.state)));
+}
+
+void AlarmEvaluator::FinishStandard(uint32_t slot, absl::Time now,
+                                    int64_t anchor, const Decision& d,
+                                    EvaluationReport* report) {
+  const HotAlarm& h = hot_[slot];
+  const int r = h.r;
+  const int64_t first_s = anchor - int64_t{r} * h.period_seconds;
+  // A transition or a re-invocation needs every bucket's statistic set.
+  std::optional<Unit> unit;
+  if (h.unit != kAnyUnit) unit = static_cast<Unit>(h.unit);
+  store_->AggregateBucketsAt(
+      h.metric, unit, first_s, h.period_seconds,
+      absl::Span<StatisticSet>(bucket_scratch_.data(), static_cast<size_t>(r)));
+  const uint64_t present = h.present_mask;
+  const uint64_t breaching = h.breaching_mask;
   for (int i = 0; i < r; ++i) {
     const uint64_t bit = uint64_t{1} << (r - 1 - i);
     verdict_scratch_[i] = !(present & bit)   ? BucketVerdict::kMissing
@@ -411,11 +418,96 @@ void AlarmEvaluator::EvaluateStandardIncremental(uint32_t slot, absl::Time now,
            IsBreaching(h.op, *v, h.threshold) == ((breaching & bit) != 0));
 #endif
   }
-  if (repeat) {
+  if (!d.state.has_value() || *d.state == h.state) {
+    // The state persists: only Auto Scaling ARNs run again (spec 4.2).
     RepeatScalingActions(slot, now, RecentValues(h), report);
     return;
   }
   TransitionFromBuckets(slot, d, now, first_s, report);
+}
+
+void AlarmEvaluator::EvaluateStandardIncremental(uint32_t slot, absl::Time now,
+                                                 int64_t anchor,
+                                                 int64_t previous_slot,
+                                                 EvaluationReport* report) {
+  Decision d;
+  int from = 0;
+  if (DecideStandard(hot_[slot], anchor, previous_slot, bucket_scratch_.data(),
+                     &d, &from)) {
+    FinishStandard(slot, now, anchor, d, report);
+  }
+}
+
+EvaluationReport AlarmEvaluator::Evaluate(absl::Time now, int threads) {
+  const size_t slots = hot_.size();
+  if (threads <= 1 || slots < 2) return Evaluate(now);
+  const size_t shards = std::min(static_cast<size_t>(threads), slots);
+  const int64_t now_s = absl::ToUnixSeconds(now);
+  const int64_t anchor60 = FloorToMultiple(now_s, 60);
+  const int64_t anchor10 = FloorToMultiple(now_s, 10);
+  eval_epoch_ = store_->BeginReadEpoch();
+  eval_dropped_before_ = store_->dropped_before_seconds();
+  // What the calling thread still has to do, per shard, in slot order:
+  // the cold half of a standard alarm (with its decision), or a whole
+  // non-standard evaluation (`standard` false).
+  struct Work {
+    uint32_t slot;
+    bool standard;
+    Decision d;
+  };
+  struct Shard {
+    std::vector<Work> work;
+    int evaluated = 0;
+  };
+  std::vector<Shard> results(shards);
+  auto run = [&](size_t shard) {
+    const uint32_t begin = static_cast<uint32_t>(slots * shard / shards);
+    const uint32_t end = static_cast<uint32_t>(slots * (shard + 1) / shards);
+    StatisticSet scratch[64];
+    Shard& out = results[shard];
+    for (uint32_t slot = begin; slot < end; ++slot) {
+      HotAlarm& h = hot_[slot];
+      if (!h.live) continue;
+      const int64_t anchor = h.granularity_seconds == 60 ? anchor60 : anchor10;
+      if (anchor <= h.last_slot) continue;
+      if (h.path != AlarmPath::kStandard || h.r > 64) {
+        out.work.push_back(Work{slot, false, Decision()});
+        continue;
+      }
+      const int64_t previous_slot = h.last_slot;
+      h.last_slot = anchor;
+      ++out.evaluated;
+      Decision d;
+      int from = 0;
+      if (DecideStandard(h, anchor, previous_slot, scratch, &d, &from)) {
+        out.work.push_back(Work{slot, true, d});
+      }
+    }
+  };
+  std::vector<std::thread> workers;
+  workers.reserve(shards - 1);
+  for (size_t t = 1; t < shards; ++t) workers.emplace_back(run, t);
+  run(0);
+  for (std::thread& w : workers) w.join();
+
+  EvaluationReport report;
+  for (const Shard& shard : results) {
+    report.evaluated += shard.evaluated;
+    for (const Work& w : shard.work) {
+      const HotAlarm& h = hot_[w.slot];
+      const int64_t anchor = h.granularity_seconds == 60 ? anchor60 : anchor10;
+      if (w.standard) {
+        if (bucket_scratch_.size() < h.r || verdict_scratch_.size() < h.r) {
+          bucket_scratch_.resize(h.r);
+          verdict_scratch_.resize(h.r);
+        }
+        FinishStandard(w.slot, now, anchor, w.d, &report);
+      } else {
+        EvaluateOne(w.slot, now, anchor, &report);
+      }
+    }
+  }
+  return report;
 }
 
 std::vector<double> AlarmEvaluator::RecentValues(const HotAlarm& h) const {

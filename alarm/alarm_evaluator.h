@@ -48,7 +48,8 @@
 // the extended and math paths re-aggregate the whole range every time.
 //
 // Thread-safety: not thread-safe; callers serialise all calls (including
-// MetricStore mutations) on one evaluator. Not copyable or movable (holds
+// MetricStore mutations) on one evaluator. Evaluate(now, threads) uses
+// threads internally and returns after joining them. Not copyable or movable (holds
 // pointers handed out to sinks during calls).
 
 #ifndef CWALARM_ALARM_ALARM_EVALUATOR_H_
@@ -192,6 +193,16 @@ class AlarmEvaluator {
   // are recorded as failed Action items.
   EvaluationReport Evaluate(absl::Time now);
 
+  // Evaluate, with the hot part sharded over `threads` threads (contiguous
+  // slot ranges; threads <= 1 is Evaluate). Each thread decides its standard
+  // alarms (verdict masks, spec 3.4) without touching shared state; then the
+  // calling thread runs everything else in slot order (transitions, reasons,
+  // history, actions, the extended and math paths), so history and action
+  // order are byte-identical to Evaluate. Threads are started per call: worth
+  // it for many alarms (1e5+), not for a few hundred. The sink is called only
+  // from the calling thread; it must not write to the store during the call.
+  EvaluationReport Evaluate(absl::Time now, int threads);
+
   // Moves out the history items written so far.
   std::vector<AlarmHistoryItem> TakeHistory();
 
@@ -325,6 +336,17 @@ class AlarmEvaluator {
   void EvaluateStandardIncremental(uint32_t slot, absl::Time now,
                                    int64_t anchor, int64_t previous_slot,
                                    EvaluationReport* report);
+  // The hot half of EvaluateStandardIncremental: updates the masks of
+  // hot_[slot] and decides, touching nothing but that record and reading the
+  // store (so shards may run it concurrently). `scratch` holds 64 sets.
+  // Returns true when the cold half must run (a transition, or an Auto
+  // Scaling re-invocation); `*from` is the first re-aggregated bucket.
+  bool DecideStandard(HotAlarm& h, int64_t anchor, int64_t previous_slot,
+                      StatisticSet* scratch, Decision* d, int* from) const;
+  // The cold half: re-aggregates the range into bucket_scratch_ and runs
+  // the transition or re-invocation decided by DecideStandard.
+  void FinishStandard(uint32_t slot, absl::Time now, int64_t anchor,
+                      const Decision& d, EvaluationReport* report);
   // Builds the reason from bucket_scratch_ / verdict_scratch_ and applies
   // the transition (the cold part of the standard path).
   void TransitionFromBuckets(uint32_t slot, const Decision& d, absl::Time now,

@@ -77,14 +77,27 @@ Decision Decide(absl::Span<const BucketVerdict> range, int n, int m,
   return d;
 }
 
+namespace {
+
+// Population count without a library call (the build does not assume the
+// POPCNT instruction): the classic SWAR sum of bit fields.
+inline int Popcount(uint64_t x) {
+  x = x - ((x >> 1) & 0x5555555555555555ull);
+  x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+  x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+  return static_cast<int>((x * 0x0101010101010101ull) >> 56);
+}
+
+}  // namespace
+
 Decision DecideMasks(VerdictMasks masks, int r, int n, int m,
                      TreatMissingData tmd) {
   assert(1 <= m && m <= n && n <= r && r <= 64);
   const uint64_t present = masks.present;
   const uint64_t breaching = masks.breaching & present;
   Decision d;
-  const int real = __builtin_popcountll(present);
-  const int breaching_total = __builtin_popcountll(breaching);
+  const int real = Popcount(present);
+  const int breaching_total = Popcount(breaching);
   // Step 1: the N newest real datapoints are the N lowest set bits.
   if (real >= n) {
     uint64_t rest = present;
@@ -92,7 +105,7 @@ Decision DecideMasks(VerdictMasks masks, int r, int n, int m,
     const uint64_t newest_n = present ^ rest;
     d.basis = DecisionBasis::kRealData;
     d.used_real = n;
-    d.breaching = __builtin_popcountll(breaching & newest_n);
+    d.breaching = Popcount(breaching & newest_n);
     d.state = d.breaching >= m ? AlarmState::kAlarm : AlarmState::kOk;
     return d;
   }

@@ -13,9 +13,10 @@
 // evaluation round of every alarm (`now` advances one minute); the new
 // minute's samples are added and old cells dropped with the timer paused.
 //
-// Thread scaling: the harness shards the alarms over T independent
-// store+evaluator pairs (the evaluator is single-threaded; a shard is what a
-// thread would own) and runs one std::thread per shard when T > 1.
+// Thread scaling: one store and one evaluator; `threads:T` calls
+// AlarmEvaluator::Evaluate(now, T), which decides contiguous slot ranges on
+// T threads and applies transitions on the calling thread in slot order
+// (same history as one thread). Threads are started per round.
 //
 //   bazel run -c opt //benchmarks:alarm_evaluator_benchmark --
 //       --benchmark_filter=BM_AlarmEvaluator_Period60
@@ -24,7 +25,6 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/base/attributes.h"
@@ -95,14 +95,15 @@ struct Shard {
 class Workload {
  public:
   Workload(int64_t alarms, int threads, int period_seconds)
-      : period_seconds_(period_seconds) {
+      : period_seconds_(period_seconds), threads_(threads) {
     // History long enough to fill the longest range (R <= 7 buckets).
     const int64_t history_minutes = 8 * period_seconds / 60 + 2;
     now_ = absl::FromUnixSeconds(kStart);
-    for (int t = 0; t < threads; ++t) {
+    // One shard: the evaluator itself spreads a round over `threads`.
+    for (int t = 0; t < 1; ++t) {
       auto shard = std::make_unique<Shard>();
-      shard->begin = alarms * t / threads;
-      shard->end = alarms * (t + 1) / threads;
+      shard->begin = 0;
+      shard->end = alarms;
       shard->evaluator =
           std::make_unique<AlarmEvaluator>(&shard->store, &shard->sink);
       for (int64_t i = shard->begin; i < shard->end; ++i) {
@@ -151,20 +152,7 @@ class Workload {
   // Not inlined, so that a profiler can collect exactly the timed rounds
   // (callgrind --toggle-collect=*Workload::Evaluate*; see docs/benchmarks.md).
   ABSL_ATTRIBUTE_NOINLINE int Evaluate() {
-    if (shards_.size() == 1) {
-      return shards_[0]->evaluator->Evaluate(now_).transitions;
-    }
-    std::vector<std::thread> threads;
-    std::vector<int> transitions(shards_.size());
-    for (size_t s = 0; s < shards_.size(); ++s) {
-      threads.emplace_back([this, s, &transitions] {
-        transitions[s] = shards_[s]->evaluator->Evaluate(now_).transitions;
-      });
-    }
-    for (std::thread& t : threads) t.join();
-    int total = 0;
-    for (int n : transitions) total += n;
-    return total;
+    return shards_[0]->evaluator->Evaluate(now_, threads_).transitions;
   }
 
  private:
@@ -176,6 +164,7 @@ class Workload {
   }
 
   int period_seconds_;
+  int threads_;
   absl::Time now_;
   int64_t minute_ = 0;
   std::vector<std::unique_ptr<Shard>> shards_;
