@@ -137,6 +137,15 @@ class AnomalyModel {
   // (k = the ANOMALY_DETECTION_BAND width, default 2). Precondition: k > 0.
   static std::pair<double, double> Band(const Prediction& p, double k);
 
+  // The same checks as ValidateAnomalyModelOptions / ValidateAnomalyBandWidth
+  // (above), as class members for callers that prefer them.
+  static absl::Status ValidateOptions(const AnomalyModelOptions& options) {
+    return ValidateAnomalyModelOptions(options);
+  }
+  static absl::Status ValidateBandWidth(double k) {
+    return ValidateAnomalyBandWidth(k);
+  }
+
   // What training saw, for reasons, logs and tests.
   int64_t trained_until() const { return trained_until_; }
   int64_t period_seconds() const { return period_; }

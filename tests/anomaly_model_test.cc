@@ -887,6 +887,16 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(AnomalyModelTest, DefaultOptionsAreValid) {
   EXPECT_THAT(ValidateAnomalyModelOptions(AnomalyModelOptions{}), IsOk());
+  EXPECT_THAT(AnomalyModel::ValidateOptions(AnomalyModelOptions{}), IsOk());
+  EXPECT_THAT(AnomalyModel::ValidateBandWidth(2), IsOk());
+  AnomalyModelOptions bad;
+  bad.excluded = {{10, 5}};
+  EXPECT_THAT(AnomalyModel::ValidateOptions(bad),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("excluded[0] ([10, 5))")));
+  EXPECT_THAT(AnomalyModel::ValidateBandWidth(0),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("band width (0)")));
 }
 
 struct KCase {
