@@ -73,7 +73,30 @@ std::string Line(const AlarmHistoryItem& h) {
 struct Mix {
   bool extended = false;    // Some alarms use an ExtendedStatistic.
   bool composites = false;  // Composite alarms over the metric alarms.
+  bool math = false;        // Some alarms use a metric-math Metrics list.
 };
+
+// `s` as a metric-math alarm on the same metric: the statistic through a
+// MetricStat entry and an expression over it (spec 1.7).
+AlarmSpec AsMathAlarm(AlarmSpec s, int variant) {
+  MetricDataQuery m1;
+  m1.id = "m1";
+  m1.metric_stat = MetricStat{s.metric, s.period,
+                              s.statistic ? std::string(StatisticName(*s.statistic))
+                                          : *s.extended_statistic,
+                              s.unit};
+  m1.return_data = false;
+  MetricDataQuery e1;
+  e1.id = "e1";
+  e1.expression = variant == 0 ? "m1 * 2" : "FILL(m1, 0) + 1";
+  s.metrics = {m1, e1};
+  s.metric = MetricId();
+  s.statistic.reset();
+  s.extended_statistic.reset();
+  s.period = absl::ZeroDuration();
+  s.unit.reset();
+  return s;
+}
 
 // How many restarts happened, and how many had something to carry over.
 struct Restarts {
@@ -135,6 +158,9 @@ std::string Replay(uint64_t seed, double restart, const std::string& dir,
       specs.back().extended_statistic = kExtended[t.Uniform(0, 5)];
     }
     max_period = std::max(max_period, absl::ToInt64Seconds(specs.back().period));
+    if (mix.math && t.Chance(0.4)) {
+      specs.back() = AsMathAlarm(specs.back(), t.Uniform(0, 1));
+    }
   }
   std::string out;
   auto take_history = [&]() {
@@ -283,14 +309,30 @@ TEST(SnapshotRestorePropertyTest,
   EXPECT_GT(restarts.with_composites, 200);
 }
 
+TEST(SnapshotRestorePropertyTest, InterruptedReplayWithMetricMathIsByteIdentical) {
+  const std::string dir = NewDir();
+  Restarts restarts;
+  const Mix mix{/*extended=*/true, /*composites=*/false, /*math=*/true};
+  for (uint64_t seed = 1; seed <= 40; ++seed) {
+    Restarts unused;
+    const std::string straight = Replay(seed, 0, dir, &unused, mix);
+    const std::string interrupted = Replay(seed, 0.08, dir, &restarts, mix);
+    ASSERT_EQ(straight, interrupted) << "seed " << seed;
+    EXPECT_THAT(RepeatedActions(interrupted), IsEmpty()) << "seed " << seed;
+  }
+  EXPECT_GT(restarts.total, 300);
+}
+
 TEST(SnapshotRestorePropertyTest, ReplaysProduceHistoryAndActions) {
   // Guards against a vacuous comparison.
   Restarts unused;
   std::string all;
   std::string mixed;
+  std::string math;
   for (uint64_t seed = 1; seed <= 10; ++seed) {
     all += Replay(seed, 0, NewDir(), &unused);
     mixed += Replay(seed, 0, NewDir(), &unused, Mix{true, true});
+    math += Replay(seed, 0, NewDir(), &unused, Mix{true, false, true});
   }
   EXPECT_THAT(all, HasSubstr("StateUpdate"));
   EXPECT_THAT(all, HasSubstr("action "));
@@ -300,6 +342,9 @@ TEST(SnapshotRestorePropertyTest, ReplaysProduceHistoryAndActions) {
   EXPECT_THAT(mixed, HasSubstr("|CompositeAlarm|"));
   EXPECT_THAT(mixed, ContainsRegex("action comp-[0-9] (ALARM|OK)"));
   EXPECT_THAT(mixed, HasSubstr("Suppressed"));
+  // Metric-math alarms are created and change state.
+  EXPECT_THAT(math, HasSubstr("\"expression\":\"m1 * 2\""));
+  EXPECT_THAT(math, ContainsRegex("Thresholds? Crossed"));
 }
 
 TEST(SnapshotRestorePropertyTest, DamagedSnapshotIsRefusedAndNothingRestored) {
