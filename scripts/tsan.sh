@@ -16,6 +16,7 @@ TSAN_TESTS=(
   delivery_test    # DeliveryWorker over the outbox
   sns_sink_test    # SnsSink's background worker thread vs Execute/Drain
   ingest_queue_test  # IngestQueue: producer threads vs the evaluating thread
+  soak_test        # a producer thread ingesting through IngestQueue while evaluating (~1 min)
 )
 
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo \

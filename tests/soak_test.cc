@@ -2,19 +2,26 @@
 //
 // Soak test (issue 8): ingest continuously while evaluating 20 alarms and
 // delivering to an SNS sink whose endpoint fails intermittently (outages of
-// up to an hour, plus scattered errors). Checks that state stays bounded
+// up to an hour, plus scattered errors). The data comes from a producer
+// thread through an IngestQueue (metrics/ingest_queue.h), as a service that
+// receives PutMetricData on other threads would: the evaluating thread
+// drains it before each evaluation, and every datum pushed must be stored. Checks that state stays bounded
 // (store cells, untaken history, outbox backlog after each outage) and that
 // every notification is delivered once SNS recovers. Simulated time only:
 // CWALARM_SOAK_TICKS (30-second ticks; default 4320 = a day and a half)
 // makes it longer. Its cost is mostly the outbox's fsyncs.
 
+#include <algorithm>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -28,6 +35,7 @@
 #include "alarm/alarm_evaluator.h"
 #include "alarm/alarm_spec.h"
 #include "gtest/gtest.h"
+#include "metrics/ingest_queue.h"
 #include "metrics/metric_store.h"
 #include "tests/sns_fakes.h"
 #include "tests/testing/differential_trial.h"
@@ -108,17 +116,57 @@ TEST(SoakTest, BoundedStateAndEveryNotificationDeliveredThroughOutages) {
     spec.ok_actions = {cwalarm_testing::kTopic};
     ASSERT_TRUE(evaluator.PutMetricAlarm(spec, start).ok());
   }
+  // The producer thread publishes up to 6 datums per 30-second tick, at
+  // most one tick ahead of the evaluating thread (which needs all of tick
+  // t before evaluating t). Capacity: two ticks and a batch.
+  IngestQueue queue(/*capacity_datums=*/18);
+  std::mutex mu;
+  std::condition_variable changed;
+  int pushed_through = 0;   // Guarded by mu: last tick fully pushed.
+  int evaluated_through = 0;  // Guarded by mu.
+  int64_t pushed_datums = 0;  // Guarded by mu.
+  std::thread producer([&] {
+    Trial data(2027, std::mt19937_64(2027));
+    for (int tick = 1; tick <= ticks; ++tick) {
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        changed.wait(lock, [&] { return evaluated_through >= tick - 2; });
+      }
+      const absl::Time arrival = start + tick * absl::Seconds(30);
+      std::vector<MetricDatum> batch;
+      for (int k = data.Uniform(0, 6); k > 0; --k) {
+        batch.push_back(data.RandomDatum(arrival, 3600));
+      }
+      absl::StatusOr<PutMetricDataResult> r = queue.Push(batch, arrival);
+      if (absl::IsResourceExhausted(r.status())) {
+        r = queue.PushBlocking(batch, arrival);
+      }
+      EXPECT_TRUE(r.ok()) << r.status();
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        if (r.ok()) pushed_datums += r->accepted;
+        pushed_through = tick;
+      }
+      changed.notify_all();
+    }
+  });
+
   std::set<std::string> delivered;
   size_t warm_cells = 0;
+  int64_t stored_datums = 0;
+  size_t max_queued = 0;
   absl::Time now = start;
-  for (int tick = 0; tick < ticks; ++tick) {
+  for (int tick = 1; tick <= ticks; ++tick) {
     now += absl::Seconds(30);
     clock.Advance(absl::Seconds(30));
     // An outage of 20 to 120 ticks (10 minutes to an hour) every 1000 ticks.
     http.down = tick % 1000 < 20 + (tick / 1000) % 5 * 25;
-    for (int k = t.Uniform(0, 6); k > 0; --k) {
-      (void)store.Put(t.RandomDatum(now, 3600), "d");
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      changed.wait(lock, [&] { return pushed_through >= tick; });
     }
+    max_queued = std::max(max_queued, queue.queued_datums());
+    stored_datums += queue.DrainInto(&store, now).datums;
     evaluator.Evaluate(now);
     evaluator.TakeHistory();
     store.DropBefore(evaluator.RetentionHorizon(now));
@@ -133,7 +181,18 @@ TEST(SoakTest, BoundedStateAndEveryNotificationDeliveredThroughOutages) {
       // notifications (or one in a short backoff) may be pending.
       EXPECT_LE(outbox->pending_count(), 5u) << "tick " << tick;
     }
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      evaluated_through = tick;
+    }
+    changed.notify_all();
   }
+  producer.join();
+  // Every datum the producer got accepted was stored, once; the queue never
+  // held more than its capacity.
+  EXPECT_EQ(stored_datums, pushed_datums);
+  EXPECT_EQ(queue.queued_datums(), 0u);
+  EXPECT_LE(max_queued, queue.capacity_datums());
   http.down = false;
   ASSERT_TRUE(sns_sink.Drain(now + absl::Hours(1)).ok());
   for (const DeliveryAttempt& a : sns_sink.TakeAttempts()) {
@@ -147,9 +206,9 @@ TEST(SoakTest, BoundedStateAndEveryNotificationDeliveredThroughOutages) {
   EXPECT_TRUE(evaluator.history().empty());
   // The store holds only what the evaluation ranges reach.
   EXPECT_LE(Cells(store), warm_cells + warm_cells / 5 + 50);
-  std::printf("soak: %d ticks, %zu notifications, all delivered: %s; cells %zu "
-              "(at 1/4: %zu)\n",
-              ticks, sink.keys.size(),
+  std::printf("soak: %d ticks, %lld datums through the ingest queue, %zu "
+              "notifications, all delivered: %s; cells %zu (at 1/4: %zu)\n",
+              ticks, static_cast<long long>(stored_datums), sink.keys.size(),
               delivered.size() >= sink.keys.size() ? "yes" : "no", Cells(store),
               warm_cells);
 }
