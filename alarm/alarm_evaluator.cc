@@ -334,7 +334,10 @@ bool AlarmEvaluator::DecideStandard(HotAlarm& h, int64_t anchor,
   // Oldest-first index of the first bucket to re-aggregate; buckets before
   // it keep their cached verdicts (shifted). `from = 0` recomputes all.
   int from = 0;
-  const int64_t elapsed = anchor - previous_slot;
+  // Never evaluated (INT64_MIN): no elapsed time, and no signed overflow
+  // (found by the alarm JSON, text-proto and differential fuzzers).
+  const int64_t elapsed =
+      previous_slot == INT64_MIN ? 0 : anchor - previous_slot;
   if (h.seen_epoch != 0 && previous_slot != INT64_MIN && elapsed > 0 &&
       (elapsed == period || elapsed % period == 0) &&
       first_s >= eval_dropped_before_) {
