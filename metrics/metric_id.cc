@@ -56,51 +56,56 @@ std::string MetricId::Key() const {
 MetricKeyBuilder::MetricKeyBuilder(const MetricId& id) {
   // \x1f (unit separator) cannot occur in a valid namespace, name or
   // dimension, so the key is unambiguous.
-  Append(id.metric_namespace);
-  Append("\x1f");
-  Append(id.metric_name);
-  auto append_dimension = [this](const Dimension& d) {
-    Append("\x1f");
-    Append(d.name);
-    Append("=");
-    Append(d.value);
-  };
-  auto less = [](const Dimension& a, const Dimension& b) {
-    return std::tie(a.name, a.value) < std::tie(b.name, b.value);
-  };
   const std::vector<Dimension>& dims = id.dimensions;
+  // One size computation and one capacity check, then plain copies: this
+  // runs for every datum PutMetricData stores.
+  size_t size = id.metric_namespace.size() + 1 + id.metric_name.size();
+  for (const Dimension& d : dims) size += 2 + d.name.size() + d.value.size();
+  Reserve(size);
+  char* out = data_;
+  auto put = [&out](const std::string& s) {
+    std::memcpy(out, s.data(), s.size());
+    out += s.size();
+  };
+  put(id.metric_namespace);
+  *out++ = '\x1f';
+  put(id.metric_name);
+  auto put_dimension = [&](const Dimension& d) {
+    *out++ = '\x1f';
+    put(d.name);
+    *out++ = '=';
+    put(d.value);
+  };
+  // Canonical order: by name, then value (names are unique in valid ids).
+  auto less = [](const Dimension& a, const Dimension& b) {
+    const int c = a.name.compare(b.name);
+    return c != 0 ? c < 0 : a.value < b.value;
+  };
   if (std::is_sorted(dims.begin(), dims.end(), less)) {
-    for (const Dimension& d : dims) append_dimension(d);
-    return;
+    for (const Dimension& d : dims) put_dimension(d);
+  } else {
+    // Order pointers, not strings: no copy of the dimensions.
+    std::array<const Dimension*, kMaxDimensions> inline_order;
+    std::vector<const Dimension*> heap_order;  // Only for invalid ids (> 30).
+    const Dimension** order = inline_order.data();
+    if (dims.size() > inline_order.size()) {
+      heap_order.resize(dims.size());
+      order = heap_order.data();
+    }
+    for (size_t i = 0; i < dims.size(); ++i) order[i] = &dims[i];
+    std::sort(order, order + dims.size(),
+              [&less](const Dimension* a, const Dimension* b) {
+                return less(*a, *b);
+              });
+    for (size_t i = 0; i < dims.size(); ++i) put_dimension(*order[i]);
   }
-  // Order pointers, not strings: no copy of the dimensions.
-  std::array<const Dimension*, kMaxDimensions> inline_order;
-  std::vector<const Dimension*> heap_order;  // Only for invalid ids (> 30).
-  const Dimension** order = inline_order.data();
-  if (dims.size() > inline_order.size()) {
-    heap_order.resize(dims.size());
-    order = heap_order.data();
-  }
-  for (size_t i = 0; i < dims.size(); ++i) order[i] = &dims[i];
-  std::sort(order, order + dims.size(),
-            [&less](const Dimension* a, const Dimension* b) {
-              return less(*a, *b);
-            });
-  for (size_t i = 0; i < dims.size(); ++i) append_dimension(*order[i]);
+  size_ = static_cast<size_t>(out - data_);
 }
 
-void MetricKeyBuilder::Append(absl::string_view s) {
-  if (size_ + s.size() > capacity_) {
-    const size_t capacity = std::max(2 * capacity_, size_ + s.size());
-    if (data_ == inline_) {
-      heap_.assign(inline_, size_);
-    }
-    heap_.resize(capacity);
-    data_ = &heap_[0];
-    capacity_ = capacity;
-  }
-  std::memcpy(data_ + size_, s.data(), s.size());
-  size_ += s.size();
+void MetricKeyBuilder::Reserve(size_t size) {
+  if (size <= kInlineBytes) return;
+  heap_.resize(size);
+  data_ = &heap_[0];
 }
 
 absl::Status ValidateMetricId(const MetricId& id, absl::string_view context) {

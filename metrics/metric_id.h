@@ -83,13 +83,14 @@ class MetricKeyBuilder {
  private:
   static constexpr size_t kInlineBytes = 320;
 
-  void Append(absl::string_view s);
+  // Makes data_ hold at least `size` bytes (the heap only past the inline
+  // buffer).
+  void Reserve(size_t size);
 
   char inline_[kInlineBytes];
-  std::string heap_;  // Holds the key once it outgrows inline_.
+  std::string heap_;  // Holds the key when it is longer than inline_.
   char* data_ = inline_;
   size_t size_ = 0;
-  size_t capacity_ = kInlineBytes;
 };
 
 // Checks CloudWatch's rules for a metric identity (spec 1.2): namespace 1-255
