@@ -172,7 +172,8 @@ class MetricStore {
   // timestamp exactly as `Add(metric, unit, t, StatisticSet::Of(value))`
   // would, and, for metrics with EnableSamples, also kept as a raw sample
   // (Add cannot: it gets a statistic set). Standard-resolution publishers
-  // align timestamps to the minute themselves, as Put does for them.
+  // align timestamps to the minute themselves, as Put does for them. The
+  // spec has no batch form; this is our choice (docs/choices.md row 79).
   //
   // The whole batch is checked before anything is stored: a metric index
   // that is not interned, a value that is NaN, infinite or outside
