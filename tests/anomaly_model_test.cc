@@ -337,7 +337,7 @@ INSTANTIATE_TEST_SUITE_P(
     Rules, SpreadCalibrationTest,
     ::testing::Values(
         CalibrationCase{"rule 7: normal noise, k=2: about 4.6 % outside", 2,
-                        0.02, 0.07},
+                        0.015, 0.07},
         CalibrationCase{"rule 7: normal noise, k=3: about 0.3 % outside", 3,
                         0.0, 0.01}),
     [](const ::testing::TestParamInfo<CalibrationCase>& info) {
@@ -451,33 +451,55 @@ INSTANTIATE_TEST_SUITE_P(
       return absl::StrCat("Case", info.index);
     });
 
-// Rule 2: a daily knot needs two days. With one day of history the band is
-// the level plus a spread that includes the day's cycle: wide, but the
-// normal values of the next hours are inside it. From the second day on the
-// daily profile exists and the band narrows.
-TEST(AnomalyModelTest, DailyProfileNeedsTwoDays) {
+// Rule 2: no daily profile before one full day of history. With 20 hours the
+// band is the level plus a spread that includes the day's cycle: wide, but
+// the normal values of the next hours are inside it. From one full day on,
+// the daily profile exists (during the second day a slot seen on one day is a
+// knot: the hours still to come were seen yesterday only) and the band
+// narrows.
+TEST(AnomalyModelTest, DailyProfileFromOneFullDay) {
   const int64_t start = kSaturday + 2 * kDay;  // a Monday
-  std::vector<TimedValue> history =
-      Series(Shape{}, start, start + 4 * kDay, 60);
-  const AnomalyModel one_day =
-      AnomalyModel::Train(history, 60, start + kDay, AnomalyModelOptions{});
-  const AnomalyModel three_days =
-      AnomalyModel::Train(history, 60, start + 3 * kDay, AnomalyModelOptions{});
-  ASSERT_TRUE(one_day.ready());
-  EXPECT_FALSE(one_day.has_daily_profile());
-  EXPECT_TRUE(three_days.has_daily_profile());
+  // No on-the-hour bump: the within-hour profile needs two days (rule 4).
+  Shape shape;
+  shape.hourly = false;
+  std::vector<TimedValue> history = Series(shape, start, start + 4 * kDay, 300);
+  const AnomalyModel short_history = AnomalyModel::Train(
+      history, 300, start + 20 * kHour, AnomalyModelOptions{});
+  ASSERT_TRUE(short_history.ready());
+  EXPECT_FALSE(short_history.has_daily_profile());
   for (const TimedValue& p : history) {
-    if (p.unix_seconds < start + kDay ||
-        p.unix_seconds >= start + kDay + kHour) {
+    if (p.unix_seconds < start + 20 * kHour ||
+        p.unix_seconds >= start + 21 * kHour) {
       continue;
     }
-    const auto pred = one_day.Predict(p.unix_seconds);
+    const auto pred = short_history.Predict(p.unix_seconds);
     ASSERT_TRUE(pred);
     const auto [lo, hi] = AnomalyModel::Band(*pred, 2);
     EXPECT_TRUE(p.value >= lo && p.value <= hi) << Utc(p.unix_seconds);
   }
-  EXPECT_GT(one_day.Predict(start + kDay)->spread,
-            3 * three_days.Predict(start + 3 * kDay)->spread);
+  // The second day, retrained hourly. Its knots are single-day medians that
+  // carry that day's noise, so a few normal buckets may touch the band: at
+  // most 1 % of them (the two-week tests above allow none).
+  double widest = 0;
+  int outside = 0, total = 0;
+  for (int64_t hour = 24; hour < 48; ++hour) {
+    const int64_t until = start + hour * kHour;
+    const AnomalyModel model =
+        AnomalyModel::Train(history, 300, until, AnomalyModelOptions{});
+    ASSERT_TRUE(model.has_daily_profile()) << hour;
+    for (const TimedValue& p : history) {
+      if (p.unix_seconds < until || p.unix_seconds >= until + kHour) continue;
+      const auto pred = model.Predict(p.unix_seconds);
+      ASSERT_TRUE(pred);
+      widest = std::max(widest, pred->spread);
+      const auto [lo, hi] = AnomalyModel::Band(*pred, 2);
+      ++total;
+      if (p.value < lo || p.value > hi) ++outside;
+    }
+  }
+  EXPECT_EQ(total, kDay / 300);
+  EXPECT_LE(outside, total / 100);
+  EXPECT_GT(short_history.Predict(start + 20 * kHour)->spread, 3 * widest);
 }
 
 TEST(AnomalyModelTest, UntrainedModelHasNoBand) {
