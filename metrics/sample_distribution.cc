@@ -255,6 +255,11 @@ bool SampleDistribution::FromState(State s, SampleDistribution* out,
     return fail("exact values in a sketch");
   }
   if (!weight_ok(s.zero_weight)) return fail("zero weight is not >= 0");
+  // Bucket indices of finite doubles are within about +-40000 (gamma^i with
+  // gamma = 1.0202); anything far beyond is damage, and would overflow int.
+  if (s.offset < -(1 << 20) || s.offset > (1 << 20)) {
+    return fail("sketch offset out of range");
+  }
   for (const WeightedValue& v : s.exact) {
     if (!(std::isfinite(v.value) && v.value >= 0) || !(weight_ok(v.weight))) {
       return fail("an exact value or weight is negative or not finite");

@@ -157,7 +157,8 @@ class SampleDistribution {
   // short reason in `*error`, when `state` breaks the representation's
   // invariants (more than 2 x kMaxExactDistinctValues - 1 exact entries or
   // kMaxSketchBuckets counts, values in the wrong mode, a negative or
-  // non-finite value or weight, an unknown unavailability); `*out` is then
+  // non-finite value or weight, an unknown unavailability, a sketch offset
+  // no finite value can produce); `*out` is then
   // unchanged. Neither pointer may be null.
   static bool FromState(State state, SampleDistribution* out,
                         std::string* error);

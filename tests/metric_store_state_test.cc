@@ -236,6 +236,9 @@ TEST(SampleDistributionStateTest, InconsistentStatesAreRefused) {
          s->exact.push_back({1, 1});
        },
        "keeps no values"},
+      {"sketch offset no value can produce",
+       [](SampleDistribution::State* s) { s->offset = 1 << 30; },
+       "sketch offset out of range"},
       {"NaN weight",
        [](SampleDistribution::State* s) {
          s->total_weight = std::numeric_limits<double>::quiet_NaN();
