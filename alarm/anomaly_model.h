@@ -151,7 +151,8 @@ class AnomalyModel {
   int64_t period_seconds() const { return period_; }
   // Usable datapoints (inside the window, not excluded, finite).
   int64_t training_datapoints() const { return used_; }
-  // Components in use (each needs its slots seen in at least two cycles).
+  // Components in use (docs/anomaly_detection.md rules 2-4 say when each
+  // exists).
   bool has_daily_profile() const { return daily_.active(); }
   bool has_weekly_adjustment() const { return weekly_.active(); }
   bool has_hourly_profile() const { return hourly_.active(); }
