@@ -101,12 +101,13 @@ absl::Status ValidateMetricDatumValues(const MetricDatum& datum,
   }
   if (datum.statistic_values.has_value()) {
     const StatisticSet& s = *datum.statistic_values;
-    for (auto [v, name] : {std::pair<double, const char*>{
-                               s.sample_count,
-                               "MetricData.member.StatisticValues.SampleCount"},
-                           {s.sum, "MetricData.member.StatisticValues.Sum"},
-                           {s.minimum, "MetricData.member.StatisticValues.Minimum"},
-                           {s.maximum, "MetricData.member.StatisticValues.Maximum"}}) {
+    using Field = std::pair<double, const char*>;
+    for (auto [v, name] :
+         {Field{s.sample_count,
+                "MetricData.member.StatisticValues.SampleCount"},
+          Field{s.sum, "MetricData.member.StatisticValues.Sum"},
+          Field{s.minimum, "MetricData.member.StatisticValues.Minimum"},
+          Field{s.maximum, "MetricData.member.StatisticValues.Maximum"}}) {
       absl::Status st = CheckValue(v, context, name);
       if (!st.ok()) return st;
     }

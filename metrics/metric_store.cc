@@ -331,8 +331,9 @@ absl::Status MetricStore::AddScrape(Unit unit, int64_t unix_seconds,
         "; they must have the same length; nothing was stored"));
   }
   if (values.empty()) return absl::OkStatus();
-  absl::Status status = CheckBatch("AddScrape", unit, metrics,
-                                   absl::MakeConstSpan(&unix_seconds, 1), values);
+  absl::Status status =
+      CheckBatch("AddScrape", unit, metrics,
+                 absl::MakeConstSpan(&unix_seconds, 1), values);
   if (!status.ok()) return status;
   const int64_t cell = FloorTo(unix_seconds, kStorageCellSeconds);
   const size_t n = values.size();

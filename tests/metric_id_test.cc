@@ -59,14 +59,16 @@ TEST(MetricIdTest, KeyFormat) {
 TEST(MetricKeyBuilderTest, EqualsKeyForSortedUnsortedAndLongIds) {
   MetricId sorted{"AWS/EC2", "CPUUtilization", {{"A", "1"}, {"B", "2"}}};
   MetricId unsorted{"AWS/EC2", "CPUUtilization", {{"B", "2"}, {"A", "1"}}};
-  EXPECT_EQ(MetricKeyBuilder(sorted).view(), "AWS/EC2\x1f" "CPUUtilization\x1f" "A=1\x1f" "B=2");
+  EXPECT_EQ(MetricKeyBuilder(sorted).view(),
+            "AWS/EC2\x1f" "CPUUtilization\x1f" "A=1\x1f" "B=2");
   EXPECT_EQ(MetricKeyBuilder(unsorted).view(), MetricKeyBuilder(sorted).view());
   // Longer than the inline buffer: 30 dimensions of 1024-character values,
   // unsorted, then 31 (an invalid id still gets a key).
   MetricId big{"Custom", "Big", {}};
   for (int i = 30; i >= 0; --i) {
     big.dimensions.push_back(
-        {absl::StrCat("D", 100 + i), std::string(1024, static_cast<char>('a' + i % 26))});
+        {absl::StrCat("D", 100 + i),
+         std::string(1024, static_cast<char>('a' + i % 26))});
     MetricId canonical = big.Canonical();
     std::string expected = "Custom\x1f" "Big";
     for (const Dimension& d : canonical.dimensions) {

@@ -189,7 +189,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadBatch{"spec 3.2.3: NaN is rejected at ingestion (scrape)",
                  {0, 1, 2}, {kT0}, {1, kNaN, 3}, Unit::kNone,
-                 {"MetricStore::AddScrape: values[1] (NaN)", "\"Latency\" (index 1)",
+                 {"MetricStore::AddScrape: values[1] (NaN)",
+                  "\"Latency\" (index 1)",
                   "finite number within [-2^360, 2^360]"}},
         BadBatch{"spec 3.2.3: -Infinity is rejected at ingestion (scrape)",
                  {2, 1, 0}, {kT0}, {1, 2, -kInf}, Unit::kNone,
@@ -235,8 +236,9 @@ TEST(MetricStoreBatchTest, BatchKeepsRawSamplesLikePut) {
   std::vector<double> values = {5, 1, 4, 2, 3};
   for (size_t k = 0; k < values.size(); ++k) {
     const int64_t t = kT0 + 3 * static_cast<int64_t>(k);
-    ASSERT_THAT(batch.AddScrape(Unit::kSeconds, t, {0, 1}, {values[k], values[k]}),
-                IsOk());
+    ASSERT_THAT(
+        batch.AddScrape(Unit::kSeconds, t, {0, 1}, {values[k], values[k]}),
+        IsOk());
     MetricDatum d;
     d.metric = Host(1);
     d.timestamp = absl::FromUnixSeconds(t);
