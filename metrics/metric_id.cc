@@ -54,8 +54,10 @@ std::string MetricId::Key() const {
 }
 
 MetricKeyBuilder::MetricKeyBuilder(const MetricId& id) {
-  // \x1f (unit separator) cannot occur in a valid namespace, name or
-  // dimension, so the key is unambiguous.
+  // \x1f (unit separator) and \x1e (record separator) cannot occur in a
+  // valid namespace or dimension, so dimensions cannot be confused: '=' is
+  // allowed in dimension names and values, so {"a=b": "c"} and
+  // {"a": "b=c"} would share a key with '=' as the separator.
   const std::vector<Dimension>& dims = id.dimensions;
   // One size computation and one capacity check, then plain copies: this
   // runs for every datum PutMetricData stores.
@@ -73,7 +75,7 @@ MetricKeyBuilder::MetricKeyBuilder(const MetricId& id) {
   auto put_dimension = [&](const Dimension& d) {
     *out++ = '\x1f';
     put(d.name);
-    *out++ = '=';
+    *out++ = '\x1e';
     put(d.value);
   };
   // Canonical order: by name, then value (names are unique in valid ids).

@@ -8,7 +8,7 @@
 // the identity: one metric may hold samples of several units (spec 3.2.4).
 //
 //   MetricId id{"AWS/EC2", "CPUUtilization", {{"InstanceId", "i-1"}}};
-//   id.Key();  // "AWS/EC2\x1fCPUUtilization\x1fInstanceId=i-1"
+//   id.Key();  // "AWS/EC2\x1fCPUUtilization\x1fInstanceId\x1ei-1"
 //
 // Hot paths look a metric up without allocating: `MetricKeyBuilder` writes
 // the same key into an inline buffer (and does not copy the dimensions when

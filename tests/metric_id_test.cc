@@ -51,7 +51,18 @@ TEST(MetricIdTest, KeyDistinguishesNamespaceNameAndDimensions) {
 
 TEST(MetricIdTest, KeyFormat) {
   MetricId id{"AWS/EC2", "CPUUtilization", {{"InstanceId", "i-1"}}};
-  EXPECT_EQ(id.Key(), "AWS/EC2\x1f" "CPUUtilization\x1fInstanceId=i-1");
+  EXPECT_EQ(id.Key(), "AWS/EC2\x1f" "CPUUtilization\x1fInstanceId\x1ei-1");
+}
+
+// spec 1.2: '=' is a valid character of dimension names and values, so the
+// key must not use it as the name/value separator.
+TEST(MetricIdTest, KeySeparatesDimensionNameAndValueUnambiguously) {
+  MetricId a{"Custom", "M", {{"a=b", "c"}}};
+  MetricId b{"Custom", "M", {{"a", "b=c"}}};
+  ASSERT_THAT(ValidateMetricId(a, "a"), IsOk());
+  ASSERT_THAT(ValidateMetricId(b, "b"), IsOk());
+  EXPECT_NE(a.Key(), b.Key());
+  EXPECT_FALSE(a == b);
 }
 
 // MetricKeyBuilder writes Key() into an inline buffer and orders unsorted
@@ -60,7 +71,7 @@ TEST(MetricKeyBuilderTest, EqualsKeyForSortedUnsortedAndLongIds) {
   MetricId sorted{"AWS/EC2", "CPUUtilization", {{"A", "1"}, {"B", "2"}}};
   MetricId unsorted{"AWS/EC2", "CPUUtilization", {{"B", "2"}, {"A", "1"}}};
   EXPECT_EQ(MetricKeyBuilder(sorted).view(),
-            "AWS/EC2\x1f" "CPUUtilization\x1f" "A=1\x1f" "B=2");
+            "AWS/EC2\x1f" "CPUUtilization\x1f" "A\x1e" "1\x1f" "B\x1e" "2");
   EXPECT_EQ(MetricKeyBuilder(unsorted).view(), MetricKeyBuilder(sorted).view());
   // Longer than the inline buffer: 30 dimensions of 1024-character values,
   // unsorted, then 31 (an invalid id still gets a key).
@@ -72,7 +83,7 @@ TEST(MetricKeyBuilderTest, EqualsKeyForSortedUnsortedAndLongIds) {
     MetricId canonical = big.Canonical();
     std::string expected = "Custom\x1f" "Big";
     for (const Dimension& d : canonical.dimensions) {
-      absl::StrAppend(&expected, "\x1f", d.name, "=", d.value);
+      absl::StrAppend(&expected, "\x1f", d.name, "\x1e", d.value);
     }
     ASSERT_EQ(MetricKeyBuilder(big).view(), expected) << i;
     ASSERT_EQ(big.Key(), expected) << i;
