@@ -17,6 +17,7 @@ TSAN_TESTS=(
   sns_sink_test    # SnsSink's background worker thread vs Execute/Drain
   ingest_queue_test  # IngestQueue: producer threads vs the evaluating thread
   soak_test        # a producer thread ingesting through IngestQueue while evaluating (~1 min)
+  alarm_evaluator_incremental_test  # Evaluate(now, threads): shards deciding concurrently
 )
 
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
