@@ -19,7 +19,7 @@
 namespace cwalarm {
 namespace {
 
-namespace pb = ::cwalarm::config;
+namespace pb = ::cwalarm::snapshot;
 
 // Exact: nanoseconds since the epoch, with the infinities at the extremes.
 int64_t ToNs(absl::Time t) {
@@ -394,7 +394,65 @@ std::string OptionsDiffer(const EvaluatorOptions& a, const EvaluatorOptions& b) 
   if (a.account_id != b.account_id) return "account_id";
   if (a.evaluation_range != b.evaluation_range) return "evaluation_range";
   if (a.reason_form != b.reason_form) return "reason_form";
+  const AnomalyModelOptions& x = a.anomaly_model;
+  const AnomalyModelOptions& y = b.anomaly_model;
+  if (x.training_window_seconds != y.training_window_seconds ||
+      x.retrain_interval_seconds != y.retrain_interval_seconds ||
+      x.min_datapoints != y.min_datapoints ||
+      x.min_history_seconds != y.min_history_seconds ||
+      x.level_window_seconds != y.level_window_seconds ||
+      x.spread_floor_relative != y.spread_floor_relative ||
+      x.spread_floor_absolute != y.spread_floor_absolute ||
+      x.excluded.size() != y.excluded.size()) {
+    return "anomaly_model";
+  }
   return "";
+}
+
+void ToProto(const AnomalyModelOptions& o, pb::AnomalyModelOptions* out) {
+  out->set_training_window_seconds(o.training_window_seconds);
+  out->set_retrain_interval_seconds(o.retrain_interval_seconds);
+  out->set_min_datapoints(o.min_datapoints);
+  out->set_min_history_seconds(o.min_history_seconds);
+  out->set_level_window_seconds(o.level_window_seconds);
+  out->set_spread_floor_relative(o.spread_floor_relative);
+  out->set_spread_floor_absolute(o.spread_floor_absolute);
+}
+
+AnomalyModelOptions FromProto(const pb::AnomalyModelOptions& p) {
+  AnomalyModelOptions o;
+  o.training_window_seconds = p.training_window_seconds();
+  o.retrain_interval_seconds = p.retrain_interval_seconds();
+  o.min_datapoints = p.min_datapoints();
+  o.min_history_seconds = p.min_history_seconds();
+  o.level_window_seconds = p.level_window_seconds();
+  o.spread_floor_relative = p.spread_floor_relative();
+  o.spread_floor_absolute = p.spread_floor_absolute();
+  return o;
+}
+
+void ToProto(const AnomalyDetectorSpec& d, pb::AnomalyDetector* out) {
+  ToProto(d.metric, out->mutable_metric());
+  out->set_stat(d.stat);
+  for (const AnomalyDetectorSpec::TimeRange& r : d.excluded_time_ranges) {
+    out->add_excluded_start_ns(ToNs(r.start));
+    out->add_excluded_end_ns(ToNs(r.end));
+  }
+  if (d.metric_timezone.has_value()) out->set_metric_timezone(*d.metric_timezone);
+}
+
+absl::Status FromProto(const pb::AnomalyDetector& p, AnomalyDetectorSpec* d) {
+  if (p.excluded_start_ns_size() != p.excluded_end_ns_size()) {
+    return Bad("anomaly detector excluded ranges");
+  }
+  d->metric = FromProto(p.metric());
+  d->stat = p.stat();
+  for (int i = 0; i < p.excluded_start_ns_size(); ++i) {
+    d->excluded_time_ranges.push_back(
+        {FromNs(p.excluded_start_ns(i)), FromNs(p.excluded_end_ns(i))});
+  }
+  if (p.has_metric_timezone()) d->metric_timezone = p.metric_timezone();
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -449,6 +507,9 @@ absl::StatusOr<std::string> SerializeEvaluatorState(
   }
   for (uint32_t f : state.free_slots) snap.add_free_slots(f);
   for (const AlarmHistoryItem& h : state.history) ToProto(h, snap.add_history());
+  for (const AnomalyDetectorSpec& d : state.anomaly_detectors) {
+    ToProto(d, snap.add_anomaly_detectors());
+  }
   const EvaluatorOptions& options = evaluator.options();
   pb::EvaluatorOptions* po = snap.mutable_options();
   po->set_region(options.region);
@@ -457,6 +518,7 @@ absl::StatusOr<std::string> SerializeEvaluatorState(
     po->set_evaluation_range(*options.evaluation_range);
   }
   po->set_reason_form(static_cast<int>(options.reason_form));
+  ToProto(options.anomaly_model, po->mutable_anomaly_model());
   if (composites != nullptr) {
     ToProto(composites->ExportState(), snap.mutable_composites());
   }
@@ -492,6 +554,11 @@ absl::StatusOr<RestoredEvaluator> DeserializeEvaluatorState(
     if (po.has_evaluation_range()) saved.evaluation_range = po.evaluation_range();
     if (!Enum(po.reason_form(), kReasonFormCount, &saved.reason_form)) {
       return Bad("reason_form option");
+    }
+    if (po.has_anomaly_model()) {
+      saved.anomaly_model = FromProto(po.anomaly_model());
+      absl::Status valid = ValidateAnomalyModelOptions(saved.anomaly_model);
+      if (!valid.ok()) return Bad(absl::StrCat("anomaly_model option: ", valid.message()));
     }
     if (given.has_value()) {
       const std::string field = OptionsDiffer(*given, saved);
@@ -570,6 +637,12 @@ absl::StatusOr<RestoredEvaluator> DeserializeEvaluatorState(
     absl::Status st = FromProto(ph, &h);
     if (!st.ok()) return st;
     state.history.push_back(std::move(h));
+  }
+  for (const pb::AnomalyDetector& pd : snap.anomaly_detectors()) {
+    AnomalyDetectorSpec d;
+    absl::Status st = FromProto(pd, &d);
+    if (!st.ok()) return st;
+    state.anomaly_detectors.push_back(std::move(d));
   }
   std::optional<CompositeEvaluator::State> composite_state;
   if (snap.has_composites()) {

@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +29,7 @@
 #include "alarm/json_writer.h"
 #include "alarm/threshold.h"
 #include "config/config_loader.h"
+#include "config/snapshot_io.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "metrics/datapoint.h"
@@ -916,6 +918,73 @@ TEST(MathAlarmConfigTest, TextProtoMetricsForm) {
                                    "b.textproto"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("Metrics[0].Expression")));
+}
+
+}  // namespace
+}  // namespace cwalarm
+
+namespace cwalarm {
+namespace {
+
+// Issue 8 for issue 6's state: a snapshot taken mid-replay of an anomaly
+// alarm with a detector restores into an evaluator that continues with the
+// same history (the model retrains from the restored store).
+TEST(AnomalySnapshotTest, RestoredEvaluatorContinuesIdentically) {
+  EvaluatorOptions options;
+  options.anomaly_model.retrain_interval_seconds = 1800;  // Saved too.
+  MetricStore store;
+  RecordingSink sink;
+  AlarmEvaluator evaluator(&store, &sink, options);
+  AnomalyDetectorSpec d = LatencyDetector();
+  d.excluded_time_ranges.push_back({Utc(2, 8, 0), Utc(2, 14, 0)});
+  d.metric_timezone = "UTC";
+  ASSERT_THAT(evaluator.PutAnomalyDetector(d), IsOk());
+  std::unique_ptr<MetricStore> restored_store;
+  std::unique_ptr<AlarmEvaluator> restored;
+  RecordingSink restored_sink;
+  std::vector<AlarmHistoryItem> a, b;
+  const absl::Time snapshot_at = Utc(3, 3, 2);
+  for (absl::Time t = Utc(1, 0, 0); t < Utc(3, 11, 0); t += absl::Minutes(5)) {
+    if (t == Utc(3, 0, 0)) {
+      ASSERT_THAT(evaluator.PutMetricAlarm(AnomalySpec(), t), IsOk());
+    }
+    MetricDatum datum;
+    datum.metric = Latency();
+    datum.timestamp = t + absl::Seconds(30);
+    datum.value = WithOutage(t);
+    ASSERT_THAT(store.Put(datum, "test"), IsOk());
+    if (restored_store != nullptr) {
+      ASSERT_THAT(restored_store->Put(datum, "test"), IsOk());
+    }
+    if (t < Utc(3, 0, 0)) continue;
+    evaluator.Evaluate(t + absl::Minutes(5));
+    if (restored != nullptr) restored->Evaluate(t + absl::Minutes(5));
+    if (restored == nullptr && t + absl::Minutes(5) >= snapshot_at) {
+      absl::StatusOr<std::string> bytes = SerializeEvaluatorState(store, evaluator);
+      ASSERT_THAT(bytes, IsOk());
+      absl::StatusOr<RestoredEvaluator> r =
+          DeserializeEvaluatorState(*bytes, &restored_sink);
+      ASSERT_THAT(r, IsOk());
+      restored_store = std::move(r->store);
+      restored = std::move(r->evaluator);
+      EXPECT_EQ(restored->options().anomaly_model.retrain_interval_seconds, 1800);
+      std::vector<AnomalyDetectorSpec> ds = restored->DescribeAnomalyDetectors();
+      ASSERT_EQ(ds.size(), 1u);
+      EXPECT_EQ(ds[0].excluded_time_ranges.size(), 1u);
+      EXPECT_EQ(ds[0].metric_timezone, "UTC");
+      evaluator.TakeHistory();
+      restored->TakeHistory();
+    }
+  }
+  ASSERT_NE(restored, nullptr);
+  a = evaluator.TakeHistory();
+  b = restored->TakeHistory();
+  ASSERT_FALSE(a.empty());  // The spike at 10:00 on day 3.
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].summary, b[i].summary);
+    EXPECT_EQ(a[i].data, b[i].data);
+  }
 }
 
 }  // namespace

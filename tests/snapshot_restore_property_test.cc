@@ -386,7 +386,7 @@ std::string TwoAlarmSnapshot(RecordingSink* sink) {
 
 TEST(SnapshotRestoreTest, OutOfRangeEnumIsDataLoss) {
   RecordingSink sink;
-  config::EvaluatorSnapshot snap;
+  snapshot::EvaluatorSnapshot snap;
   ASSERT_TRUE(snap.ParseFromString(TwoAlarmSnapshot(&sink)));
   snap.mutable_slots(1)->set_state(7);
   EXPECT_THAT(DeserializeEvaluatorState(snap.SerializeAsString(), &sink).status(),
@@ -401,7 +401,7 @@ TEST(SnapshotRestoreTest, OutOfRangeEnumIsDataLoss) {
 
 TEST(SnapshotRestoreTest, RepeatedAlarmNameIsRefused) {
   RecordingSink sink;
-  config::EvaluatorSnapshot snap;
+  snapshot::EvaluatorSnapshot snap;
   ASSERT_TRUE(snap.ParseFromString(TwoAlarmSnapshot(&sink)));
   snap.mutable_slots(1)->mutable_spec()->set_alarm_name(
       snap.slots(0).spec().alarm_name());
@@ -412,7 +412,7 @@ TEST(SnapshotRestoreTest, RepeatedAlarmNameIsRefused) {
 
 TEST(SnapshotRestoreTest, InconsistentFreeSlotsAreRefused) {
   RecordingSink sink;
-  config::EvaluatorSnapshot snap;
+  snapshot::EvaluatorSnapshot snap;
   ASSERT_TRUE(snap.ParseFromString(TwoAlarmSnapshot(&sink)));
   snap.add_free_slots(0);  // Slot 0 is live.
   EXPECT_THAT(DeserializeEvaluatorState(snap.SerializeAsString(), &sink).status(),
@@ -422,7 +422,7 @@ TEST(SnapshotRestoreTest, InconsistentFreeSlotsAreRefused) {
 
 TEST(SnapshotRestoreTest, InvalidSpecIsRefused) {
   RecordingSink sink;
-  config::EvaluatorSnapshot snap;
+  snapshot::EvaluatorSnapshot snap;
   ASSERT_TRUE(snap.ParseFromString(TwoAlarmSnapshot(&sink)));
   snap.mutable_slots(0)->mutable_spec()->set_period_seconds(45);
   EXPECT_THAT(DeserializeEvaluatorState(snap.SerializeAsString(), &sink).status(),
@@ -490,7 +490,7 @@ TEST(SnapshotRestoreTest, OptionsAreSavedAndDifferentOnesAreRefused) {
 
 TEST(SnapshotRestoreTest, Version1SnapshotIsReadWithTheCallersOptions) {
   RecordingSink sink;
-  config::EvaluatorSnapshot snap;
+  snapshot::EvaluatorSnapshot snap;
   ASSERT_TRUE(snap.ParseFromString(TwoAlarmSnapshot(&sink)));
   snap.set_schema_version(1);
   snap.clear_options();
@@ -547,38 +547,38 @@ TEST(SnapshotRestoreTest, CompositeStateRoundTripsAndDamageIsRefused) {
 
   struct Case {
     const char* name;
-    void (*damage)(config::EvaluatorSnapshot*);
+    void (*damage)(snapshot::EvaluatorSnapshot*);
     absl::StatusCode code;
     const char* error;
   };
   const Case kCases[] = {
       {"suppression mode out of range",
-       [](config::EvaluatorSnapshot* s) {
+       [](snapshot::EvaluatorSnapshot* s) {
          s->mutable_composites()->mutable_composites(0)->set_suppression_mode(9);
        },
        absl::StatusCode::kDataLoss, "composite suppression mode is out of range"},
       {"parents do not match the rule",
-       [](config::EvaluatorSnapshot* s) {
-         for (config::CompositeNode& n : *s->mutable_composites()->mutable_nodes()) {
+       [](snapshot::EvaluatorSnapshot* s) {
+         for (snapshot::CompositeNode& n : *s->mutable_composites()->mutable_nodes()) {
            n.clear_parents();
          }
        },
        absl::StatusCode::kInvalidArgument, "do not match the rules"},
       {"child is not a node",
-       [](config::EvaluatorSnapshot* s) {
+       [](snapshot::EvaluatorSnapshot* s) {
          s->mutable_composites()->mutable_composites(0)->mutable_spec()->set_alarm_rule(
              "ALARM(\"nobody\")");
        },
        absl::StatusCode::kInvalidArgument, "names \"nobody\", which is not a node"},
       {"invalid composite spec",
-       [](config::EvaluatorSnapshot* s) {
+       [](snapshot::EvaluatorSnapshot* s) {
          s->mutable_composites()->mutable_composites(0)->mutable_spec()->set_alarm_rule(
              "ALARM(");
        },
        absl::StatusCode::kInvalidArgument, "AlarmRule"},
   };
   for (const Case& c : kCases) {
-    config::EvaluatorSnapshot snap;
+    snapshot::EvaluatorSnapshot snap;
     ASSERT_TRUE(snap.ParseFromString(bytes));
     c.damage(&snap);
     EXPECT_THAT(DeserializeEvaluatorState(snap.SerializeAsString(), &sink).status(),
