@@ -496,5 +496,125 @@ std::vector<EndToEndCase> EndToEndCases() {
 INSTANTIATE_TEST_SUITE_P(Spec35, DocumentedTablesEndToEndTest,
                          ::testing::ValuesIn(EndToEndCases()));
 
+// spec 7.6 (and 3.4 step 3): INSUFFICIENT_DATA arises only from `missing`
+// with an empty range (or creation, or SetAlarmState); `breaching` and
+// `notBreaching` alarms leave it at their first evaluation and never return
+// to it by themselves. Each case runs a first evaluation (with three good
+// minutes, or with no data at all) and a later one after the data stopped
+// long enough for the whole evaluation range to be empty.
+struct InsufficientDataCase {
+  const char* what;
+  TreatMissingData tmd;
+  bool good_data;
+  AlarmState first;
+  AlarmState after_data_stops;
+};
+
+std::ostream& operator<<(std::ostream& os, const InsufficientDataCase& c) {
+  return os << c.what;
+}
+
+class InsufficientDataOriginTest
+    : public AlarmEvaluatorTest,
+      public ::testing::WithParamInterface<InsufficientDataCase> {};
+
+TEST_P(InsufficientDataOriginTest, FollowsTreatMissingData) {
+  const InsufficientDataCase& c = GetParam();
+  AlarmSpec spec = CpuAlarmSpec();
+  spec.treat_missing_data = c.tmd;
+  ASSERT_THAT(evaluator_.PutMetricAlarm(spec, Utc(12, 0, 0)), IsOk());
+  if (c.good_data) {
+    Put(Cpu(), Utc(12, 0, 10), 10);
+    Put(Cpu(), Utc(12, 1, 10), 10);
+    Put(Cpu(), Utc(12, 2, 10), 10);
+  }
+  evaluator_.Evaluate(Utc(12, 3, 5));
+  EXPECT_EQ(State(), c.first) << c.what << ", first evaluation";
+  // 12:30: the range (5 buckets of 1 minute) holds no datapoint any more.
+  evaluator_.Evaluate(Utc(12, 30, 5));
+  EXPECT_EQ(State(), c.after_data_stops) << c.what << ", after data stops";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Spec76, InsufficientDataOriginTest,
+    ::testing::Values(
+        InsufficientDataCase{"spec 7.6: missing, no data: INSUFFICIENT_DATA",
+                             TreatMissingData::kMissing, false,
+                             AlarmState::kInsufficientData,
+                             AlarmState::kInsufficientData},
+        InsufficientDataCase{
+            "spec 7.6: missing returns to INSUFFICIENT_DATA on an empty range",
+            TreatMissingData::kMissing, true, AlarmState::kOk,
+            AlarmState::kInsufficientData},
+        InsufficientDataCase{
+            "spec 7.6: breaching leaves INSUFFICIENT_DATA at the first "
+            "evaluation",
+            TreatMissingData::kBreaching, false, AlarmState::kAlarm,
+            AlarmState::kAlarm},
+        InsufficientDataCase{
+            "spec 7.6: breaching never returns to INSUFFICIENT_DATA",
+            TreatMissingData::kBreaching, true, AlarmState::kOk,
+            AlarmState::kAlarm},
+        InsufficientDataCase{
+            "spec 7.6: notBreaching leaves INSUFFICIENT_DATA at the first "
+            "evaluation",
+            TreatMissingData::kNotBreaching, false, AlarmState::kOk,
+            AlarmState::kOk},
+        InsufficientDataCase{
+            "spec 7.6: notBreaching never returns to INSUFFICIENT_DATA",
+            TreatMissingData::kNotBreaching, true, AlarmState::kOk,
+            AlarmState::kOk},
+        InsufficientDataCase{
+            "spec 7.6 / 3.4: ignore with no data keeps the creation state",
+            TreatMissingData::kIgnore, false, AlarmState::kInsufficientData,
+            AlarmState::kInsufficientData},
+        InsufficientDataCase{
+            "spec 7.6 / 3.4: ignore keeps OK when the data stops",
+            TreatMissingData::kIgnore, true, AlarmState::kOk,
+            AlarmState::kOk}));
+
+// spec 4.4: which event moves which timestamp. Each step is applied in order
+// to one alarm; the three timestamps are checked after every step.
+struct TimestampStep {
+  const char* what;
+  bool update_configuration;  // PutMetricAlarm again; otherwise Evaluate.
+  absl::Time at;
+  AlarmState state;
+  absl::Time state_updated;
+  absl::Time state_transitioned;
+  absl::Time configuration_updated;
+};
+
+TEST_F(AlarmEvaluatorTest, TimestampsMoveOnlyOnTheirEvents) {
+  ASSERT_THAT(evaluator_.PutMetricAlarm(CpuAlarmSpec(), Utc(12, 0, 0)), IsOk());
+  PutThreeBreaching();
+  const TimestampStep steps[] = {
+      {"spec 4.4: a transition sets StateUpdated and StateTransitioned", false,
+       Utc(12, 5, 30), AlarmState::kAlarm, Utc(12, 5, 30), Utc(12, 5, 30),
+       Utc(12, 0, 0)},
+      {"spec 4.4 / 4.2: an evaluation without a change touches nothing", false,
+       Utc(12, 6, 30), AlarmState::kAlarm, Utc(12, 5, 30), Utc(12, 5, 30),
+       Utc(12, 0, 0)},
+      {"spec 4.4 / 4.1: an update moves only AlarmConfigurationUpdated", true,
+       Utc(12, 6, 40), AlarmState::kAlarm, Utc(12, 5, 30), Utc(12, 5, 30),
+       Utc(12, 6, 40)},
+  };
+  for (const TimestampStep& s : steps) {
+    if (s.update_configuration) {
+      ASSERT_THAT(evaluator_.PutMetricAlarm(CpuAlarmSpec(), s.at), IsOk());
+    } else {
+      evaluator_.Evaluate(s.at);
+    }
+    const AlarmStatus* status = evaluator_.FindStatus("x");
+    ASSERT_NE(status, nullptr);
+    EXPECT_EQ(status->state, s.state) << s.what;
+    EXPECT_EQ(status->state_updated, s.state_updated) << s.what;
+    EXPECT_EQ(status->state_transitioned, s.state_transitioned) << s.what;
+    std::vector<AlarmDescription> d = evaluator_.DescribeAlarms();
+    ASSERT_EQ(d.size(), 1u);
+    EXPECT_EQ(d[0].configuration_updated, s.configuration_updated) << s.what;
+  }
+}
+
 }  // namespace
 }  // namespace cwalarm
