@@ -134,6 +134,71 @@ INSTANTIATE_TEST_SUITE_P(
                        s.metric.dimensions.push_back(
                            {absl::StrCat("D", i), "v"});
                      }
+                   }},
+        AcceptCase{"spec 1.2: 50 tags",
+                   [](AlarmSpec& s) {
+                     for (int i = 0; i < 50; ++i) {
+                       s.tags.push_back({absl::StrCat("k", i), "v"});
+                     }
+                   }},
+        AcceptCase{"spec 6.1: Lambda function ARN with an alias, all three "
+                   "lists",
+                   [](AlarmSpec& s) {
+                     std::string fn =
+                         "arn:aws:lambda:us-east-1:123456789012:function:f:prod";
+                     s.ok_actions = {fn};
+                     s.alarm_actions = {fn};
+                     s.insufficient_data_actions = {fn};
+                   }},
+        AcceptCase{"spec 6.1: EC2 terminate, reboot and recover actions",
+                   [](AlarmSpec& s) {
+                     s.alarm_actions = {
+                         "arn:aws:automate:us-east-1:ec2:terminate",
+                         "arn:aws:automate:us-east-1:ec2:reboot",
+                         "arn:aws:automate:us-east-1:ec2:recover"};
+                   }},
+        AcceptCase{"spec 6.1: legacy swf EC2 action on an InstanceId metric",
+                   [](AlarmSpec& s) {
+                     s.ok_actions = {
+                         "arn:aws:swf:us-east-1:123456789012:action/actions/"
+                         "AWS_EC2.InstanceId.Stop/1.0"};
+                   }},
+        AcceptCase{"spec 6.1: EC2 Auto Scaling policy in OKActions",
+                   [](AlarmSpec& s) {
+                     s.ok_actions = {
+                         "arn:aws:autoscaling:us-east-1:123456789012:"
+                         "scalingPolicy:11111111-2222-3333-4444-555555555555:"
+                         "autoScalingGroupName/asg:policyName/scale-in"};
+                   }},
+        AcceptCase{"spec 6.1: Application Auto Scaling policy (DynamoDB)",
+                   [](AlarmSpec& s) {
+                     s.alarm_actions = {
+                         "arn:aws:autoscaling:us-east-1:123456789012:"
+                         "scalingPolicy:11111111-2222-3333-4444-555555555555:"
+                         "resource/dynamodb/table/t:policyName/p"};
+                   }},
+        AcceptCase{"spec 6.1: SSM OpsItem with #CATEGORY in AlarmActions",
+                   [](AlarmSpec& s) {
+                     s.alarm_actions = {
+                         "arn:aws:ssm:us-east-1:123456789012:opsitem:2"
+                         "#CATEGORY=Availability"};
+                   }},
+        AcceptCase{"spec 6.1: Incident Manager response plan in AlarmActions",
+                   [](AlarmSpec& s) {
+                     s.alarm_actions = {
+                         "arn:aws:ssm-incidents::123456789012:responseplan/p"};
+                   }},
+        AcceptCase{"spec 6.1: Amazon Q investigation group in AlarmActions",
+                   [](AlarmSpec& s) {
+                     s.alarm_actions = {
+                         "arn:aws:aiops:us-east-1:123456789012:"
+                         "investigation-group:abc"};
+                   }},
+        AcceptCase{"spec 6.1: partition aws-cn and aws-us-gov",
+                   [](AlarmSpec& s) {
+                     s.alarm_actions = {
+                         "arn:aws-cn:sns:cn-north-1:123456789012:t",
+                         "arn:aws-us-gov:sns:us-gov-west-1:123456789012:t"};
                    }}));
 
 // --- Rejected configurations --------------------------------------------------
@@ -328,7 +393,25 @@ INSTANTIATE_TEST_SUITE_P(
                    {"Threshold"}},
         RejectCase{"spec 1.2: Namespace starting with ':'",
                    [](AlarmSpec& s) { s.metric.metric_namespace = ":AWS"; },
-                   {"Namespace", ":AWS"}}));
+                   {"Namespace", ":AWS"}},
+        RejectCase{"spec 1.2: more than 50 tags",
+                   [](AlarmSpec& s) {
+                     for (int i = 0; i < 51; ++i) {
+                       s.tags.push_back({absl::StrCat("k", i), "v"});
+                     }
+                   },
+                   {"Tags", "51 tags"}},
+        RejectCase{"spec 1.2: AlarmName with an ASCII control character",
+                   [](AlarmSpec& s) { s.alarm_name = "cpu\thigh"; },
+                   {"AlarmName", "control characters"}},
+        RejectCase{"spec 6.1: Amazon Q investigation in OKActions (ALARM "
+                   "only)",
+                   [](AlarmSpec& s) {
+                     s.ok_actions = {
+                         "arn:aws:aiops:us-east-1:123456789012:"
+                         "investigation-group:abc"};
+                   },
+                   {"OKActions[0]", "only valid in AlarmActions"}}));
 
 TEST(AlarmSpecTest, ReportsPeriodValueAndRuleInOneMessage) {
   AlarmSpec spec = CpuAlarmSpec();
