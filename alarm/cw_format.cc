@@ -30,6 +30,25 @@ std::string FormatJavaDouble(double value) {
   for (size_t i = 0; i < e; ++i) {
     if (sci[i] != '.') digits.push_back(sci[i]);
   }
+  if (digits.size() == 1) {
+    // JDK 19+ Double.toString: when the shortest decimal has one digit,
+    // the two-digit decimal closest to the value is printed instead, if it
+    // still reads back as the value (Double.MIN_VALUE is "4.9E-324", not
+    // "5.0E-324"). For every normal double the two digits are d0, which the
+    // mantissa below prints anyway; only wide (subnormal) intervals differ.
+    char two[64];
+    auto r2 = std::to_chars(two, two + sizeof(two), std::fabs(value),
+                            std::chars_format::scientific, 1);
+    double back = 0;
+    std::from_chars(two, r2.ptr, back);
+    if (back == std::fabs(value)) {
+      std::string t(two, r2.ptr);  // "d.de-XXX"
+      size_t te = t.find('e');
+      digits = std::string(1, t[0]) + t.substr(2, te - 2);
+      exponent = std::atoi(t.c_str() + te + 1);
+      while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
+    }
+  }
   double magnitude = std::fabs(value);
   if (magnitude >= 1e-3 && magnitude < 1e7) {
     std::string out;

@@ -79,11 +79,24 @@ INSTANTIATE_TEST_SUITE_P(
                    "-Infinity"}));
 
 // JDK 19+ Double.toString picks, when the shortest decimal has one digit,
-// the closest two-digit decimal instead: Double.MIN_VALUE prints "4.9E-324",
-// not "5.0E-324". FormatJavaDouble prints "5.0E-324" (reported discrepancy;
-// only subnormal-like values are affected, never a CloudWatch sample).
-TEST(FormatJavaDoubleTest, DISABLED_DoubleMinValueUsesTwoDigitRule) {
-  EXPECT_EQ(FormatJavaDouble(4.9e-324), "4.9E-324");
+// the closest two-digit decimal instead (spec 4.5 number formatting, Java's
+// rule): Double.MIN_VALUE prints "4.9E-324", not "5.0E-324".
+TEST(FormatJavaDoubleTest, OneDigitShortestUsesTheClosestTwoDigitDecimal) {
+  struct Case {
+    double value;
+    const char* java;
+  } cases[] = {
+      {4.9e-324, "4.9E-324"},        // Double.MIN_VALUE.
+      {-4.9e-324, "-4.9E-324"},
+      {1e-323, "9.9E-324"},          // 2 * MIN_VALUE.
+      {2.0, "2.0"},                  // Normal doubles: unchanged.
+      {1e7, "1.0E7"},
+      {3e-5, "3.0E-5"},
+      {2.2250738585072014e-308, "2.2250738585072014E-308"},  // MIN_NORMAL.
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(FormatJavaDouble(c.value), c.java) << c.value;
+  }
 }
 
 // --- Timestamps -------------------------------------------------------------
