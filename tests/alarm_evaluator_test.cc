@@ -573,6 +573,20 @@ INSTANTIATE_TEST_SUITE_P(
             TreatMissingData::kIgnore, true, AlarmState::kOk,
             AlarmState::kOk}));
 
+// spec 3.1: a newly created alarm is evaluated promptly, and data the metric
+// had before the alarm existed is used by its first evaluations. (Extended
+// statistics are the documented exception, docs/choices.md row 28:
+// extended_alarm_test DataStoredBeforeTheAlarmExistedIsNotSeen.)
+TEST_F(AlarmEvaluatorTest, DataPublishedBeforeCreationIsUsedAtOnce) {
+  PutThreeBreaching();  // 12:02-12:04, all before the alarm exists.
+  ASSERT_THAT(evaluator_.PutMetricAlarm(CpuAlarmSpec(), Utc(12, 5, 20)),
+              IsOk());
+  EvaluationReport r = evaluator_.Evaluate(Utc(12, 5, 30));
+  EXPECT_EQ(r.transitions, 1) << "spec 3.1: first evaluation after creation";
+  EXPECT_EQ(State(), AlarmState::kAlarm)
+      << "spec 3.1: earlier data is used for the first evaluations";
+}
+
 // spec 4.4: which event moves which timestamp. Each step is applied in order
 // to one alarm; the three timestamps are checked after every step.
 struct TimestampStep {
