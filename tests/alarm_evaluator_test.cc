@@ -18,8 +18,10 @@
 #include "absl/time/time.h"
 #include "actions/recording_sink.h"
 #include "alarm/alarm_history.h"
+#include "alarm/alarm_json.h"
 #include "alarm/alarm_spec.h"
 #include "alarm/alarm_state.h"
+#include "alarm/json_writer.h"
 #include "alarm/threshold.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -585,6 +587,62 @@ TEST_F(AlarmEvaluatorTest, DataPublishedBeforeCreationIsUsedAtOnce) {
   EXPECT_EQ(r.transitions, 1) << "spec 3.1: first evaluation after creation";
   EXPECT_EQ(State(), AlarmState::kAlarm)
       << "spec 3.1: earlier data is used for the first evaluations";
+}
+
+// spec 1.2, "Observed DescribeAlarms shape for a minimal alarm" (S-LS
+// snapshot): the keys a minimal single-metric alarm has, and the ones it must
+// not have, right after creation. Each row is one key of that sample.
+struct DescribeShapeRow {
+  const char* what;
+  const char* fragment;  // Compact JSON text.
+  bool present;
+};
+
+TEST_F(AlarmEvaluatorTest, MinimalAlarmHasTheObservedDescribeAlarmsShape) {
+  AlarmSpec spec;
+  spec.alarm_name = "minimal";
+  spec.metric = {"Custom", "Queue", {}};
+  spec.statistic = Statistic::kAverage;
+  spec.period = absl::Minutes(1);
+  spec.evaluation_periods = 1;
+  spec.threshold = 30;
+  spec.comparison_operator = ComparisonOperator::kGreaterThanThreshold;
+  ASSERT_THAT(evaluator_.PutMetricAlarm(spec, Utc(12, 0, 0)), IsOk());
+  std::vector<AlarmDescription> d = evaluator_.DescribeAlarms();
+  ASSERT_EQ(d.size(), 1u);
+  JsonWriter w;
+  WriteMetricAlarm(*d[0].spec, *d[0].status, d[0].alarm_arn,
+                   d[0].configuration_updated, &w);
+  std::string json = w.Release();
+  const DescribeShapeRow rows[] = {
+      {"spec 1.2: ActionsEnabled true by default", R"("ActionsEnabled":true)",
+       true},
+      {"spec 1.2: AlarmActions []", R"("AlarmActions":[])", true},
+      {"spec 1.2: OKActions []", R"("OKActions":[])", true},
+      {"spec 1.2: InsufficientDataActions []",
+       R"("InsufficientDataActions":[])", true},
+      {"spec 1.2: Dimensions [] when none", R"("Dimensions":[])", true},
+      {"spec 1.2 / 4.1: creation reason",
+       R"("StateReason":"Unchecked: Initial alarm creation")", true},
+      {"spec 1.2: StateValue INSUFFICIENT_DATA",
+       R"("StateValue":"INSUFFICIENT_DATA")", true},
+      {"spec 1.2: Threshold 30.0", R"("Threshold":30.0)", true},
+      {"spec 1.2: AlarmArn with a colon before the name",
+       R"(:alarm:minimal")", true},
+      {"spec 1.2: no TreatMissingData when unset", R"("TreatMissingData")",
+       false},
+      {"spec 1.2: no DatapointsToAlarm when unset", R"("DatapointsToAlarm")",
+       false},
+      {"spec 1.2: no Unit when unset", R"("Unit")", false},
+      {"spec 1.2: no AlarmDescription when unset", R"("AlarmDescription")",
+       false},
+      {"spec 1.2: no StateReasonData before the first evaluation",
+       R"("StateReasonData")", false},
+  };
+  for (const DescribeShapeRow& r : rows) {
+    EXPECT_EQ(json.find(r.fragment) != std::string::npos, r.present)
+        << r.what << "\n" << json;
+  }
 }
 
 // spec 4.4: which event moves which timestamp. Each step is applied in order
