@@ -17,6 +17,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/testing/read_file.h"
 #include "tests/testing/status_matchers.h"
 #include "tools/replay.h"
 
@@ -27,12 +28,7 @@ using ::cwalarm_testing::IsOk;
 using ::cwalarm_testing::StatusIs;
 using ::testing::HasSubstr;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using ::cwalarm_testing::ReadFile;
 
 constexpr char kPutComposite[] = R"j({
   "AlarmName": "svc",

@@ -15,6 +15,7 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/read_file.h"
 #include "tests/testing/status_matchers.h"
 #include "tools/replay.h"
 
@@ -23,12 +24,7 @@ namespace {
 
 using ::cwalarm_testing::IsOk;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
+using ::cwalarm_testing::ReadFile;
 
 ReplayOptions Options(const std::string& alarms, const std::string& metrics,
                       ReplayOptions::Format format) {

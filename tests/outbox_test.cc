@@ -16,6 +16,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/sns_fakes.h"
+#include "tests/testing/read_file.h"
 
 namespace cwalarm {
 namespace {
@@ -37,12 +38,7 @@ SnsPublish Publish(const std::string& alarm, int second) {
   return p;
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using ::cwalarm_testing::ReadFile;
 
 void WriteFile(const std::string& path, const std::string& data) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);

@@ -21,18 +21,14 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/testing/read_file.h"
 
 namespace cwalarm {
 namespace {
 
 using ::testing::HasSubstr;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using ::cwalarm_testing::ReadFile;
 
 std::string TempDir() {
   const char* dir = std::getenv("TEST_TMPDIR");

@@ -19,6 +19,7 @@
 #include "actions/scaling_group.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/read_file.h"
 #include "tests/testing/status_matchers.h"
 #include "tools/replay.h"
 
@@ -29,12 +30,7 @@ using ::cwalarm_testing::IsOk;
 using ::cwalarm_testing::StatusIs;
 using ::testing::HasSubstr;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using ::cwalarm_testing::ReadFile;
 
 constexpr char kTwoPolicies[] = R"([
   {"AutoScalingGroupName": "web", "PolicyName": "out",
