@@ -153,6 +153,9 @@ absl::Status AlarmEvaluator::PutMetricAlarm(AlarmSpec spec, absl::Time now) {
     HotAlarm h = MakeHot(spec, c.status.state);
     h.last_slot = hot_[slot].last_slot;
     hot_[slot] = h;
+    // Tags in an update request are ignored (spec 1.2, 4.1): the alarm keeps
+    // the tags it was created with.
+    spec.tags = std::move(c.spec.tags);
     c.spec = std::move(spec);
     c.extended = std::move(extended);
     c.math = std::move(math);
@@ -371,9 +374,20 @@ bool AlarmEvaluator::DecideStandard(HotAlarm& h, int64_t anchor,
   if (fresh > 0) {
     std::optional<Unit> unit;
     if (h.unit != kAnyUnit) unit = static_cast<Unit>(h.unit);
-    store_->AggregateBucketsAt(
-        h.metric, unit, first_s + from * period, period,
-        absl::Span<StatisticSet>(scratch, static_cast<size_t>(fresh)));
+    const absl::Span<StatisticSet> sets(scratch, static_cast<size_t>(fresh));
+    // A bucket of several cells (Period 300, 3600 sliding by a minute, so
+    // the masks cannot shift): SampleCount, Sum and Average from the store's
+    // running totals, which give exactly what the walk over the cells
+    // gives, or say they cannot (then the walk).
+    const bool count_sum = h.statistic == Statistic::kAverage ||
+                           h.statistic == Statistic::kSum ||
+                           h.statistic == Statistic::kSampleCount;
+    if (!(count_sum && period > 60 &&
+          store_->AggregateCountSumAt(h.metric, unit, first_s + from * period,
+                                      period, sets))) {
+      store_->AggregateBucketsAt(h.metric, unit, first_s + from * period,
+                                 period, sets);
+    }
     for (int k = 0; k < fresh; ++k) {
       const StatisticSet& set = scratch[k];
       if (set.empty()) continue;

@@ -645,6 +645,24 @@ TEST_F(AlarmEvaluatorTest, MinimalAlarmHasTheObservedDescribeAlarmsShape) {
   }
 }
 
+// spec 1.2 / 4.1: tags in a PutMetricAlarm that updates an existing alarm
+// are ignored; the alarm keeps the tags it was created with.
+TEST_F(AlarmEvaluatorTest, TagsOfAnUpdateAreIgnored) {
+  AlarmSpec created = CpuAlarmSpec();
+  created.tags = {{"team", "storage"}};
+  ASSERT_THAT(evaluator_.PutMetricAlarm(created, Utc(12, 0, 0)), IsOk());
+  AlarmSpec updated = CpuAlarmSpec();
+  updated.threshold = 95;
+  updated.tags = {{"team", "web"}, {"env", "prod"}};
+  ASSERT_THAT(evaluator_.PutMetricAlarm(updated, Utc(12, 1, 0)), IsOk());
+  const AlarmSpec* spec = evaluator_.FindAlarm("x");
+  ASSERT_NE(spec, nullptr);
+  EXPECT_EQ(*spec->threshold, 95) << "spec 4.1: configuration replaced";
+  ASSERT_EQ(spec->tags.size(), 1u) << "spec 1.2: update tags ignored";
+  EXPECT_EQ(spec->tags[0].key, "team");
+  EXPECT_EQ(spec->tags[0].value, "storage");
+}
+
 // spec 4.4: which event moves which timestamp. Each step is applied in order
 // to one alarm; the three timestamps are checked after every step.
 struct TimestampStep {
