@@ -81,6 +81,8 @@ AlarmHistoryItem MakeStateUpdateItem(absl::string_view alarm_name,
   item.summary = absl::StrCat("Alarm updated from ", AlarmStateName(t.old_state),
                               " to ", AlarmStateName(t.new_state));
   JsonWriter w;
+  w.Reserve(96 + t.old_reason.size() + t.old_reason_data.size() +
+            t.new_reason.size() + t.new_reason_data.size());
   w.BeginObject();
   w.Key("version");
   w.String("1.0");
@@ -116,7 +118,7 @@ AlarmHistoryItem MakeActionItem(absl::string_view alarm_name,
   w.Key("notificationResource");
   w.String(action_arn);
   w.Key("stateUpdateTimestamp");
-  w.String(FormatCwTimestamp(transition_time));
+  w.CwTimestamp(transition_time);
   if (!result.ok()) {
     w.Key("error");
     w.String(result.message());

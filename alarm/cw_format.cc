@@ -4,7 +4,9 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 
@@ -69,16 +71,138 @@ std::string FormatJavaDouble(double value) {
   return absl::StrCat(sign, mantissa, "E", exponent);
 }
 
+namespace {
+
+// UTC calendar fields of an instant, milliseconds floored (as absl's %E3S).
+struct UtcFields {
+  int64_t year;
+  int month, day, hour, minute, second, millis;
+};
+
+// Splits `t` into UTC fields with integer arithmetic only (days to civil
+// date after H. Hinnant's `civil_from_days`). False for infinite instants
+// and years outside 1000-9999, which the callers hand to absl::FormatTime:
+// that keeps every output byte as FormatTime printed it (tests compare the
+// two over many instants, cw_format_test).
+bool ToUtcFields(absl::Time t, UtcFields* f) {
+  if (t == absl::InfiniteFuture() || t == absl::InfinitePast()) return false;
+  // Years 1000-9999 are within +-2.6e14 ms of the epoch: no overflow.
+  constexpr int64_t kMinMs = -30610224000000;   // 1000-01-01T00:00:00Z.
+  constexpr int64_t kMaxMs = 253402300800000;   // 10000-01-01T00:00:00Z.
+  if (t < absl::FromUnixMillis(kMinMs) || t >= absl::FromUnixMillis(kMaxMs)) {
+    return false;
+  }
+  const int64_t ms = absl::ToUnixMillis(t);  // Floors.
+  int64_t days = ms / 86400000;
+  int64_t rem = ms % 86400000;
+  if (rem < 0) {
+    rem += 86400000;
+    --days;
+  }
+  f->millis = static_cast<int>(rem % 1000);
+  const int64_t secs = rem / 1000;
+  f->hour = static_cast<int>(secs / 3600);
+  f->minute = static_cast<int>(secs / 60 % 60);
+  f->second = static_cast<int>(secs % 60);
+  const int64_t z = days + 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  f->day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+  f->month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  f->year = yoe + era * 400 + (f->month <= 2 ? 1 : 0);
+  return true;
+}
+
+inline char* Put2(int v, char* p) {
+  p[0] = static_cast<char>('0' + v / 10);
+  p[1] = static_cast<char>('0' + v % 10);
+  return p + 2;
+}
+
+inline char* Put3(int v, char* p) {
+  p[0] = static_cast<char>('0' + v / 100);
+  return Put2(v % 100, p + 1);
+}
+
+inline char* Put4(int v, char* p) { return Put2(v % 100, Put2(v / 100, p)); }
+
+// "yyyy-MM-ddTHH:mm:ss.SSS" (23 characters) into `p`.
+char* PutIsoBody(const UtcFields& f, char* p) {
+  p = Put4(static_cast<int>(f.year), p);
+  *p++ = '-';
+  p = Put2(f.month, p);
+  *p++ = '-';
+  p = Put2(f.day, p);
+  *p++ = 'T';
+  p = Put2(f.hour, p);
+  *p++ = ':';
+  p = Put2(f.minute, p);
+  *p++ = ':';
+  p = Put2(f.second, p);
+  *p++ = '.';
+  return Put3(f.millis, p);
+}
+
+}  // namespace
+
+void AppendCwTimestamp(absl::Time t, std::string* out) {
+  UtcFields f;
+  if (!ToUtcFields(t, &f)) {
+    out->append(absl::FormatTime("%Y-%m-%dT%H:%M:%E3S+0000", t,
+                                 absl::UTCTimeZone()));
+    return;
+  }
+  char buf[32];
+  char* p = PutIsoBody(f, buf);
+  std::memcpy(p, "+0000", 5);
+  out->append(buf, static_cast<size_t>(p + 5 - buf));
+}
+
 std::string FormatCwTimestamp(absl::Time t) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3S+0000", t, absl::UTCTimeZone());
+  std::string out;
+  AppendCwTimestamp(t, &out);
+  return out;
 }
 
 std::string FormatIsoTimestamp(absl::Time t) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", t, absl::UTCTimeZone());
+  UtcFields f;
+  if (!ToUtcFields(t, &f)) {
+    return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", t, absl::UTCTimeZone());
+  }
+  char buf[32];
+  char* p = PutIsoBody(f, buf);
+  *p++ = 'Z';
+  return std::string(buf, p);
+}
+
+void AppendReasonTimestamp(absl::Time t, std::string* out) {
+  UtcFields f;
+  if (!ToUtcFields(t, &f)) {
+    out->append(absl::FormatTime("%d/%m/%y %H:%M:%S", t, absl::UTCTimeZone()));
+    return;
+  }
+  char buf[17];
+  char* p = Put2(f.day, buf);
+  *p++ = '/';
+  p = Put2(f.month, p);
+  *p++ = '/';
+  p = Put2(static_cast<int>(f.year % 100), p);
+  *p++ = ' ';
+  p = Put2(f.hour, p);
+  *p++ = ':';
+  p = Put2(f.minute, p);
+  *p++ = ':';
+  p = Put2(f.second, p);
+  out->append(buf, static_cast<size_t>(p - buf));
 }
 
 std::string FormatReasonTimestamp(absl::Time t) {
-  return absl::FormatTime("%d/%m/%y %H:%M:%S", t, absl::UTCTimeZone());
+  std::string out;
+  AppendReasonTimestamp(t, &out);
+  return out;
 }
 
 std::string FormatLongTimestamp(absl::Time t) {

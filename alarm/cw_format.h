@@ -12,6 +12,9 @@
 //   FormatCwTimestamp(t);          // "2019-10-02T17:04:40.985+0000"
 //   FormatReasonTimestamp(t);      // "02/10/19 16:59:00"
 //
+// The timestamp formatters compute the UTC fields with integer arithmetic
+// (no time-zone lookup); they print exactly what absl::FormatTime prints.
+//
 // Java before JDK 19 occasionally printed a longer digit string than the
 // shortest; we follow the shortest-digits rule of JDK 19+ (Ryu-like), which
 // agrees with every sample in the spec.
@@ -33,12 +36,17 @@ std::string FormatJavaDouble(double value);
 // CW-ts: `yyyy-MM-dd'T'HH:mm:ss.SSS+0000` in UTC, milliseconds truncated.
 std::string FormatCwTimestamp(absl::Time t);
 
+// Appends FormatCwTimestamp(t) to `out` without a temporary.
+void AppendCwTimestamp(absl::Time t, std::string* out);
+
 // ISO 8601 with milliseconds and `Z`, as the Query API returns timestamps:
 // `2019-10-02T17:04:40.985Z`.
 std::string FormatIsoTimestamp(absl::Time t);
 
 // Datapoint timestamps inside StateReason: `dd/MM/yy HH:mm:ss` in UTC.
 std::string FormatReasonTimestamp(absl::Time t);
+// Appends FormatReasonTimestamp(t) to `out` without a temporary.
+void AppendReasonTimestamp(absl::Time t, std::string* out);
 
 // Composite-alarm reasons: `Friday 22 July, 2022 15:57:45 UTC` (spec 4.5 #9).
 std::string FormatLongTimestamp(absl::Time t);

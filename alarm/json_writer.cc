@@ -99,6 +99,14 @@ void JsonWriter::StringArray(const std::vector<std::string>& values) {
   EndArray();
 }
 
+void JsonWriter::CwTimestamp(absl::Time t) {
+  BeforeValue();
+  // The timestamp has no character that needs escaping.
+  out_.push_back('"');
+  AppendCwTimestamp(t, &out_);
+  out_.push_back('"');
+}
+
 void JsonWriter::Raw(absl::string_view json) {
   BeforeValue();
   out_.append(json.data(), json.size());

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 
 namespace cwalarm {
 
@@ -53,6 +54,10 @@ class JsonWriter {
   void Null();
   // Writes `values` as an array of strings (`[]` when empty).
   void StringArray(const std::vector<std::string>& values);
+  // FormatCwTimestamp(t) as a string value, without a temporary.
+  void CwTimestamp(absl::Time t);
+  // Reserves room for `n` more bytes of output.
+  void Reserve(size_t n) { out_.reserve(out_.size() + n); }
   // Inserts already-serialised JSON as a value.
   void Raw(absl::string_view json);
 

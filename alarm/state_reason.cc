@@ -79,11 +79,15 @@ StateReason BuildStateReason(const AlarmSpec& spec,
                               FillClause(decision.fill_count, tmd), ".");
   } else {
     const bool alarm = new_state == AlarmState::kAlarm;
-    std::vector<std::string> items;
-    items.reserve(listed.size());
+    // "v (dd/MM/yy HH:mm:ss), ..." appended in place.
+    std::string items;
+    items.reserve(listed.size() * 32);
     for (int i : listed) {
-      items.push_back(absl::StrCat(FormatJavaDouble(range[i].value), " (",
-                                   FormatReasonTimestamp(range[i].start), ")"));
+      if (!items.empty()) items.append(", ");
+      items.append(FormatJavaDouble(range[i].value));
+      items.append(" (");
+      AppendReasonTimestamp(range[i].start, &items);
+      items.push_back(')');
     }
     bool long_form = form == ReasonForm::kLong ||
                      (form == ReasonForm::kAuto && spec.datapoints_to_alarm.has_value());
@@ -118,14 +122,14 @@ StateReason BuildStateReason(const AlarmSpec& spec,
           break;
       }
       out.reason = absl::StrCat("Thresholds Crossed: ", head, " [",
-                                absl::StrJoin(items, ", "), "] ", WasWere(k),
+                                items, "] ", WasWere(k),
                                 " ", sentence,
                                 FillClause(decision.fill_count, tmd));
     } else {
       std::string op = absl::StrCat(alarm ? "" : "not ",
                                     ComparisonPhrase(spec.comparison_operator));
       out.reason = absl::StrCat("Threshold Crossed: ", head, " [",
-                                absl::StrJoin(items, ", "), "] ", WasWere(k),
+                                items, "] ", WasWere(k),
                                 " ", op, " the threshold (",
                                 FormatJavaDouble(threshold), ")",
                                 FillClause(decision.fill_count, tmd));
@@ -141,14 +145,15 @@ StateReason BuildStateReason(const AlarmSpec& spec,
 
   // StateReasonData (spec 4.6), keys in CloudWatch's order.
   JsonWriter w;
+  w.Reserve(256 + 96 * static_cast<size_t>(std::min(n, r) + k));
   w.BeginObject();
   w.Key("version");
   w.String("1.0");
   w.Key("queryDate");
-  w.String(FormatCwTimestamp(query_date));
+  w.CwTimestamp(query_date);
   if (!listed.empty()) {
     w.Key("startDate");
-    w.String(FormatCwTimestamp(range[listed.back()].start));
+    w.CwTimestamp(range[listed.back()].start);
   }
   if (spec.unit.has_value()) {
     w.Key("unit");
@@ -198,7 +203,7 @@ StateReason BuildStateReason(const AlarmSpec& spec,
   for (int i = r - 1; i >= r - depth; --i) {
     w.BeginObject();
     w.Key("timestamp");
-    w.String(FormatCwTimestamp(range[i].start));
+    w.CwTimestamp(range[i].start);
     if (range[i].present) {
       // A math result has no sample count of its own (docs/choices.md).
       if (!spec.HasMetricsList()) {

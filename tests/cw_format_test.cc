@@ -129,6 +129,108 @@ TEST(FormatReasonTimestampTest, PrintsDayMonthTwoDigitYearUtc) {
             "03/08/26 01:02:03");
 }
 
+// The hand-written formatters must print exactly what absl::FormatTime
+// printed before them (spec 4.5 and 4.6 timestamp formats: CW-ts,
+// `dd/MM/yy HH:mm:ss`, ISO with Z).
+struct TimestampCase {
+  const char* name;
+  absl::Time t;
+};
+
+std::ostream& operator<<(std::ostream& os, const TimestampCase& c) {
+  return os << c.name;
+}
+
+class TimestampAgreesWithFormatTimeTest
+    : public testing::TestWithParam<TimestampCase> {};
+
+void ExpectAllFormatsAgree(absl::Time t) {
+  const absl::TimeZone utc = absl::UTCTimeZone();
+  EXPECT_EQ(FormatCwTimestamp(t),
+            absl::FormatTime("%Y-%m-%dT%H:%M:%E3S+0000", t, utc))
+      << absl::FormatTime(t, utc);
+  EXPECT_EQ(FormatIsoTimestamp(t),
+            absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", t, utc))
+      << absl::FormatTime(t, utc);
+  EXPECT_EQ(FormatReasonTimestamp(t),
+            absl::FormatTime("%d/%m/%y %H:%M:%S", t, utc))
+      << absl::FormatTime(t, utc);
+  std::string appended = "x";
+  AppendCwTimestamp(t, &appended);
+  EXPECT_EQ(appended, "x" + FormatCwTimestamp(t));
+  appended = "y";
+  AppendReasonTimestamp(t, &appended);
+  EXPECT_EQ(appended, "y" + FormatReasonTimestamp(t));
+}
+
+TEST_P(TimestampAgreesWithFormatTimeTest, PrintsTheSameBytes) {
+  ExpectAllFormatsAgree(GetParam().t);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Instants, TimestampAgreesWithFormatTimeTest,
+    testing::Values(
+        TimestampCase{"spec 4.6 CW-ts sample",
+                      Utc(2019, 10, 2, 17, 4, 40) + absl::Milliseconds(985)},
+        TimestampCase{"epoch", absl::UnixEpoch()},
+        TimestampCase{"1970 last millisecond",
+                      Utc(1971, 1, 1, 0, 0, 0) - absl::Milliseconds(1)},
+        TimestampCase{"negative epoch: half a second before 1970",
+                      absl::UnixEpoch() - absl::Milliseconds(500)},
+        TimestampCase{"negative epoch: one nanosecond before 1970",
+                      absl::UnixEpoch() - absl::Nanoseconds(1)},
+        TimestampCase{"negative epoch: 1969-07-20 20:17:40",
+                      Utc(1969, 7, 20, 20, 17, 40)},
+        TimestampCase{"negative epoch: 1900-02-28 (no leap day)",
+                      Utc(1900, 2, 28, 23, 59, 59)},
+        TimestampCase{"negative epoch: year 1000", Utc(1000, 1, 1, 0, 0, 0)},
+        TimestampCase{"year 999 (FormatTime fallback)",
+                      Utc(999, 12, 31, 23, 59, 59)},
+        TimestampCase{"year 1 (FormatTime fallback)", Utc(1, 1, 1, 0, 0, 0)},
+        TimestampCase{"leap day 2000", Utc(2000, 2, 29, 12, 0, 0)},
+        TimestampCase{"leap day 2024 last millisecond",
+                      Utc(2024, 3, 1, 0, 0, 0) - absl::Milliseconds(1)},
+        TimestampCase{"leap day 1972", Utc(1972, 2, 29, 0, 0, 0)},
+        TimestampCase{"leap day 1600", Utc(1600, 2, 29, 6, 30, 0)},
+        TimestampCase{"2100-03-01 (no leap day)", Utc(2100, 3, 1, 0, 0, 0)},
+        TimestampCase{"sub-millisecond truncated",
+                      Utc(2024, 3, 16, 12, 15, 0) + absl::Microseconds(9999)},
+        TimestampCase{"year 9999 last millisecond",
+                      Utc(10000, 1, 1, 0, 0, 0) - absl::Milliseconds(1)},
+        TimestampCase{"year 9999 start", Utc(9999, 1, 1, 0, 0, 0)},
+        TimestampCase{"year 10000 (FormatTime fallback)",
+                      Utc(10000, 1, 1, 0, 0, 0)},
+        TimestampCase{"infinite future (FormatTime fallback)",
+                      absl::InfiniteFuture()},
+        TimestampCase{"infinite past (FormatTime fallback)",
+                      absl::InfinitePast()}));
+
+// Many instants: every day of 1968-1973 and 1999-2001 at an odd time of
+// day, then a pseudo-random walk over years 1000-9999 with sub-second
+// parts.
+TEST(TimestampSweepTest, ManyInstantsPrintTheSameBytes) {
+  for (int start_year : {1968, 1999}) {
+    const absl::Time begin = Utc(start_year, 1, 1, 0, 0, 0);
+    for (int d = 0; d < 3 * 366; ++d) {
+      ExpectAllFormatsAgree(begin + absl::Hours(24 * d) +
+                            absl::Seconds(37 * d % 86400) +
+                            absl::Milliseconds(d % 1000));
+    }
+  }
+  const int64_t lo = absl::ToUnixSeconds(Utc(1000, 1, 1, 0, 0, 0));
+  const int64_t hi = absl::ToUnixSeconds(Utc(10000, 1, 1, 0, 0, 0));
+  uint64_t x = 88172645463325252ull;
+  for (int i = 0; i < 20000; ++i) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    const int64_t s = lo + static_cast<int64_t>(x % static_cast<uint64_t>(hi - lo));
+    ExpectAllFormatsAgree(absl::FromUnixSeconds(s) +
+                          absl::Nanoseconds(static_cast<int64_t>(x >> 34) %
+                                            1000000000));
+  }
+}
+
 TEST(FormatLongTimestampTest, PrintsCompositeReasonForm) {
   // spec 4.5 #9: "Friday 22 July, 2022 15:57:45 UTC".
   EXPECT_EQ(FormatLongTimestamp(Utc(2022, 7, 22, 15, 57, 45)),
