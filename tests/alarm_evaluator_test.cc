@@ -663,6 +663,61 @@ TEST_F(AlarmEvaluatorTest, TagsOfAnUpdateAreIgnored) {
   EXPECT_EQ(spec->tags[0].value, "storage");
 }
 
+// spec 3.9 (and 7.10): FILL(m, v) in an alarm replaces a perpetually-late
+// newest datapoint, so the alarm can get stuck. The metric's datapoint for
+// each minute is stored only after the evaluation that first looks at that
+// minute. With FILL the newest bucket is always the fill value 0 (below the
+// threshold 1: ALARM); without it the newest real datapoint (5) decides
+// (spec 3.4 step 1: OK).
+struct LateFillCase {
+  const char* what;
+  const char* expression;
+  AlarmState expected;
+};
+
+std::ostream& operator<<(std::ostream& os, const LateFillCase& c) {
+  return os << c.what;
+}
+
+class LateFillTest : public AlarmEvaluatorTest,
+                     public ::testing::WithParamInterface<LateFillCase> {};
+
+TEST_P(LateFillTest, PerpetuallyLateNewestDatapoint) {
+  const LateFillCase& c = GetParam();
+  MetricId queue{"Custom", "Processed", {}};
+  AlarmSpec spec;
+  spec.alarm_name = "x";
+  MetricDataQuery m1;
+  m1.id = "m1";
+  m1.metric_stat =
+      MetricStat{queue, absl::Minutes(1), "Sum", std::nullopt};
+  m1.return_data = false;
+  MetricDataQuery e;
+  e.id = "e";
+  e.expression = c.expression;
+  spec.metrics = {m1, e};
+  spec.evaluation_periods = 1;
+  spec.threshold = 1;
+  spec.comparison_operator = ComparisonOperator::kLessThanThreshold;
+  ASSERT_THAT(evaluator_.PutMetricAlarm(spec, Utc(12, 0, 0)), IsOk());
+  for (int minute = 0; minute < 10; ++minute) {
+    evaluator_.Evaluate(Utc(12, minute + 1, 5));
+    Put(queue, Utc(12, minute, 10), 5);  // Arrives after that evaluation.
+  }
+  evaluator_.Evaluate(Utc(12, 11, 5));
+  EXPECT_EQ(State(), c.expected) << c.what;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Spec39, LateFillTest,
+    ::testing::Values(
+        LateFillCase{"spec 3.9: FILL(m1, 0) fills the late newest bucket: "
+                     "stuck in ALARM",
+                     "FILL(m1, 0)", AlarmState::kAlarm},
+        LateFillCase{"spec 3.9 / 3.4 step 1: without FILL the newest real "
+                     "datapoint decides: OK",
+                     "m1 * 1", AlarmState::kOk}));
+
 // spec 4.4: which event moves which timestamp. Each step is applied in order
 // to one alarm; the three timestamps are checked after every step.
 struct TimestampStep {
