@@ -374,9 +374,20 @@ bool AlarmEvaluator::DecideStandard(HotAlarm& h, int64_t anchor,
   if (fresh > 0) {
     std::optional<Unit> unit;
     if (h.unit != kAnyUnit) unit = static_cast<Unit>(h.unit);
-    store_->AggregateBucketsAt(
-        h.metric, unit, first_s + from * period, period,
-        absl::Span<StatisticSet>(scratch, static_cast<size_t>(fresh)));
+    const absl::Span<StatisticSet> sets(scratch, static_cast<size_t>(fresh));
+    // A bucket of several cells (Period 300, 3600 sliding by a minute, so
+    // the masks cannot shift): SampleCount, Sum and Average from the store's
+    // running totals, which give exactly what the walk over the cells
+    // gives, or say they cannot (then the walk).
+    const bool count_sum = h.statistic == Statistic::kAverage ||
+                           h.statistic == Statistic::kSum ||
+                           h.statistic == Statistic::kSampleCount;
+    if (!(count_sum && period > 60 &&
+          store_->AggregateCountSumAt(h.metric, unit, first_s + from * period,
+                                      period, sets))) {
+      store_->AggregateBucketsAt(h.metric, unit, first_s + from * period,
+                                 period, sets);
+    }
     for (int k = 0; k < fresh; ++k) {
       const StatisticSet& set = scratch[k];
       if (set.empty()) continue;

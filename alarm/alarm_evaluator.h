@@ -44,8 +44,12 @@
 // masks shift and only the new buckets are aggregated, plus any older
 // bucket the store reports written since the last evaluation (late data,
 // spec 3.7; MetricStore::EarliestCellWrittenSince). Sliding buckets that do
-// not move by whole periods (Period 300 evaluated every minute), R > 64 and
-// the extended and math paths re-aggregate the whole range every time.
+// not move by whole periods (Period 300 evaluated every minute) re-decide
+// every bucket; for SampleCount, Sum and Average each bucket then costs two
+// searches in the store's running totals (MetricStore::AggregateCountSumAt,
+// bit for bit the walk's result, used only when provably so) instead of a
+// walk over its cells. Minimum and Maximum, R > 64 and the extended and
+// math paths re-aggregate the whole range every time.
 //
 // Thread-safety: not thread-safe; callers serialise all calls (including
 // MetricStore mutations) on one evaluator. Evaluate(now, threads) uses

@@ -220,7 +220,7 @@ CWALARM_ALWAYS_INLINE MetricStore::UnitCells& MetricStore::CellsFor(
   for (UnitCells& u : metric.units) {
     if (u.unit == unit) return u;
   }
-  metric.units.push_back(UnitCells{unit, {}, {}});
+  metric.units.push_back(UnitCells{unit, {}, {}, {}});
   return metric.units.back();
 }
 
@@ -448,6 +448,128 @@ void MetricStore::AggregateBucketsAt(MetricIndex index,
   }
 }
 
+namespace {
+
+// 2^39: a cell whose SampleCount and Sum are integers within +-2^39 counts
+// exactly in the running totals; with at most 2^14 cells per bucket every
+// partial sum stays within 2^53, where doubles hold every integer.
+constexpr double kExactCellLimit = 549755813888.0;
+constexpr size_t kMaxExactBucketCells = size_t{1} << 14;
+
+// `v` as an integer when it is one within +-kExactCellLimit.
+inline bool ExactInteger(double v, int64_t* out) {
+  if (!(v >= -kExactCellLimit && v <= kExactCellLimit)) return false;  // NaN.
+  const int64_t i = static_cast<int64_t>(v);
+  if (static_cast<double>(i) != v) return false;
+  *out = i;
+  return true;
+}
+
+// The first index i <= hi with starts[i] >= t, given that every start from
+// hi on is >= t: gallops back from hi, then binary-searches the last step,
+// so the cost grows with the distance from hi.
+inline size_t LowerBoundBack(const std::vector<int64_t>& starts, size_t hi,
+                             int64_t t) {
+  size_t step = 1;
+  while (hi >= step && starts[hi - step] >= t) {
+    hi -= step;
+    step *= 2;
+  }
+  // starts[lo - 1] < t (or lo == 0) and starts[hi] >= t (or hi is the end):
+  // a plain binary search in between (a few steps, inlined).
+  size_t lo = hi >= step ? hi - step + 1 : 0;
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo) / 2;
+    if (starts[mid] < t) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
+}  // namespace
+
+void MetricStore::SyncPrefix(UnitCells& cells, size_t from) {
+  if (cells.prefix.empty()) cells.prefix.emplace_back();
+  from = std::min(from, cells.prefix.size() - 1);
+  cells.prefix.resize(from + 1);
+  CellPrefix running = cells.prefix.back();
+  for (size_t i = from; i < cells.sets.size(); ++i) {
+    const StatisticSet& set = cells.sets[i];
+    int64_t count = 0;
+    int64_t sum = 0;
+    if (ExactInteger(set.sample_count, &count) && ExactInteger(set.sum, &sum)) {
+      running.count += static_cast<uint64_t>(count);
+      running.sum += static_cast<uint64_t>(sum);
+    } else {
+      ++running.inexact;
+    }
+    cells.prefix.push_back(running);
+  }
+}
+
+void MetricStore::SyncPrefixes() {
+  for (MetricIndex index : dirty_metrics_) {
+    const int64_t min_cell = write_marks_[index].min_cell;
+    for (UnitCells& cells : metrics_[index].units) {
+      const auto it = std::lower_bound(cells.starts.begin(), cells.starts.end(),
+                                       min_cell);
+      SyncPrefix(cells, static_cast<size_t>(it - cells.starts.begin()));
+    }
+  }
+  dirty_metrics_.clear();
+}
+
+bool MetricStore::AggregateCountSumAt(MetricIndex index,
+                                      std::optional<Unit> unit,
+                                      int64_t first_s, int64_t period_s,
+                                      absl::Span<StatisticSet> out) const {
+  constexpr size_t kMaxBuckets = 64;
+  const size_t n = out.size();
+  if (written_since_epoch_ || index >= metrics_.size() || n > kMaxBuckets) {
+    return false;
+  }
+  // Only the first n entries are used (and zeroed: R is usually 1-5).
+  int64_t counts[kMaxBuckets];
+  int64_t sums[kMaxBuckets];
+  size_t cell_counts[kMaxBuckets];
+  for (size_t k = 0; k < n; ++k) {
+    counts[k] = 0;
+    sums[k] = 0;
+    cell_counts[k] = 0;
+  }
+  for (const UnitCells& cells : metrics_[index].units) {
+    if (unit.has_value() && cells.unit != *unit) continue;
+    const std::vector<int64_t>& starts = cells.starts;
+    if (cells.prefix.size() != starts.size() + 1) return false;
+    // Bucket boundaries from the newest back: each search starts where the
+    // previous one ended.
+    int64_t boundary = first_s + period_s * static_cast<int64_t>(n);
+    size_t hi = LowerBoundBack(starts, starts.size(), boundary);
+    for (size_t k = n; k-- > 0;) {
+      boundary -= period_s;
+      const size_t lo = LowerBoundBack(starts, hi, boundary);
+      const CellPrefix& a = cells.prefix[lo];
+      const CellPrefix& b = cells.prefix[hi];
+      if (a.inexact != b.inexact) return false;
+      // Modulo 2^64, then back to signed: exact, as |total| < 2^53.
+      counts[k] += static_cast<int64_t>(b.count - a.count);
+      sums[k] += static_cast<int64_t>(b.sum - a.sum);
+      cell_counts[k] += hi - lo;
+      hi = lo;
+    }
+  }
+  for (size_t k = 0; k < n; ++k) {
+    if (cell_counts[k] > kMaxExactBucketCells) return false;
+    out[k] = StatisticSet();
+    out[k].sample_count = static_cast<double>(counts[k]);
+    out[k].sum = static_cast<double>(sums[k]);
+  }
+  return true;
+}
+
 void MetricStore::DropBefore(absl::Time horizon) {
   const int64_t h = absl::ToUnixSeconds(horizon);
   dropped_before_ = std::max(dropped_before_, h);
@@ -460,6 +582,14 @@ void MetricStore::DropBefore(absl::Time horizon) {
       if (n == 0) continue;
       cells.starts.erase(cells.starts.begin(), it);
       cells.sets.erase(cells.sets.begin(), cells.sets.begin() + n);
+      // Running totals keep their differences: drop the same entries, or
+      // start over when they did not reach that far.
+      if (cells.prefix.size() > static_cast<size_t>(n)) {
+        cells.prefix.erase(cells.prefix.begin(), cells.prefix.begin() + n);
+      } else {
+        cells.prefix.clear();
+        SyncPrefix(cells, 0);
+      }
     }
     if (metric.samples == nullptr) continue;
     for (UnitSamples& cells : *metric.samples) {
@@ -547,7 +677,8 @@ absl::Status MetricStore::ImportState(std::vector<MetricState> metrics) {
     metric.id = std::move(m.id);
     for (UnitCellsState& u : m.units) {
       metric.units.push_back(
-          UnitCells{u.unit, std::move(u.starts), std::move(u.sets)});
+          UnitCells{u.unit, std::move(u.starts), std::move(u.sets), {}});
+      SyncPrefix(metric.units.back(), 0);
     }
     if (m.samples_enabled) {
       metric.samples = std::make_unique<std::vector<UnitSamples>>();

@@ -110,6 +110,25 @@ class MetricStore {
                           int64_t first_unix_seconds, int64_t period_seconds,
                           absl::Span<StatisticSet> out) const;
 
+  // The SampleCount and Sum of the same buckets as AggregateBucketsAt,
+  // bit for bit what it computes, from per-cell running totals: two binary
+  // searches per bucket instead of a walk over its cells, so long periods
+  // (P300, P3600 sliding by a minute) cost about what P60 does. `minimum` and
+  // `maximum` of `out` are left as in an empty set: use it for SampleCount,
+  // Sum and Average only.
+  //
+  // Exactness: the totals are integers, used only when every cell of the
+  // bucket has an integer SampleCount and Sum within +-2^39 and the bucket
+  // has at most 2^14 cells, so every partial sum of AggregateBucketsAt's
+  // left-to-right double addition is exact and equals the integer total.
+  // Returns false (and `out` is unspecified) when that is not guaranteed
+  // (non-integer data, more than 64 buckets, or writes since the last
+  // BeginReadEpoch, which brings the totals up to date); the caller then
+  // uses AggregateBucketsAt.
+  bool AggregateCountSumAt(MetricIndex index, std::optional<Unit> unit,
+                           int64_t first_unix_seconds, int64_t period_seconds,
+                           absl::Span<StatisticSet> out) const;
+
   // Interns `id` (dimension order ignored) and returns its index. Alarms
   // intern the metric they watch so that it exists before data arrives.
   MetricIndex Intern(const MetricId& id);
@@ -217,8 +236,13 @@ class MetricStore {
   // The write path pays two stores per write (MetricStore::Add).
   static constexpr int64_t kNoChange = INT64_MAX;
   static constexpr int64_t kUnknownChange = INT64_MIN;
+  //
+  // BeginReadEpoch also brings the running totals of AggregateCountSumAt up
+  // to date for the metrics written since the previous call (from the
+  // earliest cell written, so late data costs the cells after it).
   uint32_t BeginReadEpoch() {
     if (written_since_epoch_) {
+      SyncPrefixes();
       ++epoch_;
       written_since_epoch_ = false;
     }
@@ -278,6 +302,13 @@ class MetricStore {
   absl::Status ImportState(std::vector<MetricState> metrics);
 
  private:
+  // Running totals of cells (UnitCells::prefix). `inexact` counts the cells
+  // whose SampleCount or Sum is not an integer within +-2^39.
+  struct CellPrefix {
+    uint64_t count = 0;
+    uint64_t sum = 0;
+    uint64_t inexact = 0;
+  };
   // One metric's cells for one unit, sorted by cell start (seconds since the
   // epoch, a multiple of kStorageCellSeconds). Struct of arrays: evaluation
   // binary-searches `starts` and then reads `sets` sequentially.
@@ -285,6 +316,13 @@ class MetricStore {
     Unit unit;
     std::vector<int64_t> starts;
     std::vector<StatisticSet> sets;
+    // Running totals for AggregateCountSumAt: `prefix[i]` holds the totals
+    // of cells [0, i) (after DropBefore, of the cells since some dropped
+    // one: only differences are used). Up to date when it has
+    // starts.size() + 1 entries and nothing was written since the last
+    // BeginReadEpoch. Sums wrap modulo 2^64; a bucket's difference is exact
+    // because its true value is far smaller.
+    std::vector<CellPrefix> prefix;
   };
   // Raw-sample cells of one metric and unit, as UnitCells.
   struct UnitSamples {
@@ -348,12 +386,19 @@ class MetricStore {
     if (w.epoch != epoch_) {
       w.epoch = epoch_;
       w.min_cell = cell;
+      dirty_metrics_.push_back(index);
     } else if (cell < w.min_cell) {
       w.min_cell = cell;
     }
     written_since_epoch_ = true;
   }
   std::vector<WriteMark> write_marks_;
+  // Metrics written in the current epoch (each once), whose running totals
+  // SyncPrefixes updates from their WriteMark::min_cell.
+  std::vector<MetricIndex> dirty_metrics_;
+  void SyncPrefixes();
+  // Recomputes `cells.prefix` from cell `from` (an index) to the end.
+  static void SyncPrefix(UnitCells& cells, size_t from);
   uint32_t epoch_ = 1;
   bool written_since_epoch_ = true;
   int64_t dropped_before_ = INT64_MIN;
