@@ -7,12 +7,17 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 
 namespace cwalarm {
 
-std::string FormatJavaDouble(double value) {
+namespace {
+
+// The general path of Java Double.toString, with temporaries; the fast
+// path in AppendJavaDouble hands it the one-digit case.
+std::string FormatJavaDoubleGeneral(double value) {
   if (std::isnan(value)) return "NaN";
   if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
   if (value == 0) return std::signbit(value) ? "-0.0" : "0.0";
@@ -69,6 +74,89 @@ std::string FormatJavaDouble(double value) {
   std::string mantissa = digits.substr(0, 1) + "." +
                          (digits.size() > 1 ? digits.substr(1) : "0");
   return absl::StrCat(sign, mantissa, "E", exponent);
+}
+
+}  // namespace
+
+void AppendJavaDouble(double value, std::string* out) {
+  if (!std::isfinite(value) || value == 0) {
+    out->append(FormatJavaDoubleGeneral(value));
+    return;
+  }
+  // Shortest round-trip digits: "[-]d.ddde[+-]XX", parsed in place.
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof(buf), value,
+                           std::chars_format::scientific);
+  const char* p = buf;
+  const bool negative = *p == '-';
+  if (negative) ++p;
+  char digits[32];
+  int nd = 0;
+  while (p != res.ptr && *p != 'e') {
+    if (*p != '.') digits[nd++] = *p;
+    ++p;
+  }
+  if (nd <= 1 && std::fabs(value) < std::numeric_limits<double>::min()) {
+    // One significant digit of a subnormal: JDK 19+'s two-digit rule may
+    // print other digits (general path). For a normal double the two-digit
+    // decimal closest to it is d.0, which prints as the one digit d.
+    out->append(FormatJavaDoubleGeneral(value));
+    return;
+  }
+  ++p;  // 'e'
+  const bool exp_negative = *p == '-';
+  ++p;  // sign
+  int exponent = 0;
+  for (; p != res.ptr; ++p) exponent = exponent * 10 + (*p - '0');
+  if (exp_negative) exponent = -exponent;
+
+  char text[64];
+  char* q = text;
+  if (negative) *q++ = '-';
+  const double magnitude = std::fabs(value);
+  if (magnitude >= 1e-3 && magnitude < 1e7) {
+    if (exponent >= 0) {
+      const int int_len = exponent + 1;
+      if (nd <= int_len) {
+        std::memcpy(q, digits, static_cast<size_t>(nd));
+        q += nd;
+        for (int i = nd; i < int_len; ++i) *q++ = '0';
+        *q++ = '.';
+        *q++ = '0';
+      } else {
+        std::memcpy(q, digits, static_cast<size_t>(int_len));
+        q += int_len;
+        *q++ = '.';
+        std::memcpy(q, digits + int_len, static_cast<size_t>(nd - int_len));
+        q += nd - int_len;
+      }
+    } else {
+      *q++ = '0';
+      *q++ = '.';
+      for (int i = 0; i < -exponent - 1; ++i) *q++ = '0';
+      std::memcpy(q, digits, static_cast<size_t>(nd));
+      q += nd;
+    }
+    out->append(text, static_cast<size_t>(q - text));
+    return;
+  }
+  *q++ = digits[0];
+  *q++ = '.';
+  if (nd == 1) {
+    *q++ = '0';
+  } else {
+    std::memcpy(q, digits + 1, static_cast<size_t>(nd - 1));
+    q += nd - 1;
+  }
+  *q++ = 'E';
+  out->append(text, static_cast<size_t>(q - text));
+  absl::StrAppend(out, exponent);
+}
+
+std::string FormatJavaDouble(double value) {
+  std::string out;
+  AppendJavaDouble(value, &out);
+  return out;
 }
 
 namespace {

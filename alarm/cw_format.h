@@ -32,6 +32,8 @@ namespace cwalarm {
 
 // Java `Double.toString(value)`.
 std::string FormatJavaDouble(double value);
+// Appends FormatJavaDouble(value) to `out` without a temporary.
+void AppendJavaDouble(double value, std::string* out);
 
 // CW-ts: `yyyy-MM-dd'T'HH:mm:ss.SSS+0000` in UTC, milliseconds truncated.
 std::string FormatCwTimestamp(absl::Time t);

@@ -75,7 +75,7 @@ void JsonWriter::Double(double value) {
     out_.append("null");
     return;
   }
-  out_.append(FormatJavaDouble(value));
+  AppendJavaDouble(value, &out_);
 }
 
 void JsonWriter::Int(int64_t value) {
@@ -112,9 +112,33 @@ void JsonWriter::Raw(absl::string_view json) {
   out_.append(json.data(), json.size());
 }
 
+namespace {
+
+// The bytes AppendQuoted escapes: control characters, '"' and '\\'.
+struct EscapeTable {
+  bool needs[256] = {};
+  constexpr EscapeTable() {
+    for (int c = 0; c < 0x20; ++c) needs[c] = true;
+    needs[static_cast<unsigned char>('"')] = true;
+    needs[static_cast<unsigned char>('\\')] = true;
+  }
+};
+constexpr EscapeTable kEscapeTable;
+constexpr const bool* kNeedsEscape = kEscapeTable.needs;
+
+}  // namespace
+
 void JsonWriter::AppendQuoted(absl::string_view s, std::string* out) {
+  out->reserve(out->size() + s.size() + 2);
   out->push_back('"');
-  for (char c : s) {
+  // Runs of characters that need no escape are appended in one call.
+  const char* run = s.data();
+  const char* const end = s.data() + s.size();
+  for (const char* p = run; p != end; ++p) {
+    const unsigned char c = static_cast<unsigned char>(*p);
+    if (!kNeedsEscape[c]) continue;
+    out->append(run, static_cast<size_t>(p - run));
+    run = p + 1;
     switch (c) {
       case '"':
         out->append("\\\"");
@@ -138,13 +162,10 @@ void JsonWriter::AppendQuoted(absl::string_view s, std::string* out) {
         out->append("\\f");
         break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          absl::StrAppendFormat(out, "\\u%04x", static_cast<int>(c));
-        } else {
-          out->push_back(c);
-        }
+        absl::StrAppendFormat(out, "\\u%04x", static_cast<int>(c));
     }
   }
+  out->append(run, static_cast<size_t>(end - run));
   out->push_back('"');
 }
 

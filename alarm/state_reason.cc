@@ -84,7 +84,7 @@ StateReason BuildStateReason(const AlarmSpec& spec,
     items.reserve(listed.size() * 32);
     for (int i : listed) {
       if (!items.empty()) items.append(", ");
-      items.append(FormatJavaDouble(range[i].value));
+      AppendJavaDouble(range[i].value, &items);
       items.append(" (");
       AppendReasonTimestamp(range[i].start, &items);
       items.push_back(')');

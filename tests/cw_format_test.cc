@@ -40,6 +40,9 @@ class FormatJavaDoubleTest : public ::testing::TestWithParam<DoubleCase> {};
 TEST_P(FormatJavaDoubleTest, PrintsLikeJavaDoubleToString) {
   EXPECT_EQ(FormatJavaDouble(GetParam().value), GetParam().expected)
       << GetParam().rule;
+  std::string appended = "x";
+  AppendJavaDouble(GetParam().value, &appended);
+  EXPECT_EQ(appended, "x" + GetParam().expected) << GetParam().rule;
 }
 
 INSTANTIATE_TEST_SUITE_P(
