@@ -718,6 +718,58 @@ INSTANTIATE_TEST_SUITE_P(
                      "datapoint decides: OK",
                      "m1 * 1", AlarmState::kOk}));
 
+// spec 3.9: each MetricStat entry of a Metrics list uses its own `Stat`,
+// any standard or extended statistic. One minute holds the samples 1..10;
+// the alarm fires when its statistic is > 8.
+struct MetricStatStatCase {
+  const char* what;
+  const char* stat;
+  AlarmState expected;
+};
+
+std::ostream& operator<<(std::ostream& os, const MetricStatStatCase& c) {
+  return os << c.what;
+}
+
+class MetricStatStatTest
+    : public AlarmEvaluatorTest,
+      public ::testing::WithParamInterface<MetricStatStatCase> {};
+
+TEST_P(MetricStatStatTest, UsesTheEntrysStat) {
+  const MetricStatStatCase& c = GetParam();
+  MetricId latency{"Custom", "Latency", {}};
+  AlarmSpec spec;
+  spec.alarm_name = "x";
+  MetricDataQuery m1;
+  m1.id = "m1";
+  m1.metric_stat = MetricStat{latency, absl::Minutes(1), c.stat, std::nullopt};
+  m1.return_data = false;
+  MetricDataQuery e;
+  e.id = "e";
+  e.expression = "m1 * 1";
+  spec.metrics = {m1, e};
+  spec.evaluation_periods = 1;
+  spec.threshold = 8;
+  spec.comparison_operator = ComparisonOperator::kGreaterThanThreshold;
+  ASSERT_THAT(evaluator_.PutMetricAlarm(spec, Utc(12, 0, 0)), IsOk());
+  for (int v = 1; v <= 10; ++v) Put(latency, Utc(12, 0, 10 + v), v);
+  evaluator_.Evaluate(Utc(12, 1, 5));
+  EXPECT_EQ(State(), c.expected) << c.what;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Spec39, MetricStatStatTest,
+    ::testing::Values(
+        MetricStatStatCase{"spec 3.9: Stat p90 (extended) of 1..10 is 9 > 8",
+                           "p90", AlarmState::kAlarm},
+        MetricStatStatCase{"spec 3.9: Stat TM(10%:90%) (extended) of 1..10 is "
+                           "5.5",
+                           "TM(10%:90%)", AlarmState::kOk},
+        MetricStatStatCase{"spec 3.9: Stat Average of 1..10 is 5.5",
+                           "Average", AlarmState::kOk},
+        MetricStatStatCase{"spec 3.9: Stat Maximum of 1..10 is 10",
+                           "Maximum", AlarmState::kAlarm}));
+
 // spec 4.4: which event moves which timestamp. Each step is applied in order
 // to one alarm; the three timestamps are checked after every step.
 struct TimestampStep {
