@@ -60,7 +60,11 @@ void JsonWriter::EndArray() {
 void JsonWriter::Key(absl::string_view key) {
   BeforeValue();
   AppendQuoted(key, &out_);
-  out_.append(indent_ > 0 ? ": " : ":");
+  if (indent_ > 0) {
+    out_.append(": ");
+  } else {
+    out_.push_back(':');
+  }
   after_key_ = true;
 }
 
@@ -129,7 +133,6 @@ constexpr const bool* kNeedsEscape = kEscapeTable.needs;
 }  // namespace
 
 void JsonWriter::AppendQuoted(absl::string_view s, std::string* out) {
-  out->reserve(out->size() + s.size() + 2);
   out->push_back('"');
   // Runs of characters that need no escape are appended in one call.
   const char* run = s.data();
