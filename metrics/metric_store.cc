@@ -489,6 +489,34 @@ inline size_t LowerBoundBack(const std::vector<int64_t>& starts, size_t hi,
   return lo;
 }
 
+// The first index i <= hi with starts[i] >= t, given that every start from
+// hi on is >= t, starting from a guess `g` <= hi: a metric that publishes
+// regularly puts the boundary at the guess, so the search reads one or two
+// neighbouring starts instead of galloping over the bucket's cells (which
+// are cache misses when many metrics are read).
+inline size_t LowerBoundNear(const std::vector<int64_t>& starts, size_t hi,
+                             size_t g, int64_t t) {
+  if (g >= hi) return LowerBoundBack(starts, hi, t);
+  if (starts[g] >= t) return LowerBoundBack(starts, g, t);
+  // starts[g] < t <= starts[hi]: gallop forward from g, then bisect.
+  size_t lo = g + 1;  // Invariant: starts[lo - 1] < t.
+  size_t step = 1;
+  while (lo + step <= hi && starts[lo + step - 1] < t) {
+    lo += step;
+    step *= 2;
+  }
+  size_t end = std::min(hi, lo + step - 1);  // starts[end] >= t or end == hi.
+  while (lo < end) {
+    const size_t mid = lo + (end - lo) / 2;
+    if (starts[mid] < t) {
+      lo = mid + 1;
+    } else {
+      end = mid;
+    }
+  }
+  return lo;
+}
+
 }  // namespace
 
 void MetricStore::SyncPrefix(UnitCells& cells, size_t from) {
@@ -548,9 +576,19 @@ bool MetricStore::AggregateCountSumAt(MetricIndex index,
     // previous one ended.
     int64_t boundary = first_s + period_s * static_cast<int64_t>(n);
     size_t hi = LowerBoundBack(starts, starts.size(), boundary);
+    // Cells per bucket if the metric publishes evenly over its history:
+    // the guess for each next boundary.
+    size_t per_bucket = 0;
+    if (starts.size() >= 2) {
+      const int64_t span = starts.back() - starts.front();
+      per_bucket = static_cast<size_t>(
+          static_cast<double>(period_s) *
+          static_cast<double>(starts.size() - 1) / static_cast<double>(span));
+    }
     for (size_t k = n; k-- > 0;) {
       boundary -= period_s;
-      const size_t lo = LowerBoundBack(starts, hi, boundary);
+      const size_t guess = hi >= per_bucket ? hi - per_bucket : 0;
+      const size_t lo = LowerBoundNear(starts, hi, guess, boundary);
       const CellPrefix& a = cells.prefix[lo];
       const CellPrefix& b = cells.prefix[hi];
       if (a.inexact != b.inexact) return false;
