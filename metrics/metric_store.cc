@@ -542,9 +542,20 @@ void MetricStore::SyncPrefixes() {
   for (MetricIndex index : dirty_metrics_) {
     const int64_t min_cell = write_marks_[index].min_cell;
     for (UnitCells& cells : metrics_[index].units) {
-      const auto it = std::lower_bound(cells.starts.begin(), cells.starts.end(),
-                                       min_cell);
-      SyncPrefix(cells, static_cast<size_t>(it - cells.starts.begin()));
+      const std::vector<int64_t>& starts = cells.starts;
+      const size_t n = starts.size();
+      // The common case, data for the newest cell, without a search.
+      size_t from;
+      if (n == 0 || starts[n - 1] < min_cell) {
+        from = n;
+      } else if (n == 1 || starts[n - 2] < min_cell) {
+        from = n - 1;
+      } else {
+        from = static_cast<size_t>(
+            std::lower_bound(starts.begin(), starts.end(), min_cell) -
+            starts.begin());
+      }
+      SyncPrefix(cells, from);
     }
   }
   dirty_metrics_.clear();
