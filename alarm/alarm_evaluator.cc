@@ -58,7 +58,7 @@ std::vector<AlarmDescription> AlarmEvaluator::DescribeAlarms() const {
   out.reserve(by_name_.size());
   for (const auto& [name, slot] : by_name_) {
     const ColdAlarm& c = cold_[slot];
-    out.push_back(AlarmDescription{&c.spec, &c.status, c.arn,
+    out.push_back(AlarmDescription{&c.spec, &c.status, ArnOf(c),
                                    c.configuration_updated});
   }
   std::sort(out.begin(), out.end(),
@@ -161,7 +161,7 @@ absl::Status AlarmEvaluator::PutMetricAlarm(AlarmSpec spec, absl::Time now) {
     c.math = std::move(math);
     c.configuration_updated = now;
     history_.push_back(MakeConfigurationItem(ConfigurationChange::kUpdate,
-                                             c.spec, c.arn, now));
+                                             c.spec, ArnOf(c), now));
     return absl::OkStatus();
   }
   uint32_t slot;
@@ -175,7 +175,6 @@ absl::Status AlarmEvaluator::PutMetricAlarm(AlarmSpec spec, absl::Time now) {
   }
   hot_[slot] = MakeHot(spec, AlarmState::kInsufficientData);
   ColdAlarm& c = cold_[slot];
-  c.arn = AlarmArn(options_.region, options_.account_id, spec.alarm_name);
   c.status = AlarmStatus::Created(now);
   c.configuration_updated = now;
   c.spec = std::move(spec);
@@ -183,7 +182,7 @@ absl::Status AlarmEvaluator::PutMetricAlarm(AlarmSpec spec, absl::Time now) {
   c.math = std::move(math);
   by_name_.emplace(c.spec.alarm_name, slot);
   history_.push_back(MakeConfigurationItem(ConfigurationChange::kCreate, c.spec,
-                                           c.arn, now));
+                                           ArnOf(c), now));
   return absl::OkStatus();
 }
 
@@ -198,7 +197,8 @@ absl::Status AlarmEvaluator::DeleteAlarm(absl::string_view name,
   by_name_.erase(it);
   ColdAlarm& c = cold_[slot];
   history_.push_back(
-      MakeConfigurationItem(ConfigurationChange::kDelete, c.spec, c.arn, now));
+      MakeConfigurationItem(ConfigurationChange::kDelete, c.spec, ArnOf(c),
+                            now));
   hot_[slot].live = false;
   c = ColdAlarm();
   free_slots_.push_back(slot);
@@ -620,7 +620,7 @@ void AlarmEvaluator::Transition(uint32_t slot, AlarmState new_state,
   for (const std::string& arn : ActionsFor(c.spec, new_state)) {
     StateChange change;
     change.alarm = &c.spec;
-    change.alarm_arn = c.arn;
+    change.alarm_arn = ArnOf(c);
     change.region = options_.region;
     change.account_id = options_.account_id;
     change.alarm_configuration_updated = c.configuration_updated;
@@ -654,7 +654,7 @@ void AlarmEvaluator::RepeatScalingActions(uint32_t slot, absl::Time now,
     if (!IsAutoScalingPolicyArn(arn)) continue;
     StateChange change;
     change.alarm = &c.spec;
-    change.alarm_arn = c.arn;
+    change.alarm_arn = ArnOf(c);
     change.region = options_.region;
     change.account_id = options_.account_id;
     change.alarm_configuration_updated = c.configuration_updated;

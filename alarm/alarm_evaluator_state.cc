@@ -107,7 +107,6 @@ absl::Status AlarmEvaluator::ImportState(State state) {
     h.last_slot = s.last_slot;
     hot_[i] = h;
     ColdAlarm& c = cold_[i];
-    c.arn = AlarmArn(options_.region, options_.account_id, s.spec.alarm_name);
     c.status = std::move(s.status);
     c.configuration_updated = s.configuration_updated;
     c.last_scaling_invocation = s.last_scaling_invocation;

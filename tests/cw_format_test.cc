@@ -227,7 +227,8 @@ TEST(TimestampSweepTest, ManyInstantsPrintTheSameBytes) {
     x ^= x << 13;
     x ^= x >> 7;
     x ^= x << 17;
-    const int64_t s = lo + static_cast<int64_t>(x % static_cast<uint64_t>(hi - lo));
+    const int64_t s =
+        lo + static_cast<int64_t>(x % static_cast<uint64_t>(hi - lo));
     ExpectAllFormatsAgree(absl::FromUnixSeconds(s) +
                           absl::Nanoseconds(static_cast<int64_t>(x >> 34) %
                                             1000000000));
