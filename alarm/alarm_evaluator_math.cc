@@ -95,8 +95,8 @@ absl::StatusOr<std::shared_ptr<MathAlarmState>> AlarmEvaluator::MakeMathState(
       in.id = q.id;
       in.metric = store_->Intern(q.metric_stat->metric);
       in.unit = q.metric_stat->unit;
-      in.detector_key = absl::StrCat(q.metric_stat->metric.Key(), "\x1f",
-                                     q.metric_stat->stat);
+      in.detector_key =
+          AnomalyDetectorKey(q.metric_stat->metric, q.metric_stat->stat);
       absl::StatusOr<Statistic> standard = ParseStatistic(q.metric_stat->stat);
       if (standard.ok()) {
         in.statistic = *standard;
@@ -126,12 +126,11 @@ namespace {
 MathSeries FetchInput(const MetricStore& store, const MathAlarmState::Input& in,
                       int64_t first_s, int64_t period_s, int count,
                       std::vector<WeightedValue>* sorted_scratch) {
-  const MetricStore* store_ = &store;
   MathSeries out;
   out.values.assign(count, kNaN);
   if (in.extended.has_value()) {
     std::vector<SampleDistribution> cells(count);
-    store_->AggregateSampleBuckets(in.metric, in.unit,
+    store.AggregateSampleBuckets(in.metric, in.unit,
                                    absl::FromUnixSeconds(first_s),
                                    absl::Seconds(period_s), absl::MakeSpan(cells));
     for (int i = 0; i < count; ++i) {
@@ -144,7 +143,7 @@ MathSeries FetchInput(const MetricStore& store, const MathAlarmState::Input& in,
     return out;
   }
   std::vector<StatisticSet> sets(count);
-  store_->AggregateBucketsAt(in.metric, in.unit, first_s, period_s,
+  store.AggregateBucketsAt(in.metric, in.unit, first_s, period_s,
                              absl::MakeSpan(sets));
   for (int i = 0; i < count; ++i) {
     std::optional<double> v = ComputeStatistic(*in.statistic, sets[i]);

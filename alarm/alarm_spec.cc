@@ -385,8 +385,12 @@ int AlarmSpec::EffectiveEvaluationRange() const {
   return evaluation_range.value_or(DefaultEvaluationRange(evaluation_periods));
 }
 
-std::string AnomalyDetectorSpec::Key() const {
+std::string AnomalyDetectorKey(const MetricId& metric, absl::string_view stat) {
   return absl::StrCat(metric.Key(), "\x1f", stat);
+}
+
+std::string AnomalyDetectorSpec::Key() const {
+  return AnomalyDetectorKey(metric, stat);
 }
 
 absl::Status AnomalyDetectorSpec::Validate() const {

@@ -182,6 +182,11 @@ struct AnomalyDetectorSpec {
   absl::Status Validate() const;
 };
 
+// The key a detector is stored and matched by: the metric's canonical key
+// and the Stat. Used by AnomalyDetectorSpec::Key and by the bands of
+// Metrics-list alarms, so both sides always agree.
+std::string AnomalyDetectorKey(const MetricId& metric, absl::string_view stat);
+
 // At most this many excluded ranges per detector ([INFERRED]: CloudWatch
 // documents no limit; docs/choices.md).
 inline constexpr int kMaxExcludedTimeRanges = 100;

@@ -238,6 +238,27 @@ bool GetPairs(const json& v, absl::string_view path, const char* name_key,
 }
 
 // `MetricStat.Metric`: {Namespace, MetricName, Dimensions}.
+// Reads `key` into `out` when it is one of a metric's identity keys
+// (Namespace, MetricName, Dimensions) and returns true; false for any other
+// key. `*ok` becomes false when the value is malformed.
+bool TakeMetricIdKey(const std::string& key, const json& v, const std::string& p,
+                     JsonErrors& errors, MetricId* out, bool* ok) {
+  if (key == "Namespace") {
+    *ok &= GetString(v, p, errors, &out->metric_namespace);
+  } else if (key == "MetricName") {
+    *ok &= GetString(v, p, errors, &out->metric_name);
+  } else if (key == "Dimensions") {
+    std::vector<std::pair<std::string, std::string>> pairs;
+    *ok &= GetPairs(v, p, "Name", "Value", errors, &pairs);
+    for (auto& [name, value] : pairs) {
+      out->dimensions.push_back({std::move(name), std::move(value)});
+    }
+  } else {
+    return false;
+  }
+  return true;
+}
+
 bool GetMetric(const json& v, const std::string& path, JsonErrors& errors,
                MetricId* out) {
   if (!ExpectObject(v, path, errors)) return false;
@@ -245,16 +266,8 @@ bool GetMetric(const json& v, const std::string& path, JsonErrors& errors,
   for (auto it = v.begin(); it != v.end(); ++it) {
     const std::string p = absl::StrCat(path, ".", it.key());
     if (it.value().is_null()) continue;
-    if (it.key() == "Namespace") {
-      ok &= GetString(it.value(), p, errors, &out->metric_namespace);
-    } else if (it.key() == "MetricName") {
-      ok &= GetString(it.value(), p, errors, &out->metric_name);
-    } else if (it.key() == "Dimensions") {
-      std::vector<std::pair<std::string, std::string>> pairs;
-      ok &= GetPairs(it.value(), p, "Name", "Value", errors, &pairs);
-      for (auto& [name, value] : pairs) {
-        out->dimensions.push_back({std::move(name), std::move(value)});
-      }
+    if (TakeMetricIdKey(it.key(), it.value(), p, errors, out, &ok)) {
+      continue;
     } else {
       errors.Add(p, "unknown key (expected Namespace, MetricName, Dimensions)");
       ok = false;
@@ -1100,16 +1113,8 @@ bool GetDetectorMetric(const json& obj, const std::string& path,
     const std::string p = absl::StrCat(path, ".", it.key());
     const json& v = it.value();
     if (v.is_null()) continue;
-    if (it.key() == "Namespace") {
-      ok &= GetString(v, p, errors, &out->metric.metric_namespace);
-    } else if (it.key() == "MetricName") {
-      ok &= GetString(v, p, errors, &out->metric.metric_name);
-    } else if (it.key() == "Dimensions") {
-      std::vector<std::pair<std::string, std::string>> pairs;
-      ok &= GetPairs(v, p, "Name", "Value", errors, &pairs);
-      for (auto& [name, value] : pairs) {
-        out->metric.dimensions.push_back({std::move(name), std::move(value)});
-      }
+    if (TakeMetricIdKey(it.key(), v, p, errors, &out->metric, &ok)) {
+      continue;
     } else if (it.key() == "Stat") {
       ok &= GetString(v, p, errors, &out->stat);
     } else if (top_level) {
