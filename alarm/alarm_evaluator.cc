@@ -93,6 +93,8 @@ AlarmEvaluator::HotAlarm AlarmEvaluator::MakeHot(const AlarmSpec& spec,
            : spec.extended_statistic.has_value() ? AlarmPath::kExtended
                                                  : AlarmPath::kStandard;
   h.repeat_states = 0;
+  h.minute = h.path == AlarmPath::kStandard && h.period_seconds == 60 &&
+             h.granularity_seconds == 60 && h.r <= 64;
   // No cached verdicts: the first evaluation aggregates the whole range.
   h.seen_epoch = 0;
   h.present_mask = 0;
@@ -107,8 +109,15 @@ AlarmEvaluator::HotAlarm AlarmEvaluator::MakeHot(const AlarmSpec& spec,
       }
     }
   }
-  // Raw samples are kept only for metrics an extended statistic needs.
+  // Raw samples are kept only for metrics an extended statistic needs, and
+  // running totals only for those a long-period SampleCount, Sum or Average
+  // alarm reads (DecideStandard).
   if (h.path == AlarmPath::kExtended) store_->EnableSamples(h.metric);
+  if (h.path == AlarmPath::kStandard && h.period_seconds > 60 &&
+      (h.statistic == Statistic::kAverage || h.statistic == Statistic::kSum ||
+       h.statistic == Statistic::kSampleCount)) {
+    store_->EnableRunningTotals(h.metric);
+  }
   return h;
 }
 
@@ -235,12 +244,49 @@ EvaluationReport AlarmEvaluator::Evaluate(absl::Time now) {
   const int64_t anchor10 = FloorToMultiple(now_s, 10);
   eval_epoch_ = store_->BeginReadEpoch();
   eval_dropped_before_ = store_->dropped_before_seconds();
-  for (uint32_t slot = 0; slot < hot_.size(); ++slot) {
-    const HotAlarm& h = hot_[slot];
+  const uint32_t slots = static_cast<uint32_t>(hot_.size());
+  for (uint32_t slot = 0; slot < slots; ++slot) {
+    // The metric's tail is the one record of each evaluation that is not
+    // in slot order: ask for it a few alarms ahead.
+    constexpr uint32_t kAhead = 8;
+    if (slot + kAhead < slots) store_->PrefetchTail(hot_[slot + kAhead].metric);
+    HotAlarm& h = hot_[slot];
+    if (h.minute && h.live && h.last_slot == anchor60 - 60) {
+      Decision d;
+      const MinuteResult result = DecideMinute(h, anchor60, &d);
+      if (result != kMinuteSlow) {
+        ++report.evaluated;
+        if (result == kMinuteCold) {
+          if (bucket_scratch_.size() < h.r || verdict_scratch_.size() < h.r) {
+            bucket_scratch_.resize(h.r);
+            verdict_scratch_.resize(h.r);
+          }
+          FinishStandard(slot, now, anchor60, d, &report);
+        }
+        continue;
+      }
+    }
     if (!h.live) continue;
     const int64_t anchor = h.granularity_seconds == 60 ? anchor60 : anchor10;
     if (anchor <= h.last_slot) continue;
-    EvaluateOne(slot, now, anchor, &report);
+    if (h.path != AlarmPath::kStandard || h.r > 64) {
+      EvaluateOne(slot, now, anchor, &report);
+      continue;
+    }
+    // The standard path, as EvaluateStandardIncremental, without the calls.
+    const int64_t previous_slot = h.last_slot;
+    h.last_slot = anchor;
+    ++report.evaluated;
+    if (bucket_scratch_.size() < h.r || verdict_scratch_.size() < h.r) {
+      bucket_scratch_.resize(h.r);
+      verdict_scratch_.resize(h.r);
+    }
+    Decision d;
+    int from = 0;
+    if (DecideStandard(h, anchor, previous_slot, bucket_scratch_.data(), &d,
+                       &from)) {
+      FinishStandard(slot, now, anchor, d, &report);
+    }
   }
   return report;
 }
@@ -379,10 +425,16 @@ bool AlarmEvaluator::DecideStandard(HotAlarm& h, int64_t anchor,
     // the masks cannot shift): SampleCount, Sum and Average from the store's
     // running totals, which give exactly what the walk over the cells
     // gives, or say they cannot (then the walk).
+    //
+    // The common case, one new minute (Period 60 evaluated every minute):
+    // the store's dense minute tail holds it, so the evaluation reads one
+    // record per metric instead of walking the metric's cell vectors.
     const bool count_sum = h.statistic == Statistic::kAverage ||
                            h.statistic == Statistic::kSum ||
                            h.statistic == Statistic::kSampleCount;
-    if (!(count_sum && period > 60 &&
+    if (!(fresh == 1 && period == 60 &&
+          store_->MinuteCell(h.metric, unit, anchor - 60, scratch)) &&
+        !(count_sum && period > 60 &&
           store_->AggregateCountSumAt(h.metric, unit, first_s + from * period,
                                       period, sets))) {
       store_->AggregateBucketsAt(h.metric, unit, first_s + from * period,
@@ -401,10 +453,69 @@ bool AlarmEvaluator::DecideStandard(HotAlarm& h, int64_t anchor,
   h.present_mask = present;
   h.breaching_mask = breaching;
   h.seen_epoch = eval_epoch_;
-  *d = DecideMasks(VerdictMasks{present, breaching}, r, h.n, h.m, h.tmd);
+  // The steady state of most alarms: the N newest buckets all have a
+  // datapoint and none breaches, which is spec 3.4 step 1 with B = 0
+  // (what DecideMasks concludes, without counting bits).
+  const uint64_t newest_n = h.n == 64 ? ~uint64_t{0} : (uint64_t{1} << h.n) - 1;
+  if ((present & newest_n) == newest_n && (breaching & newest_n) == 0) {
+    *d = Decision();
+    d->state = AlarmState::kOk;
+    d->basis = DecisionBasis::kRealData;
+    d->used_real = h.n;
+  } else {
+    *d = DecideMasks(VerdictMasks{present, breaching}, r, h.n, h.m, h.tmd);
+  }
   *from_out = from;
   const bool changes = d->state.has_value() && *d->state != h.state;
   return changes || (h.repeat_states & (1u << static_cast<int>(h.state)));
+}
+
+AlarmEvaluator::MinuteResult AlarmEvaluator::DecideMinute(
+    HotAlarm& h, int64_t anchor, Decision* d) const {
+  // Preconditions (the caller's): h.minute, h.live, h.last_slot is
+  // anchor - 60. The cached verdicts must exist and every bucket of the
+  // range must be on cells the store still has.
+  const int r = h.r;
+  if (h.seen_epoch == 0 || anchor - int64_t{r} * 60 < eval_dropped_before_) {
+    return kMinuteSlow;
+  }
+  std::optional<Unit> unit;
+  if (h.unit != kAnyUnit) unit = static_cast<Unit>(h.unit);
+  StatisticSet set;
+  if (!store_->NewMinuteCell(h.metric, unit, anchor - 60, h.seen_epoch,
+                             &set)) {
+    return kMinuteSlow;
+  }
+  // Shift in the new bucket (bit 0, age 1), as DecideStandard does.
+  const uint64_t range_bits = r == 64 ? ~uint64_t{0} : (uint64_t{1} << r) - 1;
+  uint64_t present = (h.present_mask << 1) & range_bits;
+  uint64_t breaching = (h.breaching_mask << 1) & range_bits;
+  if (!set.empty()) {
+    present |= 1;
+    if (IsBreaching(h.op, *ComputeStatistic(h.statistic, set), h.threshold)) {
+      breaching |= 1;
+    }
+  }
+  h.present_mask = present;
+  h.breaching_mask = breaching;
+  h.last_slot = anchor;
+  h.seen_epoch = eval_epoch_;
+  const bool repeat = (h.repeat_states & (1u << static_cast<int>(h.state))) != 0;
+  // The steady state: the N newest buckets have datapoints and none
+  // breaches, spec 3.4 step 1 with B = 0, so OK (DecideMasks' conclusion,
+  // without counting bits).
+  const uint64_t newest_n = h.n == 64 ? ~uint64_t{0} : (uint64_t{1} << h.n) - 1;
+  if ((present & newest_n) == newest_n && (breaching & newest_n) == 0) {
+    if (h.state == AlarmState::kOk && !repeat) return kMinuteDone;
+    *d = Decision();
+    d->state = AlarmState::kOk;
+    d->basis = DecisionBasis::kRealData;
+    d->used_real = h.n;
+    return kMinuteCold;
+  }
+  *d = DecideMasks(VerdictMasks{present, breaching}, r, h.n, h.m, h.tmd);
+  const bool changes = d->state.has_value() && *d->state != h.state;
+  return changes || repeat ? kMinuteCold : kMinuteDone;
 }
 
 void AlarmEvaluator::FinishStandard(uint32_t slot, absl::Time now,
@@ -484,6 +595,15 @@ EvaluationReport AlarmEvaluator::Evaluate(absl::Time now, int threads) {
     Shard& out = results[shard];
     for (uint32_t slot = begin; slot < end; ++slot) {
       HotAlarm& h = hot_[slot];
+      if (h.minute && h.live && h.last_slot == anchor60 - 60) {
+        Decision d;
+        const MinuteResult result = DecideMinute(h, anchor60, &d);
+        if (result != kMinuteSlow) {
+          ++out.evaluated;
+          if (result == kMinuteCold) out.work.push_back(Work{slot, true, d});
+          continue;
+        }
+      }
       if (!h.live) continue;
       const int64_t anchor = h.granularity_seconds == 60 ? anchor60 : anchor10;
       if (anchor <= h.last_slot) continue;

@@ -278,6 +278,9 @@ class AlarmEvaluator {
     // Scaling policy ARN and actions are enabled: the only thing the loop
     // checks to decide on a re-invocation (spec 4.2).
     uint8_t repeat_states;
+    // True for the minute path (DecideMinute): kStandard, Period 60 on the
+    // one-minute schedule, R <= 64.
+    bool minute;
     // Incremental evaluation (kStandard, R <= 64 only): the verdicts of the
     // range evaluated at `last_slot`, one bit per bucket (VerdictMasks), and
     // the store epoch of that read (MetricStore::BeginReadEpoch); 0 = no
@@ -352,6 +355,16 @@ class AlarmEvaluator {
   // Scaling re-invocation); `*from` is the first re-aggregated bucket.
   bool DecideStandard(HotAlarm& h, int64_t anchor, int64_t previous_slot,
                       StatisticSet* scratch, Decision* d, int* from) const;
+  // The common case of the standard path, kept to a few dozen
+  // instructions: a Period-60 alarm evaluated one minute after its previous
+  // evaluation, whose metric has no late data and whose new minute the
+  // store's tail holds (MetricStore::NewMinuteCell). Updates hot_[slot] and
+  // returns kMinuteDone (state kept, nothing else to do) or kMinuteCold
+  // (FinishStandard must run with `*d`), or kMinuteSlow without touching
+  // anything (then DecideStandard). Reads only the record and the store, so
+  // shards may run it concurrently.
+  enum MinuteResult { kMinuteDone, kMinuteCold, kMinuteSlow };
+  MinuteResult DecideMinute(HotAlarm& h, int64_t anchor, Decision* d) const;
   // The cold half: re-aggregates the range into bucket_scratch_ and runs
   // the transition or re-invocation decided by DecideStandard.
   void FinishStandard(uint32_t slot, absl::Time now, int64_t anchor,

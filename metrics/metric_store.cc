@@ -229,6 +229,19 @@ CWALARM_ALWAYS_INLINE void MetricStore::AddToCell(MetricIndex index,
                                                   int64_t cell,
                                                   const StatisticSet& samples) {
   NoteWrite(index, cell);
+  Tail& tail = tails_[index];  // NoteWrite sized tails_.
+  // The minute tail mirrors the newest two cells while every cell is
+  // minute-aligned and of this one unit; otherwise it is off for good.
+  bool mirror = (tail.flags & Tail::kMirror) != 0;
+  if (mirror && (cell % 60 != 0 || ((tail.flags & Tail::kHasUnit) &&
+                                    tail.unit != static_cast<uint8_t>(cells.unit)))) {
+    tail.flags &= static_cast<uint8_t>(~(Tail::kMirror | Tail::kHasUnit));
+    mirror = false;
+  }
+  if (mirror) {
+    tail.flags |= Tail::kHasUnit;
+    tail.unit = static_cast<uint8_t>(cells.unit);
+  }
   // In-order data merges into the newest cell or appends a new one: no
   // search, and no allocation once the vectors have grown (retention erases
   // from the front and keeps their capacity).
@@ -236,15 +249,23 @@ CWALARM_ALWAYS_INLINE void MetricStore::AddToCell(MetricIndex index,
     const int64_t newest = cells.starts.back();
     if (cell == newest) {
       cells.sets.back().Merge(samples);
+      if (mirror) tail.newest = cells.sets.back();
       return;
     }
     if (cell < newest) {
       InsertCell(cells, cell, samples);
+      if (mirror) RefreshTail(index);
       return;
     }
   }
   cells.starts.push_back(cell);
   cells.sets.push_back(samples);
+  if (mirror) {
+    tail.prev_start = tail.newest_start;
+    tail.prev = tail.newest;
+    tail.newest_start = cell;
+    tail.newest = samples;
+  }
 }
 
 #undef CWALARM_ALWAYS_INLINE
@@ -540,7 +561,7 @@ void MetricStore::SyncPrefix(UnitCells& cells, size_t from) {
 
 void MetricStore::SyncPrefixes() {
   for (MetricIndex index : dirty_metrics_) {
-    const int64_t min_cell = write_marks_[index].min_cell;
+    const int64_t min_cell = tails_[index].min_cell;
     for (UnitCells& cells : metrics_[index].units) {
       const std::vector<int64_t>& starts = cells.starts;
       const size_t n = starts.size();
@@ -567,7 +588,8 @@ bool MetricStore::AggregateCountSumAt(MetricIndex index,
                                       absl::Span<StatisticSet> out) const {
   constexpr size_t kMaxBuckets = 64;
   const size_t n = out.size();
-  if (written_since_epoch_ || index >= metrics_.size() || n > kMaxBuckets) {
+  if (written_since_epoch_ || index >= tails_.size() || n > kMaxBuckets ||
+      !(tails_[index].flags & Tail::kTotals)) {
     return false;
   }
   // Only the first n entries are used (and zeroed: R is usually 1-5).
@@ -622,17 +644,23 @@ bool MetricStore::AggregateCountSumAt(MetricIndex index,
 void MetricStore::DropBefore(absl::Time horizon) {
   const int64_t h = absl::ToUnixSeconds(horizon);
   dropped_before_ = std::max(dropped_before_, h);
-  for (Metric& metric : metrics_) {
+  for (size_t index = 0; index < metrics_.size(); ++index) {
+    Metric& metric = metrics_[index];
+    const bool totals = index < tails_.size() &&
+                        (tails_[index].flags & Tail::kTotals) != 0;
+    bool dropped = false;
     for (UnitCells& cells : metric.units) {
       // A cell [s, s + 10) ends at or before the horizon when s + 10 <= h.
       auto it = std::lower_bound(cells.starts.begin(), cells.starts.end(),
                                  h - kStorageCellSeconds + 1);
       auto n = it - cells.starts.begin();
       if (n == 0) continue;
+      dropped = true;
       cells.starts.erase(cells.starts.begin(), it);
       cells.sets.erase(cells.sets.begin(), cells.sets.begin() + n);
       // Running totals keep their differences: drop the same entries, or
       // start over when they did not reach that far.
+      if (!totals) continue;
       if (cells.prefix.size() > static_cast<size_t>(n)) {
         cells.prefix.erase(cells.prefix.begin(), cells.prefix.begin() + n);
       } else {
@@ -640,6 +668,7 @@ void MetricStore::DropBefore(absl::Time horizon) {
         SyncPrefix(cells, 0);
       }
     }
+    if (dropped) RefreshTail(static_cast<MetricIndex>(index));
     if (metric.samples == nullptr) continue;
     for (UnitSamples& cells : *metric.samples) {
       auto it = std::lower_bound(cells.starts.begin(), cells.starts.end(),
@@ -725,9 +754,10 @@ absl::Status MetricStore::ImportState(std::vector<MetricState> metrics) {
     Metric metric;
     metric.id = std::move(m.id);
     for (UnitCellsState& u : m.units) {
+      // Running totals are built when an alarm asks for them
+      // (EnableRunningTotals).
       metric.units.push_back(
           UnitCells{u.unit, std::move(u.starts), std::move(u.sets), {}});
-      SyncPrefix(metric.units.back(), 0);
     }
     if (m.samples_enabled) {
       metric.samples = std::make_unique<std::vector<UnitSamples>>();
@@ -739,7 +769,51 @@ absl::Status MetricStore::ImportState(std::vector<MetricState> metrics) {
     metrics_.push_back(std::move(metric));
   }
   index_by_key_ = std::move(keys);
+  tails_.assign(metrics_.size(), Tail());
+  for (size_t i = 0; i < metrics_.size(); ++i) {
+    const Metric& metric = metrics_[i];
+    bool aligned = metric.units.size() <= 1;
+    for (const UnitCells& u : metric.units) {
+      for (int64_t start : u.starts) aligned = aligned && start % 60 == 0;
+    }
+    if (!aligned) tails_[i].flags = 0;  // No mirror (MinuteCell says so).
+    RefreshTail(static_cast<MetricIndex>(i));
+  }
   return absl::OkStatus();
+}
+
+void MetricStore::RefreshTail(MetricIndex index) {
+  Tail& t = TailOf(index);
+  if (!(t.flags & Tail::kMirror)) return;
+  const Metric& metric = metrics_[index];
+  t.newest_start = t.prev_start = Tail::kNone;
+  t.newest = t.prev = StatisticSet();
+  if (metric.units.empty()) return;
+  const UnitCells& u = metric.units.front();
+  t.flags |= Tail::kHasUnit;
+  t.unit = static_cast<uint8_t>(u.unit);
+  const size_t n = u.starts.size();
+  if (n >= 1) {
+    t.newest_start = u.starts[n - 1];
+    t.newest = u.sets[n - 1];
+  }
+  if (n >= 2) {
+    t.prev_start = u.starts[n - 2];
+    t.prev = u.sets[n - 2];
+  }
+}
+
+void MetricStore::EnableRunningTotals(MetricIndex index) {
+  Tail& t = TailOf(index);
+  if (t.flags & Tail::kTotals) return;
+  t.flags |= Tail::kTotals;
+  for (UnitCells& cells : metrics_[index].units) {
+    cells.prefix.clear();
+    SyncPrefix(cells, 0);
+  }
+  // Writes later in this epoch must reach SyncPrefixes: NoteWrite lists a
+  // metric only at its first write of an epoch.
+  if (t.epoch == epoch_) dirty_metrics_.push_back(index);
 }
 
 }  // namespace cwalarm

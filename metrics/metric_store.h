@@ -122,9 +122,10 @@ class MetricStore {
   // has at most 2^14 cells, so every partial sum of AggregateBucketsAt's
   // left-to-right double addition is exact and equals the integer total.
   // Returns false (and `out` is unspecified) when that is not guaranteed
-  // (non-integer data, more than 64 buckets, or writes since the last
-  // BeginReadEpoch, which brings the totals up to date); the caller then
-  // uses AggregateBucketsAt.
+  // (non-integer data, more than 64 buckets, writes since the last
+  // BeginReadEpoch, which brings the totals up to date, or no
+  // EnableRunningTotals for `index`); the caller then uses
+  // AggregateBucketsAt.
   bool AggregateCountSumAt(MetricIndex index, std::optional<Unit> unit,
                            int64_t first_unix_seconds, int64_t period_seconds,
                            absl::Span<StatisticSet> out) const;
@@ -254,14 +255,79 @@ class MetricStore {
   // than one epoch since then).
   int64_t EarliestCellWrittenSince(MetricIndex index,
                                    uint32_t seen_epoch) const {
-    if (index >= write_marks_.size()) return kNoChange;
-    const WriteMark& w = write_marks_[index];
+    if (index >= tails_.size()) return kNoChange;
+    const Tail& w = tails_[index];
     if (w.epoch <= seen_epoch) return kNoChange;
     return w.epoch == seen_epoch + 1 ? w.min_cell : kUnknownChange;
   }
   // The largest horizon DropBefore was called with (Unix seconds), or
   // INT64_MIN: cached results over cells before it may be stale.
   int64_t dropped_before_seconds() const { return dropped_before_; }
+
+  // --- The minute tail, for Period-60 evaluation ----------------------------
+
+  // The statistic set of the minute [start, start + 60) of metric `index`
+  // for `unit` (nullopt: every unit), exactly what AggregateBucketsAt gives
+  // for that one bucket, read from a dense per-metric copy of the metric's
+  // two newest cells. Returns false when the copy cannot tell (the metric
+  // has had a cell that is not minute-aligned, or cells of two units, or the
+  // minute is older than its two newest cells): then use AggregateBucketsAt.
+  // Precondition: start is a multiple of 60.
+  bool MinuteCell(MetricIndex index, std::optional<Unit> unit, int64_t start,
+                  StatisticSet* out) const {
+    if (index >= tails_.size()) {  // Never written: no cells at all.
+      *out = StatisticSet();
+      return index < metrics_.size();
+    }
+    const Tail& t = tails_[index];
+    if (!(t.flags & Tail::kMirror)) return false;
+    if (unit.has_value() && (t.flags & Tail::kHasUnit) &&
+        t.unit != static_cast<uint8_t>(*unit)) {
+      *out = StatisticSet();  // The metric's only unit is another one.
+      return true;
+    }
+    // Every cell is minute-aligned, so the minute holds at most the cell
+    // that starts at `start`.
+    if (t.newest_start == start) {
+      *out = t.newest;
+    } else if (t.newest_start < start) {
+      *out = StatisticSet();
+    } else if (t.prev_start == start) {
+      *out = t.prev;
+    } else if (t.prev_start < start) {
+      *out = StatisticSet();
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  // MinuteCell for an evaluator that cached what it read at `seen_epoch`
+  // (BeginReadEpoch): also returns false when a cell before `start` may have
+  // been written since (late data, which the caller must re-aggregate).
+  bool NewMinuteCell(MetricIndex index, std::optional<Unit> unit,
+                     int64_t start, uint32_t seen_epoch,
+                     StatisticSet* out) const {
+    if (index < tails_.size()) {
+      const Tail& t = tails_[index];
+      if (t.epoch > seen_epoch &&
+          (t.epoch != seen_epoch + 1 || t.min_cell < start)) {
+        return false;
+      }
+    }
+    return MinuteCell(index, unit, start, out);
+  }
+
+  // Hints that `index`'s tail will be read soon (the evaluator calls it a
+  // few alarms ahead).
+  void PrefetchTail(MetricIndex index) const {
+    if (index < tails_.size()) __builtin_prefetch(&tails_[index]);
+  }
+
+  // Keeps running totals for `index` (AggregateCountSumAt), from now on and
+  // for the cells it already has. Only metrics that a long-period alarm
+  // reads need them; the others do not pay their upkeep.
+  void EnableRunningTotals(MetricIndex index);
 
   // --- State export, for snapshots (config/snapshot_io.h) -------------------
 
@@ -372,29 +438,56 @@ class MetricStore {
                           absl::Span<const int64_t> unix_seconds,
                           absl::Span<const double> values) const;
 
-  // Change tracking (BeginReadEpoch): per metric, the epoch of its latest
-  // write and the earliest cell written during that epoch. Kept apart from
-  // `metrics_` so that the evaluator's check reads 16 dense bytes per
-  // metric. Called from Add, the funnel of every standard write.
-  struct WriteMark {
-    uint32_t epoch = 0;
+  // Per metric, dense (indexed by MetricIndex, kept apart from `metrics_` so
+  // that the evaluator reads one contiguous record per alarm's metric):
+  //
+  // - change tracking (BeginReadEpoch): the epoch of the metric's latest
+  //   write and the earliest cell written during that epoch;
+  // - the minute tail (MinuteCell): while every cell the metric ever had is
+  //   minute-aligned (standard-resolution data, spec 1.5) and of one unit, a
+  //   copy of its two newest cells, so that a Period-60 evaluation reads its
+  //   newest bucket here instead of walking the Metric record, its unit
+  //   vector and the tails of `starts` and `sets` (three dependent cache
+  //   misses at a million metrics);
+  // - whether running totals are kept (EnableRunningTotals).
+  //
+  // NoteWrite and NoteCell, called from AddToCell (the funnel of every
+  // standard write), keep it up to date.
+  struct Tail {
+    static constexpr int64_t kNone = INT64_MIN;
+    static constexpr uint8_t kMirror = 1;   // newest/prev mirror the cells.
+    static constexpr uint8_t kHasUnit = 2;  // `unit` is the metric's unit.
+    static constexpr uint8_t kTotals = 4;   // Running totals are kept.
     int64_t min_cell = 0;
+    uint32_t epoch = 0;
+    uint8_t flags = kMirror;
+    uint8_t unit = 0;
+    int64_t newest_start = kNone;
+    int64_t prev_start = kNone;
+    StatisticSet newest;
+    StatisticSet prev;
   };
+  Tail& TailOf(MetricIndex index) {
+    if (index >= tails_.size()) tails_.resize(metrics_.size());
+    return tails_[index];
+  }
   void NoteWrite(MetricIndex index, int64_t cell) {
-    if (index >= write_marks_.size()) write_marks_.resize(metrics_.size());
-    WriteMark& w = write_marks_[index];
+    Tail& w = TailOf(index);
     if (w.epoch != epoch_) {
       w.epoch = epoch_;
       w.min_cell = cell;
-      dirty_metrics_.push_back(index);
+      if (w.flags & Tail::kTotals) dirty_metrics_.push_back(index);
     } else if (cell < w.min_cell) {
       w.min_cell = cell;
     }
     written_since_epoch_ = true;
   }
-  std::vector<WriteMark> write_marks_;
-  // Metrics written in the current epoch (each once), whose running totals
-  // SyncPrefixes updates from their WriteMark::min_cell.
+  // Re-reads metric `index`'s two newest cells into its tail (after late
+  // data, DropBefore or ImportState) when the mirror is on.
+  void RefreshTail(MetricIndex index);
+  std::vector<Tail> tails_;
+  // Metrics with running totals written in the current epoch (each once),
+  // whose totals SyncPrefixes updates from their Tail::min_cell.
   std::vector<MetricIndex> dirty_metrics_;
   void SyncPrefixes();
   // Recomputes `cells.prefix` from cell `from` (an index) to the end.
