@@ -70,6 +70,8 @@ std::vector<AlarmDescription> AlarmEvaluator::DescribeAlarms() const {
 
 AlarmEvaluator::HotAlarm AlarmEvaluator::MakeHot(const AlarmSpec& spec,
                                                  AlarmState state) {
+  // The evaluation loop streams one record per alarm: keep it a cache line.
+  static_assert(sizeof(HotAlarm) <= 64, "HotAlarm must stay within 64 bytes");
   HotAlarm h{};
   h.threshold = spec.threshold.value_or(0);
   h.last_slot = INT64_MIN;
@@ -93,12 +95,30 @@ AlarmEvaluator::HotAlarm AlarmEvaluator::MakeHot(const AlarmSpec& spec,
            : spec.extended_statistic.has_value() ? AlarmPath::kExtended
                                                  : AlarmPath::kStandard;
   h.repeat_states = 0;
-  h.minute = h.path == AlarmPath::kStandard && h.period_seconds == 60 &&
-             h.granularity_seconds == 60 && h.r <= 64;
+  const bool incremental = h.path == AlarmPath::kStandard &&
+                           h.granularity_seconds == 60 && h.r <= 64;
+  // Sliding buckets keep one verdict per minute of periods: up to 512
+  // (Period 3600 with R up to 9; Period 300 with R up to 64). Longer ones
+  // (a day's Period) would pay more to rebuild that history than to
+  // re-aggregate their R buckets every minute, which they keep doing.
+  const int64_t sliding_bits =
+      (int64_t{h.r} - 1) * (h.period_seconds / 60) + 1;
+  h.fast = FastPath::kNone;
+  if (incremental && h.period_seconds == 60) {
+    h.fast = FastPath::kMinute;
+  } else if (incremental && sliding_bits <= 64) {
+    h.fast = FastPath::kSliding;
+  } else if (incremental && sliding_bits <= 512) {
+    h.fast = FastPath::kSlidingWide;
+  }
   // No cached verdicts: the first evaluation aggregates the whole range.
   h.seen_epoch = 0;
   h.present_mask = 0;
   h.breaching_mask = 0;
+  if (h.fast == FastPath::kSlidingWide) {
+    h.present_mask =
+        AcquireWide(2 * static_cast<size_t>((sliding_bits + 63) / 64));
+  }
   if (spec.actions_enabled) {
     for (AlarmState state : {AlarmState::kOk, AlarmState::kAlarm,
                              AlarmState::kInsufficientData}) {
@@ -113,11 +133,7 @@ AlarmEvaluator::HotAlarm AlarmEvaluator::MakeHot(const AlarmSpec& spec,
   // running totals only for those a long-period SampleCount, Sum or Average
   // alarm reads (DecideStandard).
   if (h.path == AlarmPath::kExtended) store_->EnableSamples(h.metric);
-  if (h.path == AlarmPath::kStandard && h.period_seconds > 60 &&
-      (h.statistic == Statistic::kAverage || h.statistic == Statistic::kSum ||
-       h.statistic == Statistic::kSampleCount)) {
-    store_->EnableRunningTotals(h.metric);
-  }
+  if (UsesRunningTotals(h)) store_->EnableRunningTotals(h.metric);
   return h;
 }
 
@@ -161,6 +177,7 @@ absl::Status AlarmEvaluator::PutMetricAlarm(AlarmSpec spec, absl::Time now) {
     ColdAlarm& c = cold_[slot];
     HotAlarm h = MakeHot(spec, c.status.state);
     h.last_slot = hot_[slot].last_slot;
+    ReleaseWide(hot_[slot]);
     hot_[slot] = h;
     // Tags in an update request are ignored (spec 1.2, 4.1): the alarm keeps
     // the tags it was created with.
@@ -209,6 +226,7 @@ absl::Status AlarmEvaluator::DeleteAlarm(absl::string_view name,
       MakeConfigurationItem(ConfigurationChange::kDelete, c.spec, ArnOf(c),
                             now));
   hot_[slot].live = false;
+  ReleaseWide(hot_[slot]);
   c = ColdAlarm();
   free_slots_.push_back(slot);
   return absl::OkStatus();
@@ -251,7 +269,8 @@ EvaluationReport AlarmEvaluator::Evaluate(absl::Time now) {
     constexpr uint32_t kAhead = 8;
     if (slot + kAhead < slots) store_->PrefetchTail(hot_[slot + kAhead].metric);
     HotAlarm& h = hot_[slot];
-    if (h.minute && h.live && h.last_slot == anchor60 - 60) {
+    if (h.fast == FastPath::kMinute && h.live &&
+        h.last_slot == anchor60 - 60) {
       Decision d;
       const MinuteResult result = DecideMinute(h, anchor60, &d);
       if (result != kMinuteSlow) {
@@ -372,10 +391,196 @@ void AlarmEvaluator::TransitionFromBuckets(uint32_t slot, const Decision& d,
              std::move(reason.reason_data), now, report, RecentValues(h));
 }
 
+uint64_t AlarmEvaluator::AcquireWide(size_t words) {
+  uint32_t index;
+  if (!wide_free_.empty()) {
+    index = wide_free_.back();
+    wide_free_.pop_back();
+  } else {
+    index = static_cast<uint32_t>(wide_pool_.size());
+    wide_pool_.emplace_back();
+  }
+  wide_pool_[index].assign(words, 0);
+  return index;
+}
+
+void AlarmEvaluator::ReleaseWide(HotAlarm& h) {
+  if (h.fast != FastPath::kSlidingWide) return;
+  wide_pool_[h.present_mask] = std::vector<uint64_t>();
+  wide_free_.push_back(static_cast<uint32_t>(h.present_mask));
+  h.fast = FastPath::kNone;
+  h.present_mask = 0;
+}
+
+uint64_t* AlarmEvaluator::SlidingWords(HotAlarm& h, int* words) const {
+  if (h.fast != FastPath::kSlidingWide) {
+    *words = 1;
+    return &h.present_mask;  // The caller takes h.breaching_mask.
+  }
+  std::vector<uint64_t>& w = wide_pool_[h.present_mask];
+  *words = static_cast<int>(w.size() / 2);
+  return w.data();
+}
+
+namespace {
+
+// Bit `j` of a multi-word mask (word 0 holds bits 0-63).
+inline bool TestBit(const uint64_t* w, int j) {
+  return (w[j >> 6] >> (j & 63)) & 1;
+}
+
+// Shifts a `bits`-bit multi-word mask one place up (bit j -> j + 1),
+// dropping bits at or above `bits`.
+inline void ShiftUpOne(uint64_t* w, int words, int bits) {
+  for (int i = words - 1; i > 0; --i) w[i] = (w[i] << 1) | (w[i - 1] >> 63);
+  w[0] <<= 1;
+  const int top = bits - 64 * (words - 1);  // Bits used in the last word.
+  if (top < 64) w[words - 1] &= (uint64_t{1} << top) - 1;
+}
+
+// The steady state of most alarms: the N newest buckets all have a
+// datapoint and none breaches. That is spec 3.4 step 1 with B = 0, so OK:
+// what DecideMasks concludes, without counting bits.
+inline bool AllPresentNoneBreaching(VerdictMasks m, int n) {
+  const uint64_t newest_n = n == 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1;
+  return (m.present & newest_n) == newest_n && (m.breaching & newest_n) == 0;
+}
+inline Decision SteadyOk(int n) {
+  Decision d;
+  d.state = AlarmState::kOk;
+  d.basis = DecisionBasis::kRealData;
+  d.used_real = n;
+  return d;
+}
+
+}  // namespace
+
+VerdictMasks AlarmEvaluator::RangeMasks(const HotAlarm& h) const {
+  if (h.fast != FastPath::kSliding && h.fast != FastPath::kSlidingWide) {
+    return VerdictMasks{h.present_mask, h.breaching_mask};
+  }
+  const int steps = h.period_seconds / 60;
+  if (h.fast == FastPath::kSliding) {  // One word each: every s-th bit.
+    VerdictMasks m;
+    uint64_t p = h.present_mask;
+    uint64_t b = h.breaching_mask;
+    for (int k = 0; k < h.r; ++k, p >>= steps, b >>= steps) {
+      m.present |= (p & 1) << k;
+      m.breaching |= (b & 1) << k;
+    }
+    return m;
+  }
+  int words = 1;
+  const uint64_t* present = SlidingWords(const_cast<HotAlarm&>(h), &words);
+  const uint64_t* breaching = present + words;
+  VerdictMasks m;
+  for (int k = 0; k < h.r; ++k) {
+    m.present |= uint64_t{TestBit(present, k * steps)} << k;
+    m.breaching |= uint64_t{TestBit(breaching, k * steps)} << k;
+  }
+  return m;
+}
+
+bool AlarmEvaluator::DecideSliding(HotAlarm& h, int64_t anchor,
+                                   int64_t previous_slot,
+                                   StatisticSet* scratch, Decision* d) const {
+  const int r = h.r;
+  const int64_t period = h.period_seconds;
+  const int steps = static_cast<int>(period / 60);
+  const int bits = (r - 1) * steps + 1;
+  int words = 1;
+  uint64_t* present = SlidingWords(h, &words);
+  uint64_t* breaching =
+      h.fast == FastPath::kSliding ? &h.breaching_mask : present + words;
+  std::optional<Unit> unit;
+  if (h.unit != kAnyUnit) unit = static_cast<Unit>(h.unit);
+  // Running totals (two searches a window) pay off over a walk for long
+  // windows only; MakeHot enables them for exactly these alarms.
+  const bool count_sum = UsesRunningTotals(h);
+  // `count` consecutive windows of one period, the newest ending at `end`,
+  // into scratch[0, count) (oldest first).
+  auto aggregate = [&](int64_t end, int count) {
+    const absl::Span<StatisticSet> sets(scratch, static_cast<size_t>(count));
+    const int64_t first = end - count * period;
+    if (!(count_sum &&
+          store_->AggregateCountSumAt(h.metric, unit, first, period, sets))) {
+      store_->AggregateBucketsAt(h.metric, unit, first, period, sets);
+    }
+  };
+  auto verdict = [&](const StatisticSet& set, bool* breach) {
+    if (set.empty()) return false;
+    *breach = IsBreaching(h.op, *ComputeStatistic(h.statistic, set), h.threshold);
+    return true;
+  };
+  // After the shift, window j ends at anchor - 60 j. A cell written since
+  // the cached read, at or after `changed`, lies only in windows that end
+  // after it: the `redo` newest ones (just the new window when every write
+  // is at or after previous_slot, the common case).
+  int redo = bits;
+  if (h.seen_epoch != 0 && previous_slot != INT64_MIN &&
+      anchor - previous_slot == 60 &&
+      anchor - int64_t{r} * period >= eval_dropped_before_) {
+    const int64_t changed =
+        store_->EarliestCellWrittenSince(h.metric, h.seen_epoch);
+    if (changed == MetricStore::kNoChange || changed >= previous_slot) {
+      redo = 1;
+    } else if (changed != MetricStore::kUnknownChange) {
+      redo = static_cast<int>(
+          std::min<int64_t>(bits, (anchor - changed + 59) / 60));
+    }
+  }
+  if (redo <= 2 * r) {
+    ShiftUpOne(present, words, bits);
+    ShiftUpOne(breaching, words, bits);
+    for (int j = 0; j < redo; ++j) {
+      const uint64_t bit = uint64_t{1} << (j & 63);
+      present[j >> 6] &= ~bit;
+      breaching[j >> 6] &= ~bit;
+      aggregate(anchor - 60 * int64_t{j}, 1);
+      bool breach = false;
+      if (verdict(scratch[0], &breach)) {
+        present[j >> 6] |= bit;
+        if (breach) breaching[j >> 6] |= bit;
+      }
+    }
+  } else {
+    // Every window j in [0, bits): for each offset o < s, the windows
+    // ending at anchor - 60 o - k P are consecutive buckets.
+    for (int i = 0; i < words; ++i) present[i] = breaching[i] = 0;
+    for (int o = 0; o < steps && o < bits; ++o) {
+      const int count = (bits - 1 - o) / steps + 1;  // <= r <= 64.
+      aggregate(anchor - 60 * int64_t{o}, count);
+      for (int i = 0; i < count; ++i) {
+        const int j = o + (count - 1 - i) * steps;
+        bool breach = false;
+        if (verdict(scratch[i], &breach)) {
+          present[j >> 6] |= uint64_t{1} << (j & 63);
+          if (breach) breaching[j >> 6] |= uint64_t{1} << (j & 63);
+        }
+      }
+    }
+  }
+  h.seen_epoch = eval_epoch_;
+  const VerdictMasks masks = RangeMasks(h);
+  const bool repeat = (h.repeat_states & (1u << static_cast<int>(h.state))) != 0;
+  if (AllPresentNoneBreaching(masks, h.n)) {
+    if (h.state == AlarmState::kOk && !repeat) return false;
+    *d = SteadyOk(h.n);
+    return true;
+  }
+  *d = DecideMasks(masks, r, h.n, h.m, h.tmd);
+  const bool changes = d->state.has_value() && *d->state != h.state;
+  return changes || repeat;
+}
+
 bool AlarmEvaluator::DecideStandard(HotAlarm& h, int64_t anchor,
                                     int64_t previous_slot,
                                     StatisticSet* scratch, Decision* d,
                                     int* from_out) const {
+  if (h.fast == FastPath::kSliding || h.fast == FastPath::kSlidingWide) {
+    *from_out = 0;
+    return DecideSliding(h, anchor, previous_slot, scratch, d);
+  }
   const int r = h.r;
   const int64_t period = h.period_seconds;
   const int64_t first_s = anchor - int64_t{r} * period;
@@ -429,12 +634,10 @@ bool AlarmEvaluator::DecideStandard(HotAlarm& h, int64_t anchor,
     // The common case, one new minute (Period 60 evaluated every minute):
     // the store's dense minute tail holds it, so the evaluation reads one
     // record per metric instead of walking the metric's cell vectors.
-    const bool count_sum = h.statistic == Statistic::kAverage ||
-                           h.statistic == Statistic::kSum ||
-                           h.statistic == Statistic::kSampleCount;
+    const bool count_sum = UsesRunningTotals(h);
     if (!(fresh == 1 && period == 60 &&
           store_->MinuteCell(h.metric, unit, anchor - 60, scratch)) &&
-        !(count_sum && period > 60 &&
+        !(count_sum &&
           store_->AggregateCountSumAt(h.metric, unit, first_s + from * period,
                                       period, sets))) {
       store_->AggregateBucketsAt(h.metric, unit, first_s + from * period,
@@ -453,15 +656,8 @@ bool AlarmEvaluator::DecideStandard(HotAlarm& h, int64_t anchor,
   h.present_mask = present;
   h.breaching_mask = breaching;
   h.seen_epoch = eval_epoch_;
-  // The steady state of most alarms: the N newest buckets all have a
-  // datapoint and none breaches, which is spec 3.4 step 1 with B = 0
-  // (what DecideMasks concludes, without counting bits).
-  const uint64_t newest_n = h.n == 64 ? ~uint64_t{0} : (uint64_t{1} << h.n) - 1;
-  if ((present & newest_n) == newest_n && (breaching & newest_n) == 0) {
-    *d = Decision();
-    d->state = AlarmState::kOk;
-    d->basis = DecisionBasis::kRealData;
-    d->used_real = h.n;
+  if (AllPresentNoneBreaching(VerdictMasks{present, breaching}, h.n)) {
+    *d = SteadyOk(h.n);
   } else {
     *d = DecideMasks(VerdictMasks{present, breaching}, r, h.n, h.m, h.tmd);
   }
@@ -472,7 +668,7 @@ bool AlarmEvaluator::DecideStandard(HotAlarm& h, int64_t anchor,
 
 AlarmEvaluator::MinuteResult AlarmEvaluator::DecideMinute(
     HotAlarm& h, int64_t anchor, Decision* d) const {
-  // Preconditions (the caller's): h.minute, h.live, h.last_slot is
+  // Preconditions (the caller's): h.fast is kMinute, h.live, h.last_slot is
   // anchor - 60. The cached verdicts must exist and every bucket of the
   // range must be on cells the store still has.
   const int r = h.r;
@@ -501,16 +697,9 @@ AlarmEvaluator::MinuteResult AlarmEvaluator::DecideMinute(
   h.last_slot = anchor;
   h.seen_epoch = eval_epoch_;
   const bool repeat = (h.repeat_states & (1u << static_cast<int>(h.state))) != 0;
-  // The steady state: the N newest buckets have datapoints and none
-  // breaches, spec 3.4 step 1 with B = 0, so OK (DecideMasks' conclusion,
-  // without counting bits).
-  const uint64_t newest_n = h.n == 64 ? ~uint64_t{0} : (uint64_t{1} << h.n) - 1;
-  if ((present & newest_n) == newest_n && (breaching & newest_n) == 0) {
+  if (AllPresentNoneBreaching(VerdictMasks{present, breaching}, h.n)) {
     if (h.state == AlarmState::kOk && !repeat) return kMinuteDone;
-    *d = Decision();
-    d->state = AlarmState::kOk;
-    d->basis = DecisionBasis::kRealData;
-    d->used_real = h.n;
+    *d = SteadyOk(h.n);
     return kMinuteCold;
   }
   *d = DecideMasks(VerdictMasks{present, breaching}, r, h.n, h.m, h.tmd);
@@ -530,8 +719,9 @@ void AlarmEvaluator::FinishStandard(uint32_t slot, absl::Time now,
   store_->AggregateBucketsAt(
       h.metric, unit, first_s, h.period_seconds,
       absl::Span<StatisticSet>(bucket_scratch_.data(), static_cast<size_t>(r)));
-  const uint64_t present = h.present_mask;
-  const uint64_t breaching = h.breaching_mask;
+  const VerdictMasks masks = RangeMasks(h);
+  const uint64_t present = masks.present;
+  const uint64_t breaching = masks.breaching;
   for (int i = 0; i < r; ++i) {
     const uint64_t bit = uint64_t{1} << (r - 1 - i);
     verdict_scratch_[i] = !(present & bit)   ? BucketVerdict::kMissing
@@ -595,7 +785,8 @@ EvaluationReport AlarmEvaluator::Evaluate(absl::Time now, int threads) {
     Shard& out = results[shard];
     for (uint32_t slot = begin; slot < end; ++slot) {
       HotAlarm& h = hot_[slot];
-      if (h.minute && h.live && h.last_slot == anchor60 - 60) {
+      if (h.fast == FastPath::kMinute && h.live &&
+        h.last_slot == anchor60 - 60) {
         Decision d;
         const MinuteResult result = DecideMinute(h, anchor60, &d);
         if (result != kMinuteSlow) {

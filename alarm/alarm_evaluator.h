@@ -256,6 +256,7 @@ class AlarmEvaluator {
     kExtended,  // ExtendedStatistic on one metric (raw samples).
     kMath,      // Metrics list: metric math or anomaly band (spec 1.7, 3.8).
   };
+  enum class FastPath : uint8_t { kNone, kMinute, kSliding, kSlidingWide };
   struct HotAlarm {
     double threshold;
     int64_t last_slot;  // Unix seconds of the last evaluated slot.
@@ -278,9 +279,12 @@ class AlarmEvaluator {
     // Scaling policy ARN and actions are enabled: the only thing the loop
     // checks to decide on a re-invocation (spec 4.2).
     uint8_t repeat_states;
-    // True for the minute path (DecideMinute): kStandard, Period 60 on the
-    // one-minute schedule, R <= 64.
-    bool minute;
+    // The standard path's incremental forms (kStandard, one-minute
+    // schedule, R <= 64): kMinute for Period 60 (DecideMinute), kSliding
+    // for longer periods (DecideSliding), whose masks then hold one verdict
+    // per minute; kSlidingWide when those x Period/60 + 1 bits do not
+    // fit in 64: they live in wide_pool_[present_mask] instead.
+    FastPath fast;
     // Incremental evaluation (kStandard, R <= 64 only): the verdicts of the
     // range evaluated at `last_slot`, one bit per bucket (VerdictMasks), and
     // the store epoch of that read (MetricStore::BeginReadEpoch); 0 = no
@@ -365,6 +369,35 @@ class AlarmEvaluator {
   // shards may run it concurrently.
   enum MinuteResult { kMinuteDone, kMinuteCold, kMinuteSlow };
   MinuteResult DecideMinute(HotAlarm& h, int64_t anchor, Decision* d) const;
+  // Sliding buckets (Period P of s > 1 minutes, evaluated every minute): the
+  // R buckets at anchor a are the windows [a - (k+1)P, a - kP), and the one
+  // of age k + 1 was the newest window k x s evaluations earlier. The alarm
+  // keeps the verdict of its newest window minute by minute (bit j: the
+  // window ending j minutes before the last evaluation) for j <= (R-1) s,
+  // so an evaluation one minute after the previous one aggregates one
+  // window instead of R, unless cells were written since into an older
+  // window (late data) or dropped under it: then every window is rebuilt.
+  // Same contract as DecideStandard.
+  bool DecideSliding(HotAlarm& h, int64_t anchor, int64_t previous_slot,
+                     StatisticSet* scratch, Decision* d) const;
+  // The alarm's R-bucket verdicts (VerdictMasks) from its record: the masks
+  // themselves, or for sliding buckets every s-th minute's verdict.
+  VerdictMasks RangeMasks(const HotAlarm& h) const;
+  // The per-minute verdict words of a sliding alarm (`*words` per mask).
+  uint64_t* SlidingWords(HotAlarm& h, int* words) const;
+  // Whether the alarm reads SampleCount/Sum from the store's running totals
+  // (MetricStore::AggregateCountSumAt): standard SampleCount, Sum and
+  // Average alarms whose window spans more than 15 minutes. Shorter windows
+  // walk their few cells, which costs less than keeping the totals.
+  static bool UsesRunningTotals(const HotAlarm& h) {
+    return h.path == AlarmPath::kStandard && h.period_seconds > 900 &&
+           (h.statistic == Statistic::kAverage ||
+            h.statistic == Statistic::kSum ||
+            h.statistic == Statistic::kSampleCount);
+  }
+  // Takes or returns wide_pool_ entries (MakeHot; update and delete).
+  uint64_t AcquireWide(size_t words);
+  void ReleaseWide(HotAlarm& h);
   // The cold half: re-aggregates the range into bucket_scratch_ and runs
   // the transition or re-invocation decided by DecideStandard.
   void FinishStandard(uint32_t slot, absl::Time now, int64_t anchor,
@@ -379,6 +412,11 @@ class AlarmEvaluator {
   ActionSink* sink_;
   EvaluatorOptions options_;
   std::vector<HotAlarm> hot_;
+  // Per-minute verdicts of sliding alarms whose history does not fit in
+  // their record (present words, then breaching words); each alarm owns its
+  // entry, so shards write them concurrently without sharing.
+  mutable std::vector<std::vector<uint64_t>> wide_pool_;
+  std::vector<uint32_t> wide_free_;
   std::vector<ColdAlarm> cold_;
   std::vector<uint32_t> free_slots_;
   absl::flat_hash_map<std::string, uint32_t> by_name_;
