@@ -130,6 +130,7 @@ class AlarmEvaluator {
                  EvaluatorOptions options = {});
   AlarmEvaluator(const AlarmEvaluator&) = delete;
   AlarmEvaluator& operator=(const AlarmEvaluator&) = delete;
+  ~AlarmEvaluator();
 
   // --- Queries -------------------------------------------------------------
 
@@ -202,8 +203,10 @@ class AlarmEvaluator {
   // alarms (verdict masks, spec 3.4) without touching shared state; then the
   // calling thread runs everything else in slot order (transitions, reasons,
   // history, actions, the extended and math paths), so history and action
-  // order are byte-identical to Evaluate. Threads are started per call: worth
-  // it for many alarms (1e5+), not for a few hundred. The sink is called only
+  // order are byte-identical to Evaluate. The `threads - 1` helper threads
+  // are started at the first such call and kept (parked on a condition
+  // variable) until the evaluator is destroyed or `threads` changes: worth it
+  // for many alarms (1e4+), not for a few hundred. The sink is called only
   // from the calling thread; it must not write to the store during the call.
   EvaluationReport Evaluate(absl::Time now, int threads);
 
@@ -407,6 +410,10 @@ class AlarmEvaluator {
   void TransitionFromBuckets(uint32_t slot, const Decision& d, absl::Time now,
                              int64_t first_s, EvaluationReport* report);
   HotAlarm MakeHot(const AlarmSpec& spec, AlarmState state);
+
+  // The helper threads of Evaluate(now, threads) (alarm_evaluator.cc).
+  class ShardPool;
+  std::unique_ptr<ShardPool> pool_;
 
   MetricStore* store_;
   ActionSink* sink_;
