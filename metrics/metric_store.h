@@ -86,8 +86,10 @@ class MetricStore {
   // Number of interned metrics; indices are [0, metric_count()).
   size_t metric_count() const { return metrics_.size(); }
 
-  // The identity of metric `index`. Precondition: index < metric_count().
-  const MetricId& metric(MetricIndex index) const { return metrics_[index].id; }
+  // The identity of metric `index`, dimensions sorted by name (built from
+  // the compact stored form: a copy, not a reference). Precondition:
+  // index < metric_count().
+  MetricId metric(MetricIndex index) const { return ids_.Get(index); }
 
   // Aggregates the samples of metric `index` with timestamps in [start, end)
   // whose unit equals `unit`, or of every unit when `unit` is nullopt (our
@@ -330,27 +332,35 @@ class MetricStore {
     std::vector<int64_t> starts;
     std::vector<SampleDistribution> cells;
   };
+  // The metric's identity is not here: `ids_` holds it under the same index
+  // (with the "id passed ValidateMetricId" flag).
   struct Metric {
-    MetricId id;
     std::vector<UnitCells> units;  // Usually one.
     // Null unless EnableSamples: standard-only metrics pay one pointer.
     std::unique_ptr<std::vector<UnitSamples>> samples;
-    // True once a datum naming this metric passed ValidateMetricId: later
-    // datums skip the id rules (an id's validity depends only on its key).
-    bool id_valid = false;
   };
 
   // --- Write path. Every standard write ends in AddToCell. ------------------
 
-  // Index of the metric whose MetricId::Key() is `key`, if interned.
-  std::optional<MetricIndex> FindKey(absl::string_view key) const;
-  // Interns `id`, whose key is `key`; precondition: FindKey(key) is empty.
-  MetricIndex InternNew(absl::string_view key, const MetricId& id);
-  // Put/PutMetricData after lookup: validates (the id rules only when the
-  // metric is not known valid) and stores. `ingest_clock` adds the
-  // timestamp window (PutMetricData).
+  // Interns `id`, whose key is `key` with hash `hash`; precondition: not
+  // interned.
+  MetricIndex InternNew(absl::string_view key, uint64_t hash,
+                        const MetricId& id);
+  // Put: builds the key, looks it up and calls PutKeyed.
   absl::Status PutOne(const MetricDatum& datum, absl::string_view context,
                       const absl::Time* ingest_clock);
+  // Put/PutMetricData after lookup: `key`/`hash` are the datum's metric key
+  // and its hash, `candidate` a MetricIdTable::Probe result (or kNone; it is
+  // confirmed here, and a miss is looked up again, since an earlier datum of
+  // the request may have interned the metric). Validates (the id rules only
+  // when the metric is not known valid) and stores. `ingest_clock` adds the
+  // timestamp window (PutMetricData).
+  absl::Status PutKeyed(const MetricDatum& datum, absl::string_view context,
+                        const absl::Time* ingest_clock, absl::string_view key,
+                        uint64_t hash, MetricIndex candidate);
+  // PutMetricData's batched lookup: prefetches what storing into metric
+  // `index` will read (stage 0: record's pointers, stage 1: cell tails).
+  void PrefetchCells(MetricIndex index, int stage) const;
   // The cells of `unit` in `metric`, created empty when missing.
   static UnitCells& CellsFor(Metric& metric, Unit unit);
   // Merges `samples` into cell `cell` (Unix seconds, aligned) of `cells`,
@@ -404,7 +414,10 @@ class MetricStore {
   int64_t dropped_before_ = INT64_MIN;
 
   std::vector<Metric> metrics_;
-  absl::flat_hash_map<std::string, MetricIndex> index_by_key_;
+  // Identities, by the same index as metrics_.
+  MetricIdTable ids_;
+  // PutMetricData's keys of one batch, end to end (kept for its capacity).
+  std::string key_scratch_;
 };
 
 }  // namespace cwalarm
