@@ -117,7 +117,13 @@ std::string MetricId::Key() const {
   return std::string(MetricKeyBuilder(*this).view());
 }
 
-MetricKeyBuilder::MetricKeyBuilder(const MetricId& id) {
+namespace {
+
+// Writes the key of `id` into `reserve(size)`, a buffer of `size` bytes
+// (the key's size); returns the size. MetricKeyBuilder's constructor and
+// AppendTo share it, so Key() has one definition.
+template <typename ReserveFn>
+inline size_t WriteKey(const MetricId& id, ReserveFn reserve) {
   // \x1f (unit separator) and \x1e (record separator) cannot occur in a
   // valid namespace or dimension, so dimensions cannot be confused: '=' is
   // allowed in dimension names and values, so {"a=b": "c"} and
@@ -154,8 +160,8 @@ MetricKeyBuilder::MetricKeyBuilder(const MetricId& id) {
       return DimensionLess(*a, *b);
     });
   }
-  Reserve(size);
-  char* out = data_;
+  char* const begin = reserve(size);
+  char* out = begin;
   auto put = [&out](const std::string& s) {
     CopyBytes(out, s.data(), s.size());
     out += s.size();
@@ -169,7 +175,24 @@ MetricKeyBuilder::MetricKeyBuilder(const MetricId& id) {
     *out++ = '\x1e';
     put(order[i]->value);
   }
-  size_ = static_cast<size_t>(out - data_);
+  return static_cast<size_t>(out - begin);
+}
+
+}  // namespace
+
+MetricKeyBuilder::MetricKeyBuilder(const MetricId& id) {
+  size_ = WriteKey(id, [this](size_t size) {
+    Reserve(size);
+    return data_;
+  });
+}
+
+size_t MetricKeyBuilder::AppendTo(const MetricId& id, std::string* out) {
+  const size_t old = out->size();
+  return WriteKey(id, [out, old](size_t size) {
+    out->resize(old + size);
+    return &(*out)[old];
+  });
 }
 
 void MetricKeyBuilder::Reserve(size_t size) {
@@ -179,28 +202,40 @@ void MetricKeyBuilder::Reserve(size_t size) {
 }
 
 uint64_t MetricIdTable::Hash(absl::string_view key) {
-  // Eight bytes at a time through a 128-bit multiply (wyhash's mixing
-  // step), the length folded in: a third of absl::Hash's instructions on
-  // ordinary keys. Deterministic (no per-process seed): the table never
-  // leaves the process, and a fixed hash keeps runs reproducible.
+  // wyhash's scheme: one 64x64 -> 128-bit multiply per 16 bytes (the key's
+  // words folded into both factors), the last 16 bytes read overlapping,
+  // the length folded in at the end. Deterministic (no per-process seed):
+  // the table never leaves the process, and a fixed hash keeps runs
+  // reproducible.
   constexpr uint64_t kA = 0xa0761d6478bd642full;
   constexpr uint64_t kB = 0xe7037ed1a0b428dbull;
+  constexpr uint64_t kC = 0x8ebc6af09c88c6e3ull;
   const char* p = key.data();
   const size_t n = key.size();
-  uint64_t h = Mix(n ^ kA, kB);
-  if (n >= 8) {
+  uint64_t h = kA;
+  uint64_t a;
+  uint64_t b;
+  if (n > 16) {
     size_t i = 0;
-    for (; i + 8 < n; i += 8) h = Mix(h ^ Load64(p + i), kB);
-    h = Mix(h ^ Load64(p + n - 8), kA);
-  } else {
-    uint64_t tail = 0;
-    for (size_t i = 0; i < n; ++i) {
-      tail |= static_cast<uint64_t>(static_cast<unsigned char>(p[i]))
-              << (8 * i);
+    for (; i + 16 < n; i += 16) {
+      h = Mix(Load64(p + i) ^ kB, Load64(p + i + 8) ^ h);
     }
-    h = Mix(h ^ tail, kA);
+    a = Load64(p + n - 16);
+    b = Load64(p + n - 8);
+  } else if (n >= 8) {
+    a = Load64(p);
+    b = Load64(p + n - 8);
+  } else if (n >= 4) {
+    a = Load32(p);
+    b = Load32(p + n - 4);
+  } else {
+    a = 0;
+    for (size_t i = 0; i < n; ++i) {
+      a |= static_cast<uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
+    }
+    b = 0;
   }
-  return Mix(h, kB);
+  return Mix(Mix(a ^ kB, b ^ h) ^ n, kC);
 }
 
 uint32_t MetricIdTable::SchemaOf(const char* entry) {

@@ -95,6 +95,10 @@ class MetricKeyBuilder {
   // The key; valid while the builder lives.
   absl::string_view view() const { return absl::string_view(data_, size_); }
 
+  // Appends the key of `id` to `*out` (no builder, no intermediate copy)
+  // and returns its size: batched lookups keep many keys in one buffer.
+  static size_t AppendTo(const MetricId& id, std::string* out);
+
  private:
   static constexpr size_t kInlineBytes = 320;
 

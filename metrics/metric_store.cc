@@ -138,6 +138,8 @@ PutMetricDataResult MetricStore::PutMetricData(
   constexpr absl::string_view kPrefix = "MetricData.member.";
   char context[64];
   std::memcpy(context, kPrefix.data(), kPrefix.size());
+  context[kPrefix.size()] = '0';  // Member 0, counted up before each datum.
+  size_t digits = 1;
   // Batched lookup: with many metrics every lookup misses the cache three
   // times in a row (hash slot, entry address, entry) before the metric's
   // record and cells. Doing each step for a whole batch before the next
@@ -153,34 +155,50 @@ PutMetricDataResult MetricStore::PutMetricData(
     const size_t n = std::min(kBatch, data.size() - base);
     key_scratch_.clear();
     for (size_t j = 0; j < n; ++j) {
-      MetricKeyBuilder key(data[base + j].metric);
-      key_scratch_.append(key.view().data(), key.view().size());
+      const size_t size =
+          MetricKeyBuilder::AppendTo(data[base + j].metric, &key_scratch_);
       key_ends[j] = key_scratch_.size();
-      hashes[j] = MetricIdTable::Hash(key.view());
+      hashes[j] = MetricIdTable::Hash(absl::string_view(
+          key_scratch_.data() + key_scratch_.size() - size, size));
       ids_.PrefetchSlot(hashes[j]);
     }
-    for (size_t j = 0; j < n; ++j) {
-      candidates[j] = ids_.Probe(hashes[j]);
-      if (candidates[j] != MetricIdTable::kNone) {
-        ids_.PrefetchEntryAddress(candidates[j]);
-        __builtin_prefetch(&metrics_[candidates[j]]);
+    // A software pipeline, kDistance datums between stages: probe the slot
+    // (prefetched above) and prefetch the entry's address and the record;
+    // then prefetch the entry, the unit vector and the write mark; then the
+    // cell tails; then store. About 3 * kDistance datums are in flight.
+    constexpr size_t kDistance = 8;
+    for (size_t k = 0; k < n + 3 * kDistance; ++k) {
+      if (k < n) {
+        candidates[k] = ids_.Probe(hashes[k]);
+        if (candidates[k] != MetricIdTable::kNone) {
+          ids_.PrefetchEntryAddress(candidates[k]);
+          __builtin_prefetch(&metrics_[candidates[k]]);
+        }
       }
-    }
-    for (size_t j = 0; j < n; ++j) {
-      if (candidates[j] != MetricIdTable::kNone) {
-        ids_.PrefetchEntry(candidates[j]);
-        PrefetchCells(candidates[j], 0);
+      if (k >= kDistance && k - kDistance < n &&
+          candidates[k - kDistance] != MetricIdTable::kNone) {
+        ids_.PrefetchEntry(candidates[k - kDistance]);
+        PrefetchCells(candidates[k - kDistance], 0);
       }
-    }
-    for (size_t j = 0; j < n; ++j) {
-      constexpr size_t kAhead = 16;
-      if (j + kAhead < n && candidates[j + kAhead] != MetricIdTable::kNone) {
-        PrefetchCells(candidates[j + kAhead], 1);
+      if (k >= 2 * kDistance && k - 2 * kDistance < n &&
+          candidates[k - 2 * kDistance] != MetricIdTable::kNone) {
+        PrefetchCells(candidates[k - 2 * kDistance], 1);
       }
+      if (k < 3 * kDistance) continue;
+      const size_t j = k - 3 * kDistance;
       const size_t i = base + j;
-      const absl::AlphaNum number(i + 1);
-      std::memcpy(context + kPrefix.size(), number.data(), number.size());
-      const absl::string_view ctx(context, kPrefix.size() + number.size());
+      // The member number i + 1, counted up in decimal in place.
+      size_t d = digits;
+      while (d > 0 && context[kPrefix.size() + d - 1] == '9') {
+        context[kPrefix.size() + --d] = '0';
+      }
+      if (d > 0) {
+        ++context[kPrefix.size() + d - 1];
+      } else {  // 9...9 + 1: one more digit.
+        context[kPrefix.size()] = '1';
+        context[kPrefix.size() + digits++] = '0';
+      }
+      const absl::string_view ctx(context, kPrefix.size() + digits);
       const size_t key_begin = j == 0 ? 0 : key_ends[j - 1];
       const absl::string_view key(key_scratch_.data() + key_begin,
                                   key_ends[j] - key_begin);
