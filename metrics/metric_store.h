@@ -24,8 +24,10 @@
 //   StatisticSet b = store.Aggregate(m, std::nullopt, start, start + period);
 //
 // Ingest has three speeds. `Put`/`PutMetricData` take datums that name their
-// metric: the metric is looked up without allocating (MetricKeyBuilder) and
-// its id is validated once, the first time a datum names it. `Add` stores one
+// metric: the metric is looked up without allocating (MetricKeyBuilder, a
+// MetricIdTable of compact identities) and its id is validated once, the
+// first time a datum names it; PutMetricData looks its datums up in batches
+// so that the cache misses of many lookups overlap. `Add` stores one
 // statistic set of an interned metric. `AddScrape` (one value of each of many
 // metrics at one timestamp) and `AddColumn` (one metric's run of timestamps)
 // store raw values of interned metrics in bulk:
@@ -148,7 +150,9 @@ class MetricStore {
   // validated on its own (ValidateMetricDatum with the clock, context
   // `MetricData.member.<i+1>`), every valid datum is stored, and every
   // invalid one is listed with its index and status. A rejected datum never
-  // prevents the others from being stored.
+  // prevents the others from being stored. The result and the store are
+  // exactly those of storing the datums one by one in request order (the
+  // lookups are batched, the stores are not).
   PutMetricDataResult PutMetricData(absl::Span<const MetricDatum> data,
                                     absl::Time ingest_clock);
 
@@ -296,7 +300,8 @@ class MetricStore {
   absl::StatusOr<std::vector<MetricState>> ExportState() const;
 
   // Makes an empty store hold `metrics` (ExportState's output): same
-  // indices, same cells, same raw samples. kFailedPrecondition when the
+  // indices, same cells, same raw samples (ids are kept with dimensions
+  // sorted by name, as Intern keeps them). kFailedPrecondition when the
   // store is not empty; kInvalidArgument when a metric id repeats, a unit's
   // cells (standard or raw) are not sorted, aligned and of equal count, or
   // raw samples are given for a metric whose `samples_enabled` is false. On
