@@ -230,6 +230,7 @@ void MetricStore::PrefetchCells(MetricIndex index, int stage) const {
     return;
   }
   const UnitCells& u = metric.units.front();
+  if (u.starts.empty() || u.sets.empty()) return;
   __builtin_prefetch(u.starts.data() + u.starts.size() - 1, 1);
   __builtin_prefetch(u.sets.data() + u.sets.size() - 1, 1);
   __builtin_prefetch(u.sets.data() + u.sets.size(), 1);
