@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
 #include <cstring>
 #include <string>
 #include <tuple>
@@ -38,6 +39,69 @@ absl::Status Invalid(absl::string_view context, absl::string_view field,
       absl::StrCat(context, ": ", field, " \"", value, "\" ", rule));
 }
 
+// Byte copies and comparisons of the short strings of a metric key (a few
+// to a few dozen bytes), inlined: a libc call per piece cost as much as the
+// rest of a lookup (callgrind). Loads and stores stay within [p, p + n).
+inline uint64_t Load64(const char* p) {
+  uint64_t v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+inline uint32_t Load32(const char* p) {
+  uint32_t v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+
+inline void CopyBytes(char* dst, const char* src, size_t n) {
+  if (n >= 8) {
+    size_t i = 0;
+    for (; i + 8 < n; i += 8) {
+      const uint64_t v = Load64(src + i);
+      std::memcpy(dst + i, &v, sizeof(v));
+    }
+    const uint64_t last = Load64(src + n - 8);
+    std::memcpy(dst + n - 8, &last, sizeof(last));
+  } else if (n >= 4) {
+    const uint32_t a = Load32(src);
+    const uint32_t b = Load32(src + n - 4);
+    std::memcpy(dst, &a, sizeof(a));
+    std::memcpy(dst + n - 4, &b, sizeof(b));
+  } else {
+    for (size_t i = 0; i < n; ++i) dst[i] = src[i];
+  }
+}
+
+inline bool SameBytes(const char* a, const char* b, size_t n) {
+  if (n >= 8) {
+    size_t i = 0;
+    for (; i + 8 < n; i += 8) {
+      if (Load64(a + i) != Load64(b + i)) return false;
+    }
+    return Load64(a + n - 8) == Load64(b + n - 8);
+  }
+  if (n >= 4) {
+    return Load32(a) == Load32(b) && Load32(a + n - 4) == Load32(b + n - 4);
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
+// 64x64 -> 128-bit multiply, folded: the mixing step of the key hash.
+inline uint64_t Mix(uint64_t a, uint64_t b) {
+  const unsigned __int128 m = static_cast<unsigned __int128>(a) * b;
+  return static_cast<uint64_t>(m) ^ static_cast<uint64_t>(m >> 64);
+}
+
+// Canonical dimension order: by name, then value (names are unique in
+// valid ids).
+inline bool DimensionLess(const Dimension& a, const Dimension& b) {
+  const int c = a.name.compare(b.name);
+  return c != 0 ? c < 0 : a.value < b.value;
+}
+
 }  // namespace
 
 MetricId MetricId::Canonical() const {
@@ -53,61 +117,302 @@ std::string MetricId::Key() const {
   return std::string(MetricKeyBuilder(*this).view());
 }
 
-MetricKeyBuilder::MetricKeyBuilder(const MetricId& id) {
+namespace {
+
+// Writes the key of `id` into `reserve(size)`, a buffer of `size` bytes
+// (the key's size); returns the size. MetricKeyBuilder's constructor and
+// AppendTo share it, so Key() has one definition.
+template <typename ReserveFn>
+inline size_t WriteKey(const MetricId& id, ReserveFn reserve) {
   // \x1f (unit separator) and \x1e (record separator) cannot occur in a
   // valid namespace or dimension, so dimensions cannot be confused: '=' is
   // allowed in dimension names and values, so {"a=b": "c"} and
   // {"a": "b=c"} would share a key with '=' as the separator.
   const std::vector<Dimension>& dims = id.dimensions;
+  const size_t n = dims.size();
+  // Canonical order through an array of pointers (no copy of the
+  // dimensions), by insertion sort for the usual handful of dimensions
+  // (sorted input costs n - 1 comparisons), std::sort beyond.
+  std::array<const Dimension*, kMaxDimensions> inline_order;
+  std::vector<const Dimension*> heap_order;  // Only for invalid ids (> 30).
+  const Dimension** order = inline_order.data();
+  if (n > inline_order.size()) {
+    heap_order.resize(n);
+    order = heap_order.data();
+  }
   // One size computation and one capacity check, then plain copies: this
   // runs for every datum PutMetricData stores.
   size_t size = id.metric_namespace.size() + 1 + id.metric_name.size();
-  for (const Dimension& d : dims) size += 2 + d.name.size() + d.value.size();
-  Reserve(size);
-  char* out = data_;
+  constexpr size_t kInsertionSortMax = 8;
+  for (size_t i = 0; i < n; ++i) {
+    const Dimension* d = &dims[i];
+    size += 2 + d->name.size() + d->value.size();
+    size_t j = i;
+    if (n <= kInsertionSortMax) {
+      for (; j > 0 && DimensionLess(*d, *order[j - 1]); --j) {
+        order[j] = order[j - 1];
+      }
+    }
+    order[j] = d;
+  }
+  if (n > kInsertionSortMax) {
+    std::sort(order, order + n, [](const Dimension* a, const Dimension* b) {
+      return DimensionLess(*a, *b);
+    });
+  }
+  char* const begin = reserve(size);
+  char* out = begin;
   auto put = [&out](const std::string& s) {
-    std::memcpy(out, s.data(), s.size());
+    CopyBytes(out, s.data(), s.size());
     out += s.size();
   };
   put(id.metric_namespace);
   *out++ = '\x1f';
   put(id.metric_name);
-  auto put_dimension = [&](const Dimension& d) {
+  for (size_t i = 0; i < n; ++i) {
     *out++ = '\x1f';
-    put(d.name);
+    put(order[i]->name);
     *out++ = '\x1e';
-    put(d.value);
-  };
-  // Canonical order: by name, then value (names are unique in valid ids).
-  auto less = [](const Dimension& a, const Dimension& b) {
-    const int c = a.name.compare(b.name);
-    return c != 0 ? c < 0 : a.value < b.value;
-  };
-  if (std::is_sorted(dims.begin(), dims.end(), less)) {
-    for (const Dimension& d : dims) put_dimension(d);
-  } else {
-    // Order pointers, not strings: no copy of the dimensions.
-    std::array<const Dimension*, kMaxDimensions> inline_order;
-    std::vector<const Dimension*> heap_order;  // Only for invalid ids (> 30).
-    const Dimension** order = inline_order.data();
-    if (dims.size() > inline_order.size()) {
-      heap_order.resize(dims.size());
-      order = heap_order.data();
-    }
-    for (size_t i = 0; i < dims.size(); ++i) order[i] = &dims[i];
-    std::sort(order, order + dims.size(),
-              [&less](const Dimension* a, const Dimension* b) {
-                return less(*a, *b);
-              });
-    for (size_t i = 0; i < dims.size(); ++i) put_dimension(*order[i]);
+    put(order[i]->value);
   }
-  size_ = static_cast<size_t>(out - data_);
+  return static_cast<size_t>(out - begin);
+}
+
+}  // namespace
+
+MetricKeyBuilder::MetricKeyBuilder(const MetricId& id) {
+  size_ = WriteKey(id, [this](size_t size) {
+    Reserve(size);
+    return data_;
+  });
+}
+
+size_t MetricKeyBuilder::AppendTo(const MetricId& id, std::string* out) {
+  const size_t old = out->size();
+  return WriteKey(id, [out, old](size_t size) {
+    out->resize(old + size);
+    return &(*out)[old];
+  });
 }
 
 void MetricKeyBuilder::Reserve(size_t size) {
   if (size <= kInlineBytes) return;
   heap_.resize(size);
   data_ = &heap_[0];
+}
+
+uint64_t MetricIdTable::Hash(absl::string_view key) {
+  // wyhash's scheme: one 64x64 -> 128-bit multiply per 16 bytes (the key's
+  // words folded into both factors), the last 16 bytes read overlapping,
+  // the length folded in at the end. Deterministic (no per-process seed):
+  // the table never leaves the process, and a fixed hash keeps runs
+  // reproducible.
+  constexpr uint64_t kA = 0xa0761d6478bd642full;
+  constexpr uint64_t kB = 0xe7037ed1a0b428dbull;
+  constexpr uint64_t kC = 0x8ebc6af09c88c6e3ull;
+  const char* p = key.data();
+  const size_t n = key.size();
+  uint64_t h = kA;
+  uint64_t a;
+  uint64_t b;
+  if (n > 16) {
+    size_t i = 0;
+    for (; i + 16 < n; i += 16) {
+      h = Mix(Load64(p + i) ^ kB, Load64(p + i + 8) ^ h);
+    }
+    a = Load64(p + n - 16);
+    b = Load64(p + n - 8);
+  } else if (n >= 8) {
+    a = Load64(p);
+    b = Load64(p + n - 8);
+  } else if (n >= 4) {
+    a = Load32(p);
+    b = Load32(p + n - 4);
+  } else {
+    a = 0;
+    for (size_t i = 0; i < n; ++i) {
+      a |= static_cast<uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
+    }
+    b = 0;
+  }
+  return Mix(Mix(a ^ kB, b ^ h) ^ n, kC);
+}
+
+uint32_t MetricIdTable::SchemaOf(const char* entry) {
+  uint32_t schema;
+  std::memcpy(&schema, entry + 1, sizeof(schema));
+  return schema;
+}
+
+bool MetricIdTable::Matches(uint32_t index, absl::string_view key) const {
+  const char* entry = entries_[index];
+  const Schema& schema = schemas_[SchemaOf(entry)];
+  const char* lengths = entry + 1 + sizeof(uint32_t);
+  // The values follow the lengths: skip them first.
+  const char* value = lengths;
+  const size_t dims = schema.dimension_names.size();
+  for (size_t k = 0; k < dims; ++k) {
+    while (static_cast<unsigned char>(*value) & 0x80) ++value;
+    ++value;
+  }
+  const char* p = key.data();
+  const char* const end = p + key.size();
+  auto take = [&p, end](const char* bytes, size_t n) {
+    if (static_cast<size_t>(end - p) < n || !SameBytes(p, bytes, n)) {
+      return false;
+    }
+    p += n;
+    return true;
+  };
+  if (dims == 0) {
+    const std::string& f = schema.fragments[0];
+    return take(f.data(), f.size()) && p == end;
+  }
+  for (size_t k = 0; k < dims; ++k) {
+    const std::string& f = schema.fragments[k];
+    size_t n = 0;
+    for (int shift = 0;; shift += 7) {
+      const auto byte = static_cast<unsigned char>(*lengths++);
+      n |= static_cast<size_t>(byte & 0x7f) << shift;
+      if ((byte & 0x80) == 0) break;
+    }
+    if (!take(f.data(), f.size()) || !take(value, n)) return false;
+    value += n;
+  }
+  return p == end;
+}
+
+MetricId MetricIdTable::Get(uint32_t index) const {
+  const char* entry = entries_[index];
+  const Schema& schema = schemas_[SchemaOf(entry)];
+  MetricId id;
+  id.metric_namespace = schema.metric_namespace;
+  id.metric_name = schema.name;
+  const size_t dims = schema.dimension_names.size();
+  id.dimensions.resize(dims);
+  const char* lengths = entry + 1 + sizeof(uint32_t);
+  size_t sizes[kMaxDimensions];
+  std::vector<size_t> more;  // Only for ids beyond kMaxDimensions.
+  size_t* n = sizes;
+  if (dims > kMaxDimensions) {
+    more.resize(dims);
+    n = more.data();
+  }
+  for (size_t k = 0; k < dims; ++k) {
+    n[k] = 0;
+    for (int shift = 0;; shift += 7) {
+      const auto byte = static_cast<unsigned char>(*lengths++);
+      n[k] |= static_cast<size_t>(byte & 0x7f) << shift;
+      if ((byte & 0x80) == 0) break;
+    }
+  }
+  const char* value = lengths;
+  for (size_t k = 0; k < dims; ++k) {
+    id.dimensions[k].name = schema.dimension_names[k];
+    id.dimensions[k].value.assign(value, n[k]);
+    value += n[k];
+  }
+  return id;
+}
+
+uint32_t MetricIdTable::InternSchema(const MetricId& canonical) {
+  // Lengths first, so that no two shapes share a lookup key even when a
+  // name contains the key separators.
+  std::string lookup = absl::StrCat(canonical.dimensions.size(), ":",
+                                    canonical.metric_namespace.size(), ":",
+                                    canonical.metric_name.size());
+  for (const Dimension& d : canonical.dimensions) {
+    absl::StrAppend(&lookup, ":", d.name.size());
+  }
+  absl::StrAppend(&lookup, "|", canonical.metric_namespace, "|",
+                  canonical.metric_name);
+  for (const Dimension& d : canonical.dimensions) {
+    absl::StrAppend(&lookup, "|", d.name);
+  }
+  auto [it, inserted] = schema_by_key_.try_emplace(
+      std::move(lookup), static_cast<uint32_t>(schemas_.size()));
+  if (!inserted) return it->second;
+  Schema schema;
+  schema.metric_namespace = canonical.metric_namespace;
+  schema.name = canonical.metric_name;
+  // The same text MetricKeyBuilder writes, cut before each value.
+  std::string prefix = absl::StrCat(canonical.metric_namespace, "\x1f",
+                                    canonical.metric_name);
+  for (const Dimension& d : canonical.dimensions) {
+    schema.dimension_names.push_back(d.name);
+    absl::StrAppend(&prefix, "\x1f", d.name, "\x1e");
+    schema.fragments.push_back(std::move(prefix));
+    prefix.clear();
+  }
+  if (canonical.dimensions.empty()) schema.fragments.push_back(prefix);
+  schemas_.push_back(std::move(schema));
+  return it->second;
+}
+
+char* MetricIdTable::Allocate(size_t bytes) {
+  if (bytes > chunk_left_) {
+    // Chunks double from 4 KiB to 64 KiB, so that small stores stay small
+    // and large ones waste at most a chunk's tail each.
+    const size_t size = std::max(bytes, next_chunk_bytes_);
+    next_chunk_bytes_ = std::min<size_t>(next_chunk_bytes_ * 2, 64 * 1024);
+    chunks_.push_back(std::make_unique<char[]>(size));
+    chunk_next_ = chunks_.back().get();
+    chunk_left_ = size;
+  }
+  char* out = chunk_next_;
+  chunk_next_ += bytes;
+  chunk_left_ -= bytes;
+  return out;
+}
+
+void MetricIdTable::Grow() {
+  const size_t capacity = slots_.empty() ? 16 : slots_.size() * 2;
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(capacity, Slot{0, kNone});
+  mask_ = capacity - 1;
+  for (const Slot& slot : old) {
+    if (slot.index == kNone) continue;
+    size_t pos = slot.tag & mask_;
+    while (slots_[pos].index != kNone) pos = (pos + 1) & mask_;
+    slots_[pos] = slot;
+  }
+}
+
+uint32_t MetricIdTable::Insert(absl::string_view key, uint64_t hash,
+                               const MetricId& id) {
+  // At most 80% full: linear probing stays short for hits.
+  if ((entries_.size() + 1) * 5 > slots_.size() * 4) Grow();
+  const MetricId canonical = id.Canonical();
+  const uint32_t schema = InternSchema(canonical);
+  size_t bytes = 1 + sizeof(uint32_t);
+  for (const Dimension& d : canonical.dimensions) {
+    for (size_t n = d.value.size(); n >= 0x80; n >>= 7) ++bytes;
+    bytes += 1 + d.value.size();
+  }
+  char* entry = Allocate(bytes);
+  char* out = entry;
+  *out++ = 0;  // Flags.
+  std::memcpy(out, &schema, sizeof(schema));
+  out += sizeof(schema);
+  for (const Dimension& d : canonical.dimensions) {
+    size_t n = d.value.size();
+    for (; n >= 0x80; n >>= 7) *out++ = static_cast<char>((n & 0x7f) | 0x80);
+    *out++ = static_cast<char>(n);
+  }
+  for (const Dimension& d : canonical.dimensions) {
+    std::memcpy(out, d.value.data(), d.value.size());
+    out += d.value.size();
+  }
+  const auto index = static_cast<uint32_t>(entries_.size());
+  entries_.push_back(entry);
+  const uint32_t tag = Tag(hash);
+  size_t pos = tag & mask_;
+  while (slots_[pos].index != kNone) pos = (pos + 1) & mask_;
+  slots_[pos] = Slot{tag, index};
+  // The entry holds the key's parts; the key itself is not kept.
+  assert(Matches(index, key));
+  (void)key;
+  return index;
 }
 
 absl::Status ValidateMetricId(const MetricId& id, absl::string_view context) {

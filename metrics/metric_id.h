@@ -17,16 +17,31 @@
 //   MetricKeyBuilder key(id);
 //   auto it = index_by_key.find(key.view());
 //
-// Thread-safety: a plain value type; const methods are safe concurrently.
+// `MetricIdTable` interns ids compactly (the metric store's identity side):
+// each id is a few bytes in an arena (its dimension values and a shared
+// "schema" of namespace, name and dimension names) and an 8-byte hash slot.
+//
+//   MetricIdTable table;
+//   MetricKeyBuilder key(id);
+//   const uint64_t hash = MetricIdTable::Hash(key.view());
+//   uint32_t i = table.Find(key.view(), hash);
+//   if (i == MetricIdTable::kNone) i = table.Insert(key.view(), hash, id);
+//   MetricId again = table.Get(i);  // id.Canonical()
+//
+// Thread-safety: MetricId and MetricKeyBuilder are plain value types;
+// MetricIdTable's const methods are safe concurrently, its mutators are not.
 
 #ifndef CWALARM_METRICS_METRIC_ID_H_
 #define CWALARM_METRICS_METRIC_ID_H_
 
 #include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 
@@ -80,6 +95,10 @@ class MetricKeyBuilder {
   // The key; valid while the builder lives.
   absl::string_view view() const { return absl::string_view(data_, size_); }
 
+  // Appends the key of `id` to `*out` (no builder, no intermediate copy)
+  // and returns its size: batched lookups keep many keys in one buffer.
+  static size_t AppendTo(const MetricId& id, std::string* out);
+
  private:
   static constexpr size_t kInlineBytes = 320;
 
@@ -91,6 +110,125 @@ class MetricKeyBuilder {
   std::string heap_;  // Holds the key when it is longer than inline_.
   char* data_ = inline_;
   size_t size_ = 0;
+};
+
+// Interned metric identities, dense indices 0, 1, 2, ... in insertion order.
+// Two ids are the same entry iff their MetricId::Key() is equal (so
+// dimension order is ignored). Stored compactly (issue 7: at most 128 bytes
+// per metric in the store, all included):
+//   - a "schema" per distinct (namespace, metric name, dimension names in
+//     canonical order), shared by every metric with that shape;
+//   - per metric, one arena entry: a flag byte, the schema number, the
+//     length and bytes of each dimension value (canonical order);
+//   - per metric, the entry's address (8 bytes);
+//   - an open-addressing hash table of 8-byte slots (32 bits of the key's
+//     hash, the index), at most 80% full, linear probing.
+// Lookups compare the key against the entry piece by piece (schema
+// fragments and values), without rebuilding the stored key. Ids with a
+// unique namespace or name per metric pay a schema each (about 200 bytes).
+class MetricIdTable {
+ public:
+  static constexpr uint32_t kNone = UINT32_MAX;
+
+  MetricIdTable() = default;
+  MetricIdTable(const MetricIdTable&) = delete;
+  MetricIdTable& operator=(const MetricIdTable&) = delete;
+  MetricIdTable(MetricIdTable&&) = default;
+  MetricIdTable& operator=(MetricIdTable&&) = default;
+
+  // The hash of a key (MetricKeyBuilder::view()); what Find and Insert take.
+  static uint64_t Hash(absl::string_view key);
+
+  size_t size() const { return entries_.size(); }
+
+  // The index whose key is `key` (hash `hash`), or kNone.
+  uint32_t Find(absl::string_view key, uint64_t hash) const {
+    if (slots_.empty()) return kNone;
+    const uint32_t tag = Tag(hash);
+    for (size_t pos = tag & mask_;; pos = (pos + 1) & mask_) {
+      const Slot slot = slots_[pos];
+      if (slot.index == kNone) return kNone;
+      if (slot.tag == tag && Matches(slot.index, key)) return slot.index;
+    }
+  }
+
+  // Batched lookups (hide the cache misses of many lookups behind each
+  // other): PrefetchSlot(hash), later Probe(hash) gives the first index
+  // whose stored hash bits match (or kNone) without reading the entry;
+  // PrefetchEntry(index), later Matches(index, key) confirms it. A
+  // candidate that does not match is settled by Find.
+  void PrefetchSlot(uint64_t hash) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[Tag(hash) & mask_]);
+  }
+  uint32_t Probe(uint64_t hash) const {
+    if (slots_.empty()) return kNone;
+    const uint32_t tag = Tag(hash);
+    for (size_t pos = tag & mask_;; pos = (pos + 1) & mask_) {
+      const Slot slot = slots_[pos];
+      if (slot.index == kNone || slot.tag == tag) return slot.index;
+    }
+  }
+  void PrefetchEntryAddress(uint32_t index) const {
+    __builtin_prefetch(&entries_[index]);
+  }
+  void PrefetchEntry(uint32_t index) const {
+    __builtin_prefetch(entries_[index]);
+  }
+  // True when entry `index` has key `key`. Precondition: index < size().
+  bool Matches(uint32_t index, absl::string_view key) const;
+
+  // Adds `id`, whose key is `key` and hash `hash`, as index size().
+  // Precondition: Find(key, hash) == kNone.
+  uint32_t Insert(absl::string_view key, uint64_t hash, const MetricId& id);
+
+  // The id of entry `index`, dimensions in canonical order (what
+  // `id.Canonical()` was for the id inserted). Precondition: index < size().
+  MetricId Get(uint32_t index) const;
+  // The metric name of entry `index`, without building the id.
+  absl::string_view metric_name(uint32_t index) const {
+    return schemas_[SchemaOf(entries_[index])].name;
+  }
+
+  // One flag per entry for the store (MetricStore: the id passed
+  // ValidateMetricId), false at Insert.
+  bool flag(uint32_t index) const { return (*entries_[index] & 1) != 0; }
+  void set_flag(uint32_t index) { *entries_[index] |= 1; }
+
+ private:
+  struct Slot {
+    uint32_t tag;
+    uint32_t index;  // kNone: empty.
+  };
+  // Namespace, name and dimension names of some metrics; `fragments[k]` is
+  // the key text before dimension k's value ("ns\x1fname\x1fdim\x1e" for
+  // k = 0, "\x1fdim\x1e" after), and `fragments[0]` is "ns\x1fname" when
+  // there are no dimensions.
+  struct Schema {
+    std::string metric_namespace;
+    std::string name;
+    std::vector<std::string> dimension_names;
+    std::vector<std::string> fragments;
+  };
+
+  static uint32_t Tag(uint64_t hash) {
+    return static_cast<uint32_t>(hash ^ (hash >> 32));
+  }
+  // Entry layout: [flags: 1 byte][schema: 4 bytes, unaligned][per dimension
+  // value: its length as a base-128 varint][the values' bytes].
+  static uint32_t SchemaOf(const char* entry);
+  uint32_t InternSchema(const MetricId& canonical);
+  char* Allocate(size_t bytes);
+  void Grow();
+
+  std::vector<Slot> slots_;
+  size_t mask_ = 0;
+  std::vector<char*> entries_;
+  std::vector<std::unique_ptr<char[]>> chunks_;
+  char* chunk_next_ = nullptr;
+  size_t chunk_left_ = 0;
+  size_t next_chunk_bytes_ = 4096;
+  std::vector<Schema> schemas_;
+  absl::flat_hash_map<std::string, uint32_t> schema_by_key_;
 };
 
 // Checks CloudWatch's rules for a metric identity (spec 1.2): namespace 1-255

@@ -45,30 +45,27 @@ std::string ShowValue(double v) {
 
 }  // namespace
 
-std::optional<MetricIndex> MetricStore::FindKey(absl::string_view key) const {
-  // absl's string maps hash a string_view directly: no key is built.
-  auto it = index_by_key_.find(key);
-  if (it == index_by_key_.end()) return std::nullopt;
-  return it->second;
-}
-
-MetricIndex MetricStore::InternNew(absl::string_view key, const MetricId& id) {
-  const auto index = static_cast<MetricIndex>(metrics_.size());
-  index_by_key_.emplace(std::string(key), index);
-  Metric metric;
-  metric.id = id.Canonical();
-  metrics_.push_back(std::move(metric));
+MetricIndex MetricStore::InternNew(absl::string_view key, uint64_t hash,
+                                   const MetricId& id) {
+  const MetricIndex index = ids_.Insert(key, hash, id);
+  metrics_.emplace_back();
   return index;
 }
 
 std::optional<MetricIndex> MetricStore::Find(const MetricId& id) const {
-  return FindKey(MetricKeyBuilder(id).view());
+  MetricKeyBuilder key(id);
+  const MetricIndex index =
+      ids_.Find(key.view(), MetricIdTable::Hash(key.view()));
+  if (index == MetricIdTable::kNone) return std::nullopt;
+  return index;
 }
 
 MetricIndex MetricStore::Intern(const MetricId& id) {
   MetricKeyBuilder key(id);
-  if (std::optional<MetricIndex> known = FindKey(key.view())) return *known;
-  return InternNew(key.view(), id);
+  const uint64_t hash = MetricIdTable::Hash(key.view());
+  const MetricIndex known = ids_.Find(key.view(), hash);
+  if (known != MetricIdTable::kNone) return known;
+  return InternNew(key.view(), hash, id);
 }
 
 absl::Status MetricStore::Put(const MetricDatum& datum,
@@ -80,11 +77,28 @@ absl::Status MetricStore::PutOne(const MetricDatum& datum,
                                  absl::string_view context,
                                  const absl::Time* ingest_clock) {
   MetricKeyBuilder key(datum.metric);
-  std::optional<MetricIndex> known = FindKey(key.view());
+  const uint64_t hash = MetricIdTable::Hash(key.view());
+  const MetricIndex candidate = ids_.Probe(hash);
+  if (candidate != MetricIdTable::kNone) {
+    // The record is needed once the entry matches: overlap the two misses.
+    __builtin_prefetch(&metrics_[candidate]);
+  }
+  return PutKeyed(datum, context, ingest_clock, key.view(), hash, candidate);
+}
+
+absl::Status MetricStore::PutKeyed(const MetricDatum& datum,
+                                   absl::string_view context,
+                                   const absl::Time* ingest_clock,
+                                   absl::string_view key, uint64_t hash,
+                                   MetricIndex candidate) {
+  MetricIndex known = candidate;
+  if (known == MetricIdTable::kNone || !ids_.Matches(known, key)) {
+    known = ids_.Find(key, hash);
+  }
   // A metric whose id passed ValidateMetricId before skips the id rules: they
   // come first in ValidateMetricDatum and depend only on the key, so the
   // result (message included) is the same.
-  const bool id_valid = known.has_value() && metrics_[*known].id_valid;
+  const bool id_valid = known != MetricIdTable::kNone && ids_.flag(known);
   absl::Status status;
   if (ingest_clock != nullptr) {
     status = id_valid
@@ -99,10 +113,11 @@ absl::Status MetricStore::PutOne(const MetricDatum& datum,
   // A Values/Counts datum whose counts are all zero carries no sample (and
   // does not intern its metric).
   if (samples.empty()) return absl::OkStatus();
-  const MetricIndex index =
-      known.has_value() ? *known : InternNew(key.view(), datum.metric);
+  const MetricIndex index = known != MetricIdTable::kNone
+                                ? known
+                                : InternNew(key, hash, datum.metric);
+  if (!id_valid) ids_.set_flag(index);
   Metric& metric = metrics_[index];
-  metric.id_valid = true;
   // Standard-resolution data is stored at minute granularity (spec 1.5): a
   // 10/20/30-second alarm sees it only in the bucket holding the minute's
   // start. High-resolution data (StorageResolution 1) keeps its 10 s cell.
@@ -123,18 +138,100 @@ PutMetricDataResult MetricStore::PutMetricData(
   constexpr absl::string_view kPrefix = "MetricData.member.";
   char context[64];
   std::memcpy(context, kPrefix.data(), kPrefix.size());
-  for (size_t i = 0; i < data.size(); ++i) {
-    const absl::AlphaNum number(i + 1);
-    std::memcpy(context + kPrefix.size(), number.data(), number.size());
-    const absl::string_view ctx(context, kPrefix.size() + number.size());
-    absl::Status status = PutOne(data[i], ctx, &ingest_clock);
-    if (!status.ok()) {
-      result.rejected.push_back({i, std::move(status)});
-      continue;
+  context[kPrefix.size()] = '0';  // Member 0, counted up before each datum.
+  size_t digits = 1;
+  // Batched lookup: with many metrics every lookup misses the cache three
+  // times in a row (hash slot, entry address, entry) before the metric's
+  // record and cells. Doing each step for a whole batch before the next
+  // overlaps the misses of different datums. The datums are then stored
+  // one by one in request order exactly as Put stores them: a candidate is
+  // confirmed against the key, and a miss is looked up again (an earlier
+  // datum of the batch may have interned the metric).
+  constexpr size_t kBatch = 256;
+  uint64_t hashes[kBatch];
+  MetricIndex candidates[kBatch];
+  size_t key_ends[kBatch];
+  for (size_t base = 0; base < data.size(); base += kBatch) {
+    const size_t n = std::min(kBatch, data.size() - base);
+    key_scratch_.clear();
+    for (size_t j = 0; j < n; ++j) {
+      const size_t size =
+          MetricKeyBuilder::AppendTo(data[base + j].metric, &key_scratch_);
+      key_ends[j] = key_scratch_.size();
+      hashes[j] = MetricIdTable::Hash(absl::string_view(
+          key_scratch_.data() + key_scratch_.size() - size, size));
+      ids_.PrefetchSlot(hashes[j]);
     }
-    ++result.accepted;
+    // A software pipeline, kDistance datums between stages: probe the slot
+    // (prefetched above) and prefetch the entry's address and the record;
+    // then prefetch the entry, the unit vector and the write mark; then the
+    // cell tails; then store. About 3 * kDistance datums are in flight.
+    constexpr size_t kDistance = 8;
+    for (size_t k = 0; k < n + 3 * kDistance; ++k) {
+      if (k < n) {
+        candidates[k] = ids_.Probe(hashes[k]);
+        if (candidates[k] != MetricIdTable::kNone) {
+          ids_.PrefetchEntryAddress(candidates[k]);
+          __builtin_prefetch(&metrics_[candidates[k]]);
+        }
+      }
+      if (k >= kDistance && k - kDistance < n &&
+          candidates[k - kDistance] != MetricIdTable::kNone) {
+        ids_.PrefetchEntry(candidates[k - kDistance]);
+        PrefetchCells(candidates[k - kDistance], 0);
+      }
+      if (k >= 2 * kDistance && k - 2 * kDistance < n &&
+          candidates[k - 2 * kDistance] != MetricIdTable::kNone) {
+        PrefetchCells(candidates[k - 2 * kDistance], 1);
+      }
+      if (k < 3 * kDistance) continue;
+      const size_t j = k - 3 * kDistance;
+      const size_t i = base + j;
+      // The member number i + 1, counted up in decimal in place.
+      size_t d = digits;
+      while (d > 0 && context[kPrefix.size() + d - 1] == '9') {
+        context[kPrefix.size() + --d] = '0';
+      }
+      if (d > 0) {
+        ++context[kPrefix.size() + d - 1];
+      } else {  // 9...9 + 1: one more digit.
+        context[kPrefix.size()] = '1';
+        context[kPrefix.size() + digits++] = '0';
+      }
+      const absl::string_view ctx(context, kPrefix.size() + digits);
+      const size_t key_begin = j == 0 ? 0 : key_ends[j - 1];
+      const absl::string_view key(key_scratch_.data() + key_begin,
+                                  key_ends[j] - key_begin);
+      absl::Status status = PutKeyed(data[i], ctx, &ingest_clock, key,
+                                     hashes[j], candidates[j]);
+      if (!status.ok()) {
+        result.rejected.push_back({i, std::move(status)});
+        continue;
+      }
+      ++result.accepted;
+    }
   }
   return result;
+}
+
+// Cell side: what AddToCell will touch for metric `index` (an index of
+// metrics_ whose record may still be in flight). Stage 0 needs the Metric
+// record: the unit vector and the tail; stage 1 needs the unit vector:
+// the tails of the first unit's cells. Prefetches never fault; a wrong
+// guess only costs bandwidth. Keep in step with AddToCell's layout.
+void MetricStore::PrefetchCells(MetricIndex index, int stage) const {
+  const Metric& metric = metrics_[index];
+  if (metric.units.empty()) return;
+  if (stage == 0) {
+    __builtin_prefetch(metric.units.data());
+    if (index < tails_.size()) __builtin_prefetch(&tails_[index], 1);
+    return;
+  }
+  const UnitCells& u = metric.units.front();
+  if (u.starts.empty() || u.sets.empty()) return;
+  __builtin_prefetch(u.starts.data() + u.starts.size() - 1, 1);
+  __builtin_prefetch(u.sets.data() + u.sets.size() - 1, 1);
+  __builtin_prefetch(u.sets.data() + u.sets.size(), 1);
 }
 
 void MetricStore::EnableSamples(MetricIndex index) {
@@ -319,8 +416,7 @@ absl::Status MetricStore::CheckBatch(absl::string_view api, Unit unit,
           "); nothing was stored"));
     }
     const std::string metric =
-        absl::StrCat("metric \"", metrics_[m].id.metric_name, "\" (index ", m,
-                     ")");
+        absl::StrCat("metric \"", ids_.metric_name(m), "\" (index ", m, ")");
     if (!(std::fabs(values[i]) <= kMaxBatchMagnitude)) {
       return absl::InvalidArgumentError(absl::StrCat(
           "MetricStore::", api, ": values[", i, "] (", ShowValue(values[i]),
@@ -702,7 +798,7 @@ absl::StatusOr<std::vector<MetricStore::MetricState>> MetricStore::ExportState()
   out.reserve(metrics_.size());
   for (const Metric& m : metrics_) {
     MetricState state;
-    state.id = m.id;
+    state.id = ids_.Get(static_cast<MetricIndex>(out.size()));
     for (const UnitCells& u : m.units) {
       state.units.push_back(UnitCellsState{u.unit, u.starts, u.sets});
     }
@@ -722,13 +818,16 @@ absl::Status MetricStore::ImportState(std::vector<MetricState> metrics) {
     return absl::FailedPreconditionError(
         "MetricStore::ImportState: the store is not empty");
   }
-  absl::flat_hash_map<std::string, MetricIndex> keys;
+  MetricIdTable ids;
   for (size_t i = 0; i < metrics.size(); ++i) {
     const MetricState& m = metrics[i];
-    if (!keys.emplace(m.id.Key(), static_cast<MetricIndex>(i)).second) {
+    MetricKeyBuilder key(m.id);
+    const uint64_t hash = MetricIdTable::Hash(key.view());
+    if (ids.Find(key.view(), hash) != MetricIdTable::kNone) {
       return absl::InvalidArgumentError(absl::StrCat(
           "metric \"", m.id.metric_name, "\": appears twice in the state"));
     }
+    ids.Insert(key.view(), hash, m.id);
     for (const UnitCellsState& u : m.units) {
       if (!CellsWellFormed(u.starts, u.sets.size())) {
         return absl::InvalidArgumentError(absl::StrCat(
@@ -752,7 +851,6 @@ absl::Status MetricStore::ImportState(std::vector<MetricState> metrics) {
   }
   for (MetricState& m : metrics) {
     Metric metric;
-    metric.id = std::move(m.id);
     for (UnitCellsState& u : m.units) {
       // Running totals are built when an alarm asks for them
       // (EnableRunningTotals).
@@ -768,7 +866,7 @@ absl::Status MetricStore::ImportState(std::vector<MetricState> metrics) {
     }
     metrics_.push_back(std::move(metric));
   }
-  index_by_key_ = std::move(keys);
+  ids_ = std::move(ids);
   tails_.assign(metrics_.size(), Tail());
   for (size_t i = 0; i < metrics_.size(); ++i) {
     const Metric& metric = metrics_[i];

@@ -24,8 +24,10 @@
 //   StatisticSet b = store.Aggregate(m, std::nullopt, start, start + period);
 //
 // Ingest has three speeds. `Put`/`PutMetricData` take datums that name their
-// metric: the metric is looked up without allocating (MetricKeyBuilder) and
-// its id is validated once, the first time a datum names it. `Add` stores one
+// metric: the metric is looked up without allocating (MetricKeyBuilder, a
+// MetricIdTable of compact identities) and its id is validated once, the
+// first time a datum names it; PutMetricData looks its datums up in batches
+// so that the cache misses of many lookups overlap. `Add` stores one
 // statistic set of an interned metric. `AddScrape` (one value of each of many
 // metrics at one timestamp) and `AddColumn` (one metric's run of timestamps)
 // store raw values of interned metrics in bulk:
@@ -86,8 +88,10 @@ class MetricStore {
   // Number of interned metrics; indices are [0, metric_count()).
   size_t metric_count() const { return metrics_.size(); }
 
-  // The identity of metric `index`. Precondition: index < metric_count().
-  const MetricId& metric(MetricIndex index) const { return metrics_[index].id; }
+  // The identity of metric `index`, dimensions sorted by name (built from
+  // the compact stored form: a copy, not a reference). Precondition:
+  // index < metric_count().
+  MetricId metric(MetricIndex index) const { return ids_.Get(index); }
 
   // Aggregates the samples of metric `index` with timestamps in [start, end)
   // whose unit equals `unit`, or of every unit when `unit` is nullopt (our
@@ -147,7 +151,9 @@ class MetricStore {
   // validated on its own (ValidateMetricDatum with the clock, context
   // `MetricData.member.<i+1>`), every valid datum is stored, and every
   // invalid one is listed with its index and status. A rejected datum never
-  // prevents the others from being stored.
+  // prevents the others from being stored. The result and the store are
+  // exactly those of storing the datums one by one in request order (the
+  // lookups are batched, the stores are not).
   PutMetricDataResult PutMetricData(absl::Span<const MetricDatum> data,
                                     absl::Time ingest_clock);
 
@@ -360,7 +366,8 @@ class MetricStore {
   absl::StatusOr<std::vector<MetricState>> ExportState() const;
 
   // Makes an empty store hold `metrics` (ExportState's output): same
-  // indices, same cells, same raw samples. kFailedPrecondition when the
+  // indices, same cells, same raw samples (ids are kept with dimensions
+  // sorted by name, as Intern keeps them). kFailedPrecondition when the
   // store is not empty; kInvalidArgument when a metric id repeats, a unit's
   // cells (standard or raw) are not sorted, aligned and of equal count, or
   // raw samples are given for a metric whose `samples_enabled` is false. On
@@ -396,27 +403,35 @@ class MetricStore {
     std::vector<int64_t> starts;
     std::vector<SampleDistribution> cells;
   };
+  // The metric's identity is not here: `ids_` holds it under the same index
+  // (with the "id passed ValidateMetricId" flag).
   struct Metric {
-    MetricId id;
     std::vector<UnitCells> units;  // Usually one.
     // Null unless EnableSamples: standard-only metrics pay one pointer.
     std::unique_ptr<std::vector<UnitSamples>> samples;
-    // True once a datum naming this metric passed ValidateMetricId: later
-    // datums skip the id rules (an id's validity depends only on its key).
-    bool id_valid = false;
   };
 
   // --- Write path. Every standard write ends in AddToCell. ------------------
 
-  // Index of the metric whose MetricId::Key() is `key`, if interned.
-  std::optional<MetricIndex> FindKey(absl::string_view key) const;
-  // Interns `id`, whose key is `key`; precondition: FindKey(key) is empty.
-  MetricIndex InternNew(absl::string_view key, const MetricId& id);
-  // Put/PutMetricData after lookup: validates (the id rules only when the
-  // metric is not known valid) and stores. `ingest_clock` adds the
-  // timestamp window (PutMetricData).
+  // Interns `id`, whose key is `key` with hash `hash`; precondition: not
+  // interned.
+  MetricIndex InternNew(absl::string_view key, uint64_t hash,
+                        const MetricId& id);
+  // Put: builds the key, looks it up and calls PutKeyed.
   absl::Status PutOne(const MetricDatum& datum, absl::string_view context,
                       const absl::Time* ingest_clock);
+  // Put/PutMetricData after lookup: `key`/`hash` are the datum's metric key
+  // and its hash, `candidate` a MetricIdTable::Probe result (or kNone; it is
+  // confirmed here, and a miss is looked up again, since an earlier datum of
+  // the request may have interned the metric). Validates (the id rules only
+  // when the metric is not known valid) and stores. `ingest_clock` adds the
+  // timestamp window (PutMetricData).
+  absl::Status PutKeyed(const MetricDatum& datum, absl::string_view context,
+                        const absl::Time* ingest_clock, absl::string_view key,
+                        uint64_t hash, MetricIndex candidate);
+  // PutMetricData's batched lookup: prefetches what storing into metric
+  // `index` will read (stage 0: record's pointers, stage 1: cell tails).
+  void PrefetchCells(MetricIndex index, int stage) const;
   // The cells of `unit` in `metric`, created empty when missing.
   static UnitCells& CellsFor(Metric& metric, Unit unit);
   // Merges `samples` into cell `cell` (Unix seconds, aligned) of `cells`,
@@ -497,7 +512,10 @@ class MetricStore {
   int64_t dropped_before_ = INT64_MIN;
 
   std::vector<Metric> metrics_;
-  absl::flat_hash_map<std::string, MetricIndex> index_by_key_;
+  // Identities, by the same index as metrics_.
+  MetricIdTable ids_;
+  // PutMetricData's keys of one batch, end to end (kept for its capacity).
+  std::string key_scratch_;
 };
 
 }  // namespace cwalarm

@@ -1,0 +1,353 @@
+// Copyright 2026 The cwalarm Authors. SPDX-License-Identifier: Apache-2.0
+//
+// The store's metric identity side (issue 7): MetricKeyBuilder builds
+// exactly the canonical key (namespace, name, dimensions sorted by name then
+// value, separated by \x1f and \x1e); MetricIdTable finds an id iff its key
+// was inserted and gives back the canonical id; and PutMetricData's batched
+// lookup stores exactly what one-by-one Put stores, with the same
+// rejections, in request order, with the same messages.
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "metrics/datapoint.h"
+#include "metrics/metric_id.h"
+#include "metrics/metric_store.h"
+#include "metrics/statistic.h"
+#include "metrics/unit.h"
+#include "tests/testing/status_matchers.h"
+
+namespace cwalarm {
+namespace {
+
+using ::cwalarm_testing::IsOk;
+
+// The key as spec'd in metric_id.h, built the plain way.
+std::string ReferenceKey(const MetricId& id) {
+  const MetricId c = id.Canonical();
+  std::string key = absl::StrCat(c.metric_namespace, "\x1f", c.metric_name);
+  for (const Dimension& d : c.dimensions) {
+    absl::StrAppend(&key, "\x1f", d.name, "\x1e", d.value);
+  }
+  return key;
+}
+
+std::string RandomText(std::mt19937_64& rng, size_t max_size) {
+  static const char kChars[] = "abcXYZ019-_/.: #";
+  const size_t n = std::uniform_int_distribution<size_t>(0, max_size)(rng);
+  std::string s;
+  for (size_t i = 0; i < n; ++i) {
+    s.push_back(kChars[rng() % (sizeof(kChars) - 1)]);
+  }
+  return s;
+}
+
+MetricId RandomId(std::mt19937_64& rng) {
+  MetricId id;
+  id.metric_namespace = RandomText(rng, 12);
+  id.metric_name = RandomText(rng, 20);
+  const size_t dims = rng() % 4 == 0 ? rng() % 40 : rng() % 4;
+  for (size_t i = 0; i < dims; ++i) {
+    // Short names repeat (duplicate names, equal names with other values).
+    id.dimensions.push_back(
+        {RandomText(rng, rng() % 2 ? 2 : 24),
+         RandomText(rng, rng() % 8 == 0 ? 300 : 16)});
+  }
+  return id;
+}
+
+// Rule (metric_id.h): Key() is namespace \x1f name, then \x1f name \x1e
+// value per dimension sorted by name then value, for any id (unsorted, more
+// than 8 or 30 dimensions, duplicates, empty strings, long values).
+TEST(MetricKeyBuilderTest, BuildsTheCanonicalKeyOfAnyId) {
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 5000; ++i) {
+    const MetricId id = RandomId(rng);
+    ASSERT_EQ(MetricKeyBuilder(id).view(), ReferenceKey(id)) << i;
+    ASSERT_EQ(id.Key(), ReferenceKey(id)) << i;
+  }
+  MetricId huge{"N", std::string(400, 'm'), {}};
+  for (int k = 0; k < 30; ++k) {
+    huge.dimensions.push_back({absl::StrCat("d", 29 - k), std::string(900, 'v')});
+  }
+  EXPECT_EQ(MetricKeyBuilder(huge).view(), ReferenceKey(huge));
+}
+
+// Rule: the table finds an id iff an id with the same key was inserted,
+// indices are dense in insertion order, and Get returns id.Canonical().
+TEST(MetricIdTableTest, FindsExactlyTheInsertedKeysAndReturnsCanonicalIds) {
+  std::mt19937_64 rng(11);
+  std::vector<MetricId> ids;
+  for (int i = 0; i < 10000; ++i) ids.push_back(RandomId(rng));
+  MetricIdTable table;
+  std::vector<std::string> keys;  // keys[index]
+  absl::flat_hash_map<std::string, uint32_t> index_of;
+  std::vector<MetricId> canonical;
+  for (const MetricId& id : ids) {
+    MetricKeyBuilder key(id);
+    const uint64_t hash = MetricIdTable::Hash(key.view());
+    const uint32_t found = table.Find(key.view(), hash);
+    auto known = index_of.find(key.view());
+    if (known != index_of.end()) {
+      ASSERT_EQ(found, known->second);
+      continue;
+    }
+    ASSERT_EQ(found, MetricIdTable::kNone);
+    ASSERT_EQ(table.Insert(key.view(), hash, id), keys.size());
+    index_of.emplace(std::string(key.view()),
+                     static_cast<uint32_t>(keys.size()));
+    keys.emplace_back(key.view());
+    canonical.push_back(id.Canonical());
+  }
+  ASSERT_EQ(table.size(), keys.size());
+  for (uint32_t i = 0; i < keys.size(); ++i) {
+    const uint64_t hash = MetricIdTable::Hash(keys[i]);
+    EXPECT_EQ(table.Find(keys[i], hash), i);
+    EXPECT_TRUE(table.Matches(i, keys[i]));
+    const MetricId got = table.Get(i);
+    EXPECT_EQ(got.metric_namespace, canonical[i].metric_namespace);
+    EXPECT_EQ(got.metric_name, canonical[i].metric_name);
+    EXPECT_EQ(got.dimensions, canonical[i].dimensions);
+    EXPECT_EQ(table.metric_name(i), canonical[i].metric_name);
+    // Prefixes and extensions of a key are other keys.
+    const std::string longer = keys[i] + "x";
+    EXPECT_FALSE(table.Matches(i, longer));
+    if (!keys[i].empty()) {
+      const std::string shorter = keys[i].substr(0, keys[i].size() - 1);
+      EXPECT_FALSE(table.Matches(i, shorter));
+    }
+  }
+  // Ids never inserted are not found.
+  std::mt19937_64 other(12345);
+  int absent = 0;
+  for (int i = 0; i < 2000; ++i) {
+    const MetricId id = RandomId(other);
+    MetricKeyBuilder key(id);
+    if (index_of.contains(key.view())) continue;
+    ++absent;
+    EXPECT_EQ(table.Find(key.view(), MetricIdTable::Hash(key.view())),
+              MetricIdTable::kNone);
+  }
+  EXPECT_GT(absent, 1000);
+}
+
+// Rule: identity is the key, as before the compact table: a metric name
+// holding the key separators names the same metric as the id whose
+// dimensions spell the same key (spec-silent; kept from MetricId::Key()).
+TEST(MetricIdTableTest, IdsWithTheSameKeyAreOneEntry) {
+  MetricStore store;
+  const MetricIndex a = store.Intern({"App", "x\x1f" "D\x1e" "v", {}});
+  const MetricIndex b = store.Intern({"App", "x", {{"D", "v"}}});
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(store.metric(a).metric_name, "x\x1f" "D\x1e" "v");
+  EXPECT_TRUE(store.metric(a).dimensions.empty());
+}
+
+// Rule: the flag starts false and sticks once set (the store's "id passed
+// ValidateMetricId").
+TEST(MetricIdTableTest, FlagIsPerEntry) {
+  MetricIdTable table;
+  const MetricId a{"A", "m", {{"d", "1"}}};
+  const MetricId b{"A", "m", {{"d", "2"}}};
+  MetricKeyBuilder ka(a), kb(b);
+  const uint32_t ia = table.Insert(ka.view(), MetricIdTable::Hash(ka.view()), a);
+  const uint32_t ib = table.Insert(kb.view(), MetricIdTable::Hash(kb.view()), b);
+  EXPECT_FALSE(table.flag(ia));
+  table.set_flag(ia);
+  EXPECT_TRUE(table.flag(ia));
+  EXPECT_FALSE(table.flag(ib));
+  EXPECT_TRUE(table.Matches(ia, ka.view()));
+}
+
+// Rule: MetricStore::metric(index) returns the interned id with dimensions
+// sorted by name (dimension order ignored at Intern and Find).
+TEST(MetricStoreIdentityTest, MetricReturnsTheCanonicalId) {
+  MetricStore store;
+  const MetricIndex m =
+      store.Intern({"AWS/EC2", "CPUUtilization", {{"z", "1"}, {"a", "2"}}});
+  const MetricId id = store.metric(m);
+  EXPECT_EQ(id.metric_namespace, "AWS/EC2");
+  EXPECT_EQ(id.metric_name, "CPUUtilization");
+  ASSERT_EQ(id.dimensions.size(), 2u);
+  EXPECT_EQ(id.dimensions[0], (Dimension{"a", "2"}));
+  EXPECT_EQ(id.dimensions[1], (Dimension{"z", "1"}));
+  EXPECT_EQ(store.Find({"AWS/EC2", "CPUUtilization", {{"a", "2"}, {"z", "1"}}}),
+            m);
+  EXPECT_EQ(store.Find({"AWS/EC2", "CPUUtilization", {{"a", "2"}}}),
+            std::nullopt);
+}
+
+const absl::Time kClock = absl::FromUnixSeconds(1710590400);  // 2024-03-16Z
+
+// A request mixing everything the lookup must get right: metrics interned
+// before, metrics first named in this request (and named again in the same
+// 256-datum batch and in later ones), shuffled dimension orders, invalid
+// ids, invalid values, timestamps outside the window, zero-count datums
+// (which do not intern), and one metric under two spellings of its key.
+std::vector<MetricDatum> MixedRequest(std::mt19937_64& rng, size_t n) {
+  std::vector<MetricDatum> out;
+  for (size_t i = 0; i < n; ++i) {
+    MetricDatum d;
+    const int metric = static_cast<int>(rng() % 400);
+    d.metric.metric_namespace = metric % 50 == 0 ? "Other/App" : "Bench/App";
+    d.metric.metric_name = metric % 7 == 0 ? "Errors" : "Latency";
+    d.metric.dimensions = {{"InstanceId", absl::StrCat("i-", metric)},
+                           {"AutoScalingGroupName", absl::StrCat("asg-", metric % 9)}};
+    if (rng() % 2) std::swap(d.metric.dimensions[0], d.metric.dimensions[1]);
+    d.timestamp = kClock - absl::Seconds(static_cast<int64_t>(rng() % 7200));
+    d.value = static_cast<double>(rng() % 1000);
+    d.unit = rng() % 5 == 0 ? Unit::kMilliseconds : Unit::kNone;
+    if (rng() % 4 == 0) d.storage_resolution = 1;
+    switch (rng() % 23) {
+      case 0:
+        d.metric.metric_namespace = ":bad";
+        break;
+      case 1:
+        d.metric.dimensions.push_back({"InstanceId", "dup"});
+        break;
+      case 2:
+        d.value = std::nan("");
+        break;
+      case 3:
+        d.timestamp = kClock - absl::Hours(24 * 15);
+        break;
+      case 4:
+        d.timestamp = kClock + absl::Hours(3);
+        break;
+      case 5:  // Zero counts: accepted, stores nothing, interns nothing.
+        d.value.reset();
+        d.values = {1, 2};
+        d.counts = {0, 0};
+        d.metric.dimensions[0].value = absl::StrCat("zero-", metric);
+        break;
+      case 6:
+        d.storage_resolution = 5;
+        break;
+      case 7:  // The key of {"x", {D: v}} spelled as a metric name.
+        d.metric.metric_name = "x\x1f" "D\x1e" "v";
+        d.metric.dimensions.clear();
+        break;
+      case 8:
+        d.metric.metric_name = "x";
+        d.metric.dimensions = {{"D", "v"}};
+        break;
+      case 9:
+        d.value.reset();
+        d.statistic_values = StatisticSet{3, 10, 1, 5};
+        break;
+      default:
+        break;
+    }
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+void ExpectSameStores(const MetricStore& a, const MetricStore& b) {
+  ASSERT_EQ(a.metric_count(), b.metric_count());
+  for (MetricIndex m = 0; m < a.metric_count(); ++m) {
+    const MetricId ia = a.metric(m);
+    const MetricId ib = b.metric(m);
+    EXPECT_EQ(ia.metric_namespace, ib.metric_namespace) << m;
+    EXPECT_EQ(ia.metric_name, ib.metric_name) << m;
+    EXPECT_EQ(ia.dimensions, ib.dimensions) << m;
+    for (std::optional<Unit> unit :
+         {std::optional<Unit>(), std::optional<Unit>(Unit::kNone),
+          std::optional<Unit>(Unit::kMilliseconds)}) {
+      // Accepted datums lie in [kClock - 2 h, kClock + 2 h].
+      std::vector<StatisticSet> sa(25 * 60), sb(25 * 60);
+      a.AggregateBuckets(m, unit, kClock - absl::Minutes(125),
+                         absl::Seconds(10), absl::MakeSpan(sa));
+      b.AggregateBuckets(m, unit, kClock - absl::Minutes(125),
+                         absl::Seconds(10), absl::MakeSpan(sb));
+      for (size_t k = 0; k < sa.size(); ++k) {
+        ASSERT_EQ(sa[k].sample_count, sb[k].sample_count) << m << " " << k;
+        ASSERT_EQ(sa[k].sum, sb[k].sum) << m << " " << k;
+        ASSERT_EQ(sa[k].minimum, sb[k].minimum) << m << " " << k;
+        ASSERT_EQ(sa[k].maximum, sb[k].maximum) << m << " " << k;
+      }
+    }
+  }
+}
+
+// Rule (issue 7, batched lookup): PutMetricData stores exactly what Put
+// stores datum by datum in request order (same metrics, same indices, same
+// cells), and rejects the same datums, in request order, with the statuses
+// ValidateMetricDatum gives with the ingest clock (code and message).
+TEST(PutMetricDataBatchTest, StoresExactlyWhatOneByOnePutStores) {
+  for (uint64_t seed : {1u, 2u, 3u}) {
+    std::mt19937_64 rng(seed);
+    MetricStore batched;
+    MetricStore one_by_one;
+    // Some metrics known before the requests (interned by "alarms").
+    for (int metric = 0; metric < 400; metric += 3) {
+      const MetricId id{"Bench/App", metric % 7 == 0 ? "Errors" : "Latency",
+                        {{"AutoScalingGroupName", absl::StrCat("asg-", metric % 9)},
+                         {"InstanceId", absl::StrCat("i-", metric)}}};
+      ASSERT_EQ(batched.Intern(id), one_by_one.Intern(id));
+    }
+    // Requests that end inside, at, and across the 256-datum batches.
+    for (size_t size : {1u, 255u, 256u, 257u, 1000u, 700u}) {
+      const std::vector<MetricDatum> request = MixedRequest(rng, size);
+      const PutMetricDataResult r = batched.PutMetricData(request, kClock);
+      int accepted = 0;
+      std::vector<PutMetricDataResult::Rejection> rejected;
+      for (size_t i = 0; i < request.size(); ++i) {
+        const std::string context = absl::StrCat("MetricData.member.", i + 1);
+        absl::Status status = ValidateMetricDatum(request[i], context, kClock);
+        if (!status.ok()) {
+          rejected.push_back({i, status});
+          continue;
+        }
+        ASSERT_THAT(one_by_one.Put(request[i], context), IsOk());
+        ++accepted;
+      }
+      EXPECT_EQ(r.accepted, accepted) << seed << " " << size;
+      ASSERT_EQ(r.rejected.size(), rejected.size()) << seed << " " << size;
+      for (size_t k = 0; k < rejected.size(); ++k) {
+        EXPECT_EQ(r.rejected[k].index, rejected[k].index);
+        EXPECT_EQ(r.rejected[k].status, rejected[k].status);
+      }
+      ASSERT_EQ(batched.metric_count(), one_by_one.metric_count());
+    }
+    ExpectSameStores(batched, one_by_one);
+  }
+}
+
+// Rule: a datum whose metric is first interned by an earlier datum of the
+// same request (same batch) is stored into that metric, and a metric whose
+// first datum was rejected is interned by its first valid one.
+TEST(PutMetricDataBatchTest, LaterDatumsSeeMetricsInternedEarlierInTheRequest) {
+  MetricStore store;
+  std::vector<MetricDatum> request(3);
+  for (MetricDatum& d : request) {
+    d.metric = {"App", "Latency", {{"B", "2"}, {"A", "1"}}};
+    d.timestamp = kClock - absl::Minutes(1);
+    d.value = 5;
+  }
+  request[0].value = std::nan("");
+  request[2].metric.dimensions = {{"A", "1"}, {"B", "2"}};
+  const PutMetricDataResult r = store.PutMetricData(request, kClock);
+  EXPECT_EQ(r.accepted, 2);
+  ASSERT_EQ(r.rejected.size(), 1u);
+  EXPECT_EQ(r.rejected[0].index, 0u);
+  ASSERT_EQ(store.metric_count(), 1u);
+  const StatisticSet s = store.Aggregate(0, std::nullopt, kClock - absl::Hours(1),
+                                         kClock + absl::Hours(1));
+  EXPECT_EQ(s.sample_count, 2);
+  EXPECT_EQ(s.sum, 10);
+}
+
+}  // namespace
+}  // namespace cwalarm
