@@ -6,11 +6,15 @@
 
 #include "tools/replay.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -501,6 +505,35 @@ TEST(ReplayTest, StreamedReplayReportsABadRowNearTheEndWithFileAndLine) {
   EXPECT_THAT(std::string(s.message()),
               HasSubstr("long_bad.csv:4990: Value: \"ninety\" is not a number"));
   EXPECT_TRUE(out.empty());
+}
+
+// Rule (replay.h Memory): only a regular file is read twice; a FIFO named
+// *.csv (read once, empty on a second read) is loaded whole and replays as
+// the same rows in a regular file do, never as an empty history.
+TEST(ReplayTest, CsvFifoIsReadOnceAndReplaysLikeARegularFile) {
+  const std::string csv = LongHistoryCsv(600, 0);
+  ReplayOptions options;
+  options.alarms_path = WriteTemp("fifo.json", kLongHistoryAlarm);
+  options.metrics_path = WriteTemp("regular.csv", csv);
+  std::string from_file;
+  ASSERT_TRUE(RunReplay(options, &from_file).ok());
+
+  const std::string fifo = absl::StrCat(TempDir(), "/fifo.csv");
+  ::unlink(fifo.c_str());
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  // The writer blocks in open() until the replay opens the FIFO to read.
+  std::thread writer([&] {
+    std::ofstream out(fifo, std::ios::binary);
+    out << csv;
+  });
+  options.metrics_path = fifo;
+  std::string from_fifo;
+  absl::Status s = RunReplay(options, &from_fifo);
+  writer.join();
+  ASSERT_TRUE(s.ok()) << s;
+  // The alarm name and the data are the same; only the file name differs,
+  // and it is not in the output.
+  EXPECT_EQ(from_fifo, from_file);
 }
 
 }  // namespace

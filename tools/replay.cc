@@ -2,6 +2,8 @@
 
 #include "tools/replay.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cstddef>
 #include <fstream>
@@ -712,7 +714,15 @@ namespace {
 struct CsvScan {
   DataBounds bounds;
   bool in_arrival_order = true;
+  size_t data = 0;  // Valid rows.
 };
+
+// True for a regular file, which reads the same twice (a pipe or a FIFO
+// named *.csv would be empty on the second read).
+bool IsRegularFile(const std::string& path) {
+  struct stat info;
+  return ::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode);
+}
 
 absl::StatusOr<CsvScan> ScanMetricsCsv(absl::string_view path) {
   absl::StatusOr<std::unique_ptr<MetricsCsvFileReader>> reader =
@@ -722,6 +732,7 @@ absl::StatusOr<CsvScan> ScanMetricsCsv(absl::string_view path) {
   std::optional<absl::Time> last_received;
   while (const TimedDatum* d = (*reader)->Next()) {
     scan.bounds.Add(d->datum.timestamp);
+    ++scan.data;
     if (last_received && d->received_at < *last_received) {
       scan.in_arrival_order = false;
     }
@@ -760,9 +771,18 @@ absl::StatusOr<std::optional<ReplayRun>> StreamCsvReplay(
       MetricsCsvFileReader::Open(options.metrics_path);
   if (!reader.ok()) return reader.status();
   std::optional<absl::Time> last_received;
+  size_t read = 0;
   while (!replayer.past_end()) {
     const TimedDatum* d = (*reader)->Next();
-    if (d == nullptr) break;
+    if (d == nullptr) {
+      if (read != scan->data) {
+        return absl::AbortedError(absl::StrCat(
+            options.metrics_path, ": ", read, " rows on the second read, ",
+            scan->data, " on the first (the file changed during the replay)"));
+      }
+      break;
+    }
+    ++read;
     // The first pass saw these rows valid and in order; a file changed in
     // between is an error, never a replay of half of each version.
     if (last_received && d->received_at < *last_received) {
@@ -790,7 +810,8 @@ absl::Status RunReplay(const ReplayOptions& options, std::string* out) {
   const bool record_buckets = !options.plot_path.empty();
   std::optional<ReplayRun> streamed;
   if (options.series.empty() &&
-      absl::EndsWithIgnoreCase(options.metrics_path, ".csv")) {
+      absl::EndsWithIgnoreCase(options.metrics_path, ".csv") &&
+      IsRegularFile(options.metrics_path)) {
     absl::StatusOr<std::optional<ReplayRun>> run =
         StreamCsvReplay(options, *alarms, record_buckets);
     if (!run.ok()) return run.status();
