@@ -3,6 +3,7 @@
 #include "config/config_loader.h"
 
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
@@ -12,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
@@ -501,6 +503,52 @@ TEST(ConfigLoaderTest, CsvFileReaderReportsOpenHeaderAndTrailingErrors) {
     EXPECT_EQ(s.status, ParseMetricsCsv(open_text, open_quote).status());
     EXPECT_THAT(std::string(s.status.message()),
                 HasSubstr("stream_quote.csv:3: unterminated quoted field"));
+  }
+}
+
+// Rule (config_loader.h, MetricsCsvFileReader): on any text, including
+// malformed quoting, stray CRs and blank lines, the reader's data and errors
+// are ParseMetricsCsv's, whatever the chunk size. A fixed-seed generator of
+// rows from CSV's special characters (deterministic: no clock, no
+// std::random_device).
+TEST(ConfigLoaderTest, CsvFileReaderMatchesParseMetricsCsvOnGeneratedText) {
+  const std::vector<std::string> pieces = {
+      ",", "\"", "\"\"", "\n", "\r\n", "\r", " ", "1710590400", "N", "M",
+      "A=b", ";", "=", "42", "x", "Percent", "\xEF\xBB\xBF"};
+  uint64_t state = 7;
+  auto next = [&state](uint64_t n) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (state >> 33) % n;
+  };
+  for (int round = 0; round < 200; ++round) {
+    std::string text =
+        "Timestamp,Namespace,MetricName,Dimensions,Unit,Value\n";
+    const int rows = 1 + static_cast<int>(next(6));
+    for (int r = 0; r < rows; ++r) {
+      // Mostly well-formed rows with one or two random pieces spliced in.
+      std::vector<std::string> fields = {"1710590400", "N", "M", "A=b",
+                                         "Percent", "42"};
+      const int edits = static_cast<int>(next(3));
+      for (int e = 0; e < edits; ++e) {
+        fields[next(fields.size())] += pieces[next(pieces.size())];
+      }
+      absl::StrAppend(&text, absl::StrJoin(fields, ","),
+                      next(4) == 0 ? "\r\n" : "\n");
+    }
+    if (next(3) == 0) text.pop_back();  // Sometimes no final newline.
+    const std::string path = WriteTempFile("generated.csv", text);
+    absl::StatusOr<std::vector<TimedDatum>> whole = ParseMetricsCsv(text, path);
+    std::vector<std::string> expected;
+    if (whole.ok()) {
+      for (const TimedDatum& d : *whole) expected.push_back(Describe(d));
+    }
+    for (size_t chunk : {size_t{1}, size_t{3}, size_t{16}, size_t{1} << 20}) {
+      SCOPED_TRACE(absl::StrCat("round ", round, " chunk ", chunk, ": ", text));
+      Streamed s = ReadStreamed(path, chunk);
+      ASSERT_TRUE(s.open.ok()) << s.open;
+      EXPECT_EQ(s.status, whole.status());
+      if (whole.ok()) EXPECT_EQ(s.data, expected);
+    }
   }
 }
 
