@@ -16,8 +16,9 @@
 #                                        `for: 3m` (the 3-of-3 hold), evaluated
 #                                        every minute over the whole history.
 # Then it runs each tool as a whole process, REPEAT times (default 3), and
-# prints the median wall seconds of each, the ratio promtool / cwalarm, and
-# how each grows from one size to the next. Both tools evaluate once per
+# prints the median wall seconds of each, the ratio promtool / cwalarm, how
+# each grows from one size to the next, and each tool's peak resident set in
+# MiB (GNU time's %M, the largest of the REPEAT runs). Both tools evaluate once per
 # simulated minute, so both do SIZE evaluations of one alarm / rule.
 #
 # Needs: cwalarm built with `bazel build -c opt //tools:cwalarm` (or
@@ -87,32 +88,48 @@ with open(os.path.join(out, "test.yml"), "w") as f:
 PY
 }
 
-# median_seconds CMD...: runs CMD REPEAT times, prints the median wall time.
-median_seconds() {
-  local times=() t
+# run_timed CMD...: runs CMD REPEAT times; prints the median wall seconds and
+# the peak resident set (MiB, the largest of the runs, from GNU time's %M;
+# "-" when /usr/bin/time is missing).
+run_timed() {
+  local times=() t rss_file peak="-"
+  rss_file=$(mktemp)
   for ((i = 0; i < REPEAT; i++)); do
     local TIMEFORMAT=%R
-    t=$( { time "$@" >/dev/null 2>&1; } 2>&1 ) || {
-      echo "promtool_compare: failed: $*" >&2; exit 1; }
+    if [[ -x /usr/bin/time ]]; then
+      t=$( { time /usr/bin/time -a -o "${rss_file}" -f %M "$@" >/dev/null 2>&1; } 2>&1 ) || {
+        echo "promtool_compare: failed: $*" >&2; rm -f "${rss_file}"; exit 1; }
+    else
+      t=$( { time "$@" >/dev/null 2>&1; } 2>&1 ) || {
+        echo "promtool_compare: failed: $*" >&2; rm -f "${rss_file}"; exit 1; }
+    fi
     times+=("${t}")
   done
-  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+  if [[ -s "${rss_file}" ]]; then
+    peak=$(sort -n "${rss_file}" | tail -1 | awk '{printf "%.0f", $1 / 1024}')
+  fi
+  rm -f "${rss_file}"
+  local median
+  median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  echo "${median} ${peak}"
 }
 
-printf '%-10s %12s %12s %16s %14s %14s\n' samples cwalarm_s promtool_s promtool/cwalarm cwalarm_growth promtool_growth
+printf '%-10s %12s %12s %16s %14s %14s %12s %12s\n' samples cwalarm_s promtool_s \
+  promtool/cwalarm cwalarm_growth promtool_growth cwalarm_MiB promtool_MiB
 prev_c="" prev_p=""
 for size in "${SIZES[@]}"; do
   dir="${OUT}/${size}"
   generate "${size}" "${dir}"
-  c=$(median_seconds "${CWALARM}" replay --alarms="${dir}/alarm.json" \
+  read -r c c_mib < <(run_timed "${CWALARM}" replay --alarms="${dir}/alarm.json" \
         --metrics="${dir}/metrics.csv" --format=json)
-  p=$(cd "${dir}" && median_seconds "${PROMTOOL}" test rules test.yml)
+  read -r p p_mib < <(cd "${dir}" && run_timed "${PROMTOOL}" test rules test.yml)
   ratio=$(awk -v a="${p}" -v b="${c}" 'BEGIN {printf "%.1f", (b > 0 ? a / b : 0)}')
   gc="-" gp="-"
   if [[ -n "${prev_c}" ]]; then
     gc=$(awk -v a="${c}" -v b="${prev_c}" 'BEGIN {printf "x%.1f", (b > 0 ? a / b : 0)}')
     gp=$(awk -v a="${p}" -v b="${prev_p}" 'BEGIN {printf "x%.1f", (b > 0 ? a / b : 0)}')
   fi
-  printf '%-10s %12s %12s %16s %14s %14s\n' "${size}" "${c}" "${p}" "${ratio}" "${gc}" "${gp}"
+  printf '%-10s %12s %12s %16s %14s %14s %12s %12s\n' "${size}" "${c}" "${p}" "${ratio}" \
+    "${gc}" "${gp}" "${c_mib}" "${p_mib}"
   prev_c="${c}" prev_p="${p}"
 done

@@ -2,10 +2,12 @@
 
 #include "config/config_loader.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -718,7 +720,7 @@ std::optional<AlarmSpec> AlarmFromProto(const config::MetricAlarmConfig& c,
 // Files
 // ---------------------------------------------------------------------------
 
-absl::StatusOr<std::string> ReadFile(absl::string_view path) {
+absl::StatusOr<std::FILE*> OpenFile(absl::string_view path) {
   std::string p(path);
   std::FILE* f = std::fopen(p.c_str(), "rb");
   if (f == nullptr) {
@@ -728,6 +730,14 @@ absl::StatusOr<std::string> ReadFile(absl::string_view path) {
     if (err == EACCES) return absl::PermissionDeniedError(message);
     return absl::UnknownError(message);
   }
+  return f;
+}
+
+absl::StatusOr<std::string> ReadFile(absl::string_view path) {
+  std::string p(path);
+  absl::StatusOr<std::FILE*> opened = OpenFile(path);
+  if (!opened.ok()) return opened.status();
+  std::FILE* f = *opened;
   std::string contents;
   char buffer[1 << 16];
   size_t n = 0;
@@ -951,24 +961,78 @@ void DocumentFromJson(const json& doc, const std::string& path,
 // One CSV record: its fields and the 1-based line it starts on.
 struct CsvRecord {
   int line = 0;
+  // fields[0, field_count) are this record's; the rest are kept only so
+  // their buffers are reused by the next record.
   std::vector<std::string> fields;
+  size_t field_count = 0;
   std::string error;  // Non-empty when the record is malformed.
+  bool blank = false;  // A blank line (skipped by CsvRecordReader::Next).
+
+  absl::string_view field(size_t i) const { return fields[i]; }
 };
 
-// Splits RFC 4180 text into records. Quoted fields may hold commas, quotes
-// ("" inside quotes) and line breaks; CRLF and LF both end a record.
-std::vector<CsvRecord> SplitCsv(absl::string_view text) {
-  std::vector<CsvRecord> records;
-  if (absl::StartsWith(text, "\xEF\xBB\xBF")) text.remove_prefix(3);  // BOM.
-  int line = 1;
-  size_t i = 0;
-  while (i < text.size()) {
-    CsvRecord record;
-    record.line = line;
-    std::string field;
+// Reads RFC 4180 records one at a time from text that may arrive in pieces.
+// Quoted fields may hold commas, quotes ("" inside quotes) and line breaks;
+// CRLF and LF both end a record; a UTF-8 byte order mark at the start is
+// skipped; blank lines are skipped.
+//
+// The text is either given whole (`CsvRecordReader(text)`) or read from a
+// file in chunks (`CsvRecordReader(file)`): then only the unread rest of the
+// current chunk and the current record are held in memory.
+class CsvRecordReader {
+ public:
+  explicit CsvRecordReader(absl::string_view text)
+      : text_(text), eof_(true) {
+    SkipBom();
+  }
+  // Reads `file` `chunk` bytes at a time (> 0); does not take ownership.
+  CsvRecordReader(std::FILE* file, size_t chunk) : file_(file), chunk_(chunk) {
+    while (text_.size() < 3 && !eof_) Refill();
+    SkipBom();
+  }
+
+  // Reads the next non-blank record into `*record`; false at the end of the
+  // text (or after a read error: see read_error()).
+  bool Next(CsvRecord* record) {
+    while (true) {
+      if (pos_ >= text_.size()) {
+        if (eof_) return false;
+        Refill();
+        continue;
+      }
+      size_t i = pos_;
+      int line = line_;
+      if (!ParseRecord(&i, &line, record)) {
+        // The chunk ended inside the record: read more, parse it again.
+        Refill();
+        continue;
+      }
+      pos_ = i;
+      line_ = line;
+      if (!record->blank) return true;
+    }
+  }
+
+  bool read_error() const { return read_error_; }
+
+ private:
+  // Parses one record starting at `*i`. Returns false (leaving `*record`
+  // partly filled) when the text ends before the record does and more text
+  // may follow.
+  bool ParseRecord(size_t* index, int* line_no, CsvRecord* record) {
+    const absl::string_view text = text_;
+    size_t i = *index;
+    int line = *line_no;
+    record->line = line;
+    record->field_count = 0;
+    record->error.clear();
+    record->blank = false;
     bool any_quoted = false;
-    bool end_of_record = false;
-    while (!end_of_record) {
+    while (true) {
+      if (record->field_count == record->fields.size()) {
+        record->fields.emplace_back();
+      }
+      std::string& field = record->fields[record->field_count++];
       field.clear();
       bool quoted = i < text.size() && text[i] == '"';
       if (quoted) {
@@ -982,6 +1046,7 @@ std::vector<CsvRecord> SplitCsv(absl::string_view text) {
               field.push_back('"');
               ++i;
             } else {
+              if (i >= text.size() && !eof_) return false;  // `""` split?
               closed = true;
               break;
             }
@@ -990,8 +1055,11 @@ std::vector<CsvRecord> SplitCsv(absl::string_view text) {
             field.push_back(c);
           }
         }
-        if (!closed && record.error.empty()) {
-          record.error = "unterminated quoted field";
+        if (!closed) {
+          if (!eof_) return false;
+          if (record->error.empty()) {
+            record->error = "unterminated quoted field";
+          }
         }
         // After the closing quote only a separator may follow.
         size_t stray = i;
@@ -999,39 +1067,248 @@ std::vector<CsvRecord> SplitCsv(absl::string_view text) {
                text[i] != '\r') {
           ++i;
         }
-        if (i != stray && record.error.empty()) {
-          record.error = "unexpected text after a closing quote";
+        if (i >= text.size() && !eof_) return false;
+        if (i != stray && record->error.empty()) {
+          record->error = "unexpected text after a closing quote";
         }
       } else {
+        size_t start = i;
         while (i < text.size() && text[i] != ',' && text[i] != '\n' &&
                text[i] != '\r') {
-          field.push_back(text[i++]);
+          ++i;
         }
+        if (i >= text.size() && !eof_) return false;
+        field.assign(text.data() + start, i - start);
       }
-      record.fields.push_back(field);
       if (i >= text.size()) {
-        end_of_record = true;
+        break;
       } else if (text[i] == ',') {
         ++i;
       } else {
         if (text[i] == '\r') ++i;
+        // A CR at the end of a chunk may be followed by its LF.
+        if (i >= text.size() && !eof_) return false;
         if (i < text.size() && text[i] == '\n') ++i;
         ++line;
-        end_of_record = true;
+        break;
       }
     }
-    bool blank = !any_quoted && record.fields.size() == 1 &&
-                 absl::StripAsciiWhitespace(record.fields[0]).empty();
-    if (!blank) records.push_back(std::move(record));
+    record->blank = !any_quoted && record->field_count == 1 &&
+                    absl::StripAsciiWhitespace(record->fields[0]).empty();
+    *index = i;
+    *line_no = line;
+    return true;
   }
-  return records;
-}
+
+  // Drops the consumed text and appends the next chunk of the file.
+  void Refill() {
+    if (eof_) return;
+    buffer_.erase(0, pos_);
+    pos_ = 0;
+    const size_t old_size = buffer_.size();
+    buffer_.resize(old_size + chunk_);
+    const size_t n = std::fread(&buffer_[old_size], 1, chunk_, file_);
+    buffer_.resize(old_size + n);
+    if (n == 0) {
+      eof_ = true;
+      read_error_ = std::ferror(file_) != 0;
+    }
+    text_ = buffer_;
+  }
+
+  void SkipBom() {
+    if (absl::StartsWith(text_.substr(pos_), "\xEF\xBB\xBF")) pos_ += 3;
+  }
+
+  std::FILE* file_ = nullptr;
+  size_t chunk_ = 0;
+  std::string buffer_;     // File mode: the unread text.
+  absl::string_view text_; // What is available: the text, or buffer_.
+  size_t pos_ = 0;         // Start of the next record in text_.
+  int line_ = 1;           // The line at pos_.
+  bool eof_ = false;       // No more text will come.
+  bool read_error_ = false;
+};
 
 enum CsvColumn { kTimestamp, kNamespace, kMetricName, kDimensions, kUnit, kValue,
                  kReceivedAt, kColumnCount };
 constexpr absl::string_view kColumnNames[kColumnCount] = {
     "Timestamp", "Namespace", "MetricName", "Dimensions", "Unit", "Value",
     "ReceivedAt"};
+
+// The rows of a metrics CSV (see ParseMetricsCsv) as data, one at a time:
+// the header is read by ReadHeader, then NextDatum converts and validates
+// each row. Shared by ParseMetricsCsv (whole text) and MetricsCsvFileReader
+// (a file in chunks), so both report the same errors with the same text.
+class MetricsCsvRows {
+ public:
+  MetricsCsvRows(CsvRecordReader* records, absl::string_view source)
+      : records_(records), source_(source) {}
+
+  // Reads and checks the header. Returns false after recording its
+  // problems in errors() (an empty file is one too), or on a read error.
+  bool ReadHeader() {
+    if (!records_->Next(&record_)) {
+      if (records_->read_error()) return false;
+      errors_.push_back(absl::StrCat(
+          source_, ": empty file: expected the header "
+                   "Timestamp,Namespace,MetricName,Dimensions,Unit,Value"));
+      return false;
+    }
+    const CsvRecord& header = record_;
+    for (int& c : column_of_) c = -1;
+    if (!header.error.empty()) errors_.push_back(At(header.line) + header.error);
+    header_fields_ = header.field_count;
+    for (size_t i = 0; i < header.field_count; ++i) {
+      absl::string_view name = absl::StripAsciiWhitespace(header.field(i));
+      int which = -1;
+      for (int k = 0; k < kColumnCount; ++k) {
+        if (name == kColumnNames[k]) which = k;
+      }
+      if (which < 0) {
+        errors_.push_back(absl::StrCat(
+            At(header.line), "unknown column \"", name, "\" (expected ",
+            absl::StrJoin(kColumnNames, ", "), ")"));
+      } else if (column_of_[which] >= 0) {
+        errors_.push_back(absl::StrCat(At(header.line), "column \"", name,
+                                       "\" appears twice"));
+      } else {
+        column_of_[which] = static_cast<int>(i);
+      }
+    }
+    for (int k : {kTimestamp, kNamespace, kMetricName, kValue}) {
+      if (column_of_[k] < 0) {
+        errors_.push_back(absl::StrCat(At(header.line), "missing column \"",
+                                       kColumnNames[k], "\""));
+      }
+    }
+    return errors_.empty();
+  }
+
+  // Reads rows until one is a valid datum and stores it in `*timed`
+  // (overwriting every member, reusing its buffers); bad rows on the way
+  // are recorded in errors(). Returns false at the end of the text.
+  bool NextDatum(TimedDatum* timed) {
+    while (records_->Next(&record_)) {
+      if (ToDatum(record_, timed)) return true;
+    }
+    return false;
+  }
+
+  const std::vector<std::string>& errors() const { return errors_; }
+  // True when the file could not be read to its end (see CsvRecordReader).
+  bool read_error() const { return records_->read_error(); }
+
+ private:
+  std::string At(int line) const { return absl::StrCat(source_, ":", line, ": "); }
+
+  bool ToDatum(const CsvRecord& rec, TimedDatum* timed) {
+    if (!rec.error.empty()) {
+      errors_.push_back(At(rec.line) + rec.error);
+      return false;
+    }
+    if (rec.field_count != header_fields_) {
+      errors_.push_back(absl::StrCat(At(rec.line), "expected ", header_fields_,
+                                     " fields, got ", rec.field_count));
+      return false;
+    }
+    auto field = [&](CsvColumn c) -> absl::string_view {
+      return column_of_[c] < 0 ? absl::string_view() : rec.field(column_of_[c]);
+    };
+    // The message prefix is built only when there is a problem.
+    auto prefix = [&]() { return At(rec.line); };
+    const size_t errors_before = errors_.size();
+    MetricDatum& d = timed->datum;
+    absl::string_view ns = field(kNamespace);
+    absl::string_view name = field(kMetricName);
+    d.metric.metric_namespace.assign(ns.data(), ns.size());
+    d.metric.metric_name.assign(name.data(), name.size());
+    d.timestamp = absl::Time();
+    d.unit = Unit::kNone;
+    d.value.reset();
+    d.values.clear();
+    d.counts.clear();
+    d.statistic_values.reset();
+    d.storage_resolution = 60;
+
+    absl::StatusOr<absl::Time> ts = ParseTimestamp(field(kTimestamp));
+    if (ts.ok()) {
+      d.timestamp = *ts;
+    } else {
+      errors_.push_back(
+          absl::StrCat(prefix(), "Timestamp: ", ts.status().message()));
+    }
+    timed->received_at = d.timestamp;
+    if (column_of_[kReceivedAt] >= 0 &&
+        !absl::StripAsciiWhitespace(field(kReceivedAt)).empty()) {
+      absl::StatusOr<absl::Time> received = ParseTimestamp(field(kReceivedAt));
+      if (received.ok()) {
+        timed->received_at = *received;
+      } else {
+        errors_.push_back(
+            absl::StrCat(prefix(), "ReceivedAt: ", received.status().message()));
+      }
+    }
+    size_t dimensions = 0;
+    for (absl::string_view pair :
+         absl::StrSplit(field(kDimensions), ';', absl::SkipWhitespace())) {
+      std::pair<absl::string_view, absl::string_view> nv =
+          absl::StrSplit(pair, absl::MaxSplits('=', 1));
+      if (pair.find('=') == absl::string_view::npos) {
+        errors_.push_back(absl::StrCat(prefix(), "Dimensions: \"", pair,
+                                       "\" is not Name=Value"));
+        continue;
+      }
+      if (dimensions == d.metric.dimensions.size()) {
+        d.metric.dimensions.emplace_back();
+      }
+      Dimension& dim = d.metric.dimensions[dimensions++];
+      dim.name.assign(nv.first.data(), nv.first.size());
+      dim.value.assign(nv.second.data(), nv.second.size());
+    }
+    d.metric.dimensions.resize(dimensions);
+    absl::string_view unit = absl::StripAsciiWhitespace(field(kUnit));
+    if (!unit.empty()) {
+      absl::StatusOr<Unit> u = ParseUnit(unit);
+      if (u.ok()) {
+        d.unit = *u;
+      } else {
+        errors_.push_back(absl::StrCat(prefix(), "Unit: ", u.status().message()));
+      }
+    }
+    absl::string_view value = absl::StripAsciiWhitespace(field(kValue));
+    double x = 0;
+    if (value.empty()) {
+      errors_.push_back(
+          absl::StrCat(prefix(), "Value: empty; a number is required"));
+    } else if (!absl::SimpleAtod(value, &x)) {
+      errors_.push_back(
+          absl::StrCat(prefix(), "Value: \"", value, "\" is not a number"));
+    } else {
+      d.value = x;
+    }
+    if (errors_.size() != errors_before) return false;
+    timed->place.clear();
+    absl::StrAppend(&timed->place, source_, ":", rec.line);
+    // PutMetricData's window (two weeks back, two hours ahead) applies
+    // relative to the arrival instant; an out-of-window datum is an input
+    // error like any other (docs/statistics.md, "Ingestion").
+    absl::Status valid =
+        ValidateMetricDatum(d, timed->place, timed->received_at);
+    if (!valid.ok()) {
+      errors_.push_back(std::string(valid.message()));
+      return false;
+    }
+    return true;
+  }
+
+  CsvRecordReader* records_;
+  std::string source_;
+  CsvRecord record_;
+  int column_of_[kColumnCount];
+  size_t header_fields_ = 0;
+  std::vector<std::string> errors_;
+};
 
 // Converts one PutCompositeAlarm object; returns nullopt after recording
 // its problems.
@@ -1458,128 +1735,60 @@ absl::StatusOr<std::vector<TimedDatum>> ParseMetricsJson(
 
 absl::StatusOr<std::vector<TimedDatum>> ParseMetricsCsv(
     absl::string_view text, absl::string_view source) {
-  std::vector<CsvRecord> records = SplitCsv(text);
-  std::vector<std::string> errors;
-  auto at = [&](int line) { return absl::StrCat(source, ":", line, ": "); };
-  if (records.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        source, ": empty file: expected the header "
-                "Timestamp,Namespace,MetricName,Dimensions,Unit,Value"));
-  }
-
-  // Header: column index of each known name, -1 when absent.
-  const CsvRecord& header = records[0];
-  int column_of[kColumnCount];
-  for (int& c : column_of) c = -1;
-  if (!header.error.empty()) errors.push_back(at(header.line) + header.error);
-  for (size_t i = 0; i < header.fields.size(); ++i) {
-    absl::string_view name = absl::StripAsciiWhitespace(header.fields[i]);
-    int which = -1;
-    for (int k = 0; k < kColumnCount; ++k) {
-      if (name == kColumnNames[k]) which = k;
-    }
-    if (which < 0) {
-      errors.push_back(absl::StrCat(
-          at(header.line), "unknown column \"", name, "\" (expected ",
-          absl::StrJoin(kColumnNames, ", "), ")"));
-    } else if (column_of[which] >= 0) {
-      errors.push_back(absl::StrCat(at(header.line), "column \"", name,
-                                    "\" appears twice"));
-    } else {
-      column_of[which] = static_cast<int>(i);
-    }
-  }
-  for (int k : {kTimestamp, kNamespace, kMetricName, kValue}) {
-    if (column_of[k] < 0) {
-      errors.push_back(absl::StrCat(at(header.line), "missing column \"",
-                                    kColumnNames[k], "\""));
-    }
-  }
-  if (!errors.empty()) return Problems(errors);
-
+  CsvRecordReader records(text);
+  MetricsCsvRows rows(&records, source);
+  if (!rows.ReadHeader()) return Problems(rows.errors());
   std::vector<TimedDatum> data;
-  for (size_t r = 1; r < records.size(); ++r) {
-    const CsvRecord& rec = records[r];
-    const std::string prefix = at(rec.line);
-    if (!rec.error.empty()) {
-      errors.push_back(prefix + rec.error);
-      continue;
-    }
-    if (rec.fields.size() != header.fields.size()) {
-      errors.push_back(absl::StrCat(prefix, "expected ", header.fields.size(),
-                                    " fields, got ", rec.fields.size()));
-      continue;
-    }
-    auto field = [&](CsvColumn c) -> absl::string_view {
-      return column_of[c] < 0 ? absl::string_view() : rec.fields[column_of[c]];
-    };
-    const size_t errors_before = errors.size();
-    TimedDatum timed;
-    MetricDatum& d = timed.datum;
-    d.metric.metric_namespace = std::string(field(kNamespace));
-    d.metric.metric_name = std::string(field(kMetricName));
-
-    absl::StatusOr<absl::Time> ts = ParseTimestamp(field(kTimestamp));
-    if (ts.ok()) {
-      d.timestamp = *ts;
-    } else {
-      errors.push_back(absl::StrCat(prefix, "Timestamp: ", ts.status().message()));
-    }
-    timed.received_at = d.timestamp;
-    if (column_of[kReceivedAt] >= 0 &&
-        !absl::StripAsciiWhitespace(field(kReceivedAt)).empty()) {
-      absl::StatusOr<absl::Time> received = ParseTimestamp(field(kReceivedAt));
-      if (received.ok()) {
-        timed.received_at = *received;
-      } else {
-        errors.push_back(
-            absl::StrCat(prefix, "ReceivedAt: ", received.status().message()));
-      }
-    }
-    for (absl::string_view pair :
-         absl::StrSplit(field(kDimensions), ';', absl::SkipWhitespace())) {
-      std::pair<absl::string_view, absl::string_view> nv =
-          absl::StrSplit(pair, absl::MaxSplits('=', 1));
-      if (pair.find('=') == absl::string_view::npos) {
-        errors.push_back(absl::StrCat(prefix, "Dimensions: \"", pair,
-                                      "\" is not Name=Value"));
-        continue;
-      }
-      d.metric.dimensions.push_back({std::string(nv.first), std::string(nv.second)});
-    }
-    absl::string_view unit = absl::StripAsciiWhitespace(field(kUnit));
-    if (!unit.empty()) {
-      absl::StatusOr<Unit> u = ParseUnit(unit);
-      if (u.ok()) {
-        d.unit = *u;
-      } else {
-        errors.push_back(absl::StrCat(prefix, "Unit: ", u.status().message()));
-      }
-    }
-    absl::string_view value = absl::StripAsciiWhitespace(field(kValue));
-    double x = 0;
-    if (value.empty()) {
-      errors.push_back(absl::StrCat(prefix, "Value: empty; a number is required"));
-    } else if (!absl::SimpleAtod(value, &x)) {
-      errors.push_back(
-          absl::StrCat(prefix, "Value: \"", value, "\" is not a number"));
-    } else {
-      d.value = x;
-    }
-    if (errors.size() != errors_before) continue;
-    timed.place = absl::StrCat(source, ":", rec.line);
-    // PutMetricData's window (two weeks back, two hours ahead) applies
-    // relative to the arrival instant; an out-of-window datum is an input
-    // error like any other (docs/statistics.md, "Ingestion").
-    absl::Status valid = ValidateMetricDatum(d, timed.place, timed.received_at);
-    if (!valid.ok()) {
-      errors.push_back(std::string(valid.message()));
-      continue;
-    }
-    data.push_back(std::move(timed));
+  TimedDatum timed;
+  while (rows.NextDatum(&timed)) {
+    data.push_back(timed);
   }
-  if (!errors.empty()) return Problems(errors);
+  if (!rows.errors().empty()) return Problems(rows.errors());
   return data;
+}
+
+struct MetricsCsvFileReader::Impl {
+  Impl(std::FILE* f, size_t chunk, absl::string_view path)
+      : file(f), records(f, chunk), rows(&records, path), path(path) {}
+  ~Impl() { std::fclose(file); }
+  std::FILE* file;
+  CsvRecordReader records;
+  MetricsCsvRows rows;
+  std::string path;
+  TimedDatum current;
+};
+
+MetricsCsvFileReader::MetricsCsvFileReader(std::unique_ptr<Impl> impl)
+    : impl_(std::move(impl)) {}
+
+MetricsCsvFileReader::~MetricsCsvFileReader() = default;
+
+absl::StatusOr<std::unique_ptr<MetricsCsvFileReader>>
+MetricsCsvFileReader::Open(absl::string_view path, size_t chunk_bytes) {
+  absl::StatusOr<std::FILE*> file = OpenFile(path);
+  if (!file.ok()) return file.status();
+  auto impl = std::make_unique<Impl>(*file, std::max<size_t>(1, chunk_bytes),
+                                     path);
+  if (!impl->rows.ReadHeader()) {
+    if (impl->rows.read_error()) {
+      return absl::UnknownError(absl::StrCat(path, ": read error"));
+    }
+    return Problems(impl->rows.errors());
+  }
+  return std::unique_ptr<MetricsCsvFileReader>(
+      new MetricsCsvFileReader(std::move(impl)));
+}
+
+const TimedDatum* MetricsCsvFileReader::Next() {
+  return impl_->rows.NextDatum(&impl_->current) ? &impl_->current : nullptr;
+}
+
+absl::Status MetricsCsvFileReader::status() const {
+  if (impl_->rows.read_error()) {
+    return absl::UnknownError(absl::StrCat(impl_->path, ": read error"));
+  }
+  if (!impl_->rows.errors().empty()) return Problems(impl_->rows.errors());
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<TimedDatum>> LoadMetricsFile(absl::string_view path) {

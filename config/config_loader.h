@@ -36,6 +36,8 @@
 #ifndef CWALARM_CONFIG_CONFIG_LOADER_H_
 #define CWALARM_CONFIG_CONFIG_LOADER_H_
 
+#include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -189,6 +191,51 @@ absl::StatusOr<std::vector<TimedDatum>> ParseMetricsCsv(
 // extension is `.csv`, with ParseMetricsJson otherwise. Errors as for
 // LoadAlarmsFile.
 absl::StatusOr<std::vector<TimedDatum>> LoadMetricsFile(absl::string_view path);
+
+// Reads a metrics CSV file (ParseMetricsCsv's format and rules) one datum at
+// a time, holding only a read buffer (about 1 MiB) and the current record in
+// memory: for replays of histories too long to load whole (issue 7).
+//
+//   absl::StatusOr<std::unique_ptr<MetricsCsvFileReader>> reader =
+//       MetricsCsvFileReader::Open("metrics.csv");
+//   if (!reader.ok()) return reader.status();
+//   while (const TimedDatum* d = (*reader)->Next()) Use(*d);
+//   absl::Status s = (*reader)->status();  // Every bad row, if any.
+//
+// Read to its end, a reader has returned exactly the data ParseMetricsCsv
+// returns for the file, in the same order, and status() holds exactly its
+// error message; bad rows are never returned but always reported.
+//
+// Thread-compatible (one reader per thread).
+class MetricsCsvFileReader {
+ public:
+  // Opens `path` and reads its header. Returns kNotFound /
+  // kPermissionDenied / kUnknown as LoadMetricsFile when the file cannot be
+  // read, and kInvalidArgument for an empty file or a bad header (the
+  // message ParseMetricsCsv gives).
+  // `chunk_bytes` (> 0) is how much is read at a time; tests make it small
+  // so that records straddle chunks at every position.
+  static absl::StatusOr<std::unique_ptr<MetricsCsvFileReader>> Open(
+      absl::string_view path, size_t chunk_bytes = size_t{1} << 20);
+  ~MetricsCsvFileReader();
+  MetricsCsvFileReader(const MetricsCsvFileReader&) = delete;
+  MetricsCsvFileReader& operator=(const MetricsCsvFileReader&) = delete;
+
+  // The next valid datum in file order, or nullptr at the end of the file
+  // (or when it cannot be read further: see status()). The datum stays valid
+  // until the next call. Bad rows on the way are skipped and recorded.
+  const TimedDatum* Next();
+
+  // OK while every row read so far was valid. Otherwise kInvalidArgument
+  // with one line per bad row read so far, as ParseMetricsCsv reports them,
+  // or kUnknown `path: read error` when reading failed.
+  absl::Status status() const;
+
+ private:
+  struct Impl;
+  explicit MetricsCsvFileReader(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace cwalarm
 

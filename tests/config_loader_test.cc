@@ -2,10 +2,18 @@
 
 #include "config/config_loader.h"
 
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
@@ -367,6 +375,181 @@ TEST(ConfigLoaderTest, CsvReportsUnterminatedQuote) {
 
 TEST(ConfigLoaderTest, EmptyCsvIsAnError) {
   ExpectInvalid(ParseMetricsCsv("", "m.csv"), "m.csv: empty file");
+}
+
+// --- Metrics: CSV read as a stream (MetricsCsvFileReader, issue 7) ---------
+
+std::string TempPath(absl::string_view name) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  return absl::StrCat(dir != nullptr ? dir : ::testing::TempDir().c_str(), "/",
+                      name);
+}
+
+std::string WriteTempFile(absl::string_view name, absl::string_view content) {
+  std::string path = TempPath(name);
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << content;
+  return path;
+}
+
+// Everything a datum carries, as one comparable line.
+std::string Describe(const TimedDatum& d) {
+  return absl::StrCat(absl::FormatTime(d.datum.timestamp), " ",
+                      absl::FormatTime(d.received_at), " ",
+                      d.datum.metric.Key(), " ", static_cast<int>(d.datum.unit),
+                      " ", d.datum.value.value_or(-1), " ",
+                      d.datum.storage_resolution, " ", d.place);
+}
+
+// Reads `path` to its end with the streaming reader, `chunk` bytes at a time.
+struct Streamed {
+  absl::Status open;
+  std::vector<std::string> data;
+  absl::Status status;
+};
+Streamed ReadStreamed(const std::string& path, size_t chunk) {
+  Streamed s;
+  absl::StatusOr<std::unique_ptr<MetricsCsvFileReader>> reader =
+      MetricsCsvFileReader::Open(path, chunk);
+  s.open = reader.status();
+  if (!reader.ok()) return s;
+  while (const TimedDatum* d = (*reader)->Next()) s.data.push_back(Describe(*d));
+  s.status = (*reader)->status();
+  return s;
+}
+
+// Rule (config_loader.h, MetricsCsvFileReader): read to its end, the reader
+// returns exactly ParseMetricsCsv's data and error message, wherever the
+// read chunks split a record (a CRLF, a `""` escape, a quoted line break,
+// the byte order mark).
+TEST(ConfigLoaderTest, CsvFileReaderMatchesParseMetricsCsvAtEveryChunkSplit) {
+  const std::string header =
+      "\xEF\xBB\xBF"
+      "Timestamp,Namespace,MetricName,Dimensions,Unit,Value,ReceivedAt\r\n";
+  const std::string good_text =
+      header +
+      "1710590400,N,M,\"Route=/a,b;Q=say \"\"hi\"\"\",Percent,42.5,\r\n"
+      "\r\n"
+      "2024-03-16T12:01:00Z,N,M,InstanceId=i-1,,1,1710590700\n"
+      "1710590760,N,\"M\",,,5,\n"
+      "1710590880,N,M,,,7,";  // No final newline.
+  const std::string text =
+      header +
+      "1710590400,N,M,\"Route=/a,b;Q=say \"\"hi\"\"\",Percent,42.5,\r\n"
+      "\r\n"
+      "2024-03-16T12:01:00Z,N,M,InstanceId=i-1,,1,1710590700\n"
+      "1710590520,N,M,\"Note=two\nlines\",,2,\n"  // Control character.
+      "1710590580,N,M,,Percents,3,\n"              // Bad unit.
+      "1710590640,N,M,,,abc,\n"                    // Not a number.
+      "1710590700,N,M,NoEquals,,4,\n"              // Bad dimension.
+      "1710590760,N,\"M\",,,5,\n"
+      "1710590820,N,\"M\"x,,,6,\n"                 // Text after a quote.
+      "1710590880,N,M,,,7,";                       // No final newline.
+  const std::string path = WriteTempFile("stream_split.csv", text);
+  absl::StatusOr<std::vector<TimedDatum>> whole = ParseMetricsCsv(text, path);
+  ASSERT_FALSE(whole.ok());
+  // The quoted line break counts: the next row is line 7.
+  EXPECT_THAT(std::string(whole.status().message()),
+              HasSubstr("stream_split.csv:7: Unit: "));
+  EXPECT_THAT(std::string(whole.status().message()),
+              HasSubstr("stream_split.csv:11: unexpected text after a closing "
+                        "quote"));
+  const std::string good_path = WriteTempFile("stream_split_good.csv", good_text);
+  absl::StatusOr<std::vector<TimedDatum>> good =
+      ParseMetricsCsv(good_text, good_path);
+  ASSERT_TRUE(good.ok()) << good.status();
+  std::vector<std::string> expected;
+  for (const TimedDatum& d : *good) expected.push_back(Describe(d));
+  ASSERT_THAT(expected, SizeIs(4));
+
+  for (size_t chunk : {size_t{1}, size_t{2}, size_t{3}, size_t{5}, size_t{7},
+                       size_t{64}, size_t{1} << 20}) {
+    SCOPED_TRACE(absl::StrCat("chunk ", chunk));
+    Streamed bad = ReadStreamed(path, chunk);
+    ASSERT_TRUE(bad.open.ok()) << bad.open;
+    EXPECT_EQ(bad.status, whole.status());
+    Streamed ok = ReadStreamed(good_path, chunk);
+    ASSERT_TRUE(ok.open.ok()) << ok.open;
+    EXPECT_TRUE(ok.status.ok()) << ok.status;
+    EXPECT_EQ(ok.data, expected);
+  }
+}
+
+// Rule: the reader reports what ParseMetricsCsv / LoadMetricsFile report for
+// a missing file, an empty file, a bad header and a quote left open at the
+// end of the file; nothing is silently dropped.
+TEST(ConfigLoaderTest, CsvFileReaderReportsOpenHeaderAndTrailingErrors) {
+  absl::StatusOr<std::unique_ptr<MetricsCsvFileReader>> missing =
+      MetricsCsvFileReader::Open(TempPath("no_such_metrics.csv"));
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+
+  const std::string empty = WriteTempFile("stream_empty.csv", "");
+  EXPECT_EQ(MetricsCsvFileReader::Open(empty, 2).status(),
+            ParseMetricsCsv("", empty).status());
+
+  const std::string header_text = "Time,Namespace,MetricName,Value\n1,N,M,1\n";
+  const std::string header = WriteTempFile("stream_header.csv", header_text);
+  EXPECT_EQ(MetricsCsvFileReader::Open(header, 3).status(),
+            ParseMetricsCsv(header_text, header).status());
+
+  const std::string open_text =
+      "Timestamp,Namespace,MetricName,Value\n1710590400,N,M,1\n"
+      "1710590460,N,\"M,1\n";
+  const std::string open_quote = WriteTempFile("stream_quote.csv", open_text);
+  for (size_t chunk : {size_t{1}, size_t{4}, size_t{1} << 20}) {
+    Streamed s = ReadStreamed(open_quote, chunk);
+    ASSERT_TRUE(s.open.ok()) << s.open;
+    EXPECT_THAT(s.data, SizeIs(1));
+    EXPECT_EQ(s.status, ParseMetricsCsv(open_text, open_quote).status());
+    EXPECT_THAT(std::string(s.status.message()),
+                HasSubstr("stream_quote.csv:3: unterminated quoted field"));
+  }
+}
+
+// Rule (config_loader.h, MetricsCsvFileReader): on any text, including
+// malformed quoting, stray CRs and blank lines, the reader's data and errors
+// are ParseMetricsCsv's, whatever the chunk size. A fixed-seed generator of
+// rows from CSV's special characters (deterministic: no clock, no
+// std::random_device).
+TEST(ConfigLoaderTest, CsvFileReaderMatchesParseMetricsCsvOnGeneratedText) {
+  const std::vector<std::string> pieces = {
+      ",", "\"", "\"\"", "\n", "\r\n", "\r", " ", "1710590400", "N", "M",
+      "A=b", ";", "=", "42", "x", "Percent", "\xEF\xBB\xBF"};
+  uint64_t state = 7;
+  auto next = [&state](uint64_t n) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (state >> 33) % n;
+  };
+  for (int round = 0; round < 200; ++round) {
+    std::string text =
+        "Timestamp,Namespace,MetricName,Dimensions,Unit,Value\n";
+    const int rows = 1 + static_cast<int>(next(6));
+    for (int r = 0; r < rows; ++r) {
+      // Mostly well-formed rows with one or two random pieces spliced in.
+      std::vector<std::string> fields = {"1710590400", "N", "M", "A=b",
+                                         "Percent", "42"};
+      const int edits = static_cast<int>(next(3));
+      for (int e = 0; e < edits; ++e) {
+        fields[next(fields.size())] += pieces[next(pieces.size())];
+      }
+      absl::StrAppend(&text, absl::StrJoin(fields, ","),
+                      next(4) == 0 ? "\r\n" : "\n");
+    }
+    if (next(3) == 0) text.pop_back();  // Sometimes no final newline.
+    const std::string path = WriteTempFile("generated.csv", text);
+    absl::StatusOr<std::vector<TimedDatum>> whole = ParseMetricsCsv(text, path);
+    std::vector<std::string> expected;
+    if (whole.ok()) {
+      for (const TimedDatum& d : *whole) expected.push_back(Describe(d));
+    }
+    for (size_t chunk : {size_t{1}, size_t{3}, size_t{16}, size_t{1} << 20}) {
+      SCOPED_TRACE(absl::StrCat("round ", round, " chunk ", chunk, ": ", text));
+      Streamed s = ReadStreamed(path, chunk);
+      ASSERT_TRUE(s.open.ok()) << s.open;
+      EXPECT_EQ(s.status, whole.status());
+      if (whole.ok()) EXPECT_EQ(s.data, expected);
+    }
+  }
 }
 
 // --- Metrics: JSON ----------------------------------------------------------------

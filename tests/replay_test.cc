@@ -6,11 +6,16 @@
 
 #include "tools/replay.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -18,6 +23,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "alarm/alarm_state.h"
+#include "config/config_loader.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -363,11 +369,171 @@ TEST(ReplayTest, LateSampleIsNotSeenByAnEarlierEvaluation) {
   EXPECT_EQ(LateDataState("on_time", "2024-03-16T12:00:50Z", {at}), "ALARM");
 }
 
+// Rule (replay.h RunReplay, spec 3.7): a datum received exactly at an
+// evaluation instant is stored before that evaluation.
+TEST(ReplayTest, SampleReceivedAtTheInstantIsSeenByThatEvaluation) {
+  absl::Time at = *ParseTime("2024-03-16T12:01:00Z");
+  EXPECT_EQ(LateDataState("at_instant", "2024-03-16T12:01:00Z", {at}), "ALARM");
+}
+
 TEST(ReplayTest, LateSampleIsSeenByTheNextEvaluation) {
   absl::Time at = *ParseTime("2024-03-16T12:01:00Z");
   EXPECT_EQ(LateDataState("late_then_next", "2024-03-16T12:01:30Z",
                           {at, at + absl::Minutes(1)}),
             "ALARM");
+}
+
+// --- Streamed CSV replays (issue 7) -------------------------------------------
+
+// The output of the in-memory path: the whole file loaded, sorted by arrival
+// and replayed (LoadReplayData + ReplayData), as RunReplay did before it
+// streamed CSV files.
+std::string InMemoryReplay(const ReplayOptions& options) {
+  absl::StatusOr<AlarmConfig> alarms = LoadAlarmConfigFile(options.alarms_path);
+  EXPECT_TRUE(alarms.ok()) << alarms.status();
+  absl::StatusOr<std::vector<TimedDatum>> data = LoadReplayData(options);
+  EXPECT_TRUE(data.ok()) << data.status();
+  if (!alarms.ok() || !data.ok()) return "";
+  absl::StatusOr<ReplayRun> run = ReplayData(
+      options, alarms->metric_alarms, *data, /*record_buckets=*/false,
+      alarms->composite_alarms, alarms->anomaly_detectors);
+  EXPECT_TRUE(run.ok()) << run.status();
+  return run.ok() ? FormatReplay(*run, options.format) : "";
+}
+
+// Rule (replay.h RunReplay, issue 7): streaming a CSV file through the
+// replay (two passes, rows never held) gives byte-identical output to
+// loading it whole, for every bundled example, in both formats, with and
+// without --from/--to; files whose rows are out of arrival order (late
+// data) take the in-memory path and give the same output too.
+TEST(ReplayTest, StreamedCsvReplayMatchesInMemoryReplay) {
+  const std::vector<std::pair<std::string, std::string>> examples = {
+      {"cpu_alarm.json", "cpu_metrics.csv"},
+      {"composite_alarms.json", "composite_metrics.csv"},
+      {"error_rate_alarm.json", "error_rate_metrics.csv"},
+      {"anomaly_alarm.json", "anomaly_metrics.csv"},
+      {"late_data_alarm.json", "late_data_metrics.csv"},
+      {"late_data_alarm.json", "late_data_metrics_on_time.csv"},
+  };
+  for (const auto& [alarms, metrics] : examples) {
+    for (ReplayOptions::Format format :
+         {ReplayOptions::Format::kJson, ReplayOptions::Format::kText}) {
+      for (bool bounded : {false, true}) {
+        SCOPED_TRACE(absl::StrCat(metrics, " format ", static_cast<int>(format),
+                                  bounded ? " bounded" : ""));
+        ReplayOptions options;
+        options.alarms_path = absl::StrCat("examples/", alarms);
+        options.metrics_path = absl::StrCat("examples/", metrics);
+        options.format = format;
+        if (bounded) {
+          // Data before `from` arrive before the first instant; data after
+          // `to` are never seen.
+          absl::StatusOr<std::vector<TimedDatum>> data = LoadReplayData(options);
+          ASSERT_TRUE(data.ok()) << data.status();
+          ASSERT_GE(data->size(), 4u);
+          options.from = (*data)[data->size() / 4].datum.timestamp;
+          options.to = (*data)[data->size() / 2].datum.timestamp;
+        }
+        std::string streamed;
+        absl::Status s = RunReplay(options, &streamed);
+        ASSERT_TRUE(s.ok()) << s;
+        EXPECT_FALSE(streamed.empty());
+        EXPECT_EQ(streamed, InMemoryReplay(options));
+      }
+    }
+  }
+}
+
+// A long one-metric history in arrival order, alarm "Average > 80 for 3 of
+// 3 minutes", with breaching runs; `bad_line`, when > 1, holds a value that
+// is not a number.
+std::string LongHistoryCsv(int rows, int bad_line) {
+  std::string csv = "Timestamp,Namespace,MetricName,Dimensions,Unit,Value\n";
+  for (int i = 0; i < rows; ++i) {
+    const int line = i + 2;
+    const int value = (i / 30) % 4 == 1 ? 90 : 50;
+    absl::StrAppend(&csv, 1704067200 + 60 * i,
+                    ",Bench/App,CPUUtilization,InstanceId=i-1,Percent,",
+                    line == bad_line ? std::string("ninety")
+                                     : absl::StrCat(value),
+                    "\n");
+  }
+  return csv;
+}
+
+constexpr char kLongHistoryAlarm[] = R"({
+  "AlarmName": "cpu-high", "ActionsEnabled": true,
+  "AlarmActions": ["arn:aws:sns:us-east-1:123456789012:ops"],
+  "MetricName": "CPUUtilization", "Namespace": "Bench/App",
+  "Statistic": "Average", "Dimensions": [{"Name": "InstanceId", "Value": "i-1"}],
+  "Period": 60, "EvaluationPeriods": 3, "DatapointsToAlarm": 3,
+  "Threshold": 80.0, "ComparisonOperator": "GreaterThanThreshold"})";
+
+// Rule (replay.h, issue 7): a streamed replay long enough for the store to
+// drop cells behind the retention horizon many times gives the in-memory
+// output, transitions included.
+TEST(ReplayTest, LongStreamedReplayMatchesInMemoryReplay) {
+  ReplayOptions options;
+  options.alarms_path = WriteTemp("long.json", kLongHistoryAlarm);
+  options.metrics_path = WriteTemp("long.csv", LongHistoryCsv(5000, 0));
+  std::string streamed;
+  absl::Status s = RunReplay(options, &streamed);
+  ASSERT_TRUE(s.ok()) << s;
+  // INSUFFICIENT_DATA -> OK, then OK -> ALARM -> OK for each of the 42
+  // breaching runs of 30 minutes (rows 30-59, 150-179, ..., 4950-4979), and
+  // OK -> INSUFFICIENT_DATA once the last sample has left the range.
+  size_t state_updates = 0;
+  for (size_t at = streamed.find("\"StateUpdate\""); at != std::string::npos;
+       at = streamed.find("\"StateUpdate\"", at + 1)) {
+    ++state_updates;
+  }
+  EXPECT_EQ(state_updates, 1u + 2u * 42u + 1u);
+  EXPECT_THAT(streamed, HasSubstr("\"HistoryItemType\": \"Action\""));
+  EXPECT_EQ(streamed, InMemoryReplay(options));
+}
+
+// Rule (config_loader.h "nothing is silently skipped"; replay.h Errors): a
+// bad row at the end of a long streamed file is reported with its file and
+// line, and the replay prints nothing.
+TEST(ReplayTest, StreamedReplayReportsABadRowNearTheEndWithFileAndLine) {
+  ReplayOptions options;
+  options.alarms_path = WriteTemp("long_bad.json", kLongHistoryAlarm);
+  options.metrics_path = WriteTemp("long_bad.csv", LongHistoryCsv(5000, 4990));
+  std::string out;
+  absl::Status s = RunReplay(options, &out);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(s.message()),
+              HasSubstr("long_bad.csv:4990: Value: \"ninety\" is not a number"));
+  EXPECT_TRUE(out.empty());
+}
+
+// Rule (replay.h Memory): only a regular file is read twice; a FIFO named
+// *.csv (read once, empty on a second read) is loaded whole and replays as
+// the same rows in a regular file do, never as an empty history.
+TEST(ReplayTest, CsvFifoIsReadOnceAndReplaysLikeARegularFile) {
+  const std::string csv = LongHistoryCsv(600, 0);
+  ReplayOptions options;
+  options.alarms_path = WriteTemp("fifo.json", kLongHistoryAlarm);
+  options.metrics_path = WriteTemp("regular.csv", csv);
+  std::string from_file;
+  ASSERT_TRUE(RunReplay(options, &from_file).ok());
+
+  const std::string fifo = absl::StrCat(TempDir(), "/fifo.csv");
+  ::unlink(fifo.c_str());
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  // The writer blocks in open() until the replay opens the FIFO to read.
+  std::thread writer([&] {
+    std::ofstream out(fifo, std::ios::binary);
+    out << csv;
+  });
+  options.metrics_path = fifo;
+  std::string from_fifo;
+  absl::Status s = RunReplay(options, &from_fifo);
+  writer.join();
+  ASSERT_TRUE(s.ok()) << s;
+  // The alarm name and the data are the same; only the file name differs,
+  // and it is not in the output.
+  EXPECT_EQ(from_fifo, from_file);
 }
 
 }  // namespace

@@ -145,6 +145,15 @@ absl::Status ParseInitialState(absl::string_view text, ReplayOptions* options);
 // file order), then the alarms are evaluated at t. Data received after the
 // last instant are never seen.
 //
+// Memory (issue 7): a CSV metrics file whose rows are in arrival order
+// (ReceivedAt, or Timestamp when there is none, never decreasing: the usual
+// export) is read twice as a stream (config_loader.h MetricsCsvFileReader),
+// once to check every row and find the schedule, once to replay, so its rows
+// are never all in memory and the store keeps only what the alarms' ranges
+// need; peak memory follows the output, not the history's length. Other
+// inputs (JSON, series, late data listed out of arrival order) are loaded
+// whole. The output is the same either way.
+//
 // Errors: the loaders' errors unchanged (they name the file, the place and
 // the rule); PutMetricAlarm / SetAlarmState errors; kInvalidArgument when
 // `from` is after `to` or when there is no instant to evaluate (no data and
