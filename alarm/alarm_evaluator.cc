@@ -39,27 +39,112 @@ const std::vector<std::string>& ActionsFor(const AlarmSpec& spec,
 
 AlarmEvaluator::AlarmEvaluator(MetricStore* store, ActionSink* sink,
                                EvaluatorOptions options)
-    : store_(store), sink_(sink), options_(std::move(options)) {
+    : store_(store),
+      sink_(sink),
+      options_(std::move(options)),
+      by_name_(0, NameHash{this}, NameEq{this}) {
   assert(store_ != nullptr && sink_ != nullptr);
 }
 
-const AlarmSpec* AlarmEvaluator::FindAlarm(absl::string_view name) const {
+// --- The cold record --------------------------------------------------------
+
+AlarmSpec AlarmEvaluator::SpecOf(uint32_t slot) const {
+  const ColdAlarm& c = cold_[slot];
+  AlarmSpec spec = ShapeOf(slot);
+  spec.alarm_name = std::string(NameOf(slot));
+  if (c.metric_from_store) spec.metric = store_->metric(c.metric);
+  if (spec.threshold.has_value()) spec.threshold = c.threshold;
+  return spec;
+}
+
+AlarmStatus AlarmEvaluator::StatusOf(uint32_t slot) const {
+  const ColdAlarm& c = cold_[slot];
+  if (c.extra != nullptr && c.extra->status.has_value()) return *c.extra->status;
+  return AlarmStatus::Created(c.configuration_updated);
+}
+
+AlarmEvaluator::ColdExtra& AlarmEvaluator::ExtraOf(uint32_t slot) const {
+  const ColdAlarm& c = cold_[slot];
+  if (c.extra == nullptr) c.extra = std::make_unique<ColdExtra>();
+  return *c.extra;
+}
+
+AlarmStatus& AlarmEvaluator::MutableStatus(uint32_t slot) const {
+  ColdExtra& x = ExtraOf(slot);
+  if (!x.status.has_value()) {
+    x.status = AlarmStatus::Created(cold_[slot].configuration_updated);
+  }
+  return *x.status;
+}
+
+void AlarmEvaluator::StoreName(uint32_t slot, absl::string_view name) {
+  ColdAlarm& c = cold_[slot];
+  c.name_offset = static_cast<uint32_t>(names_.size());
+  c.name_size = static_cast<uint16_t>(name.size());
+  names_.append(name.data(), name.size());
+}
+
+void AlarmEvaluator::StoreSpec(uint32_t slot, AlarmSpec spec,
+                               MetricIndex metric, bool replace) {
+  ColdAlarm& c = cold_[slot];
+  const uint32_t old_shape = c.shape;
+  // The name is kept apart (names_); the metric when the store's copy is
+  // the same (Intern keeps the canonical dimension order, and a spec whose
+  // order differs must describe as it was put); the threshold's value.
+  spec.alarm_name.clear();
+  c.metric = metric;
+  c.metric_from_store =
+      !spec.HasMetricsList() && store_->metric(metric) == spec.metric;
+  if (c.metric_from_store) spec.metric = MetricId();
+  c.threshold = spec.threshold.value_or(0);
+  if (spec.threshold.has_value()) spec.threshold = 0.0;
+  c.shape = shapes_.Intern(std::move(spec));
+  if (replace) shapes_.Release(old_shape);
+}
+
+void AlarmEvaluator::ClearCold(uint32_t slot) {
+  ColdAlarm& c = cold_[slot];
+  shapes_.Release(c.shape);
+  dead_name_bytes_ += c.name_size;
+  c = ColdAlarm();
+  // Compact the arena once half of it is dead, so that churn (put, delete,
+  // put) does not grow it without bound. Offsets change; the names (and so
+  // by_name_'s hashes) do not.
+  if (dead_name_bytes_ > 4096 && dead_name_bytes_ * 2 > names_.size()) {
+    std::string compact;
+    compact.reserve(names_.size() - dead_name_bytes_);
+    for (uint32_t live : by_name_) {
+      ColdAlarm& l = cold_[live];
+      const uint32_t offset = static_cast<uint32_t>(compact.size());
+      compact.append(names_, l.name_offset, l.name_size);
+      l.name_offset = offset;
+    }
+    names_.swap(compact);
+    dead_name_bytes_ = 0;
+  }
+}
+
+std::optional<AlarmSpec> AlarmEvaluator::FindAlarm(
+    absl::string_view name) const {
   auto it = by_name_.find(name);
-  return it == by_name_.end() ? nullptr : &cold_[it->second].spec;
+  if (it == by_name_.end()) return std::nullopt;
+  return SpecOf(*it);
 }
 
 const AlarmStatus* AlarmEvaluator::FindStatus(absl::string_view name) const {
   auto it = by_name_.find(name);
-  return it == by_name_.end() ? nullptr : &cold_[it->second].status;
+  return it == by_name_.end() ? nullptr : &MutableStatus(*it);
 }
 
 std::vector<AlarmDescription> AlarmEvaluator::DescribeAlarms() const {
   std::vector<AlarmDescription> out;
   out.reserve(by_name_.size());
-  for (const auto& [name, slot] : by_name_) {
+  for (uint32_t slot : by_name_) {
     const ColdAlarm& c = cold_[slot];
-    out.push_back(AlarmDescription{&c.spec, &c.status, ArnOf(c),
-                                   c.configuration_updated});
+    out.push_back(AlarmDescription{
+        std::make_shared<const AlarmSpec>(SpecOf(slot)),
+        std::make_shared<const AlarmStatus>(StatusOf(slot)), ArnOf(slot),
+        c.configuration_updated});
   }
   std::sort(out.begin(), out.end(),
             [](const AlarmDescription& a, const AlarmDescription& b) {
@@ -145,23 +230,33 @@ absl::Status AlarmEvaluator::PutMetricAlarm(AlarmSpec spec, absl::Time now) {
         "alarm \"", spec.alarm_name, "\": evaluation range must not exceed ",
         UINT16_MAX, " buckets"));
   }
-  auto it = by_name_.find(spec.alarm_name);
+  if (names_.size() + spec.alarm_name.size() > UINT32_MAX) {
+    // names_ offsets are 32-bit: about 16 million names of 255 characters.
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "alarm \"", spec.alarm_name, "\": PutMetricAlarm: the evaluator holds "
+        "4 GiB of alarm names"));
+  }
+  auto it = by_name_.find(absl::string_view(spec.alarm_name));
   if (it != by_name_.end()) {
     // Update: configuration fully replaced, state kept (spec 4.1).
-    uint32_t slot = it->second;
+    uint32_t slot = *it;
     ColdAlarm& c = cold_[slot];
-    HotAlarm h = MakeHot(spec, c.status.state);
+    // The initial status is dated by configuration_updated, which changes
+    // now: store it first.
+    const AlarmStatus& status = MutableStatus(slot);
+    HotAlarm h = MakeHot(spec, status.state);
     h.last_slot = hot_[slot].last_slot;
     hot_[slot] = h;
     // Tags in an update request are ignored (spec 1.2, 4.1): the alarm keeps
     // the tags it was created with.
-    spec.tags = std::move(c.spec.tags);
-    c.spec = std::move(spec);
-    c.extended = std::move(extended);
-    c.math = std::move(math);
+    spec.tags = ShapeOf(slot).tags;
     c.configuration_updated = now;
     history_.push_back(MakeConfigurationItem(ConfigurationChange::kUpdate,
-                                             c.spec, ArnOf(c), now));
+                                             spec, ArnOf(slot), now));
+    ColdExtra& x = ExtraOf(slot);
+    x.extended = std::move(extended);
+    x.math = std::move(math);
+    StoreSpec(slot, std::move(spec), h.metric, /*replace=*/true);
     return absl::OkStatus();
   }
   uint32_t slot;
@@ -175,14 +270,17 @@ absl::Status AlarmEvaluator::PutMetricAlarm(AlarmSpec spec, absl::Time now) {
   }
   hot_[slot] = MakeHot(spec, AlarmState::kInsufficientData);
   ColdAlarm& c = cold_[slot];
-  c.status = AlarmStatus::Created(now);
-  c.configuration_updated = now;
-  c.spec = std::move(spec);
-  c.extended = std::move(extended);
-  c.math = std::move(math);
-  by_name_.emplace(c.spec.alarm_name, slot);
-  history_.push_back(MakeConfigurationItem(ConfigurationChange::kCreate, c.spec,
-                                           ArnOf(c), now));
+  c.configuration_updated = now;  // The initial status is dated by it.
+  if (extended.has_value() || math != nullptr) {
+    ColdExtra& x = ExtraOf(slot);
+    x.extended = std::move(extended);
+    x.math = std::move(math);
+  }
+  StoreName(slot, spec.alarm_name);
+  by_name_.insert(slot);
+  history_.push_back(MakeConfigurationItem(ConfigurationChange::kCreate, spec,
+                                           ArnOf(slot), now));
+  StoreSpec(slot, std::move(spec), hot_[slot].metric, /*replace=*/false);
   return absl::OkStatus();
 }
 
@@ -193,14 +291,12 @@ absl::Status AlarmEvaluator::DeleteAlarm(absl::string_view name,
     return absl::NotFoundError(
         absl::StrCat("alarm \"", name, "\": DeleteAlarms: no such alarm"));
   }
-  uint32_t slot = it->second;
+  uint32_t slot = *it;
   by_name_.erase(it);
-  ColdAlarm& c = cold_[slot];
-  history_.push_back(
-      MakeConfigurationItem(ConfigurationChange::kDelete, c.spec, ArnOf(c),
-                            now));
+  history_.push_back(MakeConfigurationItem(
+      ConfigurationChange::kDelete, SpecOf(slot), ArnOf(slot), now));
   hot_[slot].live = false;
-  c = ColdAlarm();
+  ClearCold(slot);
   free_slots_.push_back(slot);
   return absl::OkStatus();
 }
@@ -218,8 +314,8 @@ absl::Status AlarmEvaluator::SetAlarmState(absl::string_view name,
   }
   absl::Status valid = ValidateSetAlarmState(name, reason, reason_data);
   if (!valid.ok()) return valid;
-  uint32_t slot = it->second;
-  if (!ChangesState(cold_[slot].status, state)) return absl::OkStatus();
+  uint32_t slot = *it;
+  if (!ChangesState(StatusOf(slot), state)) return absl::OkStatus();
   EvaluationReport ignored;
   Transition(slot, state, std::string(reason), std::string(reason_data), now,
              &ignored);
@@ -320,7 +416,7 @@ void AlarmEvaluator::TransitionFromBuckets(uint32_t slot, const Decision& d,
     range[i].sample_count = bucket_scratch_[i].sample_count;
     range[i].breaching = verdict_scratch_[i] == BucketVerdict::kBreaching;
   }
-  StateReason reason = BuildStateReason(cold_[slot].spec, range, d, *d.state,
+  StateReason reason = BuildStateReason(SpecOf(slot), range, d, *d.state,
                                         now, options_.reason_form);
   Transition(slot, *d.state, std::move(reason.reason),
              std::move(reason.reason_data), now, report, RecentValues(h));
@@ -540,9 +636,9 @@ void AlarmEvaluator::EvaluateExtended(uint32_t slot, absl::Time now,
                                       absl::Time first, absl::Duration period,
                                       EvaluationReport* report) {
   HotAlarm& h = hot_[slot];
-  const ColdAlarm& c = cold_[slot];
-  assert(c.extended.has_value());
-  const ExtendedStatistic& statistic = *c.extended;
+  const ColdExtra& x = ExtraOf(slot);
+  assert(x.extended.has_value());
+  const ExtendedStatistic& statistic = *x.extended;
   std::optional<Unit> unit;
   if (h.unit != kAnyUnit) unit = static_cast<Unit>(h.unit);
   sample_scratch_.resize(h.r);
@@ -552,7 +648,7 @@ void AlarmEvaluator::EvaluateExtended(uint32_t slot, absl::Time now,
   // Spec 3.6 [OPEN], the spec's recommendation: per bucket, a low-sample
   // bucket is removed from the decision.
   const bool ignore_low =
-      c.spec.evaluate_low_sample_count_percentile.value_or("evaluate") ==
+      ShapeOf(slot).evaluate_low_sample_count_percentile.value_or("evaluate") ==
       "ignore";
   std::vector<std::optional<double>> values(h.r);
   int low = 0;
@@ -598,7 +694,7 @@ void AlarmEvaluator::EvaluateExtended(uint32_t slot, absl::Time now,
     range[i].sample_count = sample_scratch_[i].total_weight();
     range[i].breaching = verdict_scratch_[i] == BucketVerdict::kBreaching;
   }
-  StateReason reason = BuildStateReason(c.spec, range, d, *d.state, now,
+  StateReason reason = BuildStateReason(SpecOf(slot), range, d, *d.state, now,
                                         options_.reason_form);
   Transition(slot, *d.state, std::move(reason.reason),
              std::move(reason.reason_data), now, report, std::move(recent));
@@ -608,19 +704,25 @@ void AlarmEvaluator::Transition(uint32_t slot, AlarmState new_state,
                                 std::string reason, std::string reason_data,
                                 absl::Time now, EvaluationReport* report,
                                 std::vector<double> metric_values) {
-  ColdAlarm& c = cold_[slot];
-  StateTransition t = ApplyTransition(&c.status, new_state, std::move(reason),
-                                      std::move(reason_data), now);
+  const ColdAlarm& c = cold_[slot];
+  StateTransition t =
+      ApplyTransition(&MutableStatus(slot), new_state, std::move(reason),
+                      std::move(reason_data), now);
   hot_[slot].state = new_state;
   ++report->transitions;
-  history_.push_back(MakeStateUpdateItem(c.spec.alarm_name, t));
-  if (!c.spec.actions_enabled) return;
+  history_.push_back(MakeStateUpdateItem(NameOf(slot), t));
+  const AlarmSpec& shape = ShapeOf(slot);
+  if (!shape.actions_enabled) return;
+  const std::vector<std::string>& arns = ActionsFor(shape, new_state);
+  if (arns.empty()) return;
+  // The sinks read the whole spec: rebuilt once per transition with actions.
+  const AlarmSpec spec = SpecOf(slot);
   // Each ARN runs independently; a failure is recorded and reported but
   // never undoes the transition (spec 4.2, STYLE 4).
-  for (const std::string& arn : ActionsFor(c.spec, new_state)) {
+  for (const std::string& arn : arns) {
     StateChange change;
-    change.alarm = &c.spec;
-    change.alarm_arn = ArnOf(c);
+    change.alarm = &spec;
+    change.alarm_arn = ArnOf(slot);
     change.region = options_.region;
     change.account_id = options_.account_id;
     change.alarm_configuration_updated = c.configuration_updated;
@@ -632,9 +734,9 @@ void AlarmEvaluator::Transition(uint32_t slot, AlarmState new_state,
     change.action = arn;
     change.invoked_at = now;
     change.metric_values = metric_values;
-    change.breach_threshold = c.spec.threshold;
+    change.breach_threshold = spec.threshold;
     if (IsAutoScalingPolicyArn(arn)) {
-      c.last_scaling_invocation = AlignDown(now, absl::Minutes(1));
+      ExtraOf(slot).last_scaling_invocation = AlignDown(now, absl::Minutes(1));
     }
     RunAction(slot, change, report);
   }
@@ -643,31 +745,34 @@ void AlarmEvaluator::Transition(uint32_t slot, AlarmState new_state,
 void AlarmEvaluator::RepeatScalingActions(uint32_t slot, absl::Time now,
                                           std::vector<double> metric_values,
                                           EvaluationReport* report) {
-  ColdAlarm& c = cold_[slot];
+  const ColdAlarm& c = cold_[slot];
+  ColdExtra& x = ExtraOf(slot);
   // Once per minute, also for high-resolution alarms evaluated every 10 s:
   // compare whole minutes so that an evaluation a little earlier in its
   // minute than the last one still counts as the next minute.
   const absl::Time minute = AlignDown(now, absl::Minutes(1));
-  if (minute <= c.last_scaling_invocation) return;
-  c.last_scaling_invocation = minute;
-  for (const std::string& arn : ActionsFor(c.spec, c.status.state)) {
+  if (minute <= x.last_scaling_invocation) return;
+  x.last_scaling_invocation = minute;
+  const AlarmStatus& status = MutableStatus(slot);
+  const AlarmSpec spec = SpecOf(slot);
+  for (const std::string& arn : ActionsFor(spec, status.state)) {
     if (!IsAutoScalingPolicyArn(arn)) continue;
     StateChange change;
-    change.alarm = &c.spec;
-    change.alarm_arn = ArnOf(c);
+    change.alarm = &spec;
+    change.alarm_arn = ArnOf(slot);
     change.region = options_.region;
     change.account_id = options_.account_id;
     change.alarm_configuration_updated = c.configuration_updated;
-    change.old_state = c.status.state;
-    change.new_state = c.status.state;
-    change.new_reason = c.status.reason;
-    change.new_reason_data = c.status.reason_data;
-    change.timestamp = c.status.state_updated;
+    change.old_state = status.state;
+    change.new_state = status.state;
+    change.new_reason = status.reason;
+    change.new_reason_data = status.reason_data;
+    change.timestamp = status.state_updated;
     change.action = arn;
     change.repeated = true;
     change.invoked_at = now;
     change.metric_values = metric_values;
-    change.breach_threshold = c.spec.threshold;
+    change.breach_threshold = spec.threshold;
     ++report->repeated_actions;
     RunAction(slot, change, report);
   }
@@ -675,18 +780,17 @@ void AlarmEvaluator::RepeatScalingActions(uint32_t slot, absl::Time now,
 
 void AlarmEvaluator::RunAction(uint32_t slot, const StateChange& change,
                                EvaluationReport* report) {
-  const ColdAlarm& c = cold_[slot];
   absl::Status result = sink_->Execute(change);
   ++report->actions;
   // HistoryData keeps the transition's time (stateUpdateTimestamp); a
   // re-invocation's item is dated when it ran.
   AlarmHistoryItem item =
-      MakeActionItem(c.spec.alarm_name, change.action, result, change.timestamp);
+      MakeActionItem(NameOf(slot), change.action, result, change.timestamp);
   item.timestamp = change.invoked_at;
   history_.push_back(std::move(item));
   if (!result.ok()) {
     report->action_errors.push_back(absl::Status(
-        result.code(), absl::StrCat("alarm \"", c.spec.alarm_name,
+        result.code(), absl::StrCat("alarm \"", NameOf(slot),
                                     "\": action ", change.action, ": ",
                                     result.message())));
   }
@@ -705,7 +809,7 @@ absl::Time AlarmEvaluator::RetentionHorizon(absl::Time now) const {
     if (!h.live) continue;
     absl::Time end = AlignDown(now, absl::Seconds(h.granularity_seconds));
     horizon = std::min(horizon, end - h.r * absl::Seconds(h.period_seconds));
-    if (h.path == AlarmPath::kMath && cold_[slot].spec.IsAnomalyDetection()) {
+    if (h.path == AlarmPath::kMath && ShapeOf(slot).IsAnomalyDetection()) {
       // Anomaly models train on the window before the retrain boundary.
       const int64_t interval =
           options_.anomaly_model.retrain_interval_seconds;

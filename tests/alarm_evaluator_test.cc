@@ -655,8 +655,8 @@ TEST_F(AlarmEvaluatorTest, TagsOfAnUpdateAreIgnored) {
   updated.threshold = 95;
   updated.tags = {{"team", "web"}, {"env", "prod"}};
   ASSERT_THAT(evaluator_.PutMetricAlarm(updated, Utc(12, 1, 0)), IsOk());
-  const AlarmSpec* spec = evaluator_.FindAlarm("x");
-  ASSERT_NE(spec, nullptr);
+  std::optional<AlarmSpec> spec = evaluator_.FindAlarm("x");
+  ASSERT_TRUE(spec.has_value());
   EXPECT_EQ(*spec->threshold, 95) << "spec 4.1: configuration replaced";
   ASSERT_EQ(spec->tags.size(), 1u) << "spec 1.2: update tags ignored";
   EXPECT_EQ(spec->tags[0].key, "team");
