@@ -60,7 +60,7 @@ AlarmSpec AlarmEvaluator::SpecOf(uint32_t slot) const {
 AlarmStatus AlarmEvaluator::StatusOf(uint32_t slot) const {
   const ColdAlarm& c = cold_[slot];
   if (c.extra != nullptr && c.extra->status.has_value()) return *c.extra->status;
-  return AlarmStatus::Created(c.configuration_updated);
+  return AlarmStatus::Created(ConfigurationUpdated(slot));
 }
 
 AlarmEvaluator::ColdExtra& AlarmEvaluator::ExtraOf(uint32_t slot) const {
@@ -69,19 +69,71 @@ AlarmEvaluator::ColdExtra& AlarmEvaluator::ExtraOf(uint32_t slot) const {
   return *c.extra;
 }
 
+AlarmEvaluator::RareCold& AlarmEvaluator::RareOf(uint32_t slot) const {
+  ColdExtra& x = ExtraOf(slot);
+  if (x.rare == nullptr) x.rare = std::make_unique<RareCold>();
+  return *x.rare;
+}
+
 AlarmStatus& AlarmEvaluator::MutableStatus(uint32_t slot) const {
   ColdExtra& x = ExtraOf(slot);
   if (!x.status.has_value()) {
-    x.status = AlarmStatus::Created(cold_[slot].configuration_updated);
+    x.status = AlarmStatus::Created(ConfigurationUpdated(slot));
   }
   return *x.status;
 }
 
+absl::Time AlarmEvaluator::ConfigurationUpdated(uint32_t slot) const {
+  const ColdAlarm& c = cold_[slot];
+  if (c.configuration_time_rare) return *FindRare(slot)->configuration_updated;
+  return absl::FromUnixNanos(c.configuration_updated_ns);
+}
+
+void AlarmEvaluator::SetConfigurationUpdated(uint32_t slot, absl::Time t) {
+  ColdAlarm& c = cold_[slot];
+  // Exact as int64 nanoseconds for every time a caller is likely to pass
+  // (whole nanoseconds within 1677-2262); anything else is kept whole.
+  const int64_t ns = absl::ToUnixNanos(t);
+  c.configuration_time_rare = absl::FromUnixNanos(ns) != t;
+  if (c.configuration_time_rare) {
+    RareOf(slot).configuration_updated = t;
+  } else {
+    c.configuration_updated_ns = ns;
+    if (FindRare(slot) != nullptr) RareOf(slot).configuration_updated.reset();
+  }
+}
+
+namespace {
+
+// Appends `name` to a chunked arena (AlarmEvaluator::name_chunks_) and
+// returns its offset; `*skipped` grows by the bytes left unused at the end
+// of a chunk the name did not fit in.
+uint32_t AppendToArena(std::vector<std::unique_ptr<char[]>>* chunks,
+                       uint32_t* end, absl::string_view name, uint32_t bits,
+                       size_t* skipped) {
+  const uint32_t chunk = uint32_t{1} << bits;
+  const uint32_t within = *end & (chunk - 1);
+  if (within != 0 && within + name.size() > chunk) {
+    *skipped += chunk - within;
+    *end += chunk - within;
+  }
+  if ((*end >> bits) >= chunks->size()) {
+    chunks->push_back(std::unique_ptr<char[]>(new char[chunk]));
+  }
+  const uint32_t offset = *end;
+  std::copy(name.begin(), name.end(),
+            (*chunks)[offset >> bits].get() + (offset & (chunk - 1)));
+  *end += static_cast<uint32_t>(name.size());
+  return offset;
+}
+
+}  // namespace
+
 void AlarmEvaluator::StoreName(uint32_t slot, absl::string_view name) {
   ColdAlarm& c = cold_[slot];
-  c.name_offset = static_cast<uint32_t>(names_.size());
+  c.name_offset = AppendToArena(&name_chunks_, &name_end_, name,
+                                kNameChunkBits, &dead_name_bytes_);
   c.name_size = static_cast<uint16_t>(name.size());
-  names_.append(name.data(), name.size());
 }
 
 void AlarmEvaluator::StoreSpec(uint32_t slot, AlarmSpec spec,
@@ -110,17 +162,18 @@ void AlarmEvaluator::ClearCold(uint32_t slot) {
   // Compact the arena once half of it is dead, so that churn (put, delete,
   // put) does not grow it without bound. Offsets change; the names (and so
   // by_name_'s hashes) do not.
-  if (dead_name_bytes_ > 4096 && dead_name_bytes_ * 2 > names_.size()) {
-    std::string compact;
-    compact.reserve(names_.size() - dead_name_bytes_);
+  if (dead_name_bytes_ > 4 * kNameChunk && dead_name_bytes_ * 2 > name_end_) {
+    std::vector<std::unique_ptr<char[]>> chunks;
+    uint32_t end = 0;
+    size_t skipped = 0;
     for (uint32_t live : by_name_) {
-      ColdAlarm& l = cold_[live];
-      const uint32_t offset = static_cast<uint32_t>(compact.size());
-      compact.append(names_, l.name_offset, l.name_size);
-      l.name_offset = offset;
+      const uint32_t offset =
+          AppendToArena(&chunks, &end, NameOf(live), kNameChunkBits, &skipped);
+      cold_[live].name_offset = offset;
     }
-    names_.swap(compact);
-    dead_name_bytes_ = 0;
+    name_chunks_.swap(chunks);
+    name_end_ = end;
+    dead_name_bytes_ = skipped;
   }
 }
 
@@ -140,11 +193,10 @@ std::vector<AlarmDescription> AlarmEvaluator::DescribeAlarms() const {
   std::vector<AlarmDescription> out;
   out.reserve(by_name_.size());
   for (uint32_t slot : by_name_) {
-    const ColdAlarm& c = cold_[slot];
     out.push_back(AlarmDescription{
         std::make_shared<const AlarmSpec>(SpecOf(slot)),
         std::make_shared<const AlarmStatus>(StatusOf(slot)), ArnOf(slot),
-        c.configuration_updated});
+        ConfigurationUpdated(slot)});
   }
   std::sort(out.begin(), out.end(),
             [](const AlarmDescription& a, const AlarmDescription& b) {
@@ -230,8 +282,8 @@ absl::Status AlarmEvaluator::PutMetricAlarm(AlarmSpec spec, absl::Time now) {
         "alarm \"", spec.alarm_name, "\": evaluation range must not exceed ",
         UINT16_MAX, " buckets"));
   }
-  if (names_.size() + spec.alarm_name.size() > UINT32_MAX) {
-    // names_ offsets are 32-bit: about 16 million names of 255 characters.
+  if (uint64_t{name_end_} + 2 * kNameChunk > UINT32_MAX) {
+    // Arena offsets are 32-bit: about 16 million names of 255 characters.
     return absl::ResourceExhaustedError(absl::StrCat(
         "alarm \"", spec.alarm_name, "\": PutMetricAlarm: the evaluator holds "
         "4 GiB of alarm names"));
@@ -240,7 +292,6 @@ absl::Status AlarmEvaluator::PutMetricAlarm(AlarmSpec spec, absl::Time now) {
   if (it != by_name_.end()) {
     // Update: configuration fully replaced, state kept (spec 4.1).
     uint32_t slot = *it;
-    ColdAlarm& c = cold_[slot];
     // The initial status is dated by configuration_updated, which changes
     // now: store it first.
     const AlarmStatus& status = MutableStatus(slot);
@@ -250,12 +301,14 @@ absl::Status AlarmEvaluator::PutMetricAlarm(AlarmSpec spec, absl::Time now) {
     // Tags in an update request are ignored (spec 1.2, 4.1): the alarm keeps
     // the tags it was created with.
     spec.tags = ShapeOf(slot).tags;
-    c.configuration_updated = now;
+    SetConfigurationUpdated(slot, now);
     history_.push_back(MakeConfigurationItem(ConfigurationChange::kUpdate,
                                              spec, ArnOf(slot), now));
-    ColdExtra& x = ExtraOf(slot);
-    x.extended = std::move(extended);
-    x.math = std::move(math);
+    if (extended.has_value() || math != nullptr || FindRare(slot) != nullptr) {
+      RareCold& rare = RareOf(slot);
+      rare.extended = std::move(extended);
+      rare.math = std::move(math);
+    }
     StoreSpec(slot, std::move(spec), h.metric, /*replace=*/true);
     return absl::OkStatus();
   }
@@ -269,12 +322,11 @@ absl::Status AlarmEvaluator::PutMetricAlarm(AlarmSpec spec, absl::Time now) {
     cold_.emplace_back();
   }
   hot_[slot] = MakeHot(spec, AlarmState::kInsufficientData);
-  ColdAlarm& c = cold_[slot];
-  c.configuration_updated = now;  // The initial status is dated by it.
+  SetConfigurationUpdated(slot, now);  // The initial status is dated by it.
   if (extended.has_value() || math != nullptr) {
-    ColdExtra& x = ExtraOf(slot);
-    x.extended = std::move(extended);
-    x.math = std::move(math);
+    RareCold& rare = RareOf(slot);
+    rare.extended = std::move(extended);
+    rare.math = std::move(math);
   }
   StoreName(slot, spec.alarm_name);
   by_name_.insert(slot);
@@ -636,9 +688,9 @@ void AlarmEvaluator::EvaluateExtended(uint32_t slot, absl::Time now,
                                       absl::Time first, absl::Duration period,
                                       EvaluationReport* report) {
   HotAlarm& h = hot_[slot];
-  const ColdExtra& x = ExtraOf(slot);
-  assert(x.extended.has_value());
-  const ExtendedStatistic& statistic = *x.extended;
+  const RareCold* rare = FindRare(slot);
+  assert(rare != nullptr && rare->extended.has_value());
+  const ExtendedStatistic& statistic = *rare->extended;
   std::optional<Unit> unit;
   if (h.unit != kAnyUnit) unit = static_cast<Unit>(h.unit);
   sample_scratch_.resize(h.r);
@@ -704,7 +756,6 @@ void AlarmEvaluator::Transition(uint32_t slot, AlarmState new_state,
                                 std::string reason, std::string reason_data,
                                 absl::Time now, EvaluationReport* report,
                                 std::vector<double> metric_values) {
-  const ColdAlarm& c = cold_[slot];
   StateTransition t =
       ApplyTransition(&MutableStatus(slot), new_state, std::move(reason),
                       std::move(reason_data), now);
@@ -725,7 +776,7 @@ void AlarmEvaluator::Transition(uint32_t slot, AlarmState new_state,
     change.alarm_arn = ArnOf(slot);
     change.region = options_.region;
     change.account_id = options_.account_id;
-    change.alarm_configuration_updated = c.configuration_updated;
+    change.alarm_configuration_updated = ConfigurationUpdated(slot);
     change.old_state = t.old_state;
     change.new_state = t.new_state;
     change.new_reason = t.new_reason;
@@ -736,7 +787,7 @@ void AlarmEvaluator::Transition(uint32_t slot, AlarmState new_state,
     change.metric_values = metric_values;
     change.breach_threshold = spec.threshold;
     if (IsAutoScalingPolicyArn(arn)) {
-      ExtraOf(slot).last_scaling_invocation = AlignDown(now, absl::Minutes(1));
+      RareOf(slot).last_scaling_invocation = AlignDown(now, absl::Minutes(1));
     }
     RunAction(slot, change, report);
   }
@@ -745,8 +796,7 @@ void AlarmEvaluator::Transition(uint32_t slot, AlarmState new_state,
 void AlarmEvaluator::RepeatScalingActions(uint32_t slot, absl::Time now,
                                           std::vector<double> metric_values,
                                           EvaluationReport* report) {
-  const ColdAlarm& c = cold_[slot];
-  ColdExtra& x = ExtraOf(slot);
+  RareCold& x = RareOf(slot);
   // Once per minute, also for high-resolution alarms evaluated every 10 s:
   // compare whole minutes so that an evaluation a little earlier in its
   // minute than the last one still counts as the next minute.
@@ -762,7 +812,7 @@ void AlarmEvaluator::RepeatScalingActions(uint32_t slot, absl::Time now,
     change.alarm_arn = ArnOf(slot);
     change.region = options_.region;
     change.account_id = options_.account_id;
-    change.alarm_configuration_updated = c.configuration_updated;
+    change.alarm_configuration_updated = ConfigurationUpdated(slot);
     change.old_state = status.state;
     change.new_state = status.state;
     change.new_reason = status.reason;

@@ -302,35 +302,46 @@ class AlarmEvaluator {
   };
   static constexpr uint8_t kAnyUnit = 0xff;
 
-  // What only some alarms need, out of line (null in ColdAlarm otherwise).
-  struct ColdExtra {
-    // Unset while the alarm has its initial status, which is
-    // AlarmStatus::Created(configuration_updated) (see ColdAlarm).
-    std::optional<AlarmStatus> status;
+  // What few alarms need (ColdExtra::rare).
+  struct RareCold {
     // When Auto Scaling ARNs were last invoked (transition or repeat).
     absl::Time last_scaling_invocation = absl::InfinitePast();
+    // Set when the configuration time is not a whole number of nanoseconds
+    // within int64 (ColdAlarm::configuration_updated_ns).
+    std::optional<absl::Time> configuration_updated;
     std::optional<ExtendedStatistic> extended;  // Parsed ExtendedStatistic.
     // Metrics-list alarms only: the compiled program and the anomaly models
     // (alarm_evaluator_math.cc).
     std::shared_ptr<MathAlarmState> math;
   };
-  // The per-alarm configuration, everything but the shared shape. The full
-  // AlarmSpec is SpecOf(slot): shape + name + metric + threshold. No ARN: it
-  // is derived from the options and the name (ArnOf).
+  // What an alarm needs once it has left its initial status, out of line
+  // (null in ColdAlarm until then): one 128-byte heap block.
+  struct ColdExtra {
+    // Unset while the alarm has its initial status, which is
+    // AlarmStatus::Created(ConfigurationUpdated(slot)) (see ColdAlarm).
+    std::optional<AlarmStatus> status;
+    std::unique_ptr<RareCold> rare;  // Null while default.
+  };
+  // The per-alarm configuration, everything but the shared shape: 40 bytes.
+  // The full AlarmSpec is SpecOf(slot): shape + name + metric + threshold.
+  // No ARN: it is derived from the options and the name (ArnOf).
   struct ColdAlarm {
     double threshold = 0;  // The spec's, when the shape has one.
-    absl::Time configuration_updated;
+    // ConfigurationUpdated(slot) in Unix nanoseconds, unless
+    // configuration_time_rare (then RareCold::configuration_updated).
+    int64_t configuration_updated_ns = 0;
     // Status, scaling time, parsed statistic, math state; null while none
     // is needed. Mutable: FindStatus stores the initial status on demand.
     mutable std::unique_ptr<ColdExtra> extra;
-    uint32_t name_offset = 0;  // In names_.
-    uint16_t name_size = 0;    // Validate() bounds names to 255 characters.
+    uint32_t name_offset = 0;  // In the name arena (NameOf).
+    uint32_t shape = 0;        // In shapes_.
+    MetricIndex metric = 0;
+    uint16_t name_size = 0;  // Validate() bounds names to 255 characters.
     // True: the spec's metric is the store's metric(metric) (the shape's is
     // cleared); false: the shape holds it (Metrics-list alarms, and metrics
     // whose dimensions are not in the store's canonical order).
     bool metric_from_store = false;
-    uint32_t shape = 0;  // In shapes_.
-    MetricIndex metric = 0;
+    bool configuration_time_rare = false;
   };
 
   // Evaluates alarm `slot` whose evaluation anchor (Unix seconds, the slot
@@ -353,8 +364,13 @@ class AlarmEvaluator {
   // depend on how the cold side is stored) ---
   absl::string_view NameOf(uint32_t slot) const {
     const ColdAlarm& c = cold_[slot];
-    return absl::string_view(names_.data() + c.name_offset, c.name_size);
+    return absl::string_view(
+        name_chunks_[c.name_offset >> kNameChunkBits].get() +
+            (c.name_offset & (kNameChunk - 1)),
+        c.name_size);
   }
+  absl::Time ConfigurationUpdated(uint32_t slot) const;
+  void SetConfigurationUpdated(uint32_t slot, absl::Time t);
   // The interned shape: the spec without name, threshold value and (when
   // metric_from_store) metric. Fields other than those read as the spec's.
   const AlarmSpec& ShapeOf(uint32_t slot) const {
@@ -366,14 +382,20 @@ class AlarmEvaluator {
   AlarmStatus StatusOf(uint32_t slot) const;
   // The stored status, stored first when it is the initial one.
   AlarmStatus& MutableStatus(uint32_t slot) const;
-  // The out-of-line part, allocated on first use.
+  // The out-of-line parts, allocated on first use.
   ColdExtra& ExtraOf(uint32_t slot) const;
+  RareCold& RareOf(uint32_t slot) const;
+  // The rare part, or null when the alarm has none (all defaults).
+  const RareCold* FindRare(uint32_t slot) const {
+    const ColdAlarm& c = cold_[slot];
+    return c.extra == nullptr ? nullptr : c.extra->rare.get();
+  }
   // Stores `spec` as slot's configuration (name, shape, metric, threshold),
   // releasing the previous shape when `replace`. `metric` is the interned
   // index of spec.metric (unused for Metrics-list specs).
   void StoreSpec(uint32_t slot, AlarmSpec spec, MetricIndex metric,
                  bool replace);
-  // Appends `name` to names_ for slot.
+  // Appends `name` to the name arena for slot.
   void StoreName(uint32_t slot, absl::string_view name);
   // Frees slot's cold record (name bytes become dead, shape released).
   void ClearCold(uint32_t slot);
@@ -427,11 +449,18 @@ class AlarmEvaluator {
   std::vector<HotAlarm> hot_;
   std::vector<ColdAlarm> cold_;
   std::vector<uint32_t> free_slots_;
-  // Every live alarm's name, back to back (ColdAlarm::name_offset/size);
-  // deleted names stay until dead_name_bytes_ is half of it (compaction).
-  std::string names_;
+  // The name arena: every live alarm's name, back to back in 4 KiB chunks
+  // (a name never straddles two; fixed chunks waste at most 255 bytes each,
+  // where one growing string would waste up to half its capacity).
+  // ColdAlarm::name_offset is chunk << kNameChunkBits | offset in chunk.
+  // Deleted names stay until dead_name_bytes_ is half of name_end_ (then
+  // ClearCold compacts).
+  static constexpr uint32_t kNameChunkBits = 12;
+  static constexpr uint32_t kNameChunk = uint32_t{1} << kNameChunkBits;
+  std::vector<std::unique_ptr<char[]>> name_chunks_;
+  uint32_t name_end_ = 0;  // Offset of the next free byte.
   size_t dead_name_bytes_ = 0;
-  // Live slots, found by name: hashed and compared through names_.
+  // Live slots, found by name: hashed and compared through the arena.
   struct NameHash {
     using is_transparent = void;
     const AlarmEvaluator* e;

@@ -223,9 +223,9 @@ absl::StatusOr<MathResult> AnomalyBand(const MetricStore& store,
 void AlarmEvaluator::EvaluateMath(uint32_t slot, absl::Time now,
                                   int64_t first_s, EvaluationReport* report) {
   HotAlarm& h = hot_[slot];
-  ColdExtra& x = ExtraOf(slot);
-  assert(x.math != nullptr);
-  MathAlarmState& m = *x.math;
+  const RareCold* rare = FindRare(slot);
+  assert(rare != nullptr && rare->math != nullptr);
+  MathAlarmState& m = *rare->math;
   const int r = h.r;
   const int64_t period_s = h.period_seconds;
   const int64_t anchor = first_s + r * period_s;

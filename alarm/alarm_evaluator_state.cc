@@ -18,14 +18,13 @@ AlarmEvaluator::State AlarmEvaluator::ExportState() const {
   for (size_t i = 0; i < hot_.size(); ++i) {
     if (!hot_[i].live) continue;
     AlarmSlotState& s = out.slots[i];
-    const ColdAlarm& c = cold_[i];
     const uint32_t slot = static_cast<uint32_t>(i);
     s.live = true;
     s.spec = SpecOf(slot);
     s.status = StatusOf(slot);
-    s.configuration_updated = c.configuration_updated;
-    if (c.extra != nullptr) {
-      s.last_scaling_invocation = c.extra->last_scaling_invocation;
+    s.configuration_updated = ConfigurationUpdated(slot);
+    if (const RareCold* rare = FindRare(slot)) {
+      s.last_scaling_invocation = rare->last_scaling_invocation;
     }
     s.last_slot = hot_[i].last_slot;
   }
@@ -36,7 +35,7 @@ AlarmEvaluator::State AlarmEvaluator::ExportState() const {
 }
 
 absl::Status AlarmEvaluator::ImportState(State state) {
-  if (!hot_.empty() || !history_.empty() || !names_.empty()) {
+  if (!hot_.empty() || !history_.empty() || name_end_ != 0) {
     return absl::FailedPreconditionError(
         "AlarmEvaluator::ImportState: the evaluator is not empty");
   }
@@ -118,8 +117,7 @@ absl::Status AlarmEvaluator::ImportState(State state) {
     h.last_slot = s.last_slot;
     hot_[i] = h;
     const uint32_t slot = static_cast<uint32_t>(i);
-    ColdAlarm& c = cold_[i];
-    c.configuration_updated = s.configuration_updated;
+    SetConfigurationUpdated(slot, s.configuration_updated);
     // Stored out of line only when they differ from what a new alarm has
     // (ColdExtra), so a restored evaluator holds what the original held.
     const AlarmStatus initial = AlarmStatus::Created(s.configuration_updated);
@@ -128,13 +126,13 @@ absl::Status AlarmEvaluator::ImportState(State state) {
         s.status.reason_data == initial.reason_data &&
         s.status.state_updated == initial.state_updated &&
         s.status.state_transitioned == initial.state_transitioned;
-    if (!initial_status || s.last_scaling_invocation != absl::InfinitePast() ||
+    if (!initial_status) ExtraOf(slot).status = std::move(s.status);
+    if (s.last_scaling_invocation != absl::InfinitePast() ||
         extended[i].has_value() || math != nullptr) {
-      ColdExtra& x = ExtraOf(slot);
-      if (!initial_status) x.status = std::move(s.status);
-      x.last_scaling_invocation = s.last_scaling_invocation;
-      x.extended = std::move(extended[i]);
-      x.math = std::move(math);
+      RareCold& rare = RareOf(slot);
+      rare.last_scaling_invocation = s.last_scaling_invocation;
+      rare.extended = std::move(extended[i]);
+      rare.math = std::move(math);
     }
     StoreName(slot, s.spec.alarm_name);
     by_name_.insert(slot);
