@@ -58,15 +58,17 @@ AlarmSpec AlarmEvaluator::SpecOf(uint32_t slot) const {
 }
 
 AlarmStatus AlarmEvaluator::StatusOf(uint32_t slot) const {
-  const ColdAlarm& c = cold_[slot];
-  if (c.extra != nullptr && c.extra->status.has_value()) return *c.extra->status;
+  const ColdExtra* x = FindExtra(slot);
+  if (x != nullptr && x->status.has_value()) return *x->status;
   return AlarmStatus::Created(ConfigurationUpdated(slot));
 }
 
 AlarmEvaluator::ColdExtra& AlarmEvaluator::ExtraOf(uint32_t slot) const {
   const ColdAlarm& c = cold_[slot];
-  if (c.extra == nullptr) c.extra = std::make_unique<ColdExtra>();
-  return *c.extra;
+  std::unique_ptr<ColdExtra>& x = extras_[slot];
+  if (x == nullptr) x = std::make_unique<ColdExtra>();
+  c.has_extra = true;
+  return *x;
 }
 
 AlarmEvaluator::RareCold& AlarmEvaluator::RareOf(uint32_t slot) const {
@@ -130,10 +132,13 @@ uint32_t AppendToArena(std::vector<std::unique_ptr<char[]>>* chunks,
 }  // namespace
 
 void AlarmEvaluator::StoreName(uint32_t slot, absl::string_view name) {
+  static_assert(sizeof(ColdAlarm) <= 32, "ColdAlarm is paid per alarm");
+  // Validate() (PutMetricAlarm, ImportState) bounds names to 1-255.
+  assert(!name.empty() && name.size() <= 255);
   ColdAlarm& c = cold_[slot];
   c.name_offset = AppendToArena(&name_chunks_, &name_end_, name,
                                 kNameChunkBits, &dead_name_bytes_);
-  c.name_size = static_cast<uint16_t>(name.size());
+  c.name_size = static_cast<uint8_t>(name.size());
 }
 
 void AlarmEvaluator::StoreSpec(uint32_t slot, AlarmSpec spec,
@@ -157,6 +162,7 @@ void AlarmEvaluator::StoreSpec(uint32_t slot, AlarmSpec spec,
 void AlarmEvaluator::ClearCold(uint32_t slot) {
   ColdAlarm& c = cold_[slot];
   shapes_.Release(c.shape);
+  if (c.has_extra) extras_.erase(slot);
   dead_name_bytes_ += c.name_size;
   c = ColdAlarm();
   // Compact the arena once half of it is dead, so that churn (put, delete,

@@ -315,14 +315,14 @@ class AlarmEvaluator {
     std::shared_ptr<MathAlarmState> math;
   };
   // What an alarm needs once it has left its initial status, out of line
-  // (null in ColdAlarm until then): one 128-byte heap block.
+  // (in extras_, absent until then): one 128-byte heap block.
   struct ColdExtra {
     // Unset while the alarm has its initial status, which is
     // AlarmStatus::Created(ConfigurationUpdated(slot)) (see ColdAlarm).
     std::optional<AlarmStatus> status;
     std::unique_ptr<RareCold> rare;  // Null while default.
   };
-  // The per-alarm configuration, everything but the shared shape: 40 bytes.
+  // The per-alarm configuration, everything but the shared shape: 32 bytes.
   // The full AlarmSpec is SpecOf(slot): shape + name + metric + threshold.
   // No ARN: it is derived from the options and the name (ArnOf).
   struct ColdAlarm {
@@ -330,13 +330,13 @@ class AlarmEvaluator {
     // ConfigurationUpdated(slot) in Unix nanoseconds, unless
     // configuration_time_rare (then RareCold::configuration_updated).
     int64_t configuration_updated_ns = 0;
-    // Status, scaling time, parsed statistic, math state; null while none
-    // is needed. Mutable: FindStatus stores the initial status on demand.
-    mutable std::unique_ptr<ColdExtra> extra;
     uint32_t name_offset = 0;  // In the name arena (NameOf).
     uint32_t shape = 0;        // In shapes_.
     MetricIndex metric = 0;
-    uint16_t name_size = 0;  // Validate() bounds names to 255 characters.
+    uint8_t name_size = 0;  // Validate() bounds names to 1-255 characters.
+    // extras_ holds the slot's ColdExtra. Mutable: FindStatus stores the
+    // initial status on demand.
+    mutable bool has_extra = false;
     // True: the spec's metric is the store's metric(metric) (the shape's is
     // cleared); false: the shape holds it (Metrics-list alarms, and metrics
     // whose dimensions are not in the store's canonical order).
@@ -386,9 +386,12 @@ class AlarmEvaluator {
   ColdExtra& ExtraOf(uint32_t slot) const;
   RareCold& RareOf(uint32_t slot) const;
   // The rare part, or null when the alarm has none (all defaults).
+  const ColdExtra* FindExtra(uint32_t slot) const {
+    return cold_[slot].has_extra ? extras_.find(slot)->second.get() : nullptr;
+  }
   const RareCold* FindRare(uint32_t slot) const {
-    const ColdAlarm& c = cold_[slot];
-    return c.extra == nullptr ? nullptr : c.extra->rare.get();
+    const ColdExtra* x = FindExtra(slot);
+    return x == nullptr ? nullptr : x->rare.get();
   }
   // Stores `spec` as slot's configuration (name, shape, metric, threshold),
   // releasing the previous shape when `replace`. `metric` is the interned
@@ -448,6 +451,10 @@ class AlarmEvaluator {
   EvaluatorOptions options_;
   std::vector<HotAlarm> hot_;
   std::vector<ColdAlarm> cold_;
+  // The ColdExtra of the slots that have one (ColdAlarm::has_extra): kept
+  // apart so that alarms still in their initial status do not pay a pointer.
+  // Mutable: FindStatus stores the initial status on demand.
+  mutable absl::flat_hash_map<uint32_t, std::unique_ptr<ColdExtra>> extras_;
   std::vector<uint32_t> free_slots_;
   // The name arena: every live alarm's name, back to back in 4 KiB chunks
   // (a name never straddles two; fixed chunks waste at most 255 bytes each,
