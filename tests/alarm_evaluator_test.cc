@@ -951,5 +951,64 @@ TEST_F(AlarmEvaluatorTest, ExportImportKeepsConfigurationTimeExactly) {
   EXPECT_EQ(b[0].configuration_updated, odd);
 }
 
+// spec 4.1: two alarms that differ in any one configuration field never
+// share an interned shape; each describes exactly as it was put.
+TEST_F(AlarmEvaluatorTest, AlarmsDifferingInOneFieldDescribeApart) {
+  using Change = void (*)(AlarmSpec*);
+  const std::vector<Change> changes = {
+      [](AlarmSpec* s) { s->alarm_description = "d"; },
+      [](AlarmSpec* s) { s->actions_enabled = false; },
+      [](AlarmSpec* s) { s->ok_actions.clear(); },
+      [](AlarmSpec* s) { s->alarm_actions.push_back(kOkArn); },
+      [](AlarmSpec* s) { s->insufficient_data_actions = {kAlarmArn}; },
+      [](AlarmSpec* s) { s->statistic = Statistic::kMaximum; },
+      [](AlarmSpec* s) {
+        s->statistic.reset();
+        s->extended_statistic = "p99";
+      },
+      [](AlarmSpec* s) { s->period = absl::Minutes(5); },
+      [](AlarmSpec* s) { s->unit = Unit::kPercent; },
+      [](AlarmSpec* s) { s->evaluation_periods = 4; },
+      [](AlarmSpec* s) { s->datapoints_to_alarm = 2; },
+      [](AlarmSpec* s) { s->threshold.reset(); },
+      [](AlarmSpec* s) {
+        s->comparison_operator = ComparisonOperator::kLessThanThreshold;
+      },
+      [](AlarmSpec* s) { s->treat_missing_data = TreatMissingData::kBreaching; },
+      [](AlarmSpec* s) {
+        s->statistic.reset();
+        s->extended_statistic = "p99";
+        s->evaluate_low_sample_count_percentile = "ignore";
+      },
+      [](AlarmSpec* s) { s->evaluation_range = 7; },
+      [](AlarmSpec* s) { s->tags = {{"team", "web"}}; },
+      [](AlarmSpec* s) { s->metric.metric_name = "NetworkIn"; },
+  };
+  ASSERT_THAT(evaluator_.PutMetricAlarm(CpuAlarmSpec(), Utc(12, 0, 0)), IsOk());
+  std::vector<AlarmSpec> put;
+  for (size_t i = 0; i < changes.size(); ++i) {
+    AlarmSpec s = CpuAlarmSpec();
+    s.alarm_name = absl::StrCat("changed-", i);
+    changes[i](&s);
+    if (!s.threshold.has_value()) {
+      // Validate() wants a threshold or ThresholdMetricId; a threshold-less
+      // static alarm is refused, so compare a different threshold instead.
+      s.threshold = 51;
+    }
+    ASSERT_THAT(evaluator_.PutMetricAlarm(s, Utc(12, 0, 0)), IsOk()) << i;
+    put.push_back(s);
+  }
+  const std::optional<AlarmSpec> base = evaluator_.FindAlarm("x");
+  ASSERT_TRUE(base.has_value());
+  for (size_t i = 0; i < put.size(); ++i) {
+    std::optional<AlarmSpec> back = evaluator_.FindAlarm(put[i].alarm_name);
+    ASSERT_TRUE(back.has_value()) << i;
+    EXPECT_TRUE(SameAlarmSpec(*back, put[i])) << i;
+    AlarmSpec renamed = *back;
+    renamed.alarm_name = "x";
+    EXPECT_FALSE(SameAlarmSpec(renamed, *base)) << i;
+  }
+}
+
 }  // namespace
 }  // namespace cwalarm
