@@ -153,7 +153,7 @@ class AlarmEvaluator {
   // The alarm's state, or nullptr when unknown. The pointer follows the
   // alarm's state and stays valid until the alarm is deleted. An alarm
   // still in its initial status stores none; the first call stores it
-  // (about 100 bytes) so that there is something to point to.
+  // (about 150 bytes) so that there is something to point to.
   const AlarmStatus* FindStatus(absl::string_view name) const;
 
   // Every alarm, sorted by name (DescribeAlarms' order).
