@@ -67,6 +67,7 @@
 #define CWALARM_ALARM_ALARM_EVALUATOR_H_
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -450,7 +451,9 @@ class AlarmEvaluator {
   ActionSink* sink_;
   EvaluatorOptions options_;
   std::vector<HotAlarm> hot_;
-  std::vector<ColdAlarm> cold_;
+  // A deque, not a vector: it grows by 512-byte blocks, so a million alarms
+  // do not pay for up to twice their cold records in growth slack.
+  std::deque<ColdAlarm> cold_;
   // The ColdExtra of the slots that have one (ColdAlarm::has_extra): kept
   // apart so that alarms still in their initial status do not pay a pointer.
   // Mutable: FindStatus stores the initial status on demand.
