@@ -42,27 +42,170 @@ const std::vector<std::string>& ActionsFor(const AlarmSpec& spec,
 
 AlarmEvaluator::AlarmEvaluator(MetricStore* store, ActionSink* sink,
                                EvaluatorOptions options)
-    : store_(store), sink_(sink), options_(std::move(options)) {
+    : store_(store),
+      sink_(sink),
+      options_(std::move(options)),
+      by_name_(0, NameHash{this}, NameEq{this}) {
   assert(store_ != nullptr && sink_ != nullptr);
 }
 
-const AlarmSpec* AlarmEvaluator::FindAlarm(absl::string_view name) const {
+// --- The cold record --------------------------------------------------------
+
+AlarmSpec AlarmEvaluator::SpecOf(uint32_t slot) const {
+  const ColdAlarm& c = cold_[slot];
+  AlarmSpec spec = ShapeOf(slot);
+  spec.alarm_name = std::string(NameOf(slot));
+  if (c.metric_from_store) spec.metric = store_->metric(c.metric);
+  if (spec.threshold.has_value()) spec.threshold = c.threshold;
+  return spec;
+}
+
+AlarmStatus AlarmEvaluator::StatusOf(uint32_t slot) const {
+  const ColdExtra* x = FindExtra(slot);
+  if (x != nullptr && x->status.has_value()) return *x->status;
+  return AlarmStatus::Created(ConfigurationUpdated(slot));
+}
+
+AlarmEvaluator::ColdExtra& AlarmEvaluator::ExtraOf(uint32_t slot) const {
+  const ColdAlarm& c = cold_[slot];
+  std::unique_ptr<ColdExtra>& x = extras_[slot];
+  if (x == nullptr) x = std::make_unique<ColdExtra>();
+  c.has_extra = true;
+  return *x;
+}
+
+AlarmEvaluator::RareCold& AlarmEvaluator::RareOf(uint32_t slot) const {
+  ColdExtra& x = ExtraOf(slot);
+  if (x.rare == nullptr) x.rare = std::make_unique<RareCold>();
+  return *x.rare;
+}
+
+AlarmStatus& AlarmEvaluator::MutableStatus(uint32_t slot) const {
+  ColdExtra& x = ExtraOf(slot);
+  if (!x.status.has_value()) {
+    x.status = AlarmStatus::Created(ConfigurationUpdated(slot));
+  }
+  return *x.status;
+}
+
+absl::Time AlarmEvaluator::ConfigurationUpdated(uint32_t slot) const {
+  const ColdAlarm& c = cold_[slot];
+  if (c.configuration_time_rare) return *FindRare(slot)->configuration_updated;
+  return absl::FromUnixNanos(c.configuration_updated_ns);
+}
+
+void AlarmEvaluator::SetConfigurationUpdated(uint32_t slot, absl::Time t) {
+  ColdAlarm& c = cold_[slot];
+  // Exact as int64 nanoseconds for every time a caller is likely to pass
+  // (whole nanoseconds within 1677-2262); anything else is kept whole.
+  const int64_t ns = absl::ToUnixNanos(t);
+  c.configuration_time_rare = absl::FromUnixNanos(ns) != t;
+  if (c.configuration_time_rare) {
+    RareOf(slot).configuration_updated = t;
+  } else {
+    c.configuration_updated_ns = ns;
+    if (FindRare(slot) != nullptr) RareOf(slot).configuration_updated.reset();
+  }
+}
+
+namespace {
+
+// Appends `name` to a chunked arena (AlarmEvaluator::name_chunks_) and
+// returns its offset; `*skipped` grows by the bytes left unused at the end
+// of a chunk the name did not fit in.
+uint32_t AppendToArena(std::vector<std::unique_ptr<char[]>>* chunks,
+                       uint32_t* end, absl::string_view name, uint32_t bits,
+                       size_t* skipped) {
+  const uint32_t chunk = uint32_t{1} << bits;
+  const uint32_t within = *end & (chunk - 1);
+  if (within != 0 && within + name.size() > chunk) {
+    *skipped += chunk - within;
+    *end += chunk - within;
+  }
+  if ((*end >> bits) >= chunks->size()) {
+    chunks->push_back(std::unique_ptr<char[]>(new char[chunk]));
+  }
+  const uint32_t offset = *end;
+  std::copy(name.begin(), name.end(),
+            (*chunks)[offset >> bits].get() + (offset & (chunk - 1)));
+  *end += static_cast<uint32_t>(name.size());
+  return offset;
+}
+
+}  // namespace
+
+void AlarmEvaluator::StoreName(uint32_t slot, absl::string_view name) {
+  static_assert(sizeof(ColdAlarm) <= 32, "ColdAlarm is paid per alarm");
+  // Validate() (PutMetricAlarm, ImportState) bounds names to 1-255.
+  assert(!name.empty() && name.size() <= 255);
+  ColdAlarm& c = cold_[slot];
+  c.name_offset = AppendToArena(&name_chunks_, &name_end_, name,
+                                kNameChunkBits, &dead_name_bytes_);
+  c.name_size = static_cast<uint8_t>(name.size());
+}
+
+void AlarmEvaluator::StoreSpec(uint32_t slot, AlarmSpec spec,
+                               MetricIndex metric, bool replace) {
+  ColdAlarm& c = cold_[slot];
+  const uint32_t old_shape = c.shape;
+  // The name is kept apart (names_); the metric when the store's copy is
+  // the same (Intern keeps the canonical dimension order, and a spec whose
+  // order differs must describe as it was put); the threshold's value.
+  spec.alarm_name.clear();
+  c.metric = metric;
+  c.metric_from_store =
+      !spec.HasMetricsList() && store_->metric(metric) == spec.metric;
+  if (c.metric_from_store) spec.metric = MetricId();
+  c.threshold = spec.threshold.value_or(0);
+  if (spec.threshold.has_value()) spec.threshold = 0.0;
+  c.shape = shapes_.Intern(std::move(spec));
+  if (replace) shapes_.Release(old_shape);
+}
+
+void AlarmEvaluator::ClearCold(uint32_t slot) {
+  ColdAlarm& c = cold_[slot];
+  shapes_.Release(c.shape);
+  if (c.has_extra) extras_.erase(slot);
+  dead_name_bytes_ += c.name_size;
+  c = ColdAlarm();
+  // Compact the arena once half of it is dead, so that churn (put, delete,
+  // put) does not grow it without bound. Offsets change; the names (and so
+  // by_name_'s hashes) do not.
+  if (dead_name_bytes_ > 4 * kNameChunk && dead_name_bytes_ * 2 > name_end_) {
+    std::vector<std::unique_ptr<char[]>> chunks;
+    uint32_t end = 0;
+    size_t skipped = 0;
+    for (uint32_t live : by_name_) {
+      const uint32_t offset =
+          AppendToArena(&chunks, &end, NameOf(live), kNameChunkBits, &skipped);
+      cold_[live].name_offset = offset;
+    }
+    name_chunks_.swap(chunks);
+    name_end_ = end;
+    dead_name_bytes_ = skipped;
+  }
+}
+
+std::optional<AlarmSpec> AlarmEvaluator::FindAlarm(
+    absl::string_view name) const {
   auto it = by_name_.find(name);
-  return it == by_name_.end() ? nullptr : &cold_[it->second].spec;
+  if (it == by_name_.end()) return std::nullopt;
+  return SpecOf(*it);
 }
 
 const AlarmStatus* AlarmEvaluator::FindStatus(absl::string_view name) const {
   auto it = by_name_.find(name);
-  return it == by_name_.end() ? nullptr : &cold_[it->second].status;
+  return it == by_name_.end() ? nullptr : &MutableStatus(*it);
 }
 
 std::vector<AlarmDescription> AlarmEvaluator::DescribeAlarms() const {
   std::vector<AlarmDescription> out;
   out.reserve(by_name_.size());
-  for (const auto& [name, slot] : by_name_) {
-    const ColdAlarm& c = cold_[slot];
-    out.push_back(AlarmDescription{&c.spec, &c.status, ArnOf(c),
-                                   c.configuration_updated});
+  for (uint32_t slot : by_name_) {
+    out.push_back(AlarmDescription{
+        std::make_shared<const AlarmSpec>(SpecOf(slot)),
+        std::make_shared<const AlarmStatus>(StatusOf(slot)), ArnOf(slot),
+        ConfigurationUpdated(slot)});
   }
   std::sort(out.begin(), out.end(),
             [](const AlarmDescription& a, const AlarmDescription& b) {
@@ -173,24 +316,35 @@ absl::Status AlarmEvaluator::PutMetricAlarm(AlarmSpec spec, absl::Time now) {
         "alarm \"", spec.alarm_name, "\": evaluation range must not exceed ",
         UINT16_MAX, " buckets"));
   }
-  auto it = by_name_.find(spec.alarm_name);
+  if (uint64_t{name_end_} + 2 * kNameChunk > UINT32_MAX) {
+    // Arena offsets are 32-bit: about 16 million names of 255 characters.
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "alarm \"", spec.alarm_name, "\": PutMetricAlarm: the evaluator holds "
+        "4 GiB of alarm names"));
+  }
+  auto it = by_name_.find(absl::string_view(spec.alarm_name));
   if (it != by_name_.end()) {
     // Update: configuration fully replaced, state kept (spec 4.1).
-    uint32_t slot = it->second;
-    ColdAlarm& c = cold_[slot];
-    HotAlarm h = MakeHot(spec, c.status.state);
+    uint32_t slot = *it;
+    // The initial status is dated by configuration_updated, which changes
+    // now: store it first.
+    const AlarmStatus& status = MutableStatus(slot);
+    HotAlarm h = MakeHot(spec, status.state);
     h.last_slot = hot_[slot].last_slot;
     ReleaseWide(hot_[slot]);
     hot_[slot] = h;
     // Tags in an update request are ignored (spec 1.2, 4.1): the alarm keeps
     // the tags it was created with.
-    spec.tags = std::move(c.spec.tags);
-    c.spec = std::move(spec);
-    c.extended = std::move(extended);
-    c.math = std::move(math);
-    c.configuration_updated = now;
+    spec.tags = ShapeOf(slot).tags;
+    SetConfigurationUpdated(slot, now);
     history_.push_back(MakeConfigurationItem(ConfigurationChange::kUpdate,
-                                             c.spec, ArnOf(c), now));
+                                             spec, ArnOf(slot), now));
+    if (extended.has_value() || math != nullptr || FindRare(slot) != nullptr) {
+      RareCold& rare = RareOf(slot);
+      rare.extended = std::move(extended);
+      rare.math = std::move(math);
+    }
+    StoreSpec(slot, std::move(spec), h.metric, /*replace=*/true);
     return absl::OkStatus();
   }
   uint32_t slot;
@@ -203,15 +357,17 @@ absl::Status AlarmEvaluator::PutMetricAlarm(AlarmSpec spec, absl::Time now) {
     cold_.emplace_back();
   }
   hot_[slot] = MakeHot(spec, AlarmState::kInsufficientData);
-  ColdAlarm& c = cold_[slot];
-  c.status = AlarmStatus::Created(now);
-  c.configuration_updated = now;
-  c.spec = std::move(spec);
-  c.extended = std::move(extended);
-  c.math = std::move(math);
-  by_name_.emplace(c.spec.alarm_name, slot);
-  history_.push_back(MakeConfigurationItem(ConfigurationChange::kCreate, c.spec,
-                                           ArnOf(c), now));
+  SetConfigurationUpdated(slot, now);  // The initial status is dated by it.
+  if (extended.has_value() || math != nullptr) {
+    RareCold& rare = RareOf(slot);
+    rare.extended = std::move(extended);
+    rare.math = std::move(math);
+  }
+  StoreName(slot, spec.alarm_name);
+  by_name_.insert(slot);
+  history_.push_back(MakeConfigurationItem(ConfigurationChange::kCreate, spec,
+                                           ArnOf(slot), now));
+  StoreSpec(slot, std::move(spec), hot_[slot].metric, /*replace=*/false);
   return absl::OkStatus();
 }
 
@@ -222,15 +378,13 @@ absl::Status AlarmEvaluator::DeleteAlarm(absl::string_view name,
     return absl::NotFoundError(
         absl::StrCat("alarm \"", name, "\": DeleteAlarms: no such alarm"));
   }
-  uint32_t slot = it->second;
+  uint32_t slot = *it;
   by_name_.erase(it);
-  ColdAlarm& c = cold_[slot];
-  history_.push_back(
-      MakeConfigurationItem(ConfigurationChange::kDelete, c.spec, ArnOf(c),
-                            now));
+  history_.push_back(MakeConfigurationItem(
+      ConfigurationChange::kDelete, SpecOf(slot), ArnOf(slot), now));
   hot_[slot].live = false;
   ReleaseWide(hot_[slot]);
-  c = ColdAlarm();
+  ClearCold(slot);
   free_slots_.push_back(slot);
   return absl::OkStatus();
 }
@@ -248,8 +402,8 @@ absl::Status AlarmEvaluator::SetAlarmState(absl::string_view name,
   }
   absl::Status valid = ValidateSetAlarmState(name, reason, reason_data);
   if (!valid.ok()) return valid;
-  uint32_t slot = it->second;
-  if (!ChangesState(cold_[slot].status, state)) return absl::OkStatus();
+  uint32_t slot = *it;
+  if (!ChangesState(StatusOf(slot), state)) return absl::OkStatus();
   EvaluationReport ignored;
   Transition(slot, state, std::string(reason), std::string(reason_data), now,
              &ignored);
@@ -388,7 +542,7 @@ void AlarmEvaluator::TransitionFromBuckets(uint32_t slot, const Decision& d,
     range[i].sample_count = bucket_scratch_[i].sample_count;
     range[i].breaching = verdict_scratch_[i] == BucketVerdict::kBreaching;
   }
-  StateReason reason = BuildStateReason(cold_[slot].spec, range, d, *d.state,
+  StateReason reason = BuildStateReason(SpecOf(slot), range, d, *d.state,
                                         now, options_.reason_form);
   Transition(slot, *d.state, std::move(reason.reason),
              std::move(reason.reason_data), now, report, RecentValues(h));
@@ -922,9 +1076,9 @@ void AlarmEvaluator::EvaluateExtended(uint32_t slot, absl::Time now,
                                       absl::Time first, absl::Duration period,
                                       EvaluationReport* report) {
   HotAlarm& h = hot_[slot];
-  const ColdAlarm& c = cold_[slot];
-  assert(c.extended.has_value());
-  const ExtendedStatistic& statistic = *c.extended;
+  const RareCold* rare = FindRare(slot);
+  assert(rare != nullptr && rare->extended.has_value());
+  const ExtendedStatistic& statistic = *rare->extended;
   std::optional<Unit> unit;
   if (h.unit != kAnyUnit) unit = static_cast<Unit>(h.unit);
   sample_scratch_.resize(h.r);
@@ -934,7 +1088,7 @@ void AlarmEvaluator::EvaluateExtended(uint32_t slot, absl::Time now,
   // Spec 3.6 [OPEN], the spec's recommendation: per bucket, a low-sample
   // bucket is removed from the decision.
   const bool ignore_low =
-      c.spec.evaluate_low_sample_count_percentile.value_or("evaluate") ==
+      ShapeOf(slot).evaluate_low_sample_count_percentile.value_or("evaluate") ==
       "ignore";
   std::vector<std::optional<double>> values(h.r);
   int low = 0;
@@ -980,7 +1134,7 @@ void AlarmEvaluator::EvaluateExtended(uint32_t slot, absl::Time now,
     range[i].sample_count = sample_scratch_[i].total_weight();
     range[i].breaching = verdict_scratch_[i] == BucketVerdict::kBreaching;
   }
-  StateReason reason = BuildStateReason(c.spec, range, d, *d.state, now,
+  StateReason reason = BuildStateReason(SpecOf(slot), range, d, *d.state, now,
                                         options_.reason_form);
   Transition(slot, *d.state, std::move(reason.reason),
              std::move(reason.reason_data), now, report, std::move(recent));
@@ -990,22 +1144,27 @@ void AlarmEvaluator::Transition(uint32_t slot, AlarmState new_state,
                                 std::string reason, std::string reason_data,
                                 absl::Time now, EvaluationReport* report,
                                 std::vector<double> metric_values) {
-  ColdAlarm& c = cold_[slot];
-  StateTransition t = ApplyTransition(&c.status, new_state, std::move(reason),
-                                      std::move(reason_data), now);
+  StateTransition t =
+      ApplyTransition(&MutableStatus(slot), new_state, std::move(reason),
+                      std::move(reason_data), now);
   hot_[slot].state = new_state;
   ++report->transitions;
-  history_.push_back(MakeStateUpdateItem(c.spec.alarm_name, t));
-  if (!c.spec.actions_enabled) return;
+  history_.push_back(MakeStateUpdateItem(NameOf(slot), t));
+  const AlarmSpec& shape = ShapeOf(slot);
+  if (!shape.actions_enabled) return;
+  const std::vector<std::string>& arns = ActionsFor(shape, new_state);
+  if (arns.empty()) return;
+  // The sinks read the whole spec: rebuilt once per transition with actions.
+  const AlarmSpec spec = SpecOf(slot);
   // Each ARN runs independently; a failure is recorded and reported but
   // never undoes the transition (spec 4.2, STYLE 4).
-  for (const std::string& arn : ActionsFor(c.spec, new_state)) {
+  for (const std::string& arn : arns) {
     StateChange change;
-    change.alarm = &c.spec;
-    change.alarm_arn = ArnOf(c);
+    change.alarm = &spec;
+    change.alarm_arn = ArnOf(slot);
     change.region = options_.region;
     change.account_id = options_.account_id;
-    change.alarm_configuration_updated = c.configuration_updated;
+    change.alarm_configuration_updated = ConfigurationUpdated(slot);
     change.old_state = t.old_state;
     change.new_state = t.new_state;
     change.new_reason = t.new_reason;
@@ -1014,9 +1173,9 @@ void AlarmEvaluator::Transition(uint32_t slot, AlarmState new_state,
     change.action = arn;
     change.invoked_at = now;
     change.metric_values = metric_values;
-    change.breach_threshold = c.spec.threshold;
+    change.breach_threshold = spec.threshold;
     if (IsAutoScalingPolicyArn(arn)) {
-      c.last_scaling_invocation = AlignDown(now, absl::Minutes(1));
+      RareOf(slot).last_scaling_invocation = AlignDown(now, absl::Minutes(1));
     }
     RunAction(slot, change, report);
   }
@@ -1025,31 +1184,33 @@ void AlarmEvaluator::Transition(uint32_t slot, AlarmState new_state,
 void AlarmEvaluator::RepeatScalingActions(uint32_t slot, absl::Time now,
                                           std::vector<double> metric_values,
                                           EvaluationReport* report) {
-  ColdAlarm& c = cold_[slot];
+  RareCold& x = RareOf(slot);
   // Once per minute, also for high-resolution alarms evaluated every 10 s:
   // compare whole minutes so that an evaluation a little earlier in its
   // minute than the last one still counts as the next minute.
   const absl::Time minute = AlignDown(now, absl::Minutes(1));
-  if (minute <= c.last_scaling_invocation) return;
-  c.last_scaling_invocation = minute;
-  for (const std::string& arn : ActionsFor(c.spec, c.status.state)) {
+  if (minute <= x.last_scaling_invocation) return;
+  x.last_scaling_invocation = minute;
+  const AlarmStatus& status = MutableStatus(slot);
+  const AlarmSpec spec = SpecOf(slot);
+  for (const std::string& arn : ActionsFor(spec, status.state)) {
     if (!IsAutoScalingPolicyArn(arn)) continue;
     StateChange change;
-    change.alarm = &c.spec;
-    change.alarm_arn = ArnOf(c);
+    change.alarm = &spec;
+    change.alarm_arn = ArnOf(slot);
     change.region = options_.region;
     change.account_id = options_.account_id;
-    change.alarm_configuration_updated = c.configuration_updated;
-    change.old_state = c.status.state;
-    change.new_state = c.status.state;
-    change.new_reason = c.status.reason;
-    change.new_reason_data = c.status.reason_data;
-    change.timestamp = c.status.state_updated;
+    change.alarm_configuration_updated = ConfigurationUpdated(slot);
+    change.old_state = status.state;
+    change.new_state = status.state;
+    change.new_reason = status.reason;
+    change.new_reason_data = status.reason_data;
+    change.timestamp = status.state_updated;
     change.action = arn;
     change.repeated = true;
     change.invoked_at = now;
     change.metric_values = metric_values;
-    change.breach_threshold = c.spec.threshold;
+    change.breach_threshold = spec.threshold;
     ++report->repeated_actions;
     RunAction(slot, change, report);
   }
@@ -1057,18 +1218,17 @@ void AlarmEvaluator::RepeatScalingActions(uint32_t slot, absl::Time now,
 
 void AlarmEvaluator::RunAction(uint32_t slot, const StateChange& change,
                                EvaluationReport* report) {
-  const ColdAlarm& c = cold_[slot];
   absl::Status result = sink_->Execute(change);
   ++report->actions;
   // HistoryData keeps the transition's time (stateUpdateTimestamp); a
   // re-invocation's item is dated when it ran.
   AlarmHistoryItem item =
-      MakeActionItem(c.spec.alarm_name, change.action, result, change.timestamp);
+      MakeActionItem(NameOf(slot), change.action, result, change.timestamp);
   item.timestamp = change.invoked_at;
   history_.push_back(std::move(item));
   if (!result.ok()) {
     report->action_errors.push_back(absl::Status(
-        result.code(), absl::StrCat("alarm \"", c.spec.alarm_name,
+        result.code(), absl::StrCat("alarm \"", NameOf(slot),
                                     "\": action ", change.action, ": ",
                                     result.message())));
   }
@@ -1087,7 +1247,7 @@ absl::Time AlarmEvaluator::RetentionHorizon(absl::Time now) const {
     if (!h.live) continue;
     absl::Time end = AlignDown(now, absl::Seconds(h.granularity_seconds));
     horizon = std::min(horizon, end - h.r * absl::Seconds(h.period_seconds));
-    if (h.path == AlarmPath::kMath && cold_[slot].spec.IsAnomalyDetection()) {
+    if (h.path == AlarmPath::kMath && ShapeOf(slot).IsAnomalyDetection()) {
       // Anomaly models train on the window before the retrain boundary.
       const int64_t interval =
           options_.anomaly_model.retrain_interval_seconds;

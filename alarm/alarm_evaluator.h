@@ -35,8 +35,15 @@
 // Data layout: alarms live in dense arrays indexed by slot; the loop reads a
 // compact 64-byte record per alarm (metric index, period, N, M, R, operator,
 // treatment, state, threshold, and the verdict masks of the last
-// evaluation) and touches the full AlarmSpec and reason strings only on a
-// transition.
+// evaluation) and touches the configuration and reason strings only on a
+// transition. The cold side is compact too (issue 7, bytes per alarm): the
+// parts of the spec alarms share (period, statistic, actions, tags, ...) are
+// interned once (AlarmSpecPool); per alarm remain the name (in one arena),
+// the metric index (the MetricId is the store's), the threshold and the
+// configuration time. The status is stored only once it differs from the
+// initial "Unchecked: Initial alarm creation" one. Full AlarmSpecs are
+// rebuilt where one is handed out (FindAlarm, DescribeAlarms, StateChange,
+// history, snapshots).
 //
 // Incremental evaluation: a standard alarm (one metric, a Statistic, R <= 64)
 // keeps one bit per bucket of its range (present, breaching). When the
@@ -60,12 +67,14 @@
 #define CWALARM_ALARM_ALARM_EVALUATOR_H_
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -73,6 +82,7 @@
 #include "alarm/action_sink.h"
 #include "alarm/alarm_history.h"
 #include "alarm/alarm_spec.h"
+#include "alarm/alarm_spec_pool.h"
 #include "alarm/alarm_state.h"
 #include "alarm/alarm_state_machine.h"
 #include "alarm/evaluation_window.h"
@@ -115,10 +125,11 @@ struct EvaluationReport {
   std::vector<absl::Status> evaluation_errors;
 };
 
-// DescribeAlarms' view of one alarm.
+// DescribeAlarms' view of one alarm. The spec and status are rebuilt for
+// the description (the evaluator does not hold them whole) and owned by it.
 struct AlarmDescription {
-  const AlarmSpec* spec;
-  const AlarmStatus* status;
+  std::shared_ptr<const AlarmSpec> spec;
+  std::shared_ptr<const AlarmStatus> status;
   std::string alarm_arn;
   absl::Time configuration_updated;
 };
@@ -135,15 +146,19 @@ class AlarmEvaluator {
   // --- Queries -------------------------------------------------------------
 
   size_t alarm_count() const { return by_name_.size(); }
+  // Distinct interned spec shapes (AlarmSpecPool), for tests and benchmarks.
+  size_t shape_count() const { return shapes_.size(); }
   const EvaluatorOptions& options() const { return options_; }
 
-  // The alarm's configuration and state, or nullptr when unknown. Pointers
-  // stay valid until the alarm is deleted or replaced by PutMetricAlarm.
-  const AlarmSpec* FindAlarm(absl::string_view name) const;
+  // The alarm's configuration (rebuilt: a copy), or nullopt when unknown.
+  std::optional<AlarmSpec> FindAlarm(absl::string_view name) const;
+  // The alarm's state, or nullptr when unknown. The pointer follows the
+  // alarm's state and stays valid until the alarm is deleted. An alarm
+  // still in its initial status stores none; the first call stores it
+  // (about 150 bytes) so that there is something to point to.
   const AlarmStatus* FindStatus(absl::string_view name) const;
 
-  // Every alarm, sorted by name (DescribeAlarms' order). Valid until the
-  // next mutating call.
+  // Every alarm, sorted by name (DescribeAlarms' order).
   std::vector<AlarmDescription> DescribeAlarms() const;
 
   // History items not yet taken, oldest first. Items of one evaluation keep
@@ -298,18 +313,46 @@ class AlarmEvaluator {
   };
   static constexpr uint8_t kAnyUnit = 0xff;
 
-  struct ColdAlarm {
-    AlarmSpec spec;
-    std::optional<ExtendedStatistic> extended;  // Parsed ExtendedStatistic.
-    // Metrics-list alarms only: the compiled program and the anomaly models
-    // (alarm_evaluator_math.cc). Shared so ColdAlarm stays copyable.
-    std::shared_ptr<MathAlarmState> math;
-    AlarmStatus status;
-    // No ARN: it is derived from the options and the name (ArnOf), which
-    // saves its string (~100 bytes with the heap block) per alarm.
-    absl::Time configuration_updated;
+  // What few alarms need (ColdExtra::rare).
+  struct RareCold {
     // When Auto Scaling ARNs were last invoked (transition or repeat).
     absl::Time last_scaling_invocation = absl::InfinitePast();
+    // Set when the configuration time is not a whole number of nanoseconds
+    // within int64 (ColdAlarm::configuration_updated_ns).
+    std::optional<absl::Time> configuration_updated;
+    std::optional<ExtendedStatistic> extended;  // Parsed ExtendedStatistic.
+    // Metrics-list alarms only: the compiled program and the anomaly models
+    // (alarm_evaluator_math.cc).
+    std::shared_ptr<MathAlarmState> math;
+  };
+  // What an alarm needs once it has left its initial status, out of line
+  // (in extras_, absent until then): one 128-byte heap block.
+  struct ColdExtra {
+    // Unset while the alarm has its initial status, which is
+    // AlarmStatus::Created(ConfigurationUpdated(slot)) (see ColdAlarm).
+    std::optional<AlarmStatus> status;
+    std::unique_ptr<RareCold> rare;  // Null while default.
+  };
+  // The per-alarm configuration, everything but the shared shape: 32 bytes.
+  // The full AlarmSpec is SpecOf(slot): shape + name + metric + threshold.
+  // No ARN: it is derived from the options and the name (ArnOf).
+  struct ColdAlarm {
+    double threshold = 0;  // The spec's, when the shape has one.
+    // ConfigurationUpdated(slot) in Unix nanoseconds, unless
+    // configuration_time_rare (then RareCold::configuration_updated).
+    int64_t configuration_updated_ns = 0;
+    uint32_t name_offset = 0;  // In the name arena (NameOf).
+    uint32_t shape = 0;        // In shapes_.
+    MetricIndex metric = 0;
+    uint8_t name_size = 0;  // Validate() bounds names to 1-255 characters.
+    // extras_ holds the slot's ColdExtra. Mutable: FindStatus stores the
+    // initial status on demand.
+    mutable bool has_extra = false;
+    // True: the spec's metric is the store's metric(metric) (the shape's is
+    // cleared); false: the shape holds it (Metrics-list alarms, and metrics
+    // whose dimensions are not in the store's canonical order).
+    bool metric_from_store = false;
+    bool configuration_time_rare = false;
   };
 
   // Evaluates alarm `slot` whose evaluation anchor (Unix seconds, the slot
@@ -328,9 +371,51 @@ class AlarmEvaluator {
   // Compiles a Metrics-list spec and interns its metrics.
   absl::StatusOr<std::shared_ptr<MathAlarmState>> MakeMathState(
       const AlarmSpec& spec);
+  // --- The cold record (one accessor per part, so the loop's code does not
+  // depend on how the cold side is stored) ---
+  absl::string_view NameOf(uint32_t slot) const {
+    const ColdAlarm& c = cold_[slot];
+    return absl::string_view(
+        name_chunks_[c.name_offset >> kNameChunkBits].get() +
+            (c.name_offset & (kNameChunk - 1)),
+        c.name_size);
+  }
+  absl::Time ConfigurationUpdated(uint32_t slot) const;
+  void SetConfigurationUpdated(uint32_t slot, absl::Time t);
+  // The interned shape: the spec without name, threshold value and (when
+  // metric_from_store) metric. Fields other than those read as the spec's.
+  const AlarmSpec& ShapeOf(uint32_t slot) const {
+    return shapes_.Get(cold_[slot].shape);
+  }
+  // The whole spec, rebuilt.
+  AlarmSpec SpecOf(uint32_t slot) const;
+  // The alarm's status (a copy; the initial one is not stored).
+  AlarmStatus StatusOf(uint32_t slot) const;
+  // The stored status, stored first when it is the initial one.
+  AlarmStatus& MutableStatus(uint32_t slot) const;
+  // The out-of-line parts, allocated on first use.
+  ColdExtra& ExtraOf(uint32_t slot) const;
+  RareCold& RareOf(uint32_t slot) const;
+  // The rare part, or null when the alarm has none (all defaults).
+  const ColdExtra* FindExtra(uint32_t slot) const {
+    return cold_[slot].has_extra ? extras_.find(slot)->second.get() : nullptr;
+  }
+  const RareCold* FindRare(uint32_t slot) const {
+    const ColdExtra* x = FindExtra(slot);
+    return x == nullptr ? nullptr : x->rare.get();
+  }
+  // Stores `spec` as slot's configuration (name, shape, metric, threshold),
+  // releasing the previous shape when `replace`. `metric` is the interned
+  // index of spec.metric (unused for Metrics-list specs).
+  void StoreSpec(uint32_t slot, AlarmSpec spec, MetricIndex metric,
+                 bool replace);
+  // Appends `name` to the name arena for slot.
+  void StoreName(uint32_t slot, absl::string_view name);
+  // Frees slot's cold record (name bytes become dead, shape released).
+  void ClearCold(uint32_t slot);
   // The alarm's ARN, from the evaluator's region and account.
-  std::string ArnOf(const ColdAlarm& c) const {
-    return AlarmArn(options_.region, options_.account_id, c.spec.alarm_name);
+  std::string ArnOf(uint32_t slot) const {
+    return AlarmArn(options_.region, options_.account_id, NameOf(slot));
   }
   void Transition(uint32_t slot, AlarmState new_state, std::string reason,
                   std::string reason_data, absl::Time now,
@@ -424,9 +509,47 @@ class AlarmEvaluator {
   // entry, so shards write them concurrently without sharing.
   mutable std::vector<std::vector<uint64_t>> wide_pool_;
   std::vector<uint32_t> wide_free_;
-  std::vector<ColdAlarm> cold_;
+  // A deque, not a vector: it grows by 512-byte blocks, so a million alarms
+  // do not pay for up to twice their cold records in growth slack.
+  std::deque<ColdAlarm> cold_;
+  // The ColdExtra of the slots that have one (ColdAlarm::has_extra): kept
+  // apart so that alarms still in their initial status do not pay a pointer.
+  // Mutable: FindStatus stores the initial status on demand.
+  mutable absl::flat_hash_map<uint32_t, std::unique_ptr<ColdExtra>> extras_;
   std::vector<uint32_t> free_slots_;
-  absl::flat_hash_map<std::string, uint32_t> by_name_;
+  // The name arena: every live alarm's name, back to back in 4 KiB chunks
+  // (a name never straddles two; fixed chunks waste at most 255 bytes each,
+  // where one growing string would waste up to half its capacity).
+  // ColdAlarm::name_offset is chunk << kNameChunkBits | offset in chunk.
+  // Deleted names stay until dead_name_bytes_ is half of name_end_ (then
+  // ClearCold compacts).
+  static constexpr uint32_t kNameChunkBits = 12;
+  static constexpr uint32_t kNameChunk = uint32_t{1} << kNameChunkBits;
+  std::vector<std::unique_ptr<char[]>> name_chunks_;
+  uint32_t name_end_ = 0;  // Offset of the next free byte.
+  size_t dead_name_bytes_ = 0;
+  // Live slots, found by name: hashed and compared through the arena.
+  struct NameHash {
+    using is_transparent = void;
+    const AlarmEvaluator* e;
+    size_t operator()(absl::string_view name) const {
+      return absl::Hash<absl::string_view>()(name);
+    }
+    size_t operator()(uint32_t slot) const { return (*this)(e->NameOf(slot)); }
+  };
+  struct NameEq {
+    using is_transparent = void;
+    const AlarmEvaluator* e;
+    bool operator()(uint32_t a, uint32_t b) const { return a == b; }
+    bool operator()(uint32_t a, absl::string_view b) const {
+      return e->NameOf(a) == b;
+    }
+    bool operator()(absl::string_view a, uint32_t b) const {
+      return a == e->NameOf(b);
+    }
+  };
+  absl::flat_hash_set<uint32_t, NameHash, NameEq> by_name_;
+  AlarmSpecPool shapes_;
   std::vector<AlarmHistoryItem> history_;
   // PutAnomalyDetector's configurations by AnomalyDetectorSpec::Key(), with
   // a version bumped on every put so that models trained with an older

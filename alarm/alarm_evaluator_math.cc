@@ -223,9 +223,9 @@ absl::StatusOr<MathResult> AnomalyBand(const MetricStore& store,
 void AlarmEvaluator::EvaluateMath(uint32_t slot, absl::Time now,
                                   int64_t first_s, EvaluationReport* report) {
   HotAlarm& h = hot_[slot];
-  ColdAlarm& c = cold_[slot];
-  assert(c.math != nullptr);
-  MathAlarmState& m = *c.math;
+  const RareCold* rare = FindRare(slot);
+  assert(rare != nullptr && rare->math != nullptr);
+  MathAlarmState& m = *rare->math;
   const int r = h.r;
   const int64_t period_s = h.period_seconds;
   const int64_t anchor = first_s + r * period_s;
@@ -275,7 +275,7 @@ void AlarmEvaluator::EvaluateMath(uint32_t slot, absl::Time now,
     // CloudWatch marks such alarms EvaluationState EVALUATION_ERROR and
     // leaves StateValue alone (spec 1.2); we keep the state and report it.
     report->evaluation_errors.push_back(absl::Status(
-        error.code(), absl::StrCat("alarm \"", c.spec.alarm_name,
+        error.code(), absl::StrCat("alarm \"", NameOf(slot),
                                    "\": evaluation at ",
                                    absl::FormatTime(now, absl::UTCTimeZone()),
                                    ": ", error.message())));
@@ -302,7 +302,7 @@ void AlarmEvaluator::EvaluateMath(uint32_t slot, absl::Time now,
         b.has_band = true;
         b.lower = lo;
         b.upper = up;
-        switch (c.spec.comparison_operator) {
+        switch (ShapeOf(slot).comparison_operator) {
           case ComparisonOperator::kLessThanLowerThreshold:
             breaching = v < lo;
             break;
@@ -336,7 +336,8 @@ void AlarmEvaluator::EvaluateMath(uint32_t slot, absl::Time now,
     return;
   }
   StateReason reason =
-      BuildStateReason(c.spec, range, d, *d.state, now, options_.reason_form);
+      BuildStateReason(SpecOf(slot), range, d, *d.state, now,
+                       options_.reason_form);
   Transition(slot, *d.state, std::move(reason.reason),
              std::move(reason.reason_data), now, report, std::move(recent));
 }

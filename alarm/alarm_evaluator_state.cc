@@ -18,12 +18,14 @@ AlarmEvaluator::State AlarmEvaluator::ExportState() const {
   for (size_t i = 0; i < hot_.size(); ++i) {
     if (!hot_[i].live) continue;
     AlarmSlotState& s = out.slots[i];
-    const ColdAlarm& c = cold_[i];
+    const uint32_t slot = static_cast<uint32_t>(i);
     s.live = true;
-    s.spec = c.spec;
-    s.status = c.status;
-    s.configuration_updated = c.configuration_updated;
-    s.last_scaling_invocation = c.last_scaling_invocation;
+    s.spec = SpecOf(slot);
+    s.status = StatusOf(slot);
+    s.configuration_updated = ConfigurationUpdated(slot);
+    if (const RareCold* rare = FindRare(slot)) {
+      s.last_scaling_invocation = rare->last_scaling_invocation;
+    }
     s.last_slot = hot_[i].last_slot;
   }
   out.free_slots = free_slots_;
@@ -33,7 +35,7 @@ AlarmEvaluator::State AlarmEvaluator::ExportState() const {
 }
 
 absl::Status AlarmEvaluator::ImportState(State state) {
-  if (!hot_.empty() || !history_.empty()) {
+  if (!hot_.empty() || !history_.empty() || name_end_ != 0) {
     return absl::FailedPreconditionError(
         "AlarmEvaluator::ImportState: the evaluator is not empty");
   }
@@ -66,6 +68,14 @@ absl::Status AlarmEvaluator::ImportState(State state) {
       return absl::InvalidArgumentError(absl::StrCat(
           "alarm \"", s.spec.alarm_name, "\": appears twice in the state"));
     }
+  }
+  size_t name_bytes = 0;
+  for (const AlarmSlotState& s : state.slots) {
+    if (s.live) name_bytes += s.spec.alarm_name.size();
+  }
+  if (name_bytes > UINT32_MAX) {
+    return absl::ResourceExhaustedError(
+        "AlarmEvaluator::ImportState: more than 4 GiB of alarm names");
   }
   std::vector<uint32_t> sorted_free = state.free_slots;
   std::sort(sorted_free.begin(), sorted_free.end());
@@ -106,14 +116,27 @@ absl::Status AlarmEvaluator::ImportState(State state) {
     HotAlarm h = MakeHot(s.spec, s.status.state);
     h.last_slot = s.last_slot;
     hot_[i] = h;
-    ColdAlarm& c = cold_[i];
-    c.status = std::move(s.status);
-    c.configuration_updated = s.configuration_updated;
-    c.last_scaling_invocation = s.last_scaling_invocation;
-    c.spec = std::move(s.spec);
-    c.extended = std::move(extended[i]);
-    c.math = std::move(math);
-    by_name_.emplace(c.spec.alarm_name, static_cast<uint32_t>(i));
+    const uint32_t slot = static_cast<uint32_t>(i);
+    SetConfigurationUpdated(slot, s.configuration_updated);
+    // Stored out of line only when they differ from what a new alarm has
+    // (ColdExtra), so a restored evaluator holds what the original held.
+    const AlarmStatus initial = AlarmStatus::Created(s.configuration_updated);
+    const bool initial_status =
+        s.status.state == initial.state && s.status.reason == initial.reason &&
+        s.status.reason_data == initial.reason_data &&
+        s.status.state_updated == initial.state_updated &&
+        s.status.state_transitioned == initial.state_transitioned;
+    if (!initial_status) ExtraOf(slot).status = std::move(s.status);
+    if (s.last_scaling_invocation != absl::InfinitePast() ||
+        extended[i].has_value() || math != nullptr) {
+      RareCold& rare = RareOf(slot);
+      rare.last_scaling_invocation = s.last_scaling_invocation;
+      rare.extended = std::move(extended[i]);
+      rare.math = std::move(math);
+    }
+    StoreName(slot, s.spec.alarm_name);
+    by_name_.insert(slot);
+    StoreSpec(slot, std::move(s.spec), h.metric, /*replace=*/false);
   }
   free_slots_ = std::move(state.free_slots);
   history_ = std::move(state.history);

@@ -19,12 +19,15 @@ StateTransition ApplyTransition(AlarmStatus* status, AlarmState new_state,
   t.old_reason = std::move(status->reason);
   t.old_reason_data = std::move(status->reason_data);
   t.new_state = new_state;
-  t.new_reason = reason;
-  t.new_reason_data = reason_data;
   t.timestamp = now;
   status->state = new_state;
-  status->reason = std::move(reason);
-  status->reason_data = std::move(reason_data);
+  // The status (held for the alarm's life) gets the copies, which are
+  // allocated to size; the transition (history, soon taken) the originals,
+  // whose capacity may be up to twice their size when built by appending.
+  status->reason = reason;
+  status->reason_data = reason_data;
+  t.new_reason = std::move(reason);
+  t.new_reason_data = std::move(reason_data);
   // Metric alarms have no EvaluationState here, so both timestamps move
   // together (spec 4.4).
   status->state_updated = now;

@@ -9,6 +9,8 @@
 //   BM_Memory_AlarmEvaluatorPerAlarm/<alarms>: PutMetricAlarm of N typical
 //     alarms (20-character name, one dimension, one SNS action), metrics
 //     interned beforehand so that only the evaluator's state is counted.
+//   BM_Memory_AlarmEvaluatorPerAlarmTransitioned/<alarms>: the same after
+//     every alarm has made one transition (its reason strings held).
 //   BM_Memory_MetricStorePerMetric/<metrics>: Intern of N metrics with no
 //     data (identity and index).
 //   BM_Memory_MetricStorePerCell/<metrics>: the data of one evaluation range,
@@ -63,7 +65,14 @@ AlarmSpec AlarmFor(int64_t i) {
   return s;
 }
 
-void BM_Memory_AlarmEvaluatorPerAlarm(benchmark::State& state) {
+// The heap the evaluator holds for N alarms (AlarmFor), measured from
+// before the specs are built to after they are put and freed: strings the
+// evaluator keeps count, strings it copies and drops do not. With
+// `transitioned`, every alarm has also made one transition (Evaluate over
+// five minutes of data: INSUFFICIENT_DATA -> OK with its reason and reason
+// data), so per-alarm status storage after use is counted too; the store's
+// data is added before the first measurement.
+void MeasureAlarmEvaluator(benchmark::State& state, bool transitioned) {
   const int64_t n = state.range(0);
   double per_alarm = 0;
   for (auto _ : state) {
@@ -71,34 +80,54 @@ void BM_Memory_AlarmEvaluatorPerAlarm(benchmark::State& state) {
     MetricStore store;
     RecordingSink sink;
     auto evaluator = std::make_unique<AlarmEvaluator>(&store, &sink);
+    for (int64_t i = 0; i < n; ++i) {
+      const MetricIndex m = store.Intern(MetricFor(i));
+      if (!transitioned) continue;
+      for (int k = 0; k < 5; ++k) {
+        store.Add(m, Unit::kPercent, absl::FromUnixSeconds(kStart + 60 * k),
+                  StatisticSet::Of(42));
+      }
+    }
+    const double before = HeapInUse();
     std::vector<AlarmSpec> specs;
     specs.reserve(n);
-    for (int64_t i = 0; i < n; ++i) {
-      specs.push_back(AlarmFor(i));
-      store.Intern(specs.back().metric);
-    }
-    evaluator->TakeHistory();
-    // The specs' strings move into the evaluator and count as its state;
-    // the vector holding the specs is freed below and must not.
-    const double before = HeapInUse();
+    for (int64_t i = 0; i < n; ++i) specs.push_back(AlarmFor(i));
     state.ResumeTiming();
     for (AlarmSpec& s : specs) {
       (void)evaluator->PutMetricAlarm(std::move(s), absl::FromUnixSeconds(kStart));
     }
     state.PauseTiming();
-    evaluator->TakeHistory();  // History is output, not state.
     specs.clear();
     specs.shrink_to_fit();
-    per_alarm = (HeapInUse() - before +
-                 static_cast<double>(n * sizeof(AlarmSpec))) /
-                static_cast<double>(n);
+    evaluator->TakeHistory();  // History is output, not state.
+    if (transitioned) {
+      EvaluationReport r =
+          evaluator->Evaluate(absl::FromUnixSeconds(kStart + 300));
+      if (r.transitions != n) state.SkipWithError("not every alarm moved");
+      evaluator->TakeHistory();
+    }
+    per_alarm = (HeapInUse() - before) / static_cast<double>(n);
     evaluator.reset();
     state.ResumeTiming();
   }
   state.counters["bytes_per_alarm"] = per_alarm;
   state.SetItemsProcessed(state.iterations() * n);
 }
+
+void BM_Memory_AlarmEvaluatorPerAlarm(benchmark::State& state) {
+  MeasureAlarmEvaluator(state, /*transitioned=*/false);
+}
 BENCHMARK(BM_Memory_AlarmEvaluatorPerAlarm)
+    ->ArgName("alarms")
+    ->RangeMultiplier(10)
+    ->Range(1000, 1000000)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+
+void BM_Memory_AlarmEvaluatorPerAlarmTransitioned(benchmark::State& state) {
+  MeasureAlarmEvaluator(state, /*transitioned=*/true);
+}
+BENCHMARK(BM_Memory_AlarmEvaluatorPerAlarmTransitioned)
     ->ArgName("alarms")
     ->RangeMultiplier(10)
     ->Range(1000, 1000000)

@@ -405,7 +405,9 @@ TEST_F(MathAlarmTest, DescribeAndHistoryCarryTheMetricsList) {
 TEST_F(MathAlarmTest, SnsTriggerIsTheMathForm) {
   ASSERT_THAT(evaluator_.PutMetricAlarm(ErrorRateSpec(), Utc(2, 9, 59)), IsOk());
   StateChange change;
-  change.alarm = evaluator_.FindAlarm("error-rate");
+  const std::optional<AlarmSpec> error_rate = evaluator_.FindAlarm("error-rate");
+  ASSERT_TRUE(error_rate.has_value());
+  change.alarm = &*error_rate;
   change.alarm_arn = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:error-rate";
   change.region = "us-east-1";
   change.account_id = "123456789012";
@@ -429,7 +431,10 @@ TEST_F(MathAlarmTest, SnsTriggerIsTheMathForm) {
 
   // Anomaly form: ThresholdMetricId and no Threshold.
   ASSERT_THAT(evaluator_.PutMetricAlarm(AnomalySpec(), Utc(2, 9, 59)), IsOk());
-  change.alarm = evaluator_.FindAlarm("latency-anomaly");
+  const std::optional<AlarmSpec> anomaly =
+      evaluator_.FindAlarm("latency-anomaly");
+  ASSERT_TRUE(anomaly.has_value());
+  change.alarm = &*anomaly;
   nlohmann::json a =
       nlohmann::json::parse(SnsMessageJson(NotificationFromStateChange(change)));
   EXPECT_EQ(a["Trigger"]["ThresholdMetricId"], "ad1");

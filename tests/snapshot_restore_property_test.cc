@@ -663,8 +663,8 @@ TEST(SnapshotRestoreTest, MetricsListAlarmsRoundTrip) {
   EXPECT_THAT(before, HasSubstr("\"ThresholdMetricId\":\"ad1\""));
   EXPECT_EQ(describe(*r->evaluator), before);
   // What DescribeAlarms does not show: unset vs default, the account id.
-  const AlarmSpec* back = r->evaluator->FindAlarm("error-rate");
-  ASSERT_NE(back, nullptr);
+  const std::optional<AlarmSpec> back = r->evaluator->FindAlarm("error-rate");
+  ASSERT_TRUE(back.has_value());
   ASSERT_EQ(back->metrics.size(), 3u);
   EXPECT_EQ(back->metrics[0].return_data, std::optional<bool>(false));
   EXPECT_EQ(back->metrics[0].metric_stat->unit, std::optional<Unit>(Unit::kCount));
@@ -674,8 +674,9 @@ TEST(SnapshotRestoreTest, MetricsListAlarmsRoundTrip) {
   EXPECT_FALSE(back->metrics[2].metric_stat.has_value());
   EXPECT_FALSE(back->metrics[2].period.has_value());
   EXPECT_FALSE(back->threshold_metric_id.has_value());
-  const AlarmSpec* back_anomaly = r->evaluator->FindAlarm("latency-anomaly");
-  ASSERT_NE(back_anomaly, nullptr);
+  const std::optional<AlarmSpec> back_anomaly =
+      r->evaluator->FindAlarm("latency-anomaly");
+  ASSERT_TRUE(back_anomaly.has_value());
   EXPECT_EQ(back_anomaly->threshold_metric_id, std::optional<std::string>("ad1"));
   EXPECT_FALSE(back_anomaly->threshold.has_value());
 }
