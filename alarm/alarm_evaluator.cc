@@ -309,21 +309,30 @@ void AlarmEvaluator::TransitionFromBuckets(uint32_t slot, const Decision& d,
                                            absl::Time now, int64_t first_s,
                                            EvaluationReport* report) {
   const HotAlarm& h = hot_[slot];
-  const absl::Time first = absl::FromUnixSeconds(first_s);
-  const absl::Duration period = absl::Seconds(h.period_seconds);
-  std::vector<RangeBucket> range(h.r);
+  // Buffers reused by every transition: no allocation once warm.
+  range_scratch_.resize(h.r);
   for (int i = 0; i < h.r; ++i) {
-    range[i].start = first + i * period;
-    std::optional<double> v = ComputeStatistic(h.statistic, bucket_scratch_[i]);
-    range[i].present = v.has_value();
-    range[i].value = v.value_or(0);
-    range[i].sample_count = bucket_scratch_[i].sample_count;
-    range[i].breaching = verdict_scratch_[i] == BucketVerdict::kBreaching;
+    RangeBucket& b = range_scratch_[i];
+    b.start = absl::FromUnixSeconds(first_s + int64_t{i} * h.period_seconds);
+    const std::optional<double> v =
+        ComputeStatistic(h.statistic, bucket_scratch_[i]);
+    b.present = v.has_value();
+    b.value = v.value_or(0);
+    b.sample_count = bucket_scratch_[i].sample_count;
+    b.breaching = verdict_scratch_[i] == BucketVerdict::kBreaching;
   }
-  StateReason reason = BuildStateReason(cold_[slot].spec, range, d, *d.state,
-                                        now, options_.reason_form);
-  Transition(slot, *d.state, std::move(reason.reason),
-             std::move(reason.reason_data), now, report, RecentValues(h));
+  BuildStateReasonInto(cold_[slot].spec, range_scratch_, d, *d.state, now,
+                       options_.reason_form, &reason_scratch_,
+                       &reason_data_scratch_);
+  // RecentValues: the real datapoints among the N newest, newest first.
+  recent_scratch_.clear();
+  for (int i = h.r - 1; i >= 0 && i >= h.r - h.n; --i) {
+    if (range_scratch_[i].present) {
+      recent_scratch_.push_back(range_scratch_[i].value);
+    }
+  }
+  ApplyStateChange(slot, *d.state, reason_scratch_, reason_data_scratch_, now,
+                   report, recent_scratch_);
 }
 
 bool AlarmEvaluator::DecideStandard(HotAlarm& h, int64_t anchor,
@@ -608,36 +617,76 @@ void AlarmEvaluator::Transition(uint32_t slot, AlarmState new_state,
                                 std::string reason, std::string reason_data,
                                 absl::Time now, EvaluationReport* report,
                                 std::vector<double> metric_values) {
+  ApplyStateChange(slot, new_state, reason, reason_data, now, report,
+                   metric_values);
+}
+
+void AlarmEvaluator::ApplyStateChange(uint32_t slot, AlarmState new_state,
+                                      absl::string_view reason,
+                                      absl::string_view reason_data,
+                                      absl::Time now, EvaluationReport* report,
+                                      absl::Span<const double> metric_values) {
   ColdAlarm& c = cold_[slot];
-  StateTransition t = ApplyTransition(&c.status, new_state, std::move(reason),
-                                      std::move(reason_data), now);
+  AlarmStatus& status = c.status;
+  const AlarmState old_state = status.state;
+  assert(ChangesState(status, new_state));
+  // The StateUpdate item reads the old reason where it is, before the new
+  // one replaces it (ApplyTransition's rule, spec 4.4, without the copies a
+  // StateTransition makes).
+  history_.push_back(MakeStateUpdateItem(c.spec.alarm_name, old_state,
+                                         status.reason, status.reason_data,
+                                         new_state, reason, reason_data, now));
+  status.state = new_state;
+  // assign keeps the status strings' capacity: once an alarm has
+  // transitioned, its reasons are rewritten in place.
+  status.reason.assign(reason.data(), reason.size());
+  status.reason_data.assign(reason_data.data(), reason_data.size());
+  // Metric alarms have no EvaluationState, so both timestamps move together.
+  status.state_updated = now;
+  status.state_transitioned = now;
   hot_[slot].state = new_state;
   ++report->transitions;
-  history_.push_back(MakeStateUpdateItem(c.spec.alarm_name, t));
   if (!c.spec.actions_enabled) return;
+  const std::vector<std::string>& arns = ActionsFor(c.spec, new_state);
+  if (arns.empty()) return;
+  // One StateChange for every ARN of the list, in a buffer kept across
+  // transitions (its strings keep their capacity).
+  StateChange& change = change_scratch_;
+  change.alarm = &c.spec;
+  change.composite = nullptr;
+  AppendArn(c, &change.alarm_arn);
+  change.region.assign(options_.region);
+  change.account_id.assign(options_.account_id);
+  change.alarm_configuration_updated = c.configuration_updated;
+  change.old_state = old_state;
+  change.new_state = new_state;
+  change.new_reason.assign(status.reason);
+  change.new_reason_data.assign(status.reason_data);
+  change.timestamp = now;
+  change.repeated = false;
+  change.invoked_at = now;
+  change.metric_values.assign(metric_values.begin(), metric_values.end());
+  change.breach_threshold = c.spec.threshold;
   // Each ARN runs independently; a failure is recorded and reported but
   // never undoes the transition (spec 4.2, STYLE 4).
-  for (const std::string& arn : ActionsFor(c.spec, new_state)) {
-    StateChange change;
-    change.alarm = &c.spec;
-    change.alarm_arn = ArnOf(c);
-    change.region = options_.region;
-    change.account_id = options_.account_id;
-    change.alarm_configuration_updated = c.configuration_updated;
-    change.old_state = t.old_state;
-    change.new_state = t.new_state;
-    change.new_reason = t.new_reason;
-    change.new_reason_data = t.new_reason_data;
-    change.timestamp = now;
-    change.action = arn;
-    change.invoked_at = now;
-    change.metric_values = metric_values;
-    change.breach_threshold = c.spec.threshold;
+  for (const std::string& arn : arns) {
+    change.action.assign(arn);
     if (IsAutoScalingPolicyArn(arn)) {
       c.last_scaling_invocation = AlignDown(now, absl::Minutes(1));
     }
     RunAction(slot, change, report);
   }
+}
+
+void AlarmEvaluator::AppendArn(const ColdAlarm& c, std::string* out) const {
+  // AlarmArn's text, written into a reused string.
+  out->clear();
+  out->append("arn:aws:cloudwatch:");
+  out->append(options_.region);
+  out->push_back(':');
+  out->append(options_.account_id);
+  out->append(":alarm:");
+  out->append(c.spec.alarm_name);
 }
 
 void AlarmEvaluator::RepeatScalingActions(uint32_t slot, absl::Time now,
@@ -680,10 +729,9 @@ void AlarmEvaluator::RunAction(uint32_t slot, const StateChange& change,
   ++report->actions;
   // HistoryData keeps the transition's time (stateUpdateTimestamp); a
   // re-invocation's item is dated when it ran.
-  AlarmHistoryItem item =
-      MakeActionItem(c.spec.alarm_name, change.action, result, change.timestamp);
-  item.timestamp = change.invoked_at;
-  history_.push_back(std::move(item));
+  history_.push_back(
+      MakeActionItem(c.spec.alarm_name, change.action, result, change.timestamp));
+  history_.back().timestamp = change.invoked_at;
   if (!result.ok()) {
     report->action_errors.push_back(absl::Status(
         result.code(), absl::StrCat("alarm \"", c.spec.alarm_name,
