@@ -747,14 +747,24 @@ std::vector<AlarmHistoryItem> AlarmEvaluator::TakeHistory() {
 }
 
 absl::Time AlarmEvaluator::RetentionHorizon(absl::Time now) const {
+  if (now == absl::InfiniteFuture() || now == absl::InfinitePast()) return now;
+  // In whole seconds: AlignDown(now, g) is FloorToMultiple of now's whole
+  // seconds for the whole-second granularities (60, 10), and each range
+  // start is that minus R x Period, as Evaluate computes it.
+  const int64_t now_s = absl::ToUnixSeconds(now);  // Rounds down.
+  const int64_t anchor60 = FloorToMultiple(now_s, 60);
+  const int64_t anchor10 = FloorToMultiple(now_s, 10);
+  int64_t horizon_s = INT64_MAX;
   absl::Time horizon = absl::InfiniteFuture();
   for (uint32_t slot = 0; slot < hot_.size(); ++slot) {
     const HotAlarm& h = hot_[slot];
     if (!h.live) continue;
-    absl::Time end = AlignDown(now, absl::Seconds(h.granularity_seconds));
-    horizon = std::min(horizon, end - h.r * absl::Seconds(h.period_seconds));
+    const int64_t end_s = h.granularity_seconds == 60 ? anchor60 : anchor10;
+    horizon_s = std::min(horizon_s,
+                         end_s - int64_t{h.r} * int64_t{h.period_seconds});
     if (h.path == AlarmPath::kMath && cold_[slot].spec.IsAnomalyDetection()) {
       // Anomaly models train on the window before the retrain boundary.
+      const absl::Time end = absl::FromUnixSeconds(end_s);
       const int64_t interval =
           options_.anomaly_model.retrain_interval_seconds;
       const absl::Time boundary = AlignDown(end, absl::Seconds(interval));
@@ -763,6 +773,9 @@ absl::Time AlarmEvaluator::RetentionHorizon(absl::Time now) const {
                                   options_.anomaly_model.training_window_seconds +
                                   h.period_seconds));
     }
+  }
+  if (horizon_s != INT64_MAX) {
+    horizon = std::min(horizon, absl::FromUnixSeconds(horizon_s));
   }
   return horizon == absl::InfiniteFuture() ? now : horizon;
 }

@@ -19,7 +19,9 @@
 // shortest; we follow the shortest-digits rule of JDK 19+ (Ryu-like), which
 // agrees with every sample in the spec.
 //
-// Thread-safety: pure functions.
+// Thread-safety: pure functions. The CW-ts and reason-timestamp writers
+// keep a small per-thread cache (thread_local) of the last instants and
+// days printed; it never changes what they print.
 
 #ifndef CWALARM_ALARM_CW_FORMAT_H_
 #define CWALARM_ALARM_CW_FORMAT_H_

@@ -412,7 +412,7 @@ TEST(FormatJavaDoubleTest, PlainRangeFastPathsMatchTheShortestDigitsLayout) {
   std::mt19937_64 rng(7);
   std::uniform_real_distribution<double> log10(-3.0, 7.0);
   int checked = 0;
-  for (int i = 0; i < 200000; ++i) {
+  for (int i = 0; i < 60000; ++i) {
     const double x = std::pow(10.0, log10(rng));
     const double decimal =
         static_cast<double>(rng() % 100000000) / std::pow(10.0, rng() % 11);
@@ -428,7 +428,7 @@ TEST(FormatJavaDoubleTest, PlainRangeFastPathsMatchTheShortestDigitsLayout) {
       ++checked;
     }
   }
-  EXPECT_GT(checked, 1000000);
+  EXPECT_GT(checked, 300000);
   EXPECT_EQ(FormatJavaDouble(9999999.0), "9999999.0");
   EXPECT_EQ(FormatJavaDouble(0.001), "0.001");
   EXPECT_EQ(FormatJavaDouble(-1.0), "-1.0");
