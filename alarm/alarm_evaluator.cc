@@ -699,24 +699,31 @@ void AlarmEvaluator::RepeatScalingActions(uint32_t slot, absl::Time now,
   const absl::Time minute = AlignDown(now, absl::Minutes(1));
   if (minute <= c.last_scaling_invocation) return;
   c.last_scaling_invocation = minute;
+  // The reused StateChange (as in ApplyStateChange), filled at the first
+  // Auto Scaling ARN.
+  StateChange& change = change_scratch_;
+  bool filled = false;
   for (const std::string& arn : ActionsFor(c.spec, c.status.state)) {
     if (!IsAutoScalingPolicyArn(arn)) continue;
-    StateChange change;
-    change.alarm = &c.spec;
-    change.alarm_arn = ArnOf(c);
-    change.region = options_.region;
-    change.account_id = options_.account_id;
-    change.alarm_configuration_updated = c.configuration_updated;
-    change.old_state = c.status.state;
-    change.new_state = c.status.state;
-    change.new_reason = c.status.reason;
-    change.new_reason_data = c.status.reason_data;
-    change.timestamp = c.status.state_updated;
-    change.action = arn;
-    change.repeated = true;
-    change.invoked_at = now;
-    change.metric_values = metric_values;
-    change.breach_threshold = c.spec.threshold;
+    if (!filled) {
+      filled = true;
+      change.alarm = &c.spec;
+      change.composite = nullptr;
+      AppendArn(c, &change.alarm_arn);
+      change.region.assign(options_.region);
+      change.account_id.assign(options_.account_id);
+      change.alarm_configuration_updated = c.configuration_updated;
+      change.old_state = c.status.state;
+      change.new_state = c.status.state;
+      change.new_reason.assign(c.status.reason);
+      change.new_reason_data.assign(c.status.reason_data);
+      change.timestamp = c.status.state_updated;
+      change.repeated = true;
+      change.invoked_at = now;
+      change.metric_values.assign(metric_values.begin(), metric_values.end());
+      change.breach_threshold = c.spec.threshold;
+    }
+    change.action.assign(arn);
     ++report->repeated_actions;
     RunAction(slot, change, report);
   }
