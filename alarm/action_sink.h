@@ -19,7 +19,10 @@
 //
 // Thread-safety: AlarmEvaluator calls a sink from the thread that runs the
 // evaluation, one call at a time. `Execute` may block, but real transports
-// should enqueue and return: evaluation waits for it.
+// should enqueue and return: evaluation waits for it. `Execute` must not
+// call back into the evaluator that called it: the StateChange it gets is
+// a buffer the evaluator reuses for every call (copy what must outlive the
+// call).
 
 #ifndef CWALARM_ALARM_ACTION_SINK_H_
 #define CWALARM_ALARM_ACTION_SINK_H_

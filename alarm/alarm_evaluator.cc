@@ -531,21 +531,30 @@ void AlarmEvaluator::TransitionFromBuckets(uint32_t slot, const Decision& d,
                                            absl::Time now, int64_t first_s,
                                            EvaluationReport* report) {
   const HotAlarm& h = hot_[slot];
-  const absl::Time first = absl::FromUnixSeconds(first_s);
-  const absl::Duration period = absl::Seconds(h.period_seconds);
-  std::vector<RangeBucket> range(h.r);
+  // Buffers reused by every transition: no allocation once warm.
+  range_scratch_.resize(h.r);
   for (int i = 0; i < h.r; ++i) {
-    range[i].start = first + i * period;
-    std::optional<double> v = ComputeStatistic(h.statistic, bucket_scratch_[i]);
-    range[i].present = v.has_value();
-    range[i].value = v.value_or(0);
-    range[i].sample_count = bucket_scratch_[i].sample_count;
-    range[i].breaching = verdict_scratch_[i] == BucketVerdict::kBreaching;
+    RangeBucket& b = range_scratch_[i];
+    b.start = absl::FromUnixSeconds(first_s + int64_t{i} * h.period_seconds);
+    const std::optional<double> v =
+        ComputeStatistic(h.statistic, bucket_scratch_[i]);
+    b.present = v.has_value();
+    b.value = v.value_or(0);
+    b.sample_count = bucket_scratch_[i].sample_count;
+    b.breaching = verdict_scratch_[i] == BucketVerdict::kBreaching;
   }
-  StateReason reason = BuildStateReason(SpecOf(slot), range, d, *d.state,
-                                        now, options_.reason_form);
-  Transition(slot, *d.state, std::move(reason.reason),
-             std::move(reason.reason_data), now, report, RecentValues(h));
+  BuildStateReasonInto(SpecOf(slot), range_scratch_, d, *d.state, now,
+                       options_.reason_form, &reason_scratch_,
+                       &reason_data_scratch_);
+  // RecentValues: the real datapoints among the N newest, newest first.
+  recent_scratch_.clear();
+  for (int i = h.r - 1; i >= 0 && i >= h.r - h.n; --i) {
+    if (range_scratch_[i].present) {
+      recent_scratch_.push_back(range_scratch_[i].value);
+    }
+  }
+  ApplyStateChange(slot, *d.state, reason_scratch_, reason_data_scratch_, now,
+                   report, recent_scratch_);
 }
 
 uint64_t AlarmEvaluator::AcquireWide(size_t words) {
@@ -1144,41 +1153,78 @@ void AlarmEvaluator::Transition(uint32_t slot, AlarmState new_state,
                                 std::string reason, std::string reason_data,
                                 absl::Time now, EvaluationReport* report,
                                 std::vector<double> metric_values) {
-  StateTransition t =
-      ApplyTransition(&MutableStatus(slot), new_state, std::move(reason),
-                      std::move(reason_data), now);
+  ApplyStateChange(slot, new_state, reason, reason_data, now, report,
+                   metric_values);
+}
+
+void AlarmEvaluator::ApplyStateChange(uint32_t slot, AlarmState new_state,
+                                      absl::string_view reason,
+                                      absl::string_view reason_data,
+                                      absl::Time now, EvaluationReport* report,
+                                      absl::Span<const double> metric_values) {
+  AlarmStatus& status = MutableStatus(slot);
+  const AlarmState old_state = status.state;
+  assert(ChangesState(status, new_state));
+  // The StateUpdate item reads the old reason where it is, before the new
+  // one replaces it (ApplyTransition's rule, spec 4.4, without the copies a
+  // StateTransition makes).
+  history_.push_back(MakeStateUpdateItem(NameOf(slot), old_state,
+                                         status.reason, status.reason_data,
+                                         new_state, reason, reason_data, now));
+  status.state = new_state;
+  // assign keeps the status strings' capacity: once an alarm has
+  // transitioned, its reasons are rewritten in place.
+  status.reason.assign(reason.data(), reason.size());
+  status.reason_data.assign(reason_data.data(), reason_data.size());
+  // Metric alarms have no EvaluationState, so both timestamps move together.
+  status.state_updated = now;
+  status.state_transitioned = now;
   hot_[slot].state = new_state;
   ++report->transitions;
-  history_.push_back(MakeStateUpdateItem(NameOf(slot), t));
   const AlarmSpec& shape = ShapeOf(slot);
   if (!shape.actions_enabled) return;
   const std::vector<std::string>& arns = ActionsFor(shape, new_state);
   if (arns.empty()) return;
   // The sinks read the whole spec: rebuilt once per transition with actions.
   const AlarmSpec spec = SpecOf(slot);
+  // One StateChange for every ARN of the list, in a buffer kept across
+  // transitions (its strings keep their capacity).
+  StateChange& change = change_scratch_;
+  change.alarm = &spec;
+  change.composite = nullptr;
+  AppendArn(slot, &change.alarm_arn);
+  change.region.assign(options_.region);
+  change.account_id.assign(options_.account_id);
+  change.alarm_configuration_updated = ConfigurationUpdated(slot);
+  change.old_state = old_state;
+  change.new_state = new_state;
+  change.new_reason.assign(status.reason);
+  change.new_reason_data.assign(status.reason_data);
+  change.timestamp = now;
+  change.repeated = false;
+  change.invoked_at = now;
+  change.metric_values.assign(metric_values.begin(), metric_values.end());
+  change.breach_threshold = spec.threshold;
   // Each ARN runs independently; a failure is recorded and reported but
   // never undoes the transition (spec 4.2, STYLE 4).
   for (const std::string& arn : arns) {
-    StateChange change;
-    change.alarm = &spec;
-    change.alarm_arn = ArnOf(slot);
-    change.region = options_.region;
-    change.account_id = options_.account_id;
-    change.alarm_configuration_updated = ConfigurationUpdated(slot);
-    change.old_state = t.old_state;
-    change.new_state = t.new_state;
-    change.new_reason = t.new_reason;
-    change.new_reason_data = t.new_reason_data;
-    change.timestamp = now;
-    change.action = arn;
-    change.invoked_at = now;
-    change.metric_values = metric_values;
-    change.breach_threshold = spec.threshold;
+    change.action.assign(arn);
     if (IsAutoScalingPolicyArn(arn)) {
       RareOf(slot).last_scaling_invocation = AlignDown(now, absl::Minutes(1));
     }
     RunAction(slot, change, report);
   }
+}
+
+void AlarmEvaluator::AppendArn(uint32_t slot, std::string* out) const {
+  // AlarmArn's text, written into a reused string.
+  out->clear();
+  out->append("arn:aws:cloudwatch:");
+  out->append(options_.region);
+  out->push_back(':');
+  out->append(options_.account_id);
+  out->append(":alarm:");
+  out->append(NameOf(slot).data(), NameOf(slot).size());
 }
 
 void AlarmEvaluator::RepeatScalingActions(uint32_t slot, absl::Time now,
@@ -1193,24 +1239,31 @@ void AlarmEvaluator::RepeatScalingActions(uint32_t slot, absl::Time now,
   x.last_scaling_invocation = minute;
   const AlarmStatus& status = MutableStatus(slot);
   const AlarmSpec spec = SpecOf(slot);
+  // The reused StateChange (as in ApplyStateChange), filled at the first
+  // Auto Scaling ARN.
+  StateChange& change = change_scratch_;
+  bool filled = false;
   for (const std::string& arn : ActionsFor(spec, status.state)) {
     if (!IsAutoScalingPolicyArn(arn)) continue;
-    StateChange change;
-    change.alarm = &spec;
-    change.alarm_arn = ArnOf(slot);
-    change.region = options_.region;
-    change.account_id = options_.account_id;
-    change.alarm_configuration_updated = ConfigurationUpdated(slot);
-    change.old_state = status.state;
-    change.new_state = status.state;
-    change.new_reason = status.reason;
-    change.new_reason_data = status.reason_data;
-    change.timestamp = status.state_updated;
-    change.action = arn;
-    change.repeated = true;
-    change.invoked_at = now;
-    change.metric_values = metric_values;
-    change.breach_threshold = spec.threshold;
+    if (!filled) {
+      filled = true;
+      change.alarm = &spec;
+      change.composite = nullptr;
+      AppendArn(slot, &change.alarm_arn);
+      change.region.assign(options_.region);
+      change.account_id.assign(options_.account_id);
+      change.alarm_configuration_updated = ConfigurationUpdated(slot);
+      change.old_state = status.state;
+      change.new_state = status.state;
+      change.new_reason.assign(status.reason);
+      change.new_reason_data.assign(status.reason_data);
+      change.timestamp = status.state_updated;
+      change.repeated = true;
+      change.invoked_at = now;
+      change.metric_values.assign(metric_values.begin(), metric_values.end());
+      change.breach_threshold = spec.threshold;
+    }
+    change.action.assign(arn);
     ++report->repeated_actions;
     RunAction(slot, change, report);
   }
@@ -1222,10 +1275,9 @@ void AlarmEvaluator::RunAction(uint32_t slot, const StateChange& change,
   ++report->actions;
   // HistoryData keeps the transition's time (stateUpdateTimestamp); a
   // re-invocation's item is dated when it ran.
-  AlarmHistoryItem item =
-      MakeActionItem(NameOf(slot), change.action, result, change.timestamp);
-  item.timestamp = change.invoked_at;
-  history_.push_back(std::move(item));
+  history_.push_back(
+      MakeActionItem(NameOf(slot), change.action, result, change.timestamp));
+  history_.back().timestamp = change.invoked_at;
   if (!result.ok()) {
     report->action_errors.push_back(absl::Status(
         result.code(), absl::StrCat("alarm \"", NameOf(slot),
@@ -1241,14 +1293,24 @@ std::vector<AlarmHistoryItem> AlarmEvaluator::TakeHistory() {
 }
 
 absl::Time AlarmEvaluator::RetentionHorizon(absl::Time now) const {
+  if (now == absl::InfiniteFuture() || now == absl::InfinitePast()) return now;
+  // In whole seconds: AlignDown(now, g) is FloorToMultiple of now's whole
+  // seconds for the whole-second granularities (60, 10), and each range
+  // start is that minus R x Period, as Evaluate computes it.
+  const int64_t now_s = absl::ToUnixSeconds(now);  // Rounds down.
+  const int64_t anchor60 = FloorToMultiple(now_s, 60);
+  const int64_t anchor10 = FloorToMultiple(now_s, 10);
+  int64_t horizon_s = INT64_MAX;
   absl::Time horizon = absl::InfiniteFuture();
   for (uint32_t slot = 0; slot < hot_.size(); ++slot) {
     const HotAlarm& h = hot_[slot];
     if (!h.live) continue;
-    absl::Time end = AlignDown(now, absl::Seconds(h.granularity_seconds));
-    horizon = std::min(horizon, end - h.r * absl::Seconds(h.period_seconds));
+    const int64_t end_s = h.granularity_seconds == 60 ? anchor60 : anchor10;
+    horizon_s = std::min(horizon_s,
+                         end_s - int64_t{h.r} * int64_t{h.period_seconds});
     if (h.path == AlarmPath::kMath && ShapeOf(slot).IsAnomalyDetection()) {
       // Anomaly models train on the window before the retrain boundary.
+      const absl::Time end = absl::FromUnixSeconds(end_s);
       const int64_t interval =
           options_.anomaly_model.retrain_interval_seconds;
       const absl::Time boundary = AlignDown(end, absl::Seconds(interval));
@@ -1257,6 +1319,9 @@ absl::Time AlarmEvaluator::RetentionHorizon(absl::Time now) const {
                                   options_.anomaly_model.training_window_seconds +
                                   h.period_seconds));
     }
+  }
+  if (horizon_s != INT64_MAX) {
+    horizon = std::min(horizon, absl::FromUnixSeconds(horizon_s));
   }
   return horizon == absl::InfiniteFuture() ? now : horizon;
 }

@@ -79,6 +79,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "alarm/action_sink.h"
 #include "alarm/alarm_history.h"
 #include "alarm/alarm_spec.h"
@@ -421,6 +422,17 @@ class AlarmEvaluator {
                   std::string reason_data, absl::Time now,
                   EvaluationReport* report,
                   std::vector<double> metric_values = {});
+  // Transition's work on views: writes the StateUpdate item (reading the
+  // old reason in place), sets the status and runs the new state's actions
+  // with one reused StateChange. `reason` and `reason_data` must not point
+  // into the alarm's status.
+  void ApplyStateChange(uint32_t slot, AlarmState new_state,
+                        absl::string_view reason,
+                        absl::string_view reason_data, absl::Time now,
+                        EvaluationReport* report,
+                        absl::Span<const double> metric_values);
+  // ArnOf(c) written into `*out` (cleared first).
+  void AppendArn(uint32_t slot, std::string* out) const;
   // The spec 4.2 exception: calls the sink again for the Auto Scaling ARNs
   // of the current state's list when 60 s have passed since the last call.
   void RepeatScalingActions(uint32_t slot, absl::Time now,
@@ -570,6 +582,13 @@ class AlarmEvaluator {
   std::vector<BucketVerdict> verdict_scratch_;
   std::vector<SampleDistribution> sample_scratch_;
   std::vector<WeightedValue> sorted_scratch_;
+  // Reused by every transition (TransitionFromBuckets, ApplyStateChange):
+  // the range, the reason texts, the recent values and the StateChange.
+  std::vector<RangeBucket> range_scratch_;
+  std::string reason_scratch_;
+  std::string reason_data_scratch_;
+  std::vector<double> recent_scratch_;
+  StateChange change_scratch_;
 };
 
 }  // namespace cwalarm

@@ -10,18 +10,18 @@
 namespace cwalarm {
 namespace {
 
-void WriteState(AlarmState state, const std::string& reason,
-                const std::string& reason_data, JsonWriter* w) {
-  w->BeginObject();
-  w->Key("stateValue");
-  w->String(AlarmStateName(state));
-  w->Key("stateReason");
-  w->String(reason);
+// `{"stateValue":..,"stateReason":..[,"stateReasonData":..]}`.
+void AppendState(absl::string_view state_name, absl::string_view reason,
+                 absl::string_view reason_data, StringAppender* w) {
+  w->Literal("{\"stateValue\":");
+  w->Quoted(state_name);
+  w->Literal(",\"stateReason\":");
+  w->Quoted(reason);
   if (!reason_data.empty()) {
-    w->Key("stateReasonData");
-    w->Raw(reason_data);
+    w->Literal(",\"stateReasonData\":");
+    w->Append(reason_data);
   }
-  w->EndObject();
+  w->Char('}');
 }
 
 }  // namespace
@@ -74,24 +74,39 @@ AlarmHistoryItem MakeConfigurationItem(ConfigurationChange change,
 
 AlarmHistoryItem MakeStateUpdateItem(absl::string_view alarm_name,
                                      const StateTransition& t) {
+  return MakeStateUpdateItem(alarm_name, t.old_state, t.old_reason,
+                             t.old_reason_data, t.new_state, t.new_reason,
+                             t.new_reason_data, t.timestamp);
+}
+
+AlarmHistoryItem MakeStateUpdateItem(
+    absl::string_view alarm_name, AlarmState old_state,
+    absl::string_view old_reason, absl::string_view old_reason_data,
+    AlarmState new_state, absl::string_view new_reason,
+    absl::string_view new_reason_data, absl::Time timestamp) {
   AlarmHistoryItem item;
-  item.alarm_name = std::string(alarm_name);
-  item.timestamp = t.timestamp;
+  item.alarm_name.assign(alarm_name.data(), alarm_name.size());
+  item.timestamp = timestamp;
   item.type = HistoryItemType::kStateUpdate;
-  item.summary = absl::StrCat("Alarm updated from ", AlarmStateName(t.old_state),
-                              " to ", AlarmStateName(t.new_state));
-  JsonWriter w;
-  w.Reserve(96 + t.old_reason.size() + t.old_reason_data.size() +
-            t.new_reason.size() + t.new_reason_data.size());
-  w.BeginObject();
-  w.Key("version");
-  w.String("1.0");
-  w.Key("oldState");
-  WriteState(t.old_state, t.old_reason, t.old_reason_data, &w);
-  w.Key("newState");
-  WriteState(t.new_state, t.new_reason, t.new_reason_data, &w);
-  w.EndObject();
-  item.data = w.Release();
+  const absl::string_view old_name = AlarmStateName(old_state);
+  const absl::string_view new_name = AlarmStateName(new_state);
+  std::string& summary = item.summary;
+  summary.reserve(40 + old_name.size() + new_name.size());
+  summary.append("Alarm updated from ");
+  summary.append(old_name.data(), old_name.size());
+  summary.append(" to ");
+  summary.append(new_name.data(), new_name.size());
+  // What JsonWriter writes for WriteState's calls (compact form), appended
+  // directly: the reasons quoted, the reason data embedded as is.
+  StringAppender w(&item.data,
+                   200 + old_reason.size() + old_reason_data.size() +
+                       new_reason.size() + new_reason_data.size());
+  w.Literal("{\"version\":\"1.0\",\"oldState\":");
+  AppendState(old_name, old_reason, old_reason_data, &w);
+  w.Literal(",\"newState\":");
+  AppendState(new_name, new_reason, new_reason_data, &w);
+  w.Char('}');
+  w.Finish();
   return item;
 }
 
@@ -100,31 +115,39 @@ AlarmHistoryItem MakeActionItem(absl::string_view alarm_name,
                                 const absl::Status& result,
                                 absl::Time transition_time) {
   AlarmHistoryItem item;
-  item.alarm_name = std::string(alarm_name);
+  item.alarm_name.assign(alarm_name.data(), alarm_name.size());
   item.timestamp = transition_time;
   item.type = HistoryItemType::kAction;
-  item.summary =
-      result.ok()
-          ? absl::StrCat("Successfully executed action ", action_arn)
-          : absl::StrCat("Failed to execute action ", action_arn,
-                         ". Received error: \"", result.message(), "\"");
+  if (result.ok()) {
+    item.summary.reserve(29 + action_arn.size());
+    item.summary.append("Successfully executed action ");
+    item.summary.append(action_arn.data(), action_arn.size());
+  } else {
+    item.summary = absl::StrCat("Failed to execute action ", action_arn,
+                                ". Received error: \"", result.message(), "\"");
+  }
   // HistorySummary is limited to 255 characters (spec 4.7); the full error
   // stays in HistoryData.
   if (item.summary.size() > 255) item.summary = item.summary.substr(0, 252) + "...";
-  JsonWriter w;
-  w.BeginObject();
-  w.Key("actionState");
-  w.String(result.ok() ? "Succeeded" : "Failed");
-  w.Key("notificationResource");
-  w.String(action_arn);
-  w.Key("stateUpdateTimestamp");
-  w.CwTimestamp(transition_time);
-  if (!result.ok()) {
-    w.Key("error");
-    w.String(result.message());
+  // JsonWriter's compact output for these keys, appended directly.
+  StringAppender w(&item.data,
+                   110 + action_arn.size() +
+                       (result.ok() ? 0 : 12 + result.message().size()));
+  if (result.ok()) {
+    w.Literal("{\"actionState\":\"Succeeded\"");
+  } else {
+    w.Literal("{\"actionState\":\"Failed\"");
   }
-  w.EndObject();
-  item.data = w.Release();
+  w.Literal(",\"notificationResource\":");
+  w.Quoted(action_arn);
+  w.Literal(",\"stateUpdateTimestamp\":");
+  w.QuotedCwTimestamp(transition_time);
+  if (!result.ok()) {
+    w.Literal(",\"error\":");
+    w.Quoted(result.message());
+  }
+  w.Char('}');
+  w.Finish();
   return item;
 }
 

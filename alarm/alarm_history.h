@@ -58,6 +58,13 @@ AlarmHistoryItem MakeConfigurationItem(ConfigurationChange change,
 // object, not a string (spec 4.7). Precondition: reason data texts are JSON.
 AlarmHistoryItem MakeStateUpdateItem(absl::string_view alarm_name,
                                      const StateTransition& transition);
+// The same item from the transition's parts, without a StateTransition
+// (no copies of the reason texts).
+AlarmHistoryItem MakeStateUpdateItem(
+    absl::string_view alarm_name, AlarmState old_state,
+    absl::string_view old_reason, absl::string_view old_reason_data,
+    AlarmState new_state, absl::string_view new_reason,
+    absl::string_view new_reason_data, absl::Time timestamp);
 
 // `Successfully executed action ARN`, or on failure `Failed to execute
 // action ARN. Received error: "message"` ([INFERRED] wording: the spec only

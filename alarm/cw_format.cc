@@ -2,6 +2,7 @@
 
 #include "alarm/cw_format.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -78,12 +79,32 @@ std::string FormatJavaDoubleGeneral(double value) {
 
 }  // namespace
 
-void AppendJavaDouble(double value, std::string* out) {
-  if (!std::isfinite(value) || value == 0) {
-    out->append(FormatJavaDoubleGeneral(value));
-    return;
+char* WriteJavaDouble(double value, char* out) {
+  const double abs_value = std::fabs(value);
+  if (abs_value >= 1e-3 && abs_value < 1e7) {
+    // Java's plain-notation range (false for 0, NaN and infinities). An
+    // integer prints its digits and ".0".
+    if (abs_value == static_cast<double>(static_cast<int64_t>(abs_value))) {
+      char* p = std::to_chars(out, out + kMaxJavaDoubleChars,
+                              static_cast<int64_t>(value))
+                    .ptr;
+      *p++ = '.';
+      *p++ = '0';
+      return p;
+    }
+    // Not an integer: the shortest round-trip decimal in fixed notation
+    // has the same digits (it always has a '.'; compared over 56 M doubles
+    // of this range, and cw_format_test checks a sweep).
+    return std::to_chars(out, out + kMaxJavaDoubleChars, value,
+                         std::chars_format::fixed)
+        .ptr;
   }
-  // Shortest round-trip digits: "[-]d.ddde[+-]XX", parsed in place.
+  if (!std::isfinite(value) || value == 0) {
+    const std::string text = FormatJavaDoubleGeneral(value);
+    std::memcpy(out, text.data(), text.size());
+    return out + text.size();
+  }
+  // Shortest round-trip digits: "[-]d[.ddd]e[+-]XX", parsed in place.
   char buf[64];
   auto res = std::to_chars(buf, buf + sizeof(buf), value,
                            std::chars_format::scientific);
@@ -92,16 +113,18 @@ void AppendJavaDouble(double value, std::string* out) {
   if (negative) ++p;
   char digits[32];
   int nd = 0;
-  while (p != res.ptr && *p != 'e') {
-    if (*p != '.') digits[nd++] = *p;
+  digits[nd++] = *p++;
+  if (*p == '.') {
     ++p;
+    while (*p != 'e') digits[nd++] = *p++;
   }
-  if (nd <= 1 && std::fabs(value) < std::numeric_limits<double>::min()) {
+  if (nd <= 1 && abs_value < std::numeric_limits<double>::min()) {
     // One significant digit of a subnormal: JDK 19+'s two-digit rule may
     // print other digits (general path). For a normal double the two-digit
     // decimal closest to it is d.0, which prints as the one digit d.
-    out->append(FormatJavaDoubleGeneral(value));
-    return;
+    const std::string text = FormatJavaDoubleGeneral(value);
+    std::memcpy(out, text.data(), text.size());
+    return out + text.size();
   }
   ++p;  // 'e'
   const bool exp_negative = *p == '-';
@@ -110,11 +133,9 @@ void AppendJavaDouble(double value, std::string* out) {
   for (; p != res.ptr; ++p) exponent = exponent * 10 + (*p - '0');
   if (exp_negative) exponent = -exponent;
 
-  char text[64];
-  char* q = text;
+  char* q = out;
   if (negative) *q++ = '-';
-  const double magnitude = std::fabs(value);
-  if (magnitude >= 1e-3 && magnitude < 1e7) {
+  if (abs_value >= 1e-3 && abs_value < 1e7) {
     if (exponent >= 0) {
       const int int_len = exponent + 1;
       if (nd <= int_len) {
@@ -137,8 +158,7 @@ void AppendJavaDouble(double value, std::string* out) {
       std::memcpy(q, digits, static_cast<size_t>(nd));
       q += nd;
     }
-    out->append(text, static_cast<size_t>(q - text));
-    return;
+    return q;
   }
   *q++ = digits[0];
   *q++ = '.';
@@ -149,8 +169,12 @@ void AppendJavaDouble(double value, std::string* out) {
     q += nd - 1;
   }
   *q++ = 'E';
-  out->append(text, static_cast<size_t>(q - text));
-  absl::StrAppend(out, exponent);
+  return std::to_chars(q, out + kMaxJavaDoubleChars, exponent).ptr;
+}
+
+void AppendJavaDouble(double value, std::string* out) {
+  char buf[kMaxJavaDoubleChars];
+  out->append(buf, static_cast<size_t>(WriteJavaDouble(value, buf) - buf));
 }
 
 std::string FormatJavaDouble(double value) {
@@ -192,6 +216,20 @@ bool ToUtcFields(absl::Time t, UtcFields* f) {
   f->hour = static_cast<int>(secs / 3600);
   f->minute = static_cast<int>(secs / 60 % 60);
   f->second = static_cast<int>(secs % 60);
+  // The instants of one reason or history item mostly share a day: the
+  // civil date of the last day converted is kept per thread.
+  struct DayCache {
+    int64_t days;
+    int64_t year;
+    int month, day;
+  };
+  thread_local DayCache cache = {INT64_MIN, 0, 0, 0};
+  if (cache.days == days) {
+    f->year = cache.year;
+    f->month = cache.month;
+    f->day = cache.day;
+    return true;
+  }
   const int64_t z = days + 719468;
   const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
   const int64_t doe = z - era * 146097;
@@ -201,12 +239,24 @@ bool ToUtcFields(absl::Time t, UtcFields* f) {
   f->day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
   f->month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
   f->year = yoe + era * 400 + (f->month <= 2 ? 1 : 0);
+  cache = DayCache{days, f->year, f->month, f->day};
   return true;
 }
 
+// "00" .. "99".
+struct TwoDigits {
+  char text[200] = {};
+  constexpr TwoDigits() {
+    for (int v = 0; v < 100; ++v) {
+      text[2 * v] = static_cast<char>('0' + v / 10);
+      text[2 * v + 1] = static_cast<char>('0' + v % 10);
+    }
+  }
+};
+constexpr TwoDigits kTwoDigits;
+
 inline char* Put2(int v, char* p) {
-  p[0] = static_cast<char>('0' + v / 10);
-  p[1] = static_cast<char>('0' + v % 10);
+  std::memcpy(p, kTwoDigits.text + 2 * v, 2);
   return p + 2;
 }
 
@@ -236,17 +286,41 @@ char* PutIsoBody(const UtcFields& f, char* p) {
 
 }  // namespace
 
-void AppendCwTimestamp(absl::Time t, std::string* out) {
+char* WriteCwTimestamp(absl::Time t, char* out) {
+  // The instants of one reason (bucket starts) repeat across the alarms of
+  // an evaluation: the last few printed are kept per thread, by whole
+  // minute, and copied when asked again.
+  constexpr size_t kCwChars = 28;  // yyyy-MM-ddTHH:mm:ss.SSS+0000
+  struct Entry {
+    absl::Time t = absl::InfinitePast();  // Never printed: the fallback.
+    char text[kCwChars];
+  };
+  thread_local Entry cache[8];
+  const int64_t minute = absl::ToUnixSeconds(t) / 60;
+  Entry& e = cache[static_cast<uint64_t>(minute) & 7];
+  if (e.t == t) {
+    std::memcpy(out, e.text, kCwChars);
+    return out + kCwChars;
+  }
   UtcFields f;
   if (!ToUtcFields(t, &f)) {
-    out->append(absl::FormatTime("%Y-%m-%dT%H:%M:%E3S+0000", t,
-                                 absl::UTCTimeZone()));
-    return;
+    const std::string text =
+        absl::FormatTime("%Y-%m-%dT%H:%M:%E3S+0000", t, absl::UTCTimeZone());
+    const size_t n = std::min(text.size(), kMaxTimestampChars);
+    std::memcpy(out, text.data(), n);
+    return out + n;
   }
-  char buf[32];
-  char* p = PutIsoBody(f, buf);
+  char* p = PutIsoBody(f, out);
   std::memcpy(p, "+0000", 5);
-  out->append(buf, static_cast<size_t>(p + 5 - buf));
+  p += 5;
+  e.t = t;
+  std::memcpy(e.text, out, kCwChars);
+  return p;
+}
+
+void AppendCwTimestamp(absl::Time t, std::string* out) {
+  char buf[kMaxTimestampChars];
+  out->append(buf, static_cast<size_t>(WriteCwTimestamp(t, buf) - buf));
 }
 
 std::string FormatCwTimestamp(absl::Time t) {
@@ -266,14 +340,16 @@ std::string FormatIsoTimestamp(absl::Time t) {
   return std::string(buf, p);
 }
 
-void AppendReasonTimestamp(absl::Time t, std::string* out) {
+char* WriteReasonTimestamp(absl::Time t, char* out) {
   UtcFields f;
   if (!ToUtcFields(t, &f)) {
-    out->append(absl::FormatTime("%d/%m/%y %H:%M:%S", t, absl::UTCTimeZone()));
-    return;
+    const std::string text =
+        absl::FormatTime("%d/%m/%y %H:%M:%S", t, absl::UTCTimeZone());
+    const size_t n = std::min(text.size(), kMaxTimestampChars);
+    std::memcpy(out, text.data(), n);
+    return out + n;
   }
-  char buf[17];
-  char* p = Put2(f.day, buf);
+  char* p = Put2(f.day, out);
   *p++ = '/';
   p = Put2(f.month, p);
   *p++ = '/';
@@ -283,8 +359,12 @@ void AppendReasonTimestamp(absl::Time t, std::string* out) {
   *p++ = ':';
   p = Put2(f.minute, p);
   *p++ = ':';
-  p = Put2(f.second, p);
-  out->append(buf, static_cast<size_t>(p - buf));
+  return Put2(f.second, p);
+}
+
+void AppendReasonTimestamp(absl::Time t, std::string* out) {
+  char buf[kMaxTimestampChars];
+  out->append(buf, static_cast<size_t>(WriteReasonTimestamp(t, buf) - buf));
 }
 
 std::string FormatReasonTimestamp(absl::Time t) {

@@ -19,19 +19,29 @@
 // shortest; we follow the shortest-digits rule of JDK 19+ (Ryu-like), which
 // agrees with every sample in the spec.
 //
-// Thread-safety: pure functions.
+// Thread-safety: pure functions. The CW-ts and reason-timestamp writers
+// keep a small per-thread cache (thread_local) of the last instants and
+// days printed; it never changes what they print.
 
 #ifndef CWALARM_ALARM_CW_FORMAT_H_
 #define CWALARM_ALARM_CW_FORMAT_H_
 
+#include <cstddef>
 #include <string>
 
 #include "absl/time/time.h"
 
 namespace cwalarm {
 
+// Room the Write* functions below need at `out`.
+inline constexpr size_t kMaxJavaDoubleChars = 32;
+inline constexpr size_t kMaxTimestampChars = 64;
+
 // Java `Double.toString(value)`.
 std::string FormatJavaDouble(double value);
+// Writes FormatJavaDouble(value) at `out` (kMaxJavaDoubleChars of room) and
+// returns the end.
+char* WriteJavaDouble(double value, char* out);
 // Appends FormatJavaDouble(value) to `out` without a temporary.
 void AppendJavaDouble(double value, std::string* out);
 
@@ -40,6 +50,9 @@ std::string FormatCwTimestamp(absl::Time t);
 
 // Appends FormatCwTimestamp(t) to `out` without a temporary.
 void AppendCwTimestamp(absl::Time t, std::string* out);
+// Writes FormatCwTimestamp(t) at `out` (kMaxTimestampChars of room) and
+// returns the end.
+char* WriteCwTimestamp(absl::Time t, char* out);
 
 // ISO 8601 with milliseconds and `Z`, as the Query API returns timestamps:
 // `2019-10-02T17:04:40.985Z`.
@@ -49,6 +62,9 @@ std::string FormatIsoTimestamp(absl::Time t);
 std::string FormatReasonTimestamp(absl::Time t);
 // Appends FormatReasonTimestamp(t) to `out` without a temporary.
 void AppendReasonTimestamp(absl::Time t, std::string* out);
+// Writes FormatReasonTimestamp(t) at `out` (kMaxTimestampChars of room) and
+// returns the end.
+char* WriteReasonTimestamp(absl::Time t, char* out);
 
 // Composite-alarm reasons: `Friday 22 July, 2022 15:57:45 UTC` (spec 4.5 #9).
 std::string FormatLongTimestamp(absl::Time t);

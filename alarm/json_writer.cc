@@ -2,8 +2,16 @@
 
 #include "alarm/json_writer.h"
 
+#include <algorithm>
 #include <cassert>
+#include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -130,14 +138,100 @@ struct EscapeTable {
 constexpr EscapeTable kEscapeTable;
 constexpr const bool* kNeedsEscape = kEscapeTable.needs;
 
+// True when one of the 8 bytes at `p` needs an escape: a byte below 0x20,
+// '"' or '\\' (the "has less than" and "has zero byte" word tricks; both
+// are exact about whether some byte matches).
+inline bool WordNeedsEscape(const char* p) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull;
+  constexpr uint64_t kHigh = 0x8080808080808080ull;
+  uint64_t w;
+  std::memcpy(&w, p, 8);
+  const uint64_t control = (w - kOnes * 0x20) & ~w & kHigh;
+  const uint64_t q = w ^ (kOnes * '"');
+  const uint64_t quote = (q - kOnes) & ~q & kHigh;
+  const uint64_t b = w ^ (kOnes * '\\');
+  const uint64_t backslash = (b - kOnes) & ~b & kHigh;
+  return (control | quote | backslash) != 0;
+}
+
 }  // namespace
+
+size_t JsonWriter::CleanPrefix(absl::string_view s) {
+  const char* p = s.data();
+  const char* const end = s.data() + s.size();
+#ifdef __SSE2__
+  // 16 bytes at a time: a byte <= 0x1f (unsigned), '"' or '\\'.
+  const __m128i control_max = _mm_set1_epi8(0x1f);
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  while (end - p >= 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i hit = _mm_or_si128(
+        _mm_cmpeq_epi8(_mm_max_epu8(v, control_max), control_max),
+        _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
+    const int mask = _mm_movemask_epi8(hit);
+    if (mask != 0) {
+      return static_cast<size_t>(p - s.data()) +
+             static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+    }
+    p += 16;
+  }
+#endif
+  while (end - p >= 8 && !WordNeedsEscape(p)) p += 8;
+  while (p != end && !kNeedsEscape[static_cast<unsigned char>(*p)]) ++p;
+  return static_cast<size_t>(p - s.data());
+}
+
+void StringAppender::Int(int64_t value) {
+  Room(24);
+  p_ = std::to_chars(p_, p_ + 24, value).ptr;
+}
+
+void StringAppender::JsonDouble(double value) {
+  if (std::isnan(value) || std::isinf(value)) {
+    Literal("null");
+    return;
+  }
+  JavaDouble(value);
+}
+
+void StringAppender::Quoted(absl::string_view text) {
+  if (JsonWriter::CleanPrefix(text) == text.size()) {
+    Room(text.size() + 2);
+    *p_++ = '"';
+    std::memcpy(p_, text.data(), text.size());
+    p_ += text.size();
+    *p_++ = '"';
+    return;
+  }
+  // Escapes: JsonWriter::AppendQuoted on the string itself.
+  std::string* out = out_;
+  Finish();
+  JsonWriter::AppendQuoted(text, out);
+  out_ = out;
+  const size_t used = out->size();
+  out->resize(used + 64);
+  p_ = &(*out)[0] + used;
+  end_ = &(*out)[0] + out->size();
+}
+
+void StringAppender::Grow(size_t n) {
+  const size_t used = static_cast<size_t>(p_ - out_->data());
+  const size_t size = out_->size();
+  out_->resize(std::max(size * 2, used + n + 64));
+  p_ = &(*out_)[0] + used;
+  end_ = &(*out_)[0] + out_->size();
+}
 
 void JsonWriter::AppendQuoted(absl::string_view s, std::string* out) {
   out->push_back('"');
-  // Runs of characters that need no escape are appended in one call.
+  // Runs of characters that need no escape are appended in one call; the
+  // scan skips 8 clean bytes at a time.
   const char* run = s.data();
   const char* const end = s.data() + s.size();
   for (const char* p = run; p != end; ++p) {
+    while (end - p >= 8 && !WordNeedsEscape(p)) p += 8;
+    if (p == end) break;
     const unsigned char c = static_cast<unsigned char>(*p);
     if (!kNeedsEscape[c]) continue;
     out->append(run, static_cast<size_t>(p - run));

@@ -21,12 +21,15 @@
 #ifndef CWALARM_ALARM_JSON_WRITER_H_
 #define CWALARM_ALARM_JSON_WRITER_H_
 
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "alarm/cw_format.h"
 
 namespace cwalarm {
 
@@ -64,6 +67,9 @@ class JsonWriter {
   // Appends `s` as a quoted JSON string to `out` (escaping ", \ and control
   // characters; other UTF-8 passes through).
   static void AppendQuoted(absl::string_view s, std::string* out);
+  // The length of the longest prefix of `s` that AppendQuoted copies
+  // unchanged (s.size() when nothing needs an escape).
+  static size_t CleanPrefix(absl::string_view s);
 
  private:
   void BeforeValue();
@@ -75,6 +81,89 @@ class JsonWriter {
   std::vector<char> has_element_;
   bool after_key_ = false;
   int indent_;
+};
+
+// Appends to a std::string through a raw pointer: one room check per write
+// instead of std::string::append's bookkeeping, for texts built from many
+// small pieces (StateReasonData, history items). The string is resized past
+// the written bytes while appending and gets its final size in Finish() or
+// the destructor; do not touch it in between.
+//
+//   std::string out;
+//   StringAppender a(&out, 256);
+//   a.Literal("{\"threshold\":");
+//   a.JsonDouble(50);
+//   a.Char('}');
+//   a.Finish();  // out == {"threshold":50.0}
+class StringAppender {
+ public:
+  // `expected`: bytes to make room for up front (more is added as needed).
+  StringAppender(std::string* out, size_t expected) : out_(out) {
+    const size_t used = out->size();
+    out->resize(used + (expected < 64 ? 64 : expected));
+    p_ = &(*out)[0] + used;
+    end_ = &(*out)[0] + out->size();
+  }
+  StringAppender(const StringAppender&) = delete;
+  StringAppender& operator=(const StringAppender&) = delete;
+  ~StringAppender() { Finish(); }
+
+  void Finish() {
+    if (out_ == nullptr) return;
+    out_->resize(static_cast<size_t>(p_ - out_->data()));
+    out_ = nullptr;
+  }
+
+  template <size_t N>
+  void Literal(const char (&text)[N]) {
+    Room(N - 1);
+    std::memcpy(p_, text, N - 1);
+    p_ += N - 1;
+  }
+  void Append(absl::string_view text) {
+    Room(text.size());
+    std::memcpy(p_, text.data(), text.size());
+    p_ += text.size();
+  }
+  void Char(char c) {
+    Room(1);
+    *p_++ = c;
+  }
+  void Int(int64_t value);
+  // Java Double.toString (FormatJavaDouble).
+  void JavaDouble(double value) {
+    Room(kMaxJavaDoubleChars);
+    p_ = WriteJavaDouble(value, p_);
+  }
+  // JsonWriter::Double's text: null for NaN and infinities.
+  void JsonDouble(double value);
+  void CwTimestamp(absl::Time t) {
+    Room(kMaxTimestampChars);
+    p_ = WriteCwTimestamp(t, p_);
+  }
+  // JsonWriter::CwTimestamp's text (the CW-ts in quotes).
+  void QuotedCwTimestamp(absl::Time t) {
+    Room(kMaxTimestampChars + 2);
+    *p_++ = '"';
+    p_ = WriteCwTimestamp(t, p_);
+    *p_++ = '"';
+  }
+  void ReasonTimestamp(absl::Time t) {
+    Room(kMaxTimestampChars);
+    p_ = WriteReasonTimestamp(t, p_);
+  }
+  // JsonWriter::AppendQuoted's text.
+  void Quoted(absl::string_view text);
+
+ private:
+  void Room(size_t n) {
+    if (static_cast<size_t>(end_ - p_) < n) Grow(n);
+  }
+  void Grow(size_t n);
+
+  std::string* out_;
+  char* p_;
+  char* end_;
 };
 
 }  // namespace cwalarm

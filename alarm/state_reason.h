@@ -58,6 +58,15 @@ StateReason BuildStateReason(const AlarmSpec& spec,
                              const Decision& decision, AlarmState new_state,
                              absl::Time query_date, ReasonForm form);
 
+// BuildStateReason into `*reason` and `*reason_data`, which are cleared
+// first and keep their capacity (the evaluator reuses two buffers for every
+// transition). Same bytes as BuildStateReason.
+void BuildStateReasonInto(const AlarmSpec& spec,
+                          absl::Span<const RangeBucket> range,
+                          const Decision& decision, AlarmState new_state,
+                          absl::Time query_date, ReasonForm form,
+                          std::string* reason, std::string* reason_data);
+
 }  // namespace cwalarm
 
 #endif  // CWALARM_ALARM_STATE_REASON_H_

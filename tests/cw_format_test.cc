@@ -5,7 +5,12 @@
 
 #include "alarm/cw_format.h"
 
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
+#include <random>
 #include <ostream>
 #include <string>
 
@@ -366,6 +371,167 @@ TEST(JsonWriterTest, ReleaseMovesTheDocumentOut) {
   w.String("x");
   w.EndArray();
   EXPECT_EQ(w.Release(), R"(["x"])");
+}
+
+
+// --- Fast paths of the transition work (issue 7) ----------------------------
+
+// An independent layout of Java Double.toString from the shortest
+// scientific digits (spec 4.5: plain notation in [1e-3, 1e7)), used to check
+// the integer and plain-notation fast paths of FormatJavaDouble.
+std::string JavaLayoutOfShortestDigits(double value) {
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof(buf), value,
+                           std::chars_format::scientific);
+  std::string sci(buf, res.ptr);
+  std::string sign;
+  if (sci[0] == '-') {
+    sign = "-";
+    sci.erase(0, 1);
+  }
+  const size_t e = sci.find('e');
+  const int exponent = std::atoi(sci.c_str() + e + 1);
+  std::string digits;
+  for (size_t i = 0; i < e; ++i) {
+    if (sci[i] != '.') digits.push_back(sci[i]);
+  }
+  if (exponent >= 0) {
+    const size_t int_len = static_cast<size_t>(exponent) + 1;
+    if (digits.size() <= int_len) {
+      return sign + digits + std::string(int_len - digits.size(), '0') + ".0";
+    }
+    return sign + digits.substr(0, int_len) + "." + digits.substr(int_len);
+  }
+  return sign + "0." + std::string(static_cast<size_t>(-exponent - 1), '0') +
+         digits;
+}
+
+TEST(FormatJavaDoubleTest, PlainRangeFastPathsMatchTheShortestDigitsLayout) {
+  // spec 4.5 (Java Double.toString): integers and other values of
+  // [1e-3, 1e7) print the shortest round-trip digits in plain notation.
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> log10(-3.0, 7.0);
+  int checked = 0;
+  for (int i = 0; i < 60000; ++i) {
+    const double x = std::pow(10.0, log10(rng));
+    const double decimal =
+        static_cast<double>(rng() % 100000000) / std::pow(10.0, rng() % 11);
+    const double integer = static_cast<double>(rng() % 10000000);
+    for (double v : {x, -x, decimal, -decimal, integer, -integer}) {
+      const double a = std::fabs(v);
+      if (!(a >= 1e-3 && a < 1e7)) continue;
+      ASSERT_EQ(FormatJavaDouble(v), JavaLayoutOfShortestDigits(v))
+          << std::hexfloat << v;
+      std::string appended = "x";
+      AppendJavaDouble(v, &appended);
+      ASSERT_EQ(appended, "x" + JavaLayoutOfShortestDigits(v));
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 300000);
+  EXPECT_EQ(FormatJavaDouble(9999999.0), "9999999.0");
+  EXPECT_EQ(FormatJavaDouble(0.001), "0.001");
+  EXPECT_EQ(FormatJavaDouble(-1.0), "-1.0");
+}
+
+TEST(FormatCwTimestampTest, RepeatedAndCollidingInstantsPrintTheirOwnText) {
+  // The per-thread cache of printed instants (one slot per minute modulo 8)
+  // must never hand out another instant's text: same minute with other
+  // milliseconds, 8 minutes apart (same slot), a year apart.
+  const absl::Time base = Utc(2026, 1, 1, 10, 3, 0);
+  const absl::Time instants[] = {
+      base,
+      base + absl::Milliseconds(500),
+      base + absl::Minutes(8),
+      base + absl::Hours(24 * 365),
+      base,
+      base - absl::Minutes(8),
+      base + absl::Milliseconds(500),
+  };
+  for (int round = 0; round < 3; ++round) {
+    for (absl::Time t : instants) {
+      EXPECT_EQ(FormatCwTimestamp(t),
+                absl::FormatTime("%Y-%m-%dT%H:%M:%E3S+0000", t,
+                                 absl::UTCTimeZone()));
+    }
+  }
+}
+
+// The JSON escaping of a reference that looks at one byte at a time.
+std::string QuotedByteByByte(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+          out += buf;
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+  return out + "\"";
+}
+
+TEST(JsonWriterTest, EscapesAtEveryPositionOfTheWordScan) {
+  // JSON (RFC 8259 section 7): '"', '\\' and control characters escaped,
+  // every other byte (UTF-8 included) copied, wherever it falls relative to
+  // the 8- and 16-byte scans.
+  const unsigned char specials[] = {'"', '\\', '\n', 0x01, 0x1f, 0x7f, 0x80,
+                                    0xe9, ' ', 0x20, 0x21, 0x5d};
+  for (size_t len = 0; len < 40; ++len) {
+    for (size_t pos = 0; pos < len; ++pos) {
+      for (unsigned char c : specials) {
+        std::string s(len, 'a');
+        s[pos] = static_cast<char>(c);
+        std::string out;
+        JsonWriter::AppendQuoted(s, &out);
+        ASSERT_EQ(out, QuotedByteByByte(s)) << len << " " << pos << " " << int{c};
+        std::string appended;
+        {
+          StringAppender a(&appended, 0);
+          a.Quoted(s);
+        }
+        ASSERT_EQ(appended, out);
+        const size_t clean = JsonWriter::CleanPrefix(s);
+        ASSERT_EQ(clean, QuotedByteByByte(s).size() == s.size() + 2 ? s.size()
+                                                                    : pos);
+      }
+    }
+  }
+}
+
+TEST(StringAppenderTest, GrowsPastItsFirstRoomAndEndsAtTheWrittenBytes) {
+  std::string out = "head:";
+  {
+    StringAppender a(&out, 1);
+    for (int i = 0; i < 100; ++i) {
+      a.Literal("{\"v\":");
+      a.JsonDouble(i + 0.5);
+      a.Char(',');
+      a.Int(-i);
+      a.Char(',');
+      a.QuotedCwTimestamp(Utc(2019, 10, 2, 17, 4, 40));
+      a.Char('}');
+    }
+    a.JsonDouble(std::numeric_limits<double>::infinity());
+  }
+  std::string expected = "head:";
+  for (int i = 0; i < 100; ++i) {
+    expected += "{\"v\":" + FormatJavaDouble(i + 0.5) + "," +
+                std::to_string(-i) + ",\"2019-10-02T17:04:40.000+0000\"}";
+  }
+  expected += "null";
+  EXPECT_EQ(out, expected);
 }
 
 }  // namespace
