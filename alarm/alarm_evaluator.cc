@@ -55,8 +55,8 @@ AlarmSpec AlarmEvaluator::SpecOf(uint32_t slot) const {
   const ColdAlarm& c = cold_[slot];
   AlarmSpec spec = ShapeOf(slot);
   spec.alarm_name = std::string(NameOf(slot));
-  if (c.metric_from_store) spec.metric = store_->metric(c.metric);
-  if (spec.threshold.has_value()) spec.threshold = c.threshold;
+  if (c.metric_from_store) spec.metric = store_->metric(hot_[slot].metric);
+  if (spec.threshold.has_value()) spec.threshold = hot_[slot].threshold;
   return spec;
 }
 
@@ -135,7 +135,7 @@ uint32_t AppendToArena(std::vector<std::unique_ptr<char[]>>* chunks,
 }  // namespace
 
 void AlarmEvaluator::StoreName(uint32_t slot, absl::string_view name) {
-  static_assert(sizeof(ColdAlarm) <= 32, "ColdAlarm is paid per alarm");
+  static_assert(sizeof(ColdAlarm) <= 24, "ColdAlarm is paid per alarm");
   // Validate() (PutMetricAlarm, ImportState) bounds names to 1-255.
   assert(!name.empty() && name.size() <= 255);
   ColdAlarm& c = cold_[slot];
@@ -151,12 +151,13 @@ void AlarmEvaluator::StoreSpec(uint32_t slot, AlarmSpec spec,
   // The name is kept apart (names_); the metric when the store's copy is
   // the same (Intern keeps the canonical dimension order, and a spec whose
   // order differs must describe as it was put); the threshold's value.
+  // Precondition: hot_[slot] is the alarm's record (MakeHot), whose
+  // `metric` is `metric` and whose `threshold` is the spec's.
+  assert(hot_[slot].metric == metric);
   spec.alarm_name.clear();
-  c.metric = metric;
   c.metric_from_store =
       !spec.HasMetricsList() && store_->metric(metric) == spec.metric;
   if (c.metric_from_store) spec.metric = MetricId();
-  c.threshold = spec.threshold.value_or(0);
   if (spec.threshold.has_value()) spec.threshold = 0.0;
   c.shape = shapes_.Intern(std::move(spec));
   if (replace) shapes_.Release(old_shape);

@@ -337,19 +337,19 @@ class AlarmEvaluator {
   // The per-alarm configuration, everything but the shared shape: 32 bytes.
   // The full AlarmSpec is SpecOf(slot): shape + name + metric + threshold.
   // No ARN: it is derived from the options and the name (ArnOf).
+  // The threshold's value and the metric index are not repeated here: the
+  // slot's HotAlarm has them (SpecOf reads them there).
   struct ColdAlarm {
-    double threshold = 0;  // The spec's, when the shape has one.
     // ConfigurationUpdated(slot) in Unix nanoseconds, unless
     // configuration_time_rare (then RareCold::configuration_updated).
     int64_t configuration_updated_ns = 0;
     uint32_t name_offset = 0;  // In the name arena (NameOf).
     uint32_t shape = 0;        // In shapes_.
-    MetricIndex metric = 0;
     uint8_t name_size = 0;  // Validate() bounds names to 1-255 characters.
     // extras_ holds the slot's ColdExtra. Mutable: FindStatus stores the
     // initial status on demand.
     mutable bool has_extra = false;
-    // True: the spec's metric is the store's metric(metric) (the shape's is
+    // True: the spec's metric is the store's metric(hot.metric) (the shape's is
     // cleared); false: the shape holds it (Metrics-list alarms, and metrics
     // whose dimensions are not in the store's canonical order).
     bool metric_from_store = false;
