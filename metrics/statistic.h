@@ -26,6 +26,7 @@
 #include <limits>
 #include <optional>
 
+#include "absl/base/attributes.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
@@ -79,9 +80,10 @@ struct StatisticSet {
 };
 
 // Returns `statistic` of `set`, or nullopt when the set is empty (a missing
-// datapoint, spec 1.3).
-inline std::optional<double> ComputeStatistic(Statistic statistic,
-                                              const StatisticSet& set) {
+// datapoint, spec 1.3). Always inlined: the evaluation loop calls it once
+// per alarm, and an out-of-line call cost a tenth of an evaluation.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline std::optional<double> ComputeStatistic(
+    Statistic statistic, const StatisticSet& set) {
   if (set.empty()) return std::nullopt;
   switch (statistic) {
     case Statistic::kSampleCount:
