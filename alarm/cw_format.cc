@@ -292,13 +292,17 @@ char* WriteCwTimestamp(absl::Time t, char* out) {
   // minute, and copied when asked again.
   constexpr size_t kCwChars = 28;  // yyyy-MM-ddTHH:mm:ss.SSS+0000
   struct Entry {
-    absl::Time t = absl::InfinitePast();  // Never printed: the fallback.
+    // Set once `t` and `text` hold a printed instant. Without it a fresh
+    // entry's default `t` would match a request for that very instant
+    // (InfinitePast) and copy text never written.
+    bool valid = false;
+    absl::Time t;
     char text[kCwChars];
   };
   thread_local Entry cache[8];
   const int64_t minute = absl::ToUnixSeconds(t) / 60;
   Entry& e = cache[static_cast<uint64_t>(minute) & 7];
-  if (e.t == t) {
+  if (e.valid && e.t == t) {
     std::memcpy(out, e.text, kCwChars);
     return out + kCwChars;
   }
@@ -313,6 +317,7 @@ char* WriteCwTimestamp(absl::Time t, char* out) {
   char* p = PutIsoBody(f, out);
   std::memcpy(p, "+0000", 5);
   p += 5;
+  e.valid = true;
   e.t = t;
   std::memcpy(e.text, out, kCwChars);
   return p;

@@ -13,6 +13,7 @@
 #include <random>
 #include <ostream>
 #include <string>
+#include <thread>
 
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
@@ -112,6 +113,20 @@ TEST(FormatJavaDoubleTest, OneDigitShortestUsesTheClosestTwoDigitDecimal) {
 TEST(FormatCwTimestampTest, PrintsMillisecondsAndPlusZeroOffset) {
   absl::Time t = Utc(2019, 10, 2, 17, 4, 40) + absl::Milliseconds(985);
   EXPECT_EQ(FormatCwTimestamp(t), "2019-10-02T17:04:40.985+0000");
+}
+
+// The per-thread cache of printed instants must not answer for an instant
+// it never printed: the first call of a fresh thread, for every instant the
+// cache's empty entries could be mistaken for (found by ctest, which runs
+// each case in a new process).
+TEST(FormatCwTimestampTest, FreshThreadPrintsInfiniteInstantsThroughFormatTime) {
+  const absl::TimeZone utc = absl::UTCTimeZone();
+  for (absl::Time t : {absl::InfinitePast(), absl::InfiniteFuture(),
+                       absl::UnixEpoch()}) {
+    std::string got;
+    std::thread([&] { got = FormatCwTimestamp(t); }).join();
+    EXPECT_EQ(got, absl::FormatTime("%Y-%m-%dT%H:%M:%E3S+0000", t, utc));
+  }
 }
 
 TEST(FormatCwTimestampTest, TruncatesSubMillisecondsAndPadsZeros) {
