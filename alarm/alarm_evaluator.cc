@@ -793,18 +793,15 @@ bool AlarmEvaluator::DecideStandard(HotAlarm& h, int64_t anchor,
     std::optional<Unit> unit;
     if (h.unit != kAnyUnit) unit = static_cast<Unit>(h.unit);
     const absl::Span<StatisticSet> sets(scratch, static_cast<size_t>(fresh));
-    // A bucket of several cells (Period 300, 3600 sliding by a minute, so
-    // the masks cannot shift): SampleCount, Sum and Average from the store's
+    // A bucket of many cells (a daily Period sliding by a minute, so the
+    // masks cannot shift): SampleCount, Sum and Average from the store's
     // running totals, which give exactly what the walk over the cells
     // gives, or say they cannot (then the walk).
-    //
-    // The common case, one new minute (Period 60 evaluated every minute):
-    // the store's dense minute tail holds it, so the evaluation reads one
-    // record per metric instead of walking the metric's cell vectors.
+    // (The common cases no longer come here: a Period-60 alarm one minute
+    // after its last evaluation takes DecideMinute, and sliding windows of
+    // up to 512 minutes DecideSliding.)
     const bool count_sum = UsesRunningTotals(h);
-    if (!(fresh == 1 && period == 60 &&
-          store_->MinuteCell(h.metric, unit, anchor - 60, scratch)) &&
-        !(count_sum &&
+    if (!(count_sum &&
           store_->AggregateCountSumAt(h.metric, unit, first_s + from * period,
                                       period, sets))) {
       store_->AggregateBucketsAt(h.metric, unit, first_s + from * period,
