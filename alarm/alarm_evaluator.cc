@@ -372,6 +372,11 @@ absl::Status AlarmEvaluator::PutMetricAlarm(AlarmSpec spec, absl::Time now) {
   return absl::OkStatus();
 }
 
+void AlarmEvaluator::Reserve(size_t alarms) {
+  hot_.reserve(alarms);
+  by_name_.reserve(alarms);
+}
+
 absl::Status AlarmEvaluator::DeleteAlarm(absl::string_view name,
                                          absl::Time now) {
   auto it = by_name_.find(name);

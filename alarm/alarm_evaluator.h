@@ -187,6 +187,13 @@ class AlarmEvaluator {
   // remaining datapoints decide as usual.
   absl::Status PutMetricAlarm(AlarmSpec spec, absl::Time now);
 
+  // Makes room for `alarms` alarms in all (live ones included), so that
+  // putting that many allocates the per-alarm records once, at their size:
+  // without it the records grow by doubling and hold up to twice the memory
+  // they use (docs/benchmarks.md, Memory). Like std::vector::reserve, it
+  // changes no behaviour and never shrinks.
+  void Reserve(size_t alarms);
+
   // PutAnomalyDetector (spec 3.8): validates `spec` (kInvalidArgument) and
   // replaces any detector for the same metric and Stat. Bands over that
   // metric and Stat retrain at their next evaluation with its excluded

@@ -9,6 +9,8 @@
 //   BM_Memory_AlarmEvaluatorPerAlarm/<alarms>: PutMetricAlarm of N typical
 //     alarms (20-character name, one dimension, one SNS action), metrics
 //     interned beforehand so that only the evaluator's state is counted.
+//   BM_Memory_AlarmEvaluatorPerAlarmReserved/<alarms>: the same after
+//     AlarmEvaluator::Reserve(N) (no growth slack).
 //   BM_Memory_AlarmEvaluatorPerAlarmTransitioned/<alarms>: the same after
 //     every alarm has made one transition (its reason strings held).
 //   BM_Memory_MetricStorePerMetric/<metrics>: Intern of N metrics with no
@@ -72,7 +74,8 @@ AlarmSpec AlarmFor(int64_t i) {
 // five minutes of data: INSUFFICIENT_DATA -> OK with its reason and reason
 // data), so per-alarm status storage after use is counted too; the store's
 // data is added before the first measurement.
-void MeasureAlarmEvaluator(benchmark::State& state, bool transitioned) {
+void MeasureAlarmEvaluator(benchmark::State& state, bool transitioned,
+                           bool reserved = false) {
   const int64_t n = state.range(0);
   double per_alarm = 0;
   for (auto _ : state) {
@@ -93,6 +96,7 @@ void MeasureAlarmEvaluator(benchmark::State& state, bool transitioned) {
     specs.reserve(n);
     for (int64_t i = 0; i < n; ++i) specs.push_back(AlarmFor(i));
     state.ResumeTiming();
+    if (reserved) evaluator->Reserve(specs.size());
     for (AlarmSpec& s : specs) {
       (void)evaluator->PutMetricAlarm(std::move(s), absl::FromUnixSeconds(kStart));
     }
@@ -118,6 +122,19 @@ void BM_Memory_AlarmEvaluatorPerAlarm(benchmark::State& state) {
   MeasureAlarmEvaluator(state, /*transitioned=*/false);
 }
 BENCHMARK(BM_Memory_AlarmEvaluatorPerAlarm)
+    ->ArgName("alarms")
+    ->RangeMultiplier(10)
+    ->Range(1000, 1000000)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+
+// The same after AlarmEvaluator::Reserve(N), as a service that loads its
+// alarms from a file of known size does (tools/replay.cc): the records are
+// allocated once at their size, without the vectors' doubling slack.
+void BM_Memory_AlarmEvaluatorPerAlarmReserved(benchmark::State& state) {
+  MeasureAlarmEvaluator(state, /*transitioned=*/false, /*reserved=*/true);
+}
+BENCHMARK(BM_Memory_AlarmEvaluatorPerAlarmReserved)
     ->ArgName("alarms")
     ->RangeMultiplier(10)
     ->Range(1000, 1000000)

@@ -847,6 +847,33 @@ TEST_F(AlarmEvaluatorTest, AlarmsSharingAShapeKeepTheirOwnConfiguration) {
   EXPECT_FALSE(evaluator_.FindAlarm("described").has_value());
 }
 
+// Reserve (issue 7, memory per alarm) changes no behaviour: alarms put
+// before it (a smaller reservation does not shrink) and after it keep their
+// configuration and state, and evaluate as without it.
+TEST_F(AlarmEvaluatorTest, ReserveKeepsAlarmsAndEvaluation) {
+  AlarmSpec first = CpuAlarmSpec();
+  first.alarm_name = "before-reserve";
+  ASSERT_THAT(evaluator_.PutMetricAlarm(first, Utc(12, 0, 0)), IsOk());
+  evaluator_.Reserve(0);
+  evaluator_.Reserve(1000);
+  for (int i = 0; i < 40; ++i) {  // More than one growth of small tables.
+    AlarmSpec s = CpuAlarmSpec();
+    s.alarm_name = absl::StrCat("after-", i);
+    ASSERT_THAT(evaluator_.PutMetricAlarm(s, Utc(12, 0, 0)), IsOk());
+  }
+  evaluator_.Reserve(2);
+  EXPECT_EQ(evaluator_.alarm_count(), 41u);
+  std::optional<AlarmSpec> back = evaluator_.FindAlarm("before-reserve");
+  ASSERT_TRUE(back.has_value());
+  EXPECT_TRUE(SameAlarmSpec(*back, first));
+  PutThreeBreaching();
+  EvaluationReport r = evaluator_.Evaluate(Utc(12, 5, 30));
+  EXPECT_EQ(r.evaluated, 41);
+  EXPECT_EQ(r.transitions, 41);
+  EXPECT_EQ(State("before-reserve"), AlarmState::kAlarm);
+  EXPECT_EQ(State("after-39"), AlarmState::kAlarm);
+}
+
 // spec 4.1: the metric describes as it was put, also when its dimensions
 // are not in the store's canonical (sorted) order.
 TEST_F(AlarmEvaluatorTest, DimensionOrderIsKeptAsPut) {

@@ -537,6 +537,7 @@ absl::Status Replayer::Start(
                           absl::StrCat(options.alarms_path, ": ", s.message()));
     }
   }
+  evaluator.Reserve(alarms.size());
   for (AlarmSpec& spec : alarms) {
     std::string name = spec.alarm_name;
     absl::Status s = evaluator.PutMetricAlarm(std::move(spec), created_at);
