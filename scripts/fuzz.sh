@@ -9,7 +9,7 @@
 #
 #   bash scripts/fuzz.sh                    # every target, 20 s each
 #   bash scripts/fuzz.sh --seconds=300      # longer
-#   bash scripts/fuzz.sh --seconds=45 --jobs=2   # two targets at a time (CI)
+#   bash scripts/fuzz.sh --seconds=30 --jobs=2   # two targets at a time (CI)
 #   bash scripts/fuzz.sh --only=differential_fuzzer --seconds=60
 #   bash scripts/fuzz.sh --build-only
 #
