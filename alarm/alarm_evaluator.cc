@@ -1332,6 +1332,11 @@ void AlarmEvaluator::RunAction(uint32_t slot, const StateChange& change,
 std::vector<AlarmHistoryItem> AlarmEvaluator::TakeHistory() {
   std::vector<AlarmHistoryItem> out;
   out.swap(history_);
+  // A caller that takes the history every round (a replay, every minute)
+  // would otherwise regrow it 1, 2, 4, 8, ... items each round, moving the
+  // items at each step: make room for as many as this round had (at most
+  // 64, so a burst does not stay reserved).
+  if (!out.empty()) history_.reserve(std::min<size_t>(out.size(), 64));
   return out;
 }
 
