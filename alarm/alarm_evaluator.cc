@@ -904,6 +904,17 @@ AlarmEvaluator::MinuteResult AlarmEvaluator::DecideMinute(
     d->breaching = b;
     return kMinuteCold;
   }
+  // A missing datapoint among the N newest and none breaching: spec 3.4
+  // concludes OK whenever there is a real datapoint and missing data does
+  // not count as breaching (step 1: 0 of N breach; step 2 notBreaching:
+  // 0 >= M fails; missing/ignore: partial data, 0 breaching, and the
+  // premature-alarm rule needs every real datapoint to breach). An OK
+  // alarm then stays OK: DecideMasks' state, without the call.
+  if (breaching == 0 && present != 0 &&
+      h.tmd != TreatMissingData::kBreaching && h.state == AlarmState::kOk &&
+      !repeat) {
+    return kMinuteDone;
+  }
   *d = DecideMasks(VerdictMasks{present, breaching}, r, h.n, h.m, h.tmd);
   const bool changes = d->state.has_value() && *d->state != h.state;
   return changes || repeat ? kMinuteCold : kMinuteDone;
