@@ -5,7 +5,8 @@
 namespace cwalarm {
 
 absl::Status RecordingSink::Execute(const StateChange& change) {
-  RecordedAction a;
+  // Built in place: no temporary record to move and destroy.
+  RecordedAction& a = actions_.emplace_back();
   if (change.alarm != nullptr) {
     a.alarm_name = change.alarm->alarm_name;
   } else {
@@ -21,7 +22,6 @@ absl::Status RecordingSink::Execute(const StateChange& change) {
   a.new_reason_data = change.new_reason_data;
   a.timestamp = change.timestamp;
   a.succeeded = fail_with_.ok();
-  actions_.push_back(std::move(a));
   return fail_with_;
 }
 

@@ -60,6 +60,17 @@ AlarmSpec AlarmEvaluator::SpecOf(uint32_t slot) const {
   return spec;
 }
 
+const AlarmSpec& AlarmEvaluator::SpecScratch(uint32_t slot) const {
+  const ColdAlarm& c = cold_[slot];
+  AlarmSpec& spec = spec_scratch_;
+  spec = ShapeOf(slot);
+  const absl::string_view name = NameOf(slot);
+  spec.alarm_name.assign(name.data(), name.size());
+  if (c.metric_from_store) spec.metric = store_->metric(hot_[slot].metric);
+  if (spec.threshold.has_value()) spec.threshold = hot_[slot].threshold;
+  return spec;
+}
+
 AlarmStatus AlarmEvaluator::StatusOf(uint32_t slot) const {
   const ColdExtra* x = FindExtra(slot);
   if (x != nullptr && x->status.has_value()) return *x->status;
@@ -549,9 +560,10 @@ void AlarmEvaluator::TransitionFromBuckets(uint32_t slot, const Decision& d,
     b.sample_count = bucket_scratch_[i].sample_count;
     b.breaching = verdict_scratch_[i] == BucketVerdict::kBreaching;
   }
-  BuildStateReasonInto(SpecOf(slot), range_scratch_, d, *d.state, now,
-                       options_.reason_form, &reason_scratch_,
-                       &reason_data_scratch_);
+  // The reason reads the shape and the threshold only: no spec rebuilt.
+  BuildStateReasonInto(ShapeOf(slot), ReasonThreshold(slot), range_scratch_,
+                       d, *d.state, now, options_.reason_form,
+                       &reason_scratch_, &reason_data_scratch_);
   // RecentValues: the real datapoints among the N newest, newest first.
   recent_scratch_.clear();
   for (int i = h.r - 1; i >= 0 && i >= h.r - h.n; --i) {
@@ -616,6 +628,14 @@ inline void ShiftUpOne(uint64_t* w, int words, int bits) {
 inline bool AllPresentNoneBreaching(VerdictMasks m, int n) {
   const uint64_t newest_n = n == 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1;
   return (m.present & newest_n) == newest_n && (m.breaching & newest_n) == 0;
+}
+// Population count (the build does not assume the POPCNT instruction, and
+// __builtin_popcountll would then be a library call): the SWAR sum.
+inline int PopcountNewest(uint64_t x) {
+  x = x - ((x >> 1) & 0x5555555555555555ull);
+  x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+  x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+  return static_cast<int>((x * 0x0101010101010101ull) >> 56);
 }
 inline Decision SteadyOk(int n) {
   Decision d;
@@ -870,6 +890,35 @@ AlarmEvaluator::MinuteResult AlarmEvaluator::DecideMinute(
     if (h.state == AlarmState::kOk && !repeat) return kMinuteDone;
     *d = SteadyOk(h.n);
     return kMinuteCold;
+  }
+  // The crossing alarms' common case: the N newest buckets all have a
+  // datapoint, so spec 3.4 step 1 decides (TreatMissingData irrelevant):
+  // ALARM when at least M of them breach, else OK. This is DecideMasks'
+  // answer (same Decision fields) without the call and its counts over
+  // the whole range.
+  const uint64_t newest_n =
+      h.n == 64 ? ~uint64_t{0} : (uint64_t{1} << h.n) - 1;
+  if ((present & newest_n) == newest_n) {
+    const int b = PopcountNewest(breaching & newest_n);
+    const AlarmState s = b >= h.m ? AlarmState::kAlarm : AlarmState::kOk;
+    if (s == h.state && !repeat) return kMinuteDone;
+    *d = Decision();
+    d->state = s;
+    d->basis = DecisionBasis::kRealData;
+    d->used_real = h.n;
+    d->breaching = b;
+    return kMinuteCold;
+  }
+  // A missing datapoint among the N newest and none breaching: spec 3.4
+  // concludes OK whenever there is a real datapoint and missing data does
+  // not count as breaching (step 1: 0 of N breach; step 2 notBreaching:
+  // 0 >= M fails; missing/ignore: partial data, 0 breaching, and the
+  // premature-alarm rule needs every real datapoint to breach). An OK
+  // alarm then stays OK: DecideMasks' state, without the call.
+  if (breaching == 0 && present != 0 &&
+      h.tmd != TreatMissingData::kBreaching && h.state == AlarmState::kOk &&
+      !repeat) {
+    return kMinuteDone;
   }
   *d = DecideMasks(VerdictMasks{present, breaching}, r, h.n, h.m, h.tmd);
   const bool changes = d->state.has_value() && *d->state != h.state;
@@ -1194,8 +1243,9 @@ void AlarmEvaluator::ApplyStateChange(uint32_t slot, AlarmState new_state,
   if (!shape.actions_enabled) return;
   const std::vector<std::string>& arns = ActionsFor(shape, new_state);
   if (arns.empty()) return;
-  // The sinks read the whole spec: rebuilt once per transition with actions.
-  const AlarmSpec spec = SpecOf(slot);
+  // The sinks read the whole spec: rebuilt once per transition with
+  // actions, into a reused buffer.
+  const AlarmSpec& spec = SpecScratch(slot);
   // One StateChange for every ARN of the list, in a buffer kept across
   // transitions (its strings keep their capacity).
   StateChange& change = change_scratch_;
@@ -1298,6 +1348,11 @@ void AlarmEvaluator::RunAction(uint32_t slot, const StateChange& change,
 std::vector<AlarmHistoryItem> AlarmEvaluator::TakeHistory() {
   std::vector<AlarmHistoryItem> out;
   out.swap(history_);
+  // A caller that takes the history every round (a replay, every minute)
+  // would otherwise regrow it 1, 2, 4, 8, ... items each round, moving the
+  // items at each step: make room for as many as this round had (at most
+  // 64, so a burst does not stay reserved).
+  if (!out.empty()) history_.reserve(std::min<size_t>(out.size(), 64));
   return out;
 }
 

@@ -397,6 +397,16 @@ class AlarmEvaluator {
   }
   // The whole spec, rebuilt.
   AlarmSpec SpecOf(uint32_t slot) const;
+  // SpecOf(slot) into spec_scratch_ by assignment (its strings and vectors
+  // keep their capacity, so no allocation once warm): the spec a sink call
+  // reads. Valid until the next call; sinks do not re-enter (choices row
+  // 80), so one buffer serves every transition.
+  const AlarmSpec& SpecScratch(uint32_t slot) const;
+  // The threshold SpecOf(slot) carries, as BuildStateReason reads it
+  // (value_or(0)): the hot record's when the shape has one, else 0.
+  double ReasonThreshold(uint32_t slot) const {
+    return ShapeOf(slot).threshold.has_value() ? hot_[slot].threshold : 0.0;
+  }
   // The alarm's status (a copy; the initial one is not stored).
   AlarmStatus StatusOf(uint32_t slot) const;
   // The stored status, stored first when it is the initial one.
@@ -596,6 +606,7 @@ class AlarmEvaluator {
   std::string reason_data_scratch_;
   std::vector<double> recent_scratch_;
   StateChange change_scratch_;
+  mutable AlarmSpec spec_scratch_;
 };
 
 }  // namespace cwalarm

@@ -85,11 +85,19 @@ void BuildStateReasonInto(const AlarmSpec& spec,
                           const Decision& decision, AlarmState new_state,
                           absl::Time query_date, ReasonForm form,
                           std::string* reason, std::string* reason_data) {
+  BuildStateReasonInto(spec, spec.threshold.value_or(0), range, decision,
+                       new_state, query_date, form, reason, reason_data);
+}
+
+void BuildStateReasonInto(const AlarmSpec& spec, double threshold,
+                          absl::Span<const RangeBucket> range,
+                          const Decision& decision, AlarmState new_state,
+                          absl::Time query_date, ReasonForm form,
+                          std::string* reason, std::string* reason_data) {
   const int n = spec.evaluation_periods;
   const int m = spec.EffectiveDatapointsToAlarm();
   const int r = static_cast<int>(range.size());
   const TreatMissingData tmd = spec.EffectiveTreatMissingData();
-  const double threshold = spec.threshold.value_or(0);
   reason->clear();
   reason_data->clear();
 

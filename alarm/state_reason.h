@@ -67,6 +67,17 @@ void BuildStateReasonInto(const AlarmSpec& spec,
                           absl::Time query_date, ReasonForm form,
                           std::string* reason, std::string* reason_data);
 
+// BuildStateReasonInto with the threshold given apart: `spec.threshold` is
+// not read, `threshold` is used where BuildStateReasonInto uses
+// `spec.threshold.value_or(0)`. The evaluator passes its shared alarm
+// "shape" (threshold value cleared) and the alarm's threshold, so a
+// transition does not rebuild the whole spec.
+void BuildStateReasonInto(const AlarmSpec& spec, double threshold,
+                          absl::Span<const RangeBucket> range,
+                          const Decision& decision, AlarmState new_state,
+                          absl::Time query_date, ReasonForm form,
+                          std::string* reason, std::string* reason_data);
+
 }  // namespace cwalarm
 
 #endif  // CWALARM_ALARM_STATE_REASON_H_

@@ -744,15 +744,17 @@ void MetricStore::DropBefore(absl::Time horizon) {
     Metric& metric = metrics_[index];
     const bool totals = index < tails_.size() &&
                         (tails_[index].flags & Tail::kTotals) != 0;
-    bool dropped = false;
+    // The minute tail mirrors the newest two cells: only a drop that
+    // leaves fewer than two behind changes them (RefreshTail).
+    bool refresh_tail = false;
     for (UnitCells& cells : metric.units) {
       // A cell [s, s + 10) ends at or before the horizon when s + 10 <= h.
       auto it = std::lower_bound(cells.starts.begin(), cells.starts.end(),
                                  h - kStorageCellSeconds + 1);
       auto n = it - cells.starts.begin();
       if (n == 0) continue;
-      dropped = true;
       cells.starts.erase(cells.starts.begin(), it);
+      if (cells.starts.size() < 2) refresh_tail = true;
       cells.sets.erase(cells.sets.begin(), cells.sets.begin() + n);
       // Running totals keep their differences: drop the same entries, or
       // start over when they did not reach that far.
@@ -764,7 +766,7 @@ void MetricStore::DropBefore(absl::Time horizon) {
         SyncPrefix(cells, 0);
       }
     }
-    if (dropped) RefreshTail(static_cast<MetricIndex>(index));
+    if (refresh_tail) RefreshTail(static_cast<MetricIndex>(index));
     if (metric.samples == nullptr) continue;
     for (UnitSamples& cells : *metric.samples) {
       auto it = std::lower_bound(cells.starts.begin(), cells.starts.end(),

@@ -271,6 +271,48 @@ TEST(AlarmEvaluatorIncrementalTest, MultiBucketShiftsWithLateData) {
   EXPECT_GE(transitions_seen, 3);
 }
 
+// The Period-60 minute path decides two common cases without DecideMasks:
+// the N newest buckets all present (spec 3.4 step 1: ALARM iff at least M
+// breach), and an OK alarm with a missing datapoint and none breaching
+// (OK unless missing data counts as breaching). Every TreatMissingData and
+// several M of N, on a pattern that crosses the threshold, leaves minutes
+// out (also several in a row) and has stretches with no breach, evaluated
+// every minute: the state
+// after each evaluation must be the reference's (spec 3.4, 3.5).
+TEST(AlarmEvaluatorIncrementalTest, MinutePathShortcutsMatchReference) {
+  const TreatMissingData kTmd[] = {
+      TreatMissingData::kMissing, TreatMissingData::kIgnore,
+      TreatMissingData::kBreaching, TreatMissingData::kNotBreaching};
+  const int kMofN[][2] = {{1, 1}, {1, 3}, {2, 3}, {3, 3}, {2, 5}};
+  for (TreatMissingData tmd : kTmd) {
+    for (const auto& mn : kMofN) {
+      SCOPED_TRACE(absl::StrCat("tmd ", static_cast<int>(tmd), " M ", mn[0],
+                                " N ", mn[1]));
+      Pair p;
+      AlarmSpec spec = CpuAlarm(60);
+      spec.datapoints_to_alarm = mn[0];
+      spec.evaluation_periods = mn[1];
+      spec.treat_missing_data = tmd;
+      p.PutAlarm(spec, At(-600));
+      int changes = 0;
+      AlarmState last = p.State();
+      for (int k = 0; k < 90; ++k) {
+        // Below the threshold for 15 minutes, then around it, then above.
+        const int phase = (k / 15) % 3;
+        const double v = phase == 0 ? 10 : phase == 1 ? (k % 2 ? 60 : 40) : 90;
+        // Scattered gaps, and four minutes in a row while below the
+        // threshold (fewer than N real datapoints: the fill decides).
+        const bool gap = k % 7 == 3 || k % 11 == 5 || (k % 45 >= 5 && k % 45 < 9);
+        if (!gap) p.Put(At(k * 60 + 5), v);
+        ASSERT_EQ(p.Evaluate(At(k * 60 + 65)), "") << "minute " << k;
+        if (p.State() != last) ++changes;
+        last = p.State();
+      }
+      EXPECT_GE(changes, 2);
+    }
+  }
+}
+
 // Sharded evaluation (Evaluate(now, threads)): on random alarms (periods 10 s
 // to 1 h, every statistic, unit filters, Auto Scaling ARNs that re-invoke
 // every minute, spec 4.2) and random data (late, duplicated, future), three

@@ -115,6 +115,38 @@ TEST(MetricStoreTailTest, MinuteCellEqualsTheWalkUnderRandomWrites) {
   EXPECT_GT(answered, 10000);
 }
 
+// DropBefore re-reads the tail only when fewer than two cells stay (the
+// tail mirrors the two newest; a drop from the front leaves them alone
+// otherwise): after drops leaving 3, 2, 1 and 0 cells, every minute the
+// tail answers for must still equal the walk, and the minutes it mirrors
+// must be answered.
+TEST(MetricStoreTailTest, DropBeforeKeepsTheTailExactForAnyCellsLeft) {
+  for (int left = 3; left >= 0; --left) {
+    MetricStore store;
+    store.Intern(IdFor(0));
+    for (int minute = 0; minute < 6; ++minute) {
+      store.Add(0, Unit::kNone, absl::FromUnixSeconds(kStart + 60 * minute),
+                StatisticSet::Of(minute + 0.25));
+    }
+    // Cells end at start + 10: a horizon of start + 10 drops that cell.
+    store.DropBefore(absl::FromUnixSeconds(kStart + 60 * (5 - left) + 10));
+    EXPECT_GT(CheckAll(store, 1, 7, 8), 0) << "left " << left;
+    for (int minute = 0; minute < 6; ++minute) {
+      StatisticSet tail;
+      const bool answered =
+          store.MinuteCell(0, std::nullopt, kStart + 60 * minute, &tail);
+      if (minute >= 4 && minute > 5 - left) {
+        // One of the two newest cells that remain: mirrored.
+        EXPECT_TRUE(answered) << "left " << left << " minute " << minute;
+      }
+      if (minute <= 5 - left && answered) {
+        EXPECT_EQ(tail.sample_count, 0) << "left " << left << " minute "
+                                        << minute << " was dropped";
+      }
+    }
+  }
+}
+
 TEST(MetricStoreTailTest, TailStepsAsideWhereItCannotTell) {
   MetricStore store;
   const MetricIndex aligned = store.Intern(IdFor(0));

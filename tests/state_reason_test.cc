@@ -115,6 +115,37 @@ TEST(StateReasonTest, SpecSampleOneOutOfOneLongForm) {
             R"("sampleCount":1.0,"value":99.50160229693434}]})");
 }
 
+// The evaluator's form (BuildStateReasonInto with the threshold apart, on a
+// spec whose threshold value is cleared, as its shared shapes are) gives the
+// same bytes as BuildStateReason on the whole spec (spec 4.5, 4.6: the
+// threshold appears in the reason text and in the reason data).
+TEST(StateReasonTest, ThresholdGivenApartGivesTheSameBytes) {
+  for (double threshold : {50.0, 0.5, -3.0, 1e21, 0.0}) {
+    AlarmSpec spec =
+        MakeSpec(3, 2, threshold, Op::kGreaterThanThreshold, TMD::kMissing);
+    absl::Time query = Utc(2024, 3, 16, 12, 16, 10) + absl::Milliseconds(7);
+    auto range = MakeRange(spec, Utc(2024, 3, 16, 12, 10, 0),
+                           {threshold + 1, kMissing, threshold - 1.5,
+                            threshold * 2 + 1, threshold + 0.125});
+    const StateReason whole = Reason(spec, range, query);
+    std::vector<BucketVerdict> verdicts;
+    for (const RangeBucket& b : range) {
+      verdicts.push_back(!b.present ? BucketVerdict::kMissing
+                         : b.breaching ? BucketVerdict::kBreaching
+                                       : BucketVerdict::kNotBreaching);
+    }
+    const Decision d = Decide(verdicts, 3, 2, TMD::kMissing);
+    AlarmSpec shape = spec;
+    shape.threshold = 0.0;  // Whatever the shape holds is not read.
+    std::string reason = "stale";
+    std::string reason_data = "stale";
+    BuildStateReasonInto(shape, threshold, range, d, *d.state, query,
+                         ReasonForm::kAuto, &reason, &reason_data);
+    EXPECT_EQ(reason, whole.reason) << threshold;
+    EXPECT_EQ(reason_data, whole.reason_data) << threshold;
+  }
+}
+
 TEST(StateReasonTest, SpecSampleOneOutOfTwentyWithNonBreachingFills) {
   AlarmSpec spec = MakeSpec(20, 1, 1, Op::kGreaterThanOrEqualToThreshold,
                             TMD::kNotBreaching, absl::Minutes(1));
