@@ -14,7 +14,7 @@
 
 namespace cwalarm {
 
-namespace {
+namespace cw_format_internal {
 
 // The general path of Java Double.toString, with temporaries; the fast
 // path in AppendJavaDouble hands it the one-digit case.
@@ -77,6 +77,10 @@ std::string FormatJavaDoubleGeneral(double value) {
   return absl::StrCat(sign, mantissa, "E", exponent);
 }
 
+}  // namespace cw_format_internal
+
+namespace {
+using cw_format_internal::FormatJavaDoubleGeneral;
 }  // namespace
 
 char* WriteJavaDouble(double value, char* out) {

@@ -45,6 +45,13 @@ char* WriteJavaDouble(double value, char* out);
 // Appends FormatJavaDouble(value) to `out` without a temporary.
 void AppendJavaDouble(double value, std::string* out);
 
+namespace cw_format_internal {
+// FormatJavaDouble's general path alone (shortest round-trip digits laid
+// out as Java does, with temporaries), which the fast paths must agree
+// with: exposed for cw_format_test only.
+std::string FormatJavaDoubleGeneral(double value);
+}  // namespace cw_format_internal
+
 // CW-ts: `yyyy-MM-dd'T'HH:mm:ss.SSS+0000` in UTC, milliseconds truncated.
 std::string FormatCwTimestamp(absl::Time t);
 
