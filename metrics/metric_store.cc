@@ -516,6 +516,13 @@ absl::Status MetricStore::AddScrape(Unit unit, int64_t unix_seconds,
     if (k >= 2 * kAhead && k - 2 * kAhead < n) stage3(k - 2 * kAhead);
     if (k >= 3 * kAhead) store(k - 3 * kAhead);
   };
+  if (n <= 3 * kAhead) {
+    // Too short for the pipeline (its fill and drain would be most of the
+    // work): prefetch every record, then store in order.
+    for (size_t i = 0; i < n; ++i) stage1(i);
+    for (size_t i = 0; i < n; ++i) store(i);
+    return absl::OkStatus();
+  }
   size_t k = 0;
   for (; k < 3 * kAhead; ++k) step(k);
   for (; k < n; ++k) {
