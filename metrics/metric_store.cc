@@ -335,7 +335,11 @@ CWALARM_ALWAYS_INLINE void MetricStore::AddToCell(MetricIndex index,
     tail.flags &= static_cast<uint8_t>(~(Tail::kMirror | Tail::kHasUnit));
     mirror = false;
   }
-  if (mirror) {
+  // Stored only when it changes: once kHasUnit is set, `unit` equals
+  // cells.unit here (or the mirror went off above). Byte stores may alias
+  // anything, so an unconditional one made the batch loops reload the
+  // store's vectors after every sample.
+  if (mirror && !(tail.flags & Tail::kHasUnit)) {
     tail.flags |= Tail::kHasUnit;
     tail.unit = static_cast<uint8_t>(cells.unit);
   }
@@ -438,6 +442,10 @@ absl::Status MetricStore::CheckBatch(absl::string_view api, Unit unit,
   return absl::OkStatus();
 }
 
+// The stages of AddScrape's pipeline are inlined into its loops (GCC kept
+// them out of line, a call per stage and sample).
+#define CWALARM_LAMBDA_INLINE __attribute__((always_inline))
+
 absl::Status MetricStore::AddScrape(Unit unit, int64_t unix_seconds,
                                     absl::Span<const MetricIndex> metrics,
                                     absl::Span<const double> values) {
@@ -454,37 +462,80 @@ absl::Status MetricStore::AddScrape(Unit unit, int64_t unix_seconds,
   if (!status.ok()) return status;
   const int64_t cell = FloorTo(unix_seconds, kStorageCellSeconds);
   const size_t n = values.size();
-  for (size_t i = 0; i < n; ++i) {
-    // A sample reaches its cells through three dependent loads (the Metric,
-    // its unit vector, the tails of `starts` and `sets`); with many metrics
-    // each misses the cache. Prefetching them kAhead, 2*kAhead and
-    // 3*kAhead samples early overlaps the misses of different samples.
-    // Prefetches never fault, and a wrong guess only costs bandwidth.
-    constexpr size_t kAhead = 8;
-    if (i + 3 * kAhead < n) {
-      __builtin_prefetch(&metrics_[metrics[i + 3 * kAhead]]);
-    }
-    if (i + 2 * kAhead < n) {
-      __builtin_prefetch(metrics_[metrics[i + 2 * kAhead]].units.data());
-    }
-    if (i + kAhead < n) {
-      const Metric& ahead = metrics_[metrics[i + kAhead]];
-      if (!ahead.units.empty()) {
-        const UnitCells& u = ahead.units.front();
-        __builtin_prefetch(u.starts.data() + u.starts.size(), 1);
-        __builtin_prefetch(u.sets.data() + u.sets.size(), 1);
-        __builtin_prefetch(u.sets.data() + u.sets.size() - 1, 1);
-      }
-    }
-    Metric& metric = metrics_[metrics[i]];
-    AddToCell(metrics[i], CellsFor(metric, unit), cell,
-              StatisticSet::Of(values[i]));
+  // Every sample's tail record exists before the loop (TailOf would size
+  // tails_ at the first write anyway; a default Tail reads as "never
+  // written"), so the stages below may prefetch it.
+  if (tails_.size() < metrics_.size()) tails_.resize(metrics_.size());
+  // A software pipeline. A sample reaches its cells through three dependent
+  // loads (the Metric record, its unit vector, the tails of `starts` and
+  // `sets`) and also writes its Tail record; with many metrics each one
+  // misses the cache. Stage 1 (kAhead * 3 samples ahead) prefetches the
+  // Metric record and the Tail record (both lines: 96 bytes), whose
+  // addresses come straight from the input; stage 2 (kAhead * 2) the unit
+  // vector's first entry, whose address stage 1 brought in; stage 3
+  // (kAhead) the cell tails, whose addresses stage 2 brought in. About
+  // 3 * kAhead samples' misses are in flight at once. Prefetches never
+  // fault, and a wrong guess only costs bandwidth.
+  constexpr size_t kAhead = 8;
+  const MetricIndex* const idx = metrics.data();
+  const double* const val = values.data();
+  auto stage1 = [&](size_t k) CWALARM_LAMBDA_INLINE {
+    const MetricIndex m = idx[k];
+    __builtin_prefetch(&metrics_[m]);
+    const char* t = reinterpret_cast<const char*>(&tails_[m]);
+    __builtin_prefetch(t, 1);
+    __builtin_prefetch(t + sizeof(Tail) - 1, 1);
+  };
+  auto stage2 = [&](size_t k) CWALARM_LAMBDA_INLINE {
+    // The first UnitCells: unit, `starts` and `sets` (what AddToCell reads).
+    __builtin_prefetch(metrics_[idx[k]].units.data(), 1);
+  };
+  auto stage3 = [&](size_t k) CWALARM_LAMBDA_INLINE {
+    const Metric& ahead = metrics_[idx[k]];
+    if (ahead.units.empty()) return;
+    const UnitCells& u = ahead.units.front();
+    __builtin_prefetch(u.starts.data() + u.starts.size(), 1);
+    __builtin_prefetch(u.sets.data() + u.sets.size(), 1);
+    __builtin_prefetch(u.sets.data() + u.sets.size() - 1, 1);
+  };
+  auto store = [&](size_t i) CWALARM_LAMBDA_INLINE {
+    const MetricIndex m = idx[i];
+    Metric& metric = metrics_[m];
+    AddToCell(m, CellsFor(metric, unit), cell, StatisticSet::Of(val[i]));
     if (metric.samples != nullptr) {
-      SampleCell(metric, unit, cell).Add(values[i]);
+      SampleCell(metric, unit, cell).Add(val[i]);
     }
+  };
+  // Step k runs stage 1 for sample k, stage 2 for k - kAhead, stage 3 for
+  // k - 2 * kAhead and stores sample k - 3 * kAhead: samples are stored in
+  // order, exactly as one-by-one Add would. The middle loop, where every
+  // stage has a sample, runs without bounds tests.
+  auto step = [&](size_t k) CWALARM_LAMBDA_INLINE {
+    if (k < n) stage1(k);
+    if (k >= kAhead && k - kAhead < n) stage2(k - kAhead);
+    if (k >= 2 * kAhead && k - 2 * kAhead < n) stage3(k - 2 * kAhead);
+    if (k >= 3 * kAhead) store(k - 3 * kAhead);
+  };
+  if (n <= 3 * kAhead) {
+    // Too short for the pipeline (its fill and drain would be most of the
+    // work): prefetch every record, then store in order.
+    for (size_t i = 0; i < n; ++i) stage1(i);
+    for (size_t i = 0; i < n; ++i) store(i);
+    return absl::OkStatus();
   }
+  size_t k = 0;
+  for (; k < 3 * kAhead; ++k) step(k);
+  for (; k < n; ++k) {
+    stage1(k);
+    stage2(k - kAhead);
+    stage3(k - 2 * kAhead);
+    store(k - 3 * kAhead);
+  }
+  for (; k < n + 3 * kAhead; ++k) step(k);
   return absl::OkStatus();
 }
+
+#undef CWALARM_LAMBDA_INLINE
 
 absl::Status MetricStore::AddColumn(MetricIndex index, Unit unit,
                                     absl::Span<const int64_t> unix_seconds,

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -116,6 +117,107 @@ TEST(MetricStoreBatchTest, RandomScrapesEqualAddOneAtATime) {
       }
     }
     ASSERT_EQ(Cells(batch), Cells(single)) << "seed " << seed;
+  }
+}
+
+// spec 3.2.3 and 3.7 through AddScrape's software pipeline: batches longer
+// than its depth (it stores sample k while prefetching k + 8 .. k + 24), of
+// metrics in shuffled order with duplicates, minute-aligned and unaligned
+// timestamps, late data, a second unit, raw samples on some metrics, and
+// refused batches (an unknown metric) in between, give exactly what Add one
+// at a time gives: the cells, the minute tail (MinuteCell, spec 1.5 data at
+// minute granularity) and the change tracking (EarliestCellWrittenSince).
+TEST(MetricStoreBatchTest, LongScrapesEqualAddOneAtATimeCellsTailAndChanges) {
+  for (int seed = 1; seed <= 12; ++seed) {
+    std::mt19937_64 rng(seed);
+    MetricStore batch, single;
+    const int metrics = 1 + static_cast<int>(rng() % 300);
+    InternBoth(batch, single, metrics);
+    for (int i = 0; i < metrics; i += 7) {
+      batch.EnableSamples(static_cast<MetricIndex>(i));
+      single.EnableSamples(static_cast<MetricIndex>(i));
+    }
+    int64_t t = kT0;
+    uint32_t seen_batch = batch.BeginReadEpoch();
+    uint32_t seen_single = single.BeginReadEpoch();
+    for (int round = 0; round < 40; ++round) {
+      switch (rng() % 8) {
+        case 0: t -= 60 * static_cast<int64_t>(rng() % 5); break;  // Late.
+        case 1: break;                                           // Repeat.
+        case 2: t += static_cast<int64_t>(rng() % 59); break;  // Unaligned.
+        default: t = (t / 60 + 1) * 60; break;                  // Next minute.
+      }
+      const Unit unit = rng() % 9 == 0 ? Unit::kCount : Unit::kMilliseconds;
+      const size_t n = rng() % 400;
+      std::vector<MetricIndex> ids;
+      std::vector<double> values;
+      for (size_t k = 0; k < n; ++k) {
+        ids.push_back(static_cast<MetricIndex>(rng() % metrics));
+        values.push_back(static_cast<double>(rng() % 2001) - 1000);
+      }
+      if (n > 0 && rng() % 10 == 0) {  // Refused whole: nothing stored.
+        std::vector<MetricIndex> bad = ids;
+        bad[rng() % n] = static_cast<MetricIndex>(metrics);
+        ASSERT_THAT(batch.AddScrape(unit, t, bad, values),
+                    StatusIs(absl::StatusCode::kInvalidArgument,
+                             HasSubstr("is not an interned metric")));
+      }
+      ASSERT_THAT(batch.AddScrape(unit, t, ids, values), IsOk());
+      for (size_t k = 0; k < n; ++k) {
+        const MetricIndex m = ids[k];
+        if (single.samples_enabled(m)) {
+          MetricDatum d;
+          d.metric = Host(static_cast<int>(m));
+          d.timestamp = absl::FromUnixSeconds(t);
+          d.unit = unit;
+          d.value = values[k];
+          d.storage_resolution = 1;  // Put keeps the 10 s cell, as Add.
+          ASSERT_THAT(single.Put(d, "single"), IsOk());
+        } else {
+          single.Add(m, unit, absl::FromUnixSeconds(t),
+                     StatisticSet::Of(values[k]));
+        }
+      }
+      for (int i = 0; i < metrics; ++i) {
+        const auto m = static_cast<MetricIndex>(i);
+        ASSERT_EQ(batch.EarliestCellWrittenSince(m, seen_batch),
+                  single.EarliestCellWrittenSince(m, seen_single))
+            << "seed " << seed << " round " << round << " metric " << i;
+        for (int64_t back = 0; back < 3; ++back) {
+          const int64_t minute = (t / 60 - back) * 60;
+          for (const std::optional<Unit> u :
+               {std::optional<Unit>(), std::optional<Unit>(unit)}) {
+            StatisticSet a, b;
+            const bool known_a = batch.MinuteCell(m, u, minute, &a);
+            const bool known_b = single.MinuteCell(m, u, minute, &b);
+            ASSERT_EQ(known_a, known_b) << "seed " << seed << " metric " << i;
+            if (!known_a) continue;
+            EXPECT_EQ(a.sample_count, b.sample_count);
+            EXPECT_EQ(a.sum, b.sum);
+            EXPECT_EQ(a.minimum, b.minimum);
+            EXPECT_EQ(a.maximum, b.maximum);
+          }
+        }
+      }
+      if (round % 5 == 4) {
+        seen_batch = batch.BeginReadEpoch();
+        seen_single = single.BeginReadEpoch();
+      }
+    }
+    ASSERT_EQ(Cells(batch), Cells(single)) << "seed " << seed;
+    for (int i = 0; i < metrics; i += 7) {
+      std::vector<SampleDistribution> a(1), b(1);
+      const auto m = static_cast<MetricIndex>(i);
+      batch.AggregateSampleBuckets(m, std::nullopt,
+                                   absl::FromUnixSeconds(kT0 - 3600),
+                                   absl::Hours(3), absl::MakeSpan(a));
+      single.AggregateSampleBuckets(m, std::nullopt,
+                                    absl::FromUnixSeconds(kT0 - 3600),
+                                    absl::Hours(3), absl::MakeSpan(b));
+      EXPECT_EQ(a[0].total_weight(), b[0].total_weight()) << "seed " << seed;
+      EXPECT_EQ(a[0].minimum(), b[0].minimum()) << "seed " << seed;
+      EXPECT_EQ(a[0].maximum(), b[0].maximum()) << "seed " << seed;
+    }
   }
 }
 
