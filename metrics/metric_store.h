@@ -278,10 +278,12 @@ class MetricStore {
 
   // The statistic set of the minute [start, start + 60) of metric `index`
   // for `unit` (nullopt: every unit), exactly what AggregateBucketsAt gives
-  // for that one bucket, read from a dense per-metric copy of the metric's
-  // two newest cells. Returns false when the copy cannot tell (the metric
-  // has had a cell that is not minute-aligned, or cells of two units, or the
-  // minute is older than its two newest cells): then use AggregateBucketsAt.
+  // for that one bucket, read from dense per-metric copies of the metric's
+  // newest cell and of the minute before it. Returns false when the copies
+  // cannot tell (the metric has had a cell that is not minute-aligned, or
+  // whose minute number does not fit 32 bits, or cells of two units, or the
+  // minute is more than one before its newest cell): then use
+  // AggregateBucketsAt.
   // Precondition: start is a multiple of 60.
   bool MinuteCell(MetricIndex index, std::optional<Unit> unit, int64_t start,
                   StatisticSet* out) const {
@@ -565,8 +567,8 @@ class MetricStore {
     }
     written_since_epoch_ = true;
   }
-  // Re-reads metric `index`'s two newest cells into its tail (after late
-  // data, DropBefore or ImportState) when the mirror is on.
+  // Re-reads metric `index`'s newest cell and the minute before it into its
+  // tail (after late data, DropBefore or ImportState) when the mirror is on.
   void RefreshTail(MetricIndex index);
   std::vector<Tail> tails_;
   std::vector<StatisticSet> minute_cells_[2];
