@@ -594,6 +594,12 @@ class AlarmEvaluator {
   // retention horizon (dropped_before_seconds).
   uint32_t eval_epoch_ = 0;
   int64_t eval_dropped_before_ = INT64_MIN;
+  // Per round, for DecideMinute (BeginMinuteRound): the store's query for
+  // the minute before the anchor, and the largest R whose range
+  // [anchor - R x 60, anchor) is still on cells the store has.
+  MetricStore::MinuteQuery eval_minute_{};
+  int eval_minute_max_r_ = 0;
+  void BeginMinuteRound(int64_t anchor60);
   // Reused per evaluation to avoid allocation.
   std::vector<StatisticSet> bucket_scratch_;
   std::vector<BucketVerdict> verdict_scratch_;

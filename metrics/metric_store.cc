@@ -327,11 +327,15 @@ CWALARM_ALWAYS_INLINE void MetricStore::AddToCell(MetricIndex index,
                                                   const StatisticSet& samples) {
   NoteWrite(index, cell);
   Tail& tail = tails_[index];  // NoteWrite sized tails_.
-  // The minute tail mirrors the newest two cells while every cell is
-  // minute-aligned and of this one unit; otherwise it is off for good.
+  // The minute tail mirrors the newest cell and the minute before it while
+  // every cell is minute-aligned (its minute within int32) and of this one
+  // unit; otherwise it is off for good.
   bool mirror = (tail.flags & Tail::kMirror) != 0;
-  if (mirror && (cell % 60 != 0 || ((tail.flags & Tail::kHasUnit) &&
-                                    tail.unit != static_cast<uint8_t>(cells.unit)))) {
+  const int64_t minute = cell / 60;
+  if (mirror &&
+      (cell % 60 != 0 || minute <= Tail::kNoMinute || minute > INT32_MAX ||
+       ((tail.flags & Tail::kHasUnit) &&
+        tail.unit != static_cast<uint8_t>(cells.unit)))) {
     tail.flags &= static_cast<uint8_t>(~(Tail::kMirror | Tail::kHasUnit));
     mirror = false;
   }
@@ -350,7 +354,7 @@ CWALARM_ALWAYS_INLINE void MetricStore::AddToCell(MetricIndex index,
     const int64_t newest = cells.starts.back();
     if (cell == newest) {
       cells.sets.back().Merge(samples);
-      if (mirror) tail.newest = cells.sets.back();
+      if (mirror) minute_cells_[minute & 1][index] = cells.sets.back();
       return;
     }
     if (cell < newest) {
@@ -362,10 +366,13 @@ CWALARM_ALWAYS_INLINE void MetricStore::AddToCell(MetricIndex index,
   cells.starts.push_back(cell);
   cells.sets.push_back(samples);
   if (mirror) {
-    tail.prev_start = tail.newest_start;
-    tail.prev = tail.newest;
-    tail.newest_start = cell;
-    tail.newest = samples;
+    // The minute before the new cell keeps its copy when it is the previous
+    // newest cell; otherwise it has no cell (cells only grow here).
+    if (minute - 1 != tail.newest_minute) {
+      minute_cells_[(minute - 1) & 1][index] = StatisticSet();
+    }
+    minute_cells_[minute & 1][index] = samples;
+    tail.newest_minute = static_cast<int32_t>(minute);
   }
 }
 
@@ -708,7 +715,11 @@ void MetricStore::SyncPrefix(UnitCells& cells, size_t from) {
 
 void MetricStore::SyncPrefixes() {
   for (MetricIndex index : dirty_metrics_) {
-    const int64_t min_cell = tails_[index].min_cell;
+    // A lower bound of the earliest cell written (exact in range).
+    const int32_t min_cell10 = tails_[index].min_cell10;
+    const int64_t min_cell = min_cell10 == Tail::kBeforeAll
+                                 ? INT64_MIN
+                                 : int64_t{min_cell10} * kStorageCellSeconds;
     for (UnitCells& cells : metrics_[index].units) {
       const std::vector<int64_t>& starts = cells.starts;
       const size_t n = starts.size();
@@ -921,6 +932,8 @@ absl::Status MetricStore::ImportState(std::vector<MetricState> metrics) {
   }
   ids_ = std::move(ids);
   tails_.assign(metrics_.size(), Tail());
+  minute_cells_[0].assign(metrics_.size(), StatisticSet());
+  minute_cells_[1].assign(metrics_.size(), StatisticSet());
   for (size_t i = 0; i < metrics_.size(); ++i) {
     const Metric& metric = metrics_[i];
     bool aligned = metric.units.size() <= 1;
@@ -937,20 +950,26 @@ void MetricStore::RefreshTail(MetricIndex index) {
   Tail& t = TailOf(index);
   if (!(t.flags & Tail::kMirror)) return;
   const Metric& metric = metrics_[index];
-  t.newest_start = t.prev_start = Tail::kNone;
-  t.newest = t.prev = StatisticSet();
+  t.newest_minute = Tail::kNoMinute;
+  minute_cells_[0][index] = minute_cells_[1][index] = StatisticSet();
   if (metric.units.empty()) return;
   const UnitCells& u = metric.units.front();
   t.flags |= Tail::kHasUnit;
   t.unit = static_cast<uint8_t>(u.unit);
   const size_t n = u.starts.size();
-  if (n >= 1) {
-    t.newest_start = u.starts[n - 1];
-    t.newest = u.sets[n - 1];
+  if (n == 0) return;
+  const int64_t minute = u.starts[n - 1] / 60;
+  if (u.starts[n - 1] % 60 != 0 || minute <= Tail::kNoMinute ||
+      minute > INT32_MAX) {
+    // Only ImportState can bring such a cell here (AddToCell turns the
+    // mirror off first): no mirror.
+    t.flags &= static_cast<uint8_t>(~(Tail::kMirror | Tail::kHasUnit));
+    return;
   }
-  if (n >= 2) {
-    t.prev_start = u.starts[n - 2];
-    t.prev = u.sets[n - 2];
+  t.newest_minute = static_cast<int32_t>(minute);
+  minute_cells_[minute & 1][index] = u.sets[n - 1];
+  if (n >= 2 && u.starts[n - 2] == u.starts[n - 1] - 60) {
+    minute_cells_[(minute - 1) & 1][index] = u.sets[n - 2];
   }
 }
 

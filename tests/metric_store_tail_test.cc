@@ -198,5 +198,80 @@ TEST(MetricStoreTailTest, TailStepsAsideWhereItCannotTell) {
                                    &out));
 }
 
+// The tail's two copies are the newest cell and the minute before it (by
+// minute parity): after a gap, the minute before the newest cell is known
+// empty and older minutes are left to the walk; NewMinuteCell's check of
+// late data is exact for the earliest cell written (kept in 10-second
+// units), and EarliestCellWrittenSince reports it exactly.
+TEST(MetricStoreTailTest, CopiesAreTheNewestMinuteAndTheOneBeforeIt) {
+  MetricStore store;
+  const MetricIndex m = store.Intern(IdFor(0));
+  const auto add = [&](int64_t seconds, double value) {
+    store.Add(m, Unit::kNone, absl::FromUnixSeconds(seconds),
+              StatisticSet::Of(value));
+  };
+  StatisticSet out;
+  add(kStart, 1);
+  add(kStart + 60, 2);
+  EXPECT_TRUE(store.MinuteCell(m, std::nullopt, kStart, &out));
+  EXPECT_EQ(out.sum, 1);
+  // A gap: minute 4 follows minute 1; minute 3 is empty, 2 and 1 unknown.
+  add(kStart + 240, 4);
+  EXPECT_TRUE(store.MinuteCell(m, std::nullopt, kStart + 240, &out));
+  EXPECT_EQ(out.sum, 4);
+  EXPECT_TRUE(store.MinuteCell(m, std::nullopt, kStart + 180, &out));
+  EXPECT_TRUE(out.empty());
+  EXPECT_FALSE(store.MinuteCell(m, std::nullopt, kStart + 120, &out));
+  EXPECT_FALSE(store.MinuteCell(m, std::nullopt, kStart + 60, &out));
+  // Same parity as minute 4's copy slot two minutes on: minute 6 replaces
+  // it and minute 5 (no cell) reads empty, not minute 3's stale copy.
+  add(kStart + 360, 6);
+  EXPECT_TRUE(store.MinuteCell(m, std::nullopt, kStart + 300, &out));
+  EXPECT_TRUE(out.empty());
+  EXPECT_FALSE(store.MinuteCell(m, std::nullopt, kStart + 240, &out));
+  // Late data into minute 5 refreshes the copies from the cells.
+  add(kStart + 300 + 5, 5);
+  EXPECT_TRUE(store.MinuteCell(m, std::nullopt, kStart + 300, &out));
+  EXPECT_EQ(out.sum, 5);
+  EXPECT_TRUE(store.MinuteCell(m, std::nullopt, kStart + 360, &out));
+  EXPECT_EQ(out.sum, 6);
+
+  // Late-data check, at the 10-second cell of the earliest write.
+  const uint32_t seen = store.BeginReadEpoch();
+  add(kStart + 420 + 10, 7);  // Cell kStart + 430.
+  store.BeginReadEpoch();
+  EXPECT_EQ(store.EarliestCellWrittenSince(m, seen), kStart + 430);
+  // (The 10-second cell also turned the tail off; the walk answers.)
+  EXPECT_FALSE(store.NewMinuteCell(m, std::nullopt, kStart + 420, seen, &out));
+  EXPECT_FALSE(store.MinuteCell(m, std::nullopt, kStart + 360, &out));
+}
+
+// A cell whose minute number does not fit 32 bits turns the tail off (the
+// walk answers), and a write before -2^31 x 10 seconds is reported as an
+// unknown change (a lower bound the tail cannot hold).
+TEST(MetricStoreTailTest, FarTimestampsStepAside) {
+  MetricStore store;
+  const MetricIndex far = store.Intern(IdFor(0));
+  const int64_t far_start = (int64_t{INT32_MAX} + 10) * 60;
+  const uint32_t seen = store.BeginReadEpoch();
+  store.Add(far, Unit::kNone, absl::FromUnixSeconds(far_start),
+            StatisticSet::Of(1));
+  StatisticSet out;
+  EXPECT_FALSE(store.MinuteCell(far, std::nullopt, far_start, &out));
+  store.BeginReadEpoch();
+  EXPECT_LE(store.EarliestCellWrittenSince(far, seen), far_start);
+  EXPECT_NE(store.EarliestCellWrittenSince(far, seen), MetricStore::kNoChange);
+
+  const MetricIndex past = store.Intern(IdFor(1));
+  const int64_t past_start = (int64_t{INT32_MIN} - 10) * 60;
+  const uint32_t seen2 = store.BeginReadEpoch();
+  store.Add(past, Unit::kNone, absl::FromUnixSeconds(past_start),
+            StatisticSet::Of(1));
+  store.BeginReadEpoch();
+  EXPECT_EQ(store.EarliestCellWrittenSince(past, seen2),
+            MetricStore::kUnknownChange);
+  EXPECT_FALSE(store.MinuteCell(past, std::nullopt, past_start, &out));
+}
+
 }  // namespace
 }  // namespace cwalarm
