@@ -469,16 +469,18 @@ absl::Status MetricStore::AddScrape(Unit unit, int64_t unix_seconds,
   if (!status.ok()) return status;
   const int64_t cell = FloorTo(unix_seconds, kStorageCellSeconds);
   const size_t n = values.size();
-  // Every sample's tail record exists before the loop (TailOf would size
-  // tails_ at the first write anyway; a default Tail reads as "never
-  // written"), so the stages below may prefetch it.
-  if (tails_.size() < metrics_.size()) tails_.resize(metrics_.size());
+  // Every sample's tail record and minute copies exist before the loop
+  // (TailOf would size them at the first write anyway; a default Tail reads
+  // as "never written"), so the stages below may prefetch them.
+  if (tails_.size() < metrics_.size()) GrowTails();
+  StatisticSet* const minute_copies = minute_cells_[(cell / 60) & 1].data();
   // A software pipeline. A sample reaches its cells through three dependent
   // loads (the Metric record, its unit vector, the tails of `starts` and
   // `sets`) and also writes its Tail record; with many metrics each one
   // misses the cache. Stage 1 (kAhead * 3 samples ahead) prefetches the
-  // Metric record and the Tail record (both lines: 96 bytes), whose
-  // addresses come straight from the input; stage 2 (kAhead * 2) the unit
+  // Metric record, the Tail record and the copy of the sample's minute
+  // (MinuteCell), whose addresses come straight from the input; stage 2
+  // (kAhead * 2) the unit
   // vector's first entry, whose address stage 1 brought in; stage 3
   // (kAhead) the cell tails, whose addresses stage 2 brought in. About
   // 3 * kAhead samples' misses are in flight at once. Prefetches never
@@ -489,9 +491,8 @@ absl::Status MetricStore::AddScrape(Unit unit, int64_t unix_seconds,
   auto stage1 = [&](size_t k) CWALARM_LAMBDA_INLINE {
     const MetricIndex m = idx[k];
     __builtin_prefetch(&metrics_[m]);
-    const char* t = reinterpret_cast<const char*>(&tails_[m]);
-    __builtin_prefetch(t, 1);
-    __builtin_prefetch(t + sizeof(Tail) - 1, 1);
+    __builtin_prefetch(&tails_[m], 1);
+    __builtin_prefetch(&minute_copies[m], 1);
   };
   auto stage2 = [&](size_t k) CWALARM_LAMBDA_INLINE {
     // The first UnitCells: unit, `starts` and `sets` (what AddToCell reads).

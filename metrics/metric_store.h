@@ -548,12 +548,15 @@ class MetricStore {
     return c >= INT32_MAX ? INT32_MAX : static_cast<int32_t>(c);
   }
   Tail& TailOf(MetricIndex index) {
-    if (index >= tails_.size()) {
-      tails_.resize(metrics_.size());
-      minute_cells_[0].resize(metrics_.size());
-      minute_cells_[1].resize(metrics_.size());
-    }
+    if (index >= tails_.size()) GrowTails();
     return tails_[index];
+  }
+  // Sizes the tails and both copy arrays for every interned metric (the
+  // three always have one size).
+  void GrowTails() {
+    tails_.resize(metrics_.size());
+    minute_cells_[0].resize(metrics_.size());
+    minute_cells_[1].resize(metrics_.size());
   }
   void NoteWrite(MetricIndex index, int64_t cell) {
     Tail& w = TailOf(index);
