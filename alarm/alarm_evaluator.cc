@@ -424,8 +424,7 @@ EvaluationReport AlarmEvaluator::Evaluate(absl::Time now) {
   for (uint32_t slot = 0; slot < slots; ++slot) {
     // The metric's tail is the one record of each evaluation that is not
     // in slot order: ask for it a few alarms ahead.
-    constexpr uint32_t kAhead = 8;
-    if (slot + kAhead < slots) store_->PrefetchTail(hot_[slot + kAhead].metric);
+    PrefetchAhead(slot, slots);
     HotAlarm& h = hot_[slot];
     if (h.fast == FastPath::kMinute && h.live &&
         h.last_slot == anchor60 - 60) {
@@ -728,14 +727,28 @@ bool AlarmEvaluator::DecideSliding(HotAlarm& h, int64_t anchor,
     }
   }
   h.seen_epoch = eval_epoch_;
-  const VerdictMasks masks = RangeMasks(h);
   const bool repeat = (h.repeat_states & (1u << static_cast<int>(h.state))) != 0;
-  if (AllPresentNoneBreaching(masks, h.n)) {
+  // The steady-state test straight on the minute masks: bucket k (newest
+  // first) is bit k x steps, so this is what
+  // AllPresentNoneBreaching(RangeMasks(h), n) tests, without gathering all
+  // R buckets first.
+  bool steady = true;
+  if (words == 1) {  // kSliding: one word each, (n - 1) x steps < 64.
+    uint64_t newest_n = 0;
+    for (int k = 0; k < h.n; ++k) newest_n |= uint64_t{1} << (k * steps);
+    steady = (*present & newest_n) == newest_n && (*breaching & newest_n) == 0;
+  } else {
+    for (int k = 0; k < h.n && steady; ++k) {
+      const int j = k * steps;
+      steady = TestBit(present, j) && !TestBit(breaching, j);
+    }
+  }
+  if (steady) {
     if (h.state == AlarmState::kOk && !repeat) return false;
     *d = SteadyOk(h.n);
     return true;
   }
-  *d = DecideMasks(masks, r, h.n, h.m, h.tmd);
+  *d = DecideMasks(RangeMasks(h), r, h.n, h.m, h.tmd);
   const bool changes = d->state.has_value() && *d->state != h.state;
   return changes || repeat;
 }
@@ -1019,8 +1032,7 @@ EvaluationReport AlarmEvaluator::Evaluate(absl::Time now, int threads) {
     Shard& out = results[shard];
     int evaluated = 0;  // Kept in a register; stored once at the end.
     for (uint32_t slot = begin; slot < end; ++slot) {
-      constexpr uint32_t kAhead = 8;
-      if (slot + kAhead < end) store_->PrefetchTail(hot_[slot + kAhead].metric);
+      PrefetchAhead(slot, end);
       HotAlarm& h = hot_[slot];
       if (h.fast == FastPath::kMinute && h.live &&
           h.last_slot == anchor60 - 60) {

@@ -485,6 +485,26 @@ class AlarmEvaluator {
   VerdictMasks RangeMasks(const HotAlarm& h) const;
   // The per-minute verdict words of a sliding alarm (`*words` per mask).
   uint64_t* SlidingWords(HotAlarm& h, int* words) const;
+  // The evaluation loops' hints for slot `slot` of [.., end): the metric
+  // tail of the alarm kAhead slots on and, for sliding (long-period)
+  // alarms, the metric's window data in three dependent stages
+  // (MetricStore::PrefetchWindow), since their walk or running-total
+  // searches sit behind three pointer hops a Period-60 alarm does not take.
+  void PrefetchAhead(uint32_t slot, uint32_t end) const {
+    constexpr uint32_t kAhead = 8;
+    if (slot + kAhead < end) store_->PrefetchTail(hot_[slot + kAhead].metric);
+    constexpr uint32_t kStage = 4;  // Slots between dependent stages.
+    PrefetchSliding(slot + 3 * kStage, end, 0);
+    PrefetchSliding(slot + 2 * kStage, end, 1);
+    PrefetchSliding(slot + kStage, end, 2);
+  }
+  void PrefetchSliding(uint32_t slot, uint32_t end, int stage) const {
+    if (slot >= end) return;
+    const HotAlarm& a = hot_[slot];
+    if (a.fast == FastPath::kSliding || a.fast == FastPath::kSlidingWide) {
+      store_->PrefetchWindow(a.metric, a.period_seconds / 60, stage);
+    }
+  }
   // Whether the alarm reads SampleCount/Sum from the store's running totals
   // (MetricStore::AggregateCountSumAt): standard SampleCount, Sum and
   // Average alarms whose window spans more than 15 minutes. Shorter windows

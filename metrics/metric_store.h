@@ -42,6 +42,7 @@
 #ifndef CWALARM_METRICS_METRIC_STORE_H_
 #define CWALARM_METRICS_METRIC_STORE_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -330,6 +331,16 @@ class MetricStore {
     if (index < tails_.size()) __builtin_prefetch(&tails_[index]);
   }
 
+  // Hints that a window of about `window_cells` newest cells of `index`
+  // (a long-period alarm's newest window: AggregateBucketsAt's walk or
+  // AggregateCountSumAt's two searches) will be read soon. Each stage
+  // reads only what the previous one asked for, so the evaluator calls
+  // stage 0 (the metric's record), 1 (its unit vector) and 2 (the cells'
+  // and running totals' tails) for the same metric at decreasing
+  // distances ahead. Reads no cell; a hint only.
+  void PrefetchWindow(MetricIndex index, int64_t window_cells,
+                      int stage) const;
+
   // Keeps running totals for `index` (AggregateCountSumAt), from now on and
   // for the cells it already has. Only metrics that a long-period alarm
   // reads need them; the others do not pay their upkeep.
@@ -517,6 +528,44 @@ class MetricStore {
   // PutMetricData's keys of one batch, end to end (kept for its capacity).
   std::string key_scratch_;
 };
+
+inline void MetricStore::PrefetchWindow(MetricIndex index, int64_t window_cells,
+                                        int stage) const {
+  if (index >= metrics_.size()) return;
+  const Metric& metric = metrics_[index];
+  if (stage == 0) {
+    __builtin_prefetch(&metric);
+    return;
+  }
+  if (metric.units.empty()) return;
+  if (stage == 1) {
+    __builtin_prefetch(metric.units.data());
+    return;
+  }
+  const UnitCells& u = metric.units.front();
+  const size_t n = u.starts.size();
+  if (n == 0 || u.sets.size() != n) return;
+  const size_t w = static_cast<size_t>(
+      std::min<int64_t>(std::max<int64_t>(window_cells, 1),
+                        static_cast<int64_t>(n)));
+  // The search's ends: the newest cell and the window's first cell.
+  __builtin_prefetch(u.starts.data() + (n - 1));
+  __builtin_prefetch(u.starts.data() + (n - w));
+  if (u.prefix.size() == n + 1) {
+    // Running totals: two entries are read, not the cells.
+    __builtin_prefetch(u.prefix.data() + n);
+    __builtin_prefetch(u.prefix.data() + (n - w));
+    return;
+  }
+  // A walk: every cell of a short window (32 bytes each, two a line).
+  constexpr size_t kMaxLines = 8;
+  const StatisticSet* first = u.sets.data() + (n - w);
+  const char* p = reinterpret_cast<const char*>(first);
+  const char* end = reinterpret_cast<const char*>(u.sets.data() + n);
+  for (size_t line = 0; line < kMaxLines && p < end; ++line, p += 64) {
+    __builtin_prefetch(p);
+  }
+}
 
 }  // namespace cwalarm
 

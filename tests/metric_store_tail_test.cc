@@ -154,16 +154,64 @@ TEST(MetricStoreTailTest, TailStepsAsideWhereItCannotTell) {
   const uint32_t seen = store.BeginReadEpoch();
   store.Add(aligned, Unit::kNone, absl::FromUnixSeconds(kStart + 300),
             StatisticSet::Of(5));
-  store.BeginReadEpoch();
+  (void)store.BeginReadEpoch();
   EXPECT_TRUE(store.NewMinuteCell(aligned, std::nullopt, kStart + 240, seen,
                                   &out));
   EXPECT_EQ(out.sum, 4);
   const uint32_t seen2 = store.BeginReadEpoch();
   store.Add(aligned, Unit::kNone, absl::FromUnixSeconds(kStart + 60),
             StatisticSet::Of(7));
-  store.BeginReadEpoch();
+  (void)store.BeginReadEpoch();
   EXPECT_FALSE(store.NewMinuteCell(aligned, std::nullopt, kStart + 300, seen2,
                                    &out));
+}
+
+// PrefetchWindow (the evaluator's hint for long-period windows) only asks
+// for cache lines: at every stage, for any window length, on a metric never
+// written, one with cells, one with running totals and an index never
+// interned, it changes no answer of the walk or of the running totals.
+TEST(MetricStoreTailTest, PrefetchWindowIsOnlyAHint) {
+  MetricStore store;
+  const MetricIndex empty = store.Intern(IdFor(0));
+  const MetricIndex walked = store.Intern(IdFor(1));
+  const MetricIndex totals = store.Intern(IdFor(2));
+  for (int minute = 0; minute < 90; ++minute) {
+    const absl::Time t = absl::FromUnixSeconds(kStart + 60 * minute);
+    store.Add(walked, Unit::kNone, t, StatisticSet::Of(minute));
+    store.Add(totals, Unit::kNone, t, StatisticSet::Of(2 * minute));
+  }
+  store.EnableRunningTotals(totals);
+  (void)store.BeginReadEpoch();
+  const int64_t first = kStart + 30 * 60;
+  auto read = [&](MetricIndex m) {
+    StatisticSet walk;
+    store.AggregateBucketsAt(m, std::nullopt, first, 3600,
+                             absl::MakeSpan(&walk, 1));
+    return walk;
+  };
+  const StatisticSet before_walked = read(walked);
+  const StatisticSet before_totals = read(totals);
+  StatisticSet sums_before;
+  const bool had_sums = store.AggregateCountSumAt(
+      totals, std::nullopt, first, 3600, absl::MakeSpan(&sums_before, 1));
+  EXPECT_TRUE(had_sums);
+  for (int stage = 0; stage < 3; ++stage) {
+    for (int64_t cells : {int64_t{0}, int64_t{1}, int64_t{5}, int64_t{60},
+                          int64_t{1000}}) {
+      for (MetricIndex m : {empty, walked, totals, MetricIndex{12345}}) {
+        store.PrefetchWindow(m, cells, stage);
+      }
+    }
+  }
+  EXPECT_TRUE(read(empty).empty());
+  EXPECT_TRUE(SameSet(read(walked), before_walked));
+  EXPECT_TRUE(SameSet(read(totals), before_totals));
+  EXPECT_EQ(before_walked.sample_count, 60);
+  StatisticSet sums_after;
+  EXPECT_TRUE(store.AggregateCountSumAt(totals, std::nullopt, first, 3600,
+                                        absl::MakeSpan(&sums_after, 1)));
+  EXPECT_EQ(sums_after.sample_count, sums_before.sample_count);
+  EXPECT_EQ(sums_after.sum, sums_before.sum);
 }
 
 }  // namespace
