@@ -757,14 +757,28 @@ bool AlarmEvaluator::DecideSliding(HotAlarm& h, int64_t anchor,
     }
   }
   h.seen_epoch = eval_epoch_;
-  const VerdictMasks masks = RangeMasks(h);
   const bool repeat = (h.repeat_states & (1u << static_cast<int>(h.state))) != 0;
-  if (AllPresentNoneBreaching(masks, h.n)) {
+  // The steady-state test straight on the minute masks: bucket k (newest
+  // first) is bit k x steps, so this is what
+  // AllPresentNoneBreaching(RangeMasks(h), n) tests, without gathering all
+  // R buckets first.
+  bool steady = true;
+  if (words == 1) {  // kSliding: one word each, (n - 1) x steps < 64.
+    uint64_t newest_n = 0;
+    for (int k = 0; k < h.n; ++k) newest_n |= uint64_t{1} << (k * steps);
+    steady = (*present & newest_n) == newest_n && (*breaching & newest_n) == 0;
+  } else {
+    for (int k = 0; k < h.n && steady; ++k) {
+      const int j = k * steps;
+      steady = TestBit(present, j) && !TestBit(breaching, j);
+    }
+  }
+  if (steady) {
     if (h.state == AlarmState::kOk && !repeat) return false;
     *d = SteadyOk(h.n);
     return true;
   }
-  *d = DecideMasks(masks, r, h.n, h.m, h.tmd);
+  *d = DecideMasks(RangeMasks(h), r, h.n, h.m, h.tmd);
   const bool changes = d->state.has_value() && *d->state != h.state;
   return changes || repeat;
 }

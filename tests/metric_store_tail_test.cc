@@ -186,14 +186,14 @@ TEST(MetricStoreTailTest, TailStepsAsideWhereItCannotTell) {
   const uint32_t seen = store.BeginReadEpoch();
   store.Add(aligned, Unit::kNone, absl::FromUnixSeconds(kStart + 300),
             StatisticSet::Of(5));
-  store.BeginReadEpoch();
+  (void)store.BeginReadEpoch();
   EXPECT_TRUE(store.NewMinuteCell(aligned, std::nullopt, kStart + 240, seen,
                                   &out));
   EXPECT_EQ(out.sum, 4);
   const uint32_t seen2 = store.BeginReadEpoch();
   store.Add(aligned, Unit::kNone, absl::FromUnixSeconds(kStart + 60),
             StatisticSet::Of(7));
-  store.BeginReadEpoch();
+  (void)store.BeginReadEpoch();
   EXPECT_FALSE(store.NewMinuteCell(aligned, std::nullopt, kStart + 300, seen2,
                                    &out));
 }
