@@ -437,55 +437,70 @@ EvaluationReport AlarmEvaluator::Evaluate(absl::Time now) {
   const int64_t anchor10 = FloorToMultiple(now_s, 10);
   eval_epoch_ = store_->BeginReadEpoch();
   eval_dropped_before_ = store_->dropped_before_seconds();
-  BeginMinuteRound(anchor60);
+  MinutePass pass = MakeMinutePass(anchor60);
+  // The records' base, in a local like the pass: both are retaken after
+  // any cold work (which may run a sink: a sink must not re-enter the
+  // evaluator, but it may write to the store).
+  HotAlarm* hot = hot_.data();
   const uint32_t slots = static_cast<uint32_t>(hot_.size());
+  int minute_evaluated = 0;  // A local: cold work writes `report`.
   for (uint32_t slot = 0; slot < slots; ++slot) {
     // The metric's tail is the one record of each evaluation that is not
     // in slot order: ask for it a few alarms ahead.
     constexpr uint32_t kAhead = 8;
-    if (slot + kAhead < slots) {
-      store_->PrefetchTail(hot_[slot + kAhead].metric, eval_minute_);
-    }
-    HotAlarm& h = hot_[slot];
+    pass.q.Prefetch(hot[std::min(slot + kAhead, slots - 1)].metric);
+    HotAlarm& h = hot[slot];
     if (h.fast == FastPath::kMinute && h.live &&
         h.last_slot == anchor60 - 60) {
       Decision d;
-      const MinuteResult result = DecideMinute(h, anchor60, &d);
+      const MinuteResult result = DecideMinute(pass, h, &d);
       if (result != kMinuteSlow) {
-        ++report.evaluated;
+        ++minute_evaluated;
         if (result == kMinuteCold) {
           if (bucket_scratch_.size() < h.r || verdict_scratch_.size() < h.r) {
             bucket_scratch_.resize(h.r);
             verdict_scratch_.resize(h.r);
           }
           FinishStandard(slot, now, anchor60, d, &report);
+          pass = MakeMinutePass(anchor60);
+          hot = hot_.data();
         }
         continue;
       }
     }
-    if (!h.live) continue;
-    const int64_t anchor = h.granularity_seconds == 60 ? anchor60 : anchor10;
-    if (anchor <= h.last_slot) continue;
-    if (h.path != AlarmPath::kStandard || h.r > 64) {
-      EvaluateOne(slot, now, anchor, &report);
-      continue;
-    }
-    // The standard path, as EvaluateStandardIncremental, without the calls.
-    const int64_t previous_slot = h.last_slot;
-    h.last_slot = anchor;
-    ++report.evaluated;
-    if (bucket_scratch_.size() < h.r || verdict_scratch_.size() < h.r) {
-      bucket_scratch_.resize(h.r);
-      verdict_scratch_.resize(h.r);
-    }
-    Decision d;
-    int from = 0;
-    if (DecideStandard(h, anchor, previous_slot, bucket_scratch_.data(), &d,
-                       &from)) {
-      FinishStandard(slot, now, anchor, d, &report);
-    }
+    EvaluateOther(slot, now, anchor60, anchor10, &report);
+    pass = MakeMinutePass(anchor60);
+    hot = hot_.data();
   }
+  report.evaluated += minute_evaluated;
   return report;
+}
+
+void AlarmEvaluator::EvaluateOther(uint32_t slot, absl::Time now,
+                                   int64_t anchor60, int64_t anchor10,
+                                   EvaluationReport* report) {
+  HotAlarm& h = hot_[slot];
+  if (!h.live) return;
+  const int64_t anchor = h.granularity_seconds == 60 ? anchor60 : anchor10;
+  if (anchor <= h.last_slot) return;
+  if (h.path != AlarmPath::kStandard || h.r > 64) {
+    EvaluateOne(slot, now, anchor, report);
+    return;
+  }
+  // The standard path, as EvaluateStandardIncremental, without the calls.
+  const int64_t previous_slot = h.last_slot;
+  h.last_slot = anchor;
+  ++report->evaluated;
+  if (bucket_scratch_.size() < h.r || verdict_scratch_.size() < h.r) {
+    bucket_scratch_.resize(h.r);
+    verdict_scratch_.resize(h.r);
+  }
+  Decision d;
+  int from = 0;
+  if (DecideStandard(h, anchor, previous_slot, bucket_scratch_.data(), &d,
+                     &from)) {
+    FinishStandard(slot, now, anchor, d, report);
+  }
 }
 
 void AlarmEvaluator::EvaluateOne(uint32_t slot, absl::Time now,
@@ -873,72 +888,77 @@ bool AlarmEvaluator::DecideStandard(HotAlarm& h, int64_t anchor,
   return changes || (h.repeat_states & (1u << static_cast<int>(h.state)));
 }
 
-void AlarmEvaluator::BeginMinuteRound(int64_t anchor60) {
-  // Called after BeginReadEpoch: no write until the round ends, so the
-  // query's pointer into the store stays valid.
-  eval_minute_ = store_->PrepareMinute(anchor60 - 60);
+AlarmEvaluator::MinutePass AlarmEvaluator::MakeMinutePass(
+    int64_t anchor60) const {
   // The largest R with anchor60 - R x 60 >= eval_dropped_before_ (R <= 64
   // on the minute path), without overflow for INT64_MIN.
   const int64_t dropped = eval_dropped_before_;
+  int max_r;
   if (dropped > anchor60) {
-    eval_minute_max_r_ = -1;
+    max_r = -1;
   } else {
     // anchor60 - dropped, exactly, in [0, 2^64).
     const uint64_t span =
         static_cast<uint64_t>(anchor60) - static_cast<uint64_t>(dropped);
-    eval_minute_max_r_ = static_cast<int>(std::min<uint64_t>(64, span / 60));
+    max_r = static_cast<int>(std::min<uint64_t>(64, span / 60));
   }
+  return MinutePass{store_->PrepareMinute(anchor60 - 60), anchor60,
+                    eval_epoch_, max_r};
 }
 
 // Forced inline into both evaluation loops (GCC and Clang): an
 // out-of-line call, its register saves included, was ~15 of the ~190
 // instructions of a steady Period-60 evaluation (callgrind).
 inline __attribute__((always_inline)) AlarmEvaluator::MinuteResult
-AlarmEvaluator::DecideMinute(HotAlarm& h, int64_t anchor, Decision* d) const {
+AlarmEvaluator::DecideMinute(const MinutePass& pass, HotAlarm& h,
+                             Decision* d) const {
   // Preconditions (the caller's): h.fast is kMinute, h.live, h.last_slot is
-  // anchor - 60. The cached verdicts must exist and every bucket of the
-  // range must be on cells the store still has.
+  // pass.anchor - 60. The cached verdicts must exist and every bucket of
+  // the range must be on cells the store still has.
   const int r = h.r;
-  // eval_minute_max_r_: anchor - r x 60 >= eval_dropped_before_.
-  if (h.seen_epoch == 0 || r > eval_minute_max_r_) return kMinuteSlow;
-  std::optional<Unit> unit;
-  if (h.unit != kAnyUnit) unit = static_cast<Unit>(h.unit);
+  const int64_t anchor = pass.anchor;
+  if (h.seen_epoch == 0 || r > pass.max_r) return kMinuteSlow;
+  static_assert(kAnyUnit == MetricStore::MinuteQuery::kAnyUnit,
+                "HotAlarm::unit is handed to the store's query as is");
   StatisticSet set;
-  if (!store_->NewMinuteCell(h.metric, unit, eval_minute_, h.seen_epoch,
-                             &set)) {
+  if (!pass.q.NewCell(h.metric, h.unit, h.seen_epoch, &set)) {
     return kMinuteSlow;
   }
-  // Shift in the new bucket (bit 0, age 1), as DecideStandard does.
-  const uint64_t range_bits = r == 64 ? ~uint64_t{0} : (uint64_t{1} << r) - 1;
+  // Shift in the new bucket (bit 0, age 1), as DecideStandard does. R and
+  // N are 1..64 (AlarmSpec::Validate; the minute path needs R <= 64).
+  const uint64_t range_bits = ~uint64_t{0} >> (64 - r);
   uint64_t present = (h.present_mask << 1) & range_bits;
   uint64_t breaching = (h.breaching_mask << 1) & range_bits;
   if (!set.empty()) {
     present |= 1;
-    if (IsBreaching(h.op, *ComputeStatistic(h.statistic, set), h.threshold)) {
+    if (IsBreaching(h.op, StatisticOfNonEmpty(h.statistic, set),
+                    h.threshold)) {
       breaching |= 1;
     }
   }
   h.present_mask = present;
   h.breaching_mask = breaching;
   h.last_slot = anchor;
-  h.seen_epoch = eval_epoch_;
-  const bool repeat = (h.repeat_states & (1u << static_cast<int>(h.state))) != 0;
-  if (AllPresentNoneBreaching(VerdictMasks{present, breaching}, h.n)) {
-    if (h.state == AlarmState::kOk && !repeat) return kMinuteDone;
-    *d = SteadyOk(h.n);
-    return kMinuteCold;
-  }
-  // The crossing alarms' common case: the N newest buckets all have a
-  // datapoint, so spec 3.4 step 1 decides (TreatMissingData irrelevant):
-  // ALARM when at least M of them breach, else OK. This is DecideMasks'
-  // answer (same Decision fields) without the call and its counts over
-  // the whole range.
-  const uint64_t newest_n =
-      h.n == 64 ? ~uint64_t{0} : (uint64_t{1} << h.n) - 1;
+  h.seen_epoch = pass.epoch;
+  const auto repeats = [&h] {
+    return (h.repeat_states & (1u << static_cast<int>(h.state))) != 0;
+  };
+  const uint64_t newest_n = ~uint64_t{0} >> (64 - h.n);
   if ((present & newest_n) == newest_n) {
+    // The N newest buckets all have a datapoint, so spec 3.4 step 1
+    // decides (TreatMissingData irrelevant): ALARM when at least M of them
+    // breach, else OK. First the steady state of most alarms, none
+    // breaching (AllPresentNoneBreaching): OK without counting bits; then
+    // the crossing alarms' case, DecideMasks' answer (same Decision
+    // fields) without the call and its counts over the whole range.
+    if ((breaching & newest_n) == 0) {
+      if (h.state == AlarmState::kOk && !repeats()) return kMinuteDone;
+      *d = SteadyOk(h.n);
+      return kMinuteCold;
+    }
     const int b = PopcountNewest(breaching & newest_n);
     const AlarmState s = b >= h.m ? AlarmState::kAlarm : AlarmState::kOk;
-    if (s == h.state && !repeat) return kMinuteDone;
+    if (s == h.state && !repeats()) return kMinuteDone;
     *d = Decision();
     d->state = s;
     d->basis = DecisionBasis::kRealData;
@@ -946,6 +966,7 @@ AlarmEvaluator::DecideMinute(HotAlarm& h, int64_t anchor, Decision* d) const {
     d->breaching = b;
     return kMinuteCold;
   }
+  const bool repeat = repeats();
   // A missing datapoint among the N newest and none breaching: spec 3.4
   // concludes OK whenever there is a real datapoint and missing data does
   // not count as breaching (step 1: 0 of N breach; step 2 notBreaching:
@@ -1088,7 +1109,10 @@ EvaluationReport AlarmEvaluator::Evaluate(absl::Time now, int threads) {
   const int64_t anchor10 = FloorToMultiple(now_s, 10);
   eval_epoch_ = store_->BeginReadEpoch();
   eval_dropped_before_ = store_->dropped_before_seconds();
-  BeginMinuteRound(anchor60);
+  // Shards do no cold work (the calling thread does it afterwards), so the
+  // pass and the records' base stay valid for the whole parallel part.
+  const MinutePass pass = MakeMinutePass(anchor60);
+  HotAlarm* const hot = hot_.data();
   // What the calling thread still has to do, per shard, in slot order:
   // the cold half of a standard alarm (with its decision), or a whole
   // non-standard evaluation (`standard` false).
@@ -1129,14 +1153,12 @@ EvaluationReport AlarmEvaluator::Evaluate(absl::Time now, int threads) {
       int evaluated = 0;  // Kept in a register; stored once at the end.
       for (uint32_t slot = begin; slot < end; ++slot) {
         constexpr uint32_t kAhead = 8;
-        if (slot + kAhead < end) {
-          store_->PrefetchTail(hot_[slot + kAhead].metric, eval_minute_);
-        }
-        HotAlarm& h = hot_[slot];
+        pass.q.Prefetch(hot[std::min(slot + kAhead, end - 1)].metric);
+        HotAlarm& h = hot[slot];
         if (h.fast == FastPath::kMinute && h.live &&
             h.last_slot == anchor60 - 60) {
           Decision d;
-          const MinuteResult result = DecideMinute(h, anchor60, &d);
+          const MinuteResult result = DecideMinute(pass, h, &d);
           if (result != kMinuteSlow) {
             ++evaluated;
             if (result == kMinuteCold) out.work.push_back(Work{slot, true, d});

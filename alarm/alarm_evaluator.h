@@ -485,7 +485,26 @@ class AlarmEvaluator {
   // anything (then DecideStandard). Reads only the record and the store, so
   // shards may run it concurrently.
   enum MinuteResult { kMinuteDone, kMinuteCold, kMinuteSlow };
-  MinuteResult DecideMinute(HotAlarm& h, int64_t anchor, Decision* d) const;
+  // What DecideMinute reads besides the alarm's record, fixed for one
+  // round and held in a local by the loops (their one-byte stores to the
+  // records would otherwise make the compiler reload members).
+  struct MinutePass {
+    MetricStore::MinuteQuery q;  // The minute before the anchor; retaken
+                                 // after any cold work (MakeMinutePass).
+    int64_t anchor;              // The one-minute anchor (Unix seconds).
+    uint32_t epoch;              // eval_epoch_.
+    // The largest R whose range [anchor - R x 60, anchor) is still on
+    // cells the store has (eval_dropped_before_), -1..64.
+    int max_r;
+  };
+  // After eval_epoch_ and eval_dropped_before_ are set.
+  MinutePass MakeMinutePass(int64_t anchor60) const;
+  MinuteResult DecideMinute(const MinutePass& pass, HotAlarm& h,
+                            Decision* d) const;
+  // Evaluate's loop for an alarm DecideMinute does not take: whatever its
+  // path needs at the anchors of this call (nothing when not due).
+  void EvaluateOther(uint32_t slot, absl::Time now, int64_t anchor60,
+                     int64_t anchor10, EvaluationReport* report);
   // Sliding buckets (Period P of s > 1 minutes, evaluated every minute): the
   // R buckets at anchor a are the windows [a - (k+1)P, a - kP), and the one
   // of age k + 1 was the newest window k x s evaluations earlier. The alarm
@@ -594,12 +613,6 @@ class AlarmEvaluator {
   // retention horizon (dropped_before_seconds).
   uint32_t eval_epoch_ = 0;
   int64_t eval_dropped_before_ = INT64_MIN;
-  // Per round, for DecideMinute (BeginMinuteRound): the store's query for
-  // the minute before the anchor, and the largest R whose range
-  // [anchor - R x 60, anchor) is still on cells the store has.
-  MetricStore::MinuteQuery eval_minute_{};
-  int eval_minute_max_r_ = 0;
-  void BeginMinuteRound(int64_t anchor60);
   // Reused per evaluation to avoid allocation.
   std::vector<StatisticSet> bucket_scratch_;
   std::vector<BucketVerdict> verdict_scratch_;

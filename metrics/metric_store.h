@@ -291,7 +291,10 @@ class MetricStore {
       *out = StatisticSet();
       return index < metrics_.size();
     }
-    return TailCell(tails_[index], index, unit, PrepareMinute(start), out);
+    return TailCell(tails_[index], index,
+                    unit.has_value() ? static_cast<uint8_t>(*unit)
+                                     : MinuteQuery::kAnyUnit,
+                    PrepareMinute(start), out);
   }
 
   // MinuteCell for an evaluator that cached what it read at `seen_epoch`
@@ -304,46 +307,62 @@ class MetricStore {
   }
 
   // The same for many metrics and one minute, as an evaluation round reads
-  // them: PrepareMinute does the per-minute arithmetic once. A MinuteQuery
-  // is valid until the next write (it points into the store).
+  // them: PrepareMinute does the per-minute arithmetic once, and the query
+  // holds the tails' bounds by value, so that a caller writing its own
+  // records between reads (one-byte stores may alias anything) does not
+  // make the compiler reload them from the store. A MinuteQuery is valid
+  // until the next write (it points into the store); a caller that may
+  // write, or run code that may, prepares a new one afterwards.
+ private:
+  struct Tail;  // The per-metric record, defined below.
+
+ public:
   struct MinuteQuery {
-    int64_t minute;  // start / 60.
-    int64_t start10;  // start / 10.
+    // A Unit, or kAnyUnit for every unit (MinuteCell's nullopt): the
+    // evaluator keeps an alarm's unit in that one byte.
+    static constexpr uint8_t kAnyUnit = 0xff;
+
+    // The same as MetricStore::NewMinuteCell, for `unit` as one byte.
+    bool NewCell(MetricIndex index, uint8_t unit, uint32_t seen_epoch,
+                 StatisticSet* out) const {
+      if (index >= tails_size) {  // Never written: no cells at all.
+        *out = StatisticSet();
+        return index < metrics_size;
+      }
+      const Tail& t = tails[index];
+      // min_cell10 < start / 10 exactly when the earliest cell written
+      // is before `start` (a multiple of 60, so of 10); kBeforeAll is below
+      // every start.
+      if (t.epoch > seen_epoch &&
+          (t.epoch != seen_epoch + 1 || t.min_cell10 < start10)) {
+        return false;
+      }
+      return TailCell(t, index, unit, *this, out);
+    }
+    void Prefetch(MetricIndex index) const {
+      PrefetchLine(reinterpret_cast<uintptr_t>(tails) +
+                   uintptr_t{index} * sizeof(Tail));
+      PrefetchLine(reinterpret_cast<uintptr_t>(copies) +
+                   uintptr_t{index} * sizeof(StatisticSet));
+    }
+
+    int64_t minute;              // start / 60.
+    int64_t start10;             // start / 10.
     const StatisticSet* copies;  // Where that minute's cell copies are.
+    const Tail* tails;
+    size_t tails_size;
+    size_t metrics_size;
   };
   // Precondition: start is a multiple of 60.
-  MinuteQuery PrepareMinute(int64_t start) const {
-    return MinuteQuery{start / 60, start / kStorageCellSeconds,
-                       minute_cells_[(start / 60) & 1].data()};
-  }
+  MinuteQuery PrepareMinute(int64_t start) const;
   bool NewMinuteCell(MetricIndex index, std::optional<Unit> unit,
                      const MinuteQuery& q, uint32_t seen_epoch,
-                     StatisticSet* out) const {
-    if (index >= tails_.size()) {  // Never written: no cells at all.
-      *out = StatisticSet();
-      return index < metrics_.size();
-    }
-    const Tail& t = tails_[index];
-    // min_cell10 < start / 10 exactly when the earliest cell written is
-    // before `start` (a multiple of 60, so of 10); kBeforeAll is below every
-    // start.
-    if (t.epoch > seen_epoch &&
-        (t.epoch != seen_epoch + 1 || t.min_cell10 < q.start10)) {
-      return false;
-    }
-    return TailCell(t, index, unit, q, out);
-  }
-
+                     StatisticSet* out) const;
   // Hints that `index`'s tail will be read soon for `q`'s minute (the
   // evaluator calls it a few alarms ahead): its 16-byte head and the one
   // cell copy that minute would come from. Prefetches never fault, so there
   // is no bounds check (integer arithmetic: no out-of-range pointer).
-  void PrefetchTail(MetricIndex index, const MinuteQuery& q) const {
-    PrefetchLine(reinterpret_cast<uintptr_t>(tails_.data()) +
-                 uintptr_t{index} * sizeof(Tail));
-    PrefetchLine(reinterpret_cast<uintptr_t>(q.copies) +
-                 uintptr_t{index} * sizeof(StatisticSet));
-  }
+  void PrefetchTail(MetricIndex index, const MinuteQuery& q) const;
 
   // Keeps running totals for `index` (AggregateCountSumAt), from now on and
   // for the cells it already has. Only metrics that a long-period alarm
@@ -514,19 +533,13 @@ class MetricStore {
   // A read prefetch of the line holding `p`. GCC 12 at -O2 dropped both
   // __builtin_prefetch calls from the evaluation loop once PrefetchTail had
   // two of them (one survived), so on x86-64 it is an asm statement.
-  static void PrefetchLine(uintptr_t address) {
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-    asm volatile("prefetcht0 (%0)" : : "r"(address));
-#else
-    __builtin_prefetch(reinterpret_cast<const void*>(address));
-#endif
-  }
-  // MinuteCell's answer from `index`'s tail `t`.
-  bool TailCell(const Tail& t, MetricIndex index, std::optional<Unit> unit,
-                const MinuteQuery& q, StatisticSet* out) const {
+  // MinuteCell's answer from `index`'s tail `t`; `unit` is a Unit or
+  // kAnyUnit.
+  static bool TailCell(const Tail& t, MetricIndex index, uint8_t unit,
+                       const MinuteQuery& q, StatisticSet* out) {
     if (!(t.flags & Tail::kMirror)) return false;
-    if (unit.has_value() && (t.flags & Tail::kHasUnit) &&
-        t.unit != static_cast<uint8_t>(*unit)) {
+    if (unit != MinuteQuery::kAnyUnit && (t.flags & Tail::kHasUnit) &&
+        t.unit != unit) {
       *out = StatisticSet();  // The metric's only unit is another one.
       return true;
     }
@@ -541,6 +554,13 @@ class MetricStore {
       return false;
     }
     return true;
+  }
+  static void PrefetchLine(uintptr_t address) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    asm volatile("prefetcht0 (%0)" : : "r"(address));
+#else
+    __builtin_prefetch(reinterpret_cast<const void*>(address));
+#endif
   }
   static int32_t Cell10(int64_t cell) {
     const int64_t c = cell / kStorageCellSeconds;
@@ -591,6 +611,33 @@ class MetricStore {
   // PutMetricData's keys of one batch, end to end (kept for its capacity).
   std::string key_scratch_;
 };
+
+
+inline MetricStore::MinuteQuery MetricStore::PrepareMinute(
+    int64_t start) const {
+  return MinuteQuery{start / 60,
+                     start / kStorageCellSeconds,
+                     minute_cells_[(start / 60) & 1].data(),
+                     tails_.data(),
+                     tails_.size(),
+                     metrics_.size()};
+}
+
+inline bool MetricStore::NewMinuteCell(MetricIndex index,
+                                       std::optional<Unit> unit,
+                                       const MinuteQuery& q,
+                                       uint32_t seen_epoch,
+                                       StatisticSet* out) const {
+  return q.NewCell(index,
+                   unit.has_value() ? static_cast<uint8_t>(*unit)
+                                    : MinuteQuery::kAnyUnit,
+                   seen_epoch, out);
+}
+
+inline void MetricStore::PrefetchTail(MetricIndex index,
+                                      const MinuteQuery& q) const {
+  q.Prefetch(index);
+}
 
 }  // namespace cwalarm
 

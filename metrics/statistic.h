@@ -100,6 +100,26 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline std::optional<double> ComputeStatistic(
   return std::nullopt;
 }
 
+// ComputeStatistic's value for a `set` known not to be empty (the
+// evaluator's minute path tests emptiness itself): a plain double, so that
+// callers need no optional. NaN for a value outside the enum.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline double StatisticOfNonEmpty(
+    Statistic statistic, const StatisticSet& set) {
+  switch (statistic) {
+    case Statistic::kSampleCount:
+      return set.sample_count;
+    case Statistic::kAverage:
+      return set.sum / set.sample_count;
+    case Statistic::kSum:
+      return set.sum;
+    case Statistic::kMinimum:
+      return set.minimum;
+    case Statistic::kMaximum:
+      return set.maximum;
+  }
+  return std::numeric_limits<double>::quiet_NaN();
+}
+
 }  // namespace cwalarm
 
 #endif  // CWALARM_METRICS_STATISTIC_H_
