@@ -696,7 +696,11 @@ bool AlarmEvaluator::DecideSliding(HotAlarm& h, int64_t anchor,
     const int64_t first = end - count * period;
     if (!(count_sum &&
           store_->AggregateCountSumAt(h.metric, unit, first, period, sets))) {
-      store_->AggregateBucketsAt(h.metric, unit, first, period, sets);
+      if (count == 1) {
+        store_->AggregateWindowAt(h.metric, unit, first, period, scratch);
+      } else {
+        store_->AggregateBucketsAt(h.metric, unit, first, period, sets);
+      }
     }
   };
   auto verdict = [&](const StatisticSet& set, bool* breach) {
@@ -753,8 +757,33 @@ bool AlarmEvaluator::DecideSliding(HotAlarm& h, int64_t anchor,
     }
   }
   h.seen_epoch = eval_epoch_;
-  const VerdictMasks masks = RangeMasks(h);
   const bool repeat = (h.repeat_states & (1u << static_cast<int>(h.state))) != 0;
+  if (h.fast == FastPath::kSliding) {
+    // The steady test straight on the verdict word: the N newest range
+    // buckets are bits 0, s, ..., (N-1) s, so AllPresentNoneBreaching of
+    // RangeMasks without gathering the bits.
+    uint64_t newest_n = 0;
+    for (int k = 0; k < h.n; ++k) newest_n |= uint64_t{1} << (k * steps);
+    if ((*present & newest_n) == newest_n && (*breaching & newest_n) == 0) {
+      if (h.state == AlarmState::kOk && !repeat) return false;
+      *d = SteadyOk(h.n);
+      return true;
+    }
+  }
+  if (h.fast == FastPath::kSlidingWide) {
+    // The same test on the wide words, reading the N newest buckets' bits
+    // only (RangeMasks gathers all R of both masks).
+    bool steady = true;
+    for (int k = 0; k < h.n && steady; ++k) {
+      steady = TestBit(present, k * steps) && !TestBit(breaching, k * steps);
+    }
+    if (steady) {
+      if (h.state == AlarmState::kOk && !repeat) return false;
+      *d = SteadyOk(h.n);
+      return true;
+    }
+  }
+  const VerdictMasks masks = RangeMasks(h);
   if (AllPresentNoneBreaching(masks, h.n)) {
     if (h.state == AlarmState::kOk && !repeat) return false;
     *d = SteadyOk(h.n);
