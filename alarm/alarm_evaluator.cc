@@ -773,11 +773,11 @@ bool AlarmEvaluator::DecideSliding(HotAlarm& h, int64_t anchor,
   if (h.fast == FastPath::kSlidingWide) {
     // The same test on the wide words, reading the N newest buckets' bits
     // only (RangeMasks gathers all R of both masks).
-    bool steady = true;
-    for (int k = 0; k < h.n && steady; ++k) {
-      steady = TestBit(present, k * steps) && !TestBit(breaching, k * steps);
+    uint64_t steady = 1;
+    for (int k = 0, j = 0; k < h.n; ++k, j += steps) {
+      steady &= (present[j >> 6] & ~breaching[j >> 6]) >> (j & 63);
     }
-    if (steady) {
+    if (steady != 0) {
       if (h.state == AlarmState::kOk && !repeat) return false;
       *d = SteadyOk(h.n);
       return true;
