@@ -715,7 +715,11 @@ bool AlarmEvaluator::DecideSliding(HotAlarm& h, int64_t anchor,
     const int64_t first = end - count * period;
     if (!(count_sum &&
           store_->AggregateCountSumAt(h.metric, unit, first, period, sets))) {
-      store_->AggregateBucketsAt(h.metric, unit, first, period, sets);
+      if (count == 1) {
+        store_->AggregateWindowAt(h.metric, unit, first, period, scratch);
+      } else {
+        store_->AggregateBucketsAt(h.metric, unit, first, period, sets);
+      }
     }
   };
   auto verdict = [&](const StatisticSet& set, bool* breach) {
@@ -773,27 +777,38 @@ bool AlarmEvaluator::DecideSliding(HotAlarm& h, int64_t anchor,
   }
   h.seen_epoch = eval_epoch_;
   const bool repeat = (h.repeat_states & (1u << static_cast<int>(h.state))) != 0;
-  // The steady-state test straight on the minute masks: bucket k (newest
-  // first) is bit k x steps, so this is what
-  // AllPresentNoneBreaching(RangeMasks(h), n) tests, without gathering all
-  // R buckets first.
-  bool steady = true;
-  if (words == 1) {  // kSliding: one word each, (n - 1) x steps < 64.
+  if (h.fast == FastPath::kSliding) {
+    // The steady test straight on the verdict word: the N newest range
+    // buckets are bits 0, s, ..., (N-1) s, so AllPresentNoneBreaching of
+    // RangeMasks without gathering the bits.
     uint64_t newest_n = 0;
     for (int k = 0; k < h.n; ++k) newest_n |= uint64_t{1} << (k * steps);
-    steady = (*present & newest_n) == newest_n && (*breaching & newest_n) == 0;
-  } else {
-    for (int k = 0; k < h.n && steady; ++k) {
-      const int j = k * steps;
-      steady = TestBit(present, j) && !TestBit(breaching, j);
+    if ((*present & newest_n) == newest_n && (*breaching & newest_n) == 0) {
+      if (h.state == AlarmState::kOk && !repeat) return false;
+      *d = SteadyOk(h.n);
+      return true;
     }
   }
-  if (steady) {
+  if (h.fast == FastPath::kSlidingWide) {
+    // The same test on the wide words, reading the N newest buckets' bits
+    // only (RangeMasks gathers all R of both masks).
+    uint64_t steady = 1;
+    for (int k = 0, j = 0; k < h.n; ++k, j += steps) {
+      steady &= (present[j >> 6] & ~breaching[j >> 6]) >> (j & 63);
+    }
+    if (steady != 0) {
+      if (h.state == AlarmState::kOk && !repeat) return false;
+      *d = SteadyOk(h.n);
+      return true;
+    }
+  }
+  const VerdictMasks masks = RangeMasks(h);
+  if (AllPresentNoneBreaching(masks, h.n)) {
     if (h.state == AlarmState::kOk && !repeat) return false;
     *d = SteadyOk(h.n);
     return true;
   }
-  *d = DecideMasks(RangeMasks(h), r, h.n, h.m, h.tmd);
+  *d = DecideMasks(masks, r, h.n, h.m, h.tmd);
   const bool changes = d->state.has_value() && *d->state != h.state;
   return changes || repeat;
 }

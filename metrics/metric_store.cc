@@ -695,6 +695,35 @@ inline size_t LowerBoundNear(const std::vector<int64_t>& starts, size_t hi,
 
 }  // namespace
 
+void MetricStore::AggregateWindowAt(MetricIndex index, std::optional<Unit> unit,
+                                    int64_t first_s, int64_t period_s,
+                                    StatisticSet* out) const {
+  *out = StatisticSet();
+  if (index >= metrics_.size()) return;
+  const int64_t end_s = first_s + period_s;
+  for (const UnitCells& cells : metrics_[index].units) {
+    if (unit.has_value() && cells.unit != *unit) continue;
+    const std::vector<int64_t>& starts = cells.starts;
+    // The newest window's cells are the last few: step back from the end a
+    // bounded number of cells (one per minute of the window when the metric
+    // publishes every minute), then gallop if the window holds more.
+    size_t i = starts.size();
+    int budget = 16;
+    while (i > 0 && starts[i - 1] >= first_s && budget > 0) {
+      --i;
+      --budget;
+    }
+    if (budget == 0 && i > 0 && starts[i - 1] >= first_s) {
+      i = LowerBoundBack(starts, i, first_s);
+    }
+    // Left to right, as AggregateBucketsAt merges: the same sums, bit for
+    // bit.
+    for (; i < starts.size() && starts[i] < end_s; ++i) {
+      out->Merge(cells.sets[i]);
+    }
+  }
+}
+
 void MetricStore::SyncPrefix(UnitCells& cells, size_t from) {
   if (cells.prefix.empty()) cells.prefix.emplace_back();
   from = std::min(from, cells.prefix.size() - 1);

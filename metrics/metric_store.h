@@ -115,6 +115,15 @@ class MetricStore {
                           int64_t first_unix_seconds, int64_t period_seconds,
                           absl::Span<StatisticSet> out) const;
 
+  // AggregateBucketsAt for one bucket [first, first + period) into *out,
+  // bit for bit the same set: the sliding evaluator's per-minute window,
+  // whose cells are the newest of the metric, found by stepping back from
+  // the end instead of a search (a gallop when the window holds more than a
+  // few cells).
+  void AggregateWindowAt(MetricIndex index, std::optional<Unit> unit,
+                         int64_t first_unix_seconds, int64_t period_seconds,
+                         StatisticSet* out) const;
+
   // The SampleCount and Sum of the same buckets as AggregateBucketsAt,
   // bit for bit what it computes, from per-cell running totals: two binary
   // searches per bucket instead of a walk over its cells, so long periods

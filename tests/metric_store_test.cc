@@ -8,6 +8,7 @@
 #include <cstring>
 #include <limits>
 #include <random>
+#include <string>
 #include <tuple>
 #include <optional>
 #include <vector>
@@ -346,6 +347,51 @@ TEST(MetricStoreCountSumTest, RandomHistoriesMatchTheWalk) {
       EXPECT_GT(answered_reads, 0);
     }
   }
+}
+
+// AggregateWindowAt is AggregateBucketsAt for one bucket, bit for bit (the
+// sliding evaluator relies on it for spec 1.3's bucket aggregation): windows
+// of 5 and 60 minutes over 10-second cells of two units with non-integer
+// values, ending after the newest cell, at it, and well before it (so the
+// step back from the end runs out and gallops).
+TEST_F(MetricStoreTest, AggregateWindowAtMatchesAggregateBucketsAtBitForBit) {
+  MetricIndex m = store_.Intern(Cpu());
+  const absl::Time start = Utc(10, 0, 0);
+  for (int i = 0; i < 6 * 90; ++i) {  // 90 minutes of 10-second cells.
+    const absl::Time t = start + absl::Seconds(10 * i);
+    if (i % 7 == 3) continue;  // A few gaps.
+    store_.Add(m, Unit::kPercent, t, StatisticSet::Of(0.1 * i + 0.37));
+    if (i % 3 == 0) {
+      store_.Add(m, Unit::kCount, t, StatisticSet::Of(1.0 / (i + 1)));
+    }
+  }
+  const int64_t base = absl::ToUnixSeconds(start);
+  const std::optional<Unit> units[] = {std::nullopt, Unit::kPercent,
+                                       Unit::kCount, Unit::kBytes};
+  for (int64_t period : {int64_t{60}, int64_t{300}, int64_t{3600}}) {
+    for (int64_t end_minute = 0; end_minute <= 100; end_minute += 3) {
+      const int64_t first = base + 60 * end_minute - period;
+      for (const std::optional<Unit>& unit : units) {
+        StatisticSet want[1];
+        store_.AggregateBucketsAt(m, unit, first, period,
+                                  absl::Span<StatisticSet>(want, 1));
+        StatisticSet got = StatisticSet::Of(12345);  // Overwritten.
+        store_.AggregateWindowAt(m, unit, first, period, &got);
+        SCOPED_TRACE("period " + std::to_string(period) + " end minute " +
+                     std::to_string(end_minute));
+        EXPECT_EQ(got.sample_count, want[0].sample_count);
+        EXPECT_EQ(std::memcmp(&got.sum, &want[0].sum, sizeof(double)), 0);
+        EXPECT_EQ(std::memcmp(&got.minimum, &want[0].minimum, sizeof(double)),
+                  0);
+        EXPECT_EQ(std::memcmp(&got.maximum, &want[0].maximum, sizeof(double)),
+                  0);
+      }
+    }
+  }
+  // An index never interned: an empty set.
+  StatisticSet got = StatisticSet::Of(1);
+  store_.AggregateWindowAt(m + 1, std::nullopt, base, 300, &got);
+  EXPECT_TRUE(got.empty());
 }
 
 }  // namespace
