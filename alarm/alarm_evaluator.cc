@@ -468,24 +468,25 @@ EvaluationReport AlarmEvaluator::Evaluate(absl::Time now) {
         continue;
       }
     }
-    EvaluateOther(slot, now, anchor60, anchor10, &report);
-    pass = MakeMinutePass(anchor60);
-    hot = hot_.data();
+    if (EvaluateOther(slot, now, anchor60, anchor10, &report)) {
+      pass = MakeMinutePass(anchor60);
+      hot = hot_.data();
+    }
   }
   report.evaluated += minute_evaluated;
   return report;
 }
 
-void AlarmEvaluator::EvaluateOther(uint32_t slot, absl::Time now,
+bool AlarmEvaluator::EvaluateOther(uint32_t slot, absl::Time now,
                                    int64_t anchor60, int64_t anchor10,
                                    EvaluationReport* report) {
   HotAlarm& h = hot_[slot];
-  if (!h.live) return;
+  if (!h.live) return false;
   const int64_t anchor = h.granularity_seconds == 60 ? anchor60 : anchor10;
-  if (anchor <= h.last_slot) return;
+  if (anchor <= h.last_slot) return false;
   if (h.path != AlarmPath::kStandard || h.r > 64) {
     EvaluateOne(slot, now, anchor, report);
-    return;
+    return true;
   }
   // The standard path, as EvaluateStandardIncremental, without the calls.
   const int64_t previous_slot = h.last_slot;
@@ -500,7 +501,9 @@ void AlarmEvaluator::EvaluateOther(uint32_t slot, absl::Time now,
   if (DecideStandard(h, anchor, previous_slot, bucket_scratch_.data(), &d,
                      &from)) {
     FinishStandard(slot, now, anchor, d, report);
+    return true;
   }
+  return false;
 }
 
 void AlarmEvaluator::EvaluateOne(uint32_t slot, absl::Time now,

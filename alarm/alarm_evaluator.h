@@ -502,8 +502,10 @@ class AlarmEvaluator {
   MinuteResult DecideMinute(const MinutePass& pass, HotAlarm& h,
                             Decision* d) const;
   // Evaluate's loop for an alarm DecideMinute does not take: whatever its
-  // path needs at the anchors of this call (nothing when not due).
-  void EvaluateOther(uint32_t slot, absl::Time now, int64_t anchor60,
+  // path needs at the anchors of this call (nothing when not due). True
+  // when it did cold work (a transition, a re-invocation or a non-standard
+  // path), which may have run a sink that wrote to the store.
+  bool EvaluateOther(uint32_t slot, absl::Time now, int64_t anchor60,
                      int64_t anchor10, EvaluationReport* report);
   // Sliding buckets (Period P of s > 1 minutes, evaluated every minute): the
   // R buckets at anchor a are the windows [a - (k+1)P, a - kP), and the one
