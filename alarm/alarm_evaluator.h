@@ -479,10 +479,10 @@ class AlarmEvaluator {
   // The common case of the standard path, kept to a few dozen
   // instructions: a Period-60 alarm evaluated one minute after its previous
   // evaluation, whose metric has no late data and whose new minute the
-  // store's tail holds (MetricStore::NewMinuteCell). Updates hot_[slot] and
-  // returns kMinuteDone (state kept, nothing else to do) or kMinuteCold
-  // (FinishStandard must run with `*d`), or kMinuteSlow without touching
-  // anything (then DecideStandard). Reads only the record and the store, so
+  // store's tail holds (MetricStore::MinuteQuery::NewCell). Updates
+  // hot_[slot] and returns kMinuteDone (state kept, nothing else to do) or
+  // kMinuteCold (FinishStandard must run with `*d`), or kMinuteSlow without
+  // touching anything (then DecideStandard). Reads only the record and the store, so
   // shards may run it concurrently.
   enum MinuteResult { kMinuteDone, kMinuteCold, kMinuteSlow };
   // What DecideMinute reads besides the alarm's record, fixed for one

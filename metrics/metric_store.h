@@ -300,10 +300,8 @@ class MetricStore {
       *out = StatisticSet();
       return index < metrics_.size();
     }
-    return TailCell(tails_[index], index,
-                    unit.has_value() ? static_cast<uint8_t>(*unit)
-                                     : MinuteQuery::kAnyUnit,
-                    PrepareMinute(start), out);
+    return TailCell(tails_[index], index, UnitByte(unit), PrepareMinute(start),
+                    out);
   }
 
   // MinuteCell for an evaluator that cached what it read at `seen_epoch`
@@ -312,7 +310,7 @@ class MetricStore {
   bool NewMinuteCell(MetricIndex index, std::optional<Unit> unit,
                      int64_t start, uint32_t seen_epoch,
                      StatisticSet* out) const {
-    return NewMinuteCell(index, unit, PrepareMinute(start), seen_epoch, out);
+    return PrepareMinute(start).NewCell(index, UnitByte(unit), seen_epoch, out);
   }
 
   // The same for many metrics and one minute, as an evaluation round reads
@@ -331,7 +329,8 @@ class MetricStore {
     // evaluator keeps an alarm's unit in that one byte.
     static constexpr uint8_t kAnyUnit = 0xff;
 
-    // The same as MetricStore::NewMinuteCell, for `unit` as one byte.
+    // MetricStore::NewMinuteCell for this query's minute, with `unit` as
+    // one byte (a Unit or kAnyUnit).
     bool NewCell(MetricIndex index, uint8_t unit, uint32_t seen_epoch,
                  StatisticSet* out) const {
       if (index >= tails_size) {  // Never written: no cells at all.
@@ -348,6 +347,10 @@ class MetricStore {
       }
       return TailCell(t, index, unit, *this, out);
     }
+    // Hints that `index`'s tail will be read soon (the evaluator asks a few
+    // alarms ahead): its 16-byte head and the one cell copy this minute
+    // would come from. Prefetches never fault, so there is no bounds check
+    // (integer arithmetic: no out-of-range pointer).
     void Prefetch(MetricIndex index) const {
       PrefetchLine(reinterpret_cast<uintptr_t>(tails) +
                    uintptr_t{index} * sizeof(Tail));
@@ -364,14 +367,6 @@ class MetricStore {
   };
   // Precondition: start is a multiple of 60.
   MinuteQuery PrepareMinute(int64_t start) const;
-  bool NewMinuteCell(MetricIndex index, std::optional<Unit> unit,
-                     const MinuteQuery& q, uint32_t seen_epoch,
-                     StatisticSet* out) const;
-  // Hints that `index`'s tail will be read soon for `q`'s minute (the
-  // evaluator calls it a few alarms ahead): its 16-byte head and the one
-  // cell copy that minute would come from. Prefetches never fault, so there
-  // is no bounds check (integer arithmetic: no out-of-range pointer).
-  void PrefetchTail(MetricIndex index, const MinuteQuery& q) const;
 
   // Keeps running totals for `index` (AggregateCountSumAt), from now on and
   // for the cells it already has. Only metrics that a long-period alarm
@@ -564,6 +559,11 @@ class MetricStore {
     }
     return true;
   }
+  // A Unit as the tail's one byte; nullopt (every unit) as kAnyUnit.
+  static uint8_t UnitByte(std::optional<Unit> unit) {
+    return unit.has_value() ? static_cast<uint8_t>(*unit)
+                            : MinuteQuery::kAnyUnit;
+  }
   static void PrefetchLine(uintptr_t address) {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
     asm volatile("prefetcht0 (%0)" : : "r"(address));
@@ -630,22 +630,6 @@ inline MetricStore::MinuteQuery MetricStore::PrepareMinute(
                      tails_.data(),
                      tails_.size(),
                      metrics_.size()};
-}
-
-inline bool MetricStore::NewMinuteCell(MetricIndex index,
-                                       std::optional<Unit> unit,
-                                       const MinuteQuery& q,
-                                       uint32_t seen_epoch,
-                                       StatisticSet* out) const {
-  return q.NewCell(index,
-                   unit.has_value() ? static_cast<uint8_t>(*unit)
-                                    : MinuteQuery::kAnyUnit,
-                   seen_epoch, out);
-}
-
-inline void MetricStore::PrefetchTail(MetricIndex index,
-                                      const MinuteQuery& q) const {
-  q.Prefetch(index);
 }
 
 }  // namespace cwalarm
