@@ -477,6 +477,12 @@ class MetricStore {
   // without search, older cells through InsertCell.
   void AddToCell(MetricIndex index, UnitCells& cells, int64_t cell,
                  const StatisticSet& samples);
+  // Add's general path (every case its fast path does not take): the
+  // samples into cell `cell` (Unix seconds, aligned) through AddToCell. Out
+  // of line, so that the fast path saves few registers.
+  __attribute__((noinline)) void AddSlow(MetricIndex index, Unit unit,
+                                         int64_t cell,
+                                         const StatisticSet& samples);
   // AddToCell's slow path for late data.
   static void InsertCell(UnitCells& cells, int64_t cell,
                          const StatisticSet& samples);
