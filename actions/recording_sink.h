@@ -55,7 +55,8 @@ class RecordingSink : public ActionSink {
 
   // Forgets the recorded actions. Their records are kept aside and reused
   // by later calls (their strings keep their capacity), so a caller that
-  // clears every round, as a replay does, allocates nothing once warm.
+  // clears every round, as a replay does, allocates nothing once warm; the
+  // sink keeps the memory of the most records it held before a Clear.
   void Clear();
 
   // Records `change` and returns the configured status (OK by default).
