@@ -53,14 +53,19 @@ class RecordingSink : public ActionSink {
   // again).
   void FailWith(absl::Status status) { fail_with_ = std::move(status); }
 
-  // Forgets the recorded actions.
-  void Clear() { actions_.clear(); }
+  // Forgets the recorded actions. Their records are kept aside and reused
+  // by later calls (their strings keep their capacity), so a caller that
+  // clears every round, as a replay does, allocates nothing once warm; the
+  // sink keeps the memory of the most records it held before a Clear.
+  void Clear();
 
   // Records `change` and returns the configured status (OK by default).
   absl::Status Execute(const StateChange& change) override;
 
  private:
   std::vector<RecordedAction> actions_;
+  // Records forgotten by Clear, for Execute to fill again.
+  std::vector<RecordedAction> spare_;
   absl::Status fail_with_;
 };
 

@@ -200,7 +200,11 @@ class MetricStore {
   // `timestamp`. The fast path for callers that intern once and ingest many
   // samples. Precondition: index < metric_count(), samples non-empty.
   void Add(MetricIndex index, Unit unit, absl::Time timestamp,
-           const StatisticSet& samples);
+           const StatisticSet& samples) {
+    // The seconds are taken here, in the caller: AddAt's common case then
+    // makes no call.
+    AddAt(index, unit, absl::ToUnixSeconds(timestamp), samples);
+  }
 
   // --- Batch ingest of raw values into interned metrics ---------------------
   //
@@ -477,6 +481,15 @@ class MetricStore {
   // without search, older cells through InsertCell.
   void AddToCell(MetricIndex index, UnitCells& cells, int64_t cell,
                  const StatisticSet& samples);
+  // Add for `seconds` (Unix seconds, floored): its fast path, else AddSlow.
+  void AddAt(MetricIndex index, Unit unit, int64_t seconds,
+             const StatisticSet& samples);
+  // Add's general path (every case its fast path does not take): the
+  // samples into cell `cell` (Unix seconds, aligned) through AddToCell. Out
+  // of line, so that the fast path saves few registers.
+  __attribute__((noinline)) void AddSlow(MetricIndex index, Unit unit,
+                                         int64_t cell,
+                                         const StatisticSet& samples);
   // AddToCell's slow path for late data.
   static void InsertCell(UnitCells& cells, int64_t cell,
                          const StatisticSet& samples);

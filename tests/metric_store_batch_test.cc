@@ -251,6 +251,110 @@ TEST(MetricStoreBatchTest, RandomColumnsEqualAddOneAtATime) {
   }
 }
 
+// spec 3.2.3 (raw sample -> its 10 s cell) and 3.7 (late data merged), for
+// Add's fast path (a minute-aligned metric of one unit getting a sample
+// for its newest cell or the minute after it): random writes shaped to take
+// it often (the next minute at offsets 0-9 s, the same cell again) and to
+// leave it (late data, an unaligned cell, a second unit, a gap of minutes,
+// running totals, retention, minutes at the edges of the fast path's range
+// near years 1289 and 2650) give exactly what the general path gives
+// (AddColumn, one sample per call, goes through AddToCell): the cells, the
+// minute tail (MinuteCell) and the change tracking (EarliestCellWrittenSince).
+TEST(MetricStoreBatchTest, AddFastPathMatchesGeneralPath) {
+  // The fast path's edge minutes: INT32_MIN / 6 + 1 and INT32_MAX / 6 - 1.
+  const int64_t kLowMinute = INT32_MIN / 6 + 1;
+  const int64_t kHighMinute = INT32_MAX / 6 - 1;
+  const int64_t bases[] = {kT0, -3000, 60 * (kLowMinute - 3),
+                           60 * (kHighMinute - 20)};
+  for (int seed = 1; seed <= 40; ++seed) {
+    std::mt19937_64 rng(seed);
+    MetricStore fast, general;
+    const int metrics = 1 + static_cast<int>(rng() % 12);
+    InternBoth(fast, general, metrics);
+    if (seed % 3 == 0) {
+      fast.EnableRunningTotals(0);
+      general.EnableRunningTotals(0);
+    }
+    const int64_t base = bases[seed % 4];
+    std::vector<int64_t> minute(static_cast<size_t>(metrics), 0);
+    uint32_t seen_fast = fast.BeginReadEpoch();
+    uint32_t seen_general = general.BeginReadEpoch();
+    for (int round = 0; round < 400; ++round) {
+      const auto m = static_cast<MetricIndex>(rng() % metrics);
+      int64_t& mm = minute[m];
+      int64_t t;
+      switch (rng() % 12) {
+        case 0:  // Late: a few minutes back, aligned or not.
+          t = base + 60 * (mm - static_cast<int64_t>(rng() % 4)) +
+              static_cast<int64_t>(rng() % 3) * 10 * (rng() % 2);
+          break;
+        case 1:  // An unaligned cell (high resolution): the mirror goes off.
+          if (rng() % 4 == 0) {
+            t = base + 60 * mm + 10 + static_cast<int64_t>(rng() % 50);
+            break;
+          }
+          [[fallthrough]];
+        case 2:  // A gap of minutes.
+          mm += 2 + static_cast<int64_t>(rng() % 3);
+          t = base + 60 * mm + static_cast<int64_t>(rng() % 10);
+          break;
+        case 3:
+        case 4:  // The same cell again (duplicates).
+          t = base + 60 * mm + static_cast<int64_t>(rng() % 10);
+          break;
+        default:  // The next minute, 0-9 s in.
+          ++mm;
+          t = base + 60 * mm + static_cast<int64_t>(rng() % 10);
+          break;
+      }
+      const Unit unit = rng() % 40 == 0 ? Unit::kCount : Unit::kPercent;
+      const double v = std::ldexp(static_cast<double>(rng() % 2001) - 1000,
+                                  static_cast<int>(rng() % 20) - 10);
+      fast.Add(m, unit, absl::FromUnixSeconds(t), StatisticSet::Of(v));
+      const int64_t times[] = {t};
+      const double values[] = {v};
+      ASSERT_THAT(general.AddColumn(m, unit, times, values), IsOk());
+      for (int i = 0; i < metrics; ++i) {
+        const auto k = static_cast<MetricIndex>(i);
+        ASSERT_EQ(fast.EarliestCellWrittenSince(k, seen_fast),
+                  general.EarliestCellWrittenSince(k, seen_general))
+            << "seed " << seed << " round " << round << " metric " << i;
+        for (int64_t back = -1; back < 3; ++back) {
+          const int64_t start = base + 60 * (minute[k] - back);
+          for (const std::optional<Unit> u :
+               {std::optional<Unit>(), std::optional<Unit>(Unit::kPercent),
+                std::optional<Unit>(Unit::kCount)}) {
+            StatisticSet a, b;
+            const bool known_a = fast.MinuteCell(k, u, start, &a);
+            const bool known_b = general.MinuteCell(k, u, start, &b);
+            ASSERT_EQ(known_a, known_b)
+                << "seed " << seed << " round " << round << " metric " << i;
+            if (!known_a) continue;
+            ASSERT_TRUE(a.sample_count == b.sample_count && a.sum == b.sum &&
+                        a.minimum == b.minimum && a.maximum == b.maximum)
+                << "seed " << seed << " round " << round << " metric " << i;
+          }
+        }
+      }
+      if (rng() % 3 == 0) {
+        seen_fast = fast.BeginReadEpoch();
+        seen_general = general.BeginReadEpoch();
+        StatisticSet a[4], b[4];
+        const int64_t first = base + 60 * (minute[0] - 3);
+        ASSERT_EQ(fast.AggregateCountSumAt(0, std::nullopt, first, 60, a),
+                  general.AggregateCountSumAt(0, std::nullopt, first, 60, b));
+      }
+      if (round % 50 == 49) {  // Retention keeps both equal.
+        const absl::Time horizon =
+            absl::FromUnixSeconds(base + 60 * (mm - 5));
+        fast.DropBefore(horizon);
+        general.DropBefore(horizon);
+      }
+    }
+    ASSERT_EQ(Cells(fast), Cells(general)) << "seed " << seed;
+  }
+}
+
 struct BadBatch {
   std::string rule;  // The spec rule or API contract checked.
   std::vector<MetricIndex> metrics;
