@@ -177,13 +177,16 @@ PutMetricDataResult MetricStore::PutMetricData(
   size_t key_ends[kBatch];
   for (size_t base = 0; base < data.size(); base += kBatch) {
     const size_t n = std::min(kBatch, data.size() - base);
-    key_scratch_.clear();
+    // The keys end to end at the front of key_scratch_ (which only grows);
+    // views into it are taken after this loop, once it no longer moves.
+    size_t used = 0;
     for (size_t j = 0; j < n; ++j) {
       const size_t size =
-          MetricKeyBuilder::AppendTo(data[base + j].metric, &key_scratch_);
-      key_ends[j] = key_scratch_.size();
-      hashes[j] = MetricIdTable::Hash(absl::string_view(
-          key_scratch_.data() + key_scratch_.size() - size, size));
+          MetricKeyBuilder::WriteAt(data[base + j].metric, &key_scratch_, used);
+      used += size;
+      key_ends[j] = used;
+      hashes[j] = MetricIdTable::Hash(
+          absl::string_view(key_scratch_.data() + used - size, size));
       ids_.PrefetchSlot(hashes[j]);
     }
     // A software pipeline, kDistance datums between stages: probe the slot

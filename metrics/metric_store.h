@@ -648,7 +648,8 @@ class MetricStore {
   std::vector<Metric> metrics_;
   // Identities, by the same index as metrics_.
   MetricIdTable ids_;
-  // PutMetricData's keys of one batch, end to end (kept for its capacity).
+  // PutMetricData's keys of one batch, end to end at its front
+  // (MetricKeyBuilder::WriteAt; it only grows).
   std::string key_scratch_;
 };
 

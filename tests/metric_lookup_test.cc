@@ -88,6 +88,32 @@ TEST(MetricKeyBuilderTest, BuildsTheCanonicalKeyOfAnyId) {
   EXPECT_EQ(MetricKeyBuilder(huge).view(), ReferenceKey(huge));
 }
 
+// Rule (metric_id.h, WriteAt): keys written end to end into one reused
+// buffer, which grows from empty past keys of any size, are each exactly
+// the canonical key, and leave earlier keys and later garbage alone.
+TEST(MetricKeyBuilderTest, WriteAtWritesCanonicalKeysEndToEnd) {
+  std::mt19937_64 rng(9);
+  std::string buffer;
+  for (int round = 0; round < 20; ++round) {
+    std::vector<std::string> expected;
+    size_t used = 0;
+    for (int i = 0; i < 100; ++i) {
+      MetricId id = RandomId(rng);
+      if (i == 50) id.metric_name = std::string(5000, 'x');  // Grows.
+      const size_t size = MetricKeyBuilder::WriteAt(id, &buffer, used);
+      expected.push_back(ReferenceKey(id));
+      ASSERT_EQ(size, expected.back().size()) << round << " " << i;
+      used += size;
+      ASSERT_LE(used, buffer.size());
+    }
+    size_t at = 0;
+    for (const std::string& key : expected) {
+      ASSERT_EQ(absl::string_view(buffer).substr(at, key.size()), key);
+      at += key.size();
+    }
+  }
+}
+
 // Rule: the table finds an id iff an id with the same key was inserted,
 // indices are dense in insertion order, and Get returns id.Canonical().
 TEST(MetricIdTableTest, FindsExactlyTheInsertedKeysAndReturnsCanonicalIds) {
