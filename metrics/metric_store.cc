@@ -130,7 +130,10 @@ absl::Status MetricStore::PutKeyed(const MetricDatum& datum,
                       : ValidateMetricDatum(datum, context);
   }
   if (!status.ok()) return status;
-  const StatisticSet samples = datum.ToStatisticSet();
+  // The one-Value datum's set without a call (ToStatisticSet's first case).
+  const StatisticSet samples = datum.value.has_value()
+                                   ? StatisticSet::Of(*datum.value)
+                                   : datum.ToStatisticSet();
   // A Values/Counts datum whose counts are all zero carries no sample (and
   // does not intern its metric).
   if (samples.empty()) return absl::OkStatus();
