@@ -531,9 +531,9 @@ class MetricStore {
   //   minute-aligned (standard-resolution data, spec 1.5) and of one unit, a
   //   copy of its newest cell and of the cell of the minute before it (an
   //   empty set when that minute has none), so that a Period-60 evaluation
-  //   reads its bucket here instead of walking the Metric record, its unit
-  //   vector and the tails of `starts` and `sets` (three dependent cache
-  //   misses at a million metrics);
+  //   reads its bucket here instead of walking the Metric record (which
+  //   holds the first unit's cell vectors) and the tails of `starts` and
+  //   `sets` (dependent cache misses at a million metrics);
   // - whether running totals are kept (EnableRunningTotals).
   //
   // Layout: a 16-byte head per metric (`tails_`, four to a cache line) and
