@@ -195,6 +195,16 @@ size_t MetricKeyBuilder::AppendTo(const MetricId& id, std::string* out) {
   });
 }
 
+size_t MetricKeyBuilder::WriteAt(const MetricId& id, std::string* buffer,
+                                 size_t at) {
+  return WriteKey(id, [buffer, at](size_t size) {
+    if (buffer->size() < at + size) {
+      buffer->resize(std::max(at + size, 2 * buffer->size()));
+    }
+    return &(*buffer)[at];
+  });
+}
+
 void MetricKeyBuilder::Reserve(size_t size) {
   if (size <= kInlineBytes) return;
   heap_.resize(size);

@@ -99,6 +99,13 @@ class MetricKeyBuilder {
   // and returns its size: batched lookups keep many keys in one buffer.
   static size_t AppendTo(const MetricId& id, std::string* out);
 
+  // Writes the key of `id` at offset `at` of `*buffer` and returns its
+  // size. The buffer grows (to at least twice its size) only when the key
+  // does not fit, and never shrinks; bytes past the key are unspecified.
+  // AppendTo without the zero-filling of std::string::resize for every key:
+  // PutMetricData reuses one buffer for all the keys of a batch.
+  static size_t WriteAt(const MetricId& id, std::string* buffer, size_t at);
+
  private:
   static constexpr size_t kInlineBytes = 320;
 

@@ -26,7 +26,8 @@ inline int64_t FloorTo(int64_t seconds, int64_t granularity) {
   return q * granularity;
 }
 
-// PutMetricData's magnitude limit, 2^360 (S-UG-LIMITS; datapoint.cc).
+// PutMetricData's magnitude limit, 2^360 (S-UG-LIMITS; datapoint.cc's
+// kMaxMagnitude, the same double).
 constexpr double kMaxBatchMagnitude = 0x1p360;
 // Batch timestamps must lie in the years 0001-9999 (ISO 8601 four-digit
 // years): far beyond any real datum, and it keeps cell arithmetic exact.
@@ -40,6 +41,23 @@ std::string ShowValue(double v) {
 }
 
 }  // namespace
+
+bool MetricStore::PlainValueValid(const MetricDatum& datum,
+                                  const IngestWindow& window) {
+  // Exactly ValidateMetricDatumValues(datum, context, clock)'s acceptance
+  // for this shape: one value form (Value; Counts are only read with
+  // Values), |Value| <= 2^360 (NaN fails), a Unit of the enum,
+  // StorageResolution 1 or 60, and clock - 14 days <= Timestamp <=
+  // clock + 2 hours. Anything else goes to the full check, which names the
+  // problem.
+  return datum.value.has_value() && datum.values.empty() &&
+         !datum.statistic_values.has_value() &&
+         std::fabs(*datum.value) <= kMaxBatchMagnitude &&
+         static_cast<unsigned>(datum.unit) < static_cast<unsigned>(kUnitCount) &&
+         (datum.storage_resolution == 60 || datum.storage_resolution == 1) &&
+         !(datum.timestamp < window.earliest) &&
+         !(datum.timestamp > window.latest);
+}
 
 MetricIndex MetricStore::InternNew(absl::string_view key, uint64_t hash,
                                    const MetricId& id) {
@@ -86,7 +104,8 @@ absl::Status MetricStore::PutKeyed(const MetricDatum& datum,
                                    absl::string_view context,
                                    const absl::Time* ingest_clock,
                                    absl::string_view key, uint64_t hash,
-                                   MetricIndex candidate) {
+                                   MetricIndex candidate,
+                                   const IngestWindow* window) {
   MetricIndex known = candidate;
   if (known == MetricIdTable::kNone || !ids_.Matches(known, key)) {
     known = ids_.Find(key, hash);
@@ -96,7 +115,9 @@ absl::Status MetricStore::PutKeyed(const MetricDatum& datum,
   // result (message included) is the same.
   const bool id_valid = known != MetricIdTable::kNone && ids_.flag(known);
   absl::Status status;
-  if (ingest_clock != nullptr) {
+  if (id_valid && window != nullptr && PlainValueValid(datum, *window)) {
+    // ValidateMetricDatumValues would accept it: nothing to format or check.
+  } else if (ingest_clock != nullptr) {
     status = id_valid
                  ? ValidateMetricDatumValues(datum, context, *ingest_clock)
                  : ValidateMetricDatum(datum, context, *ingest_clock);
@@ -105,7 +126,10 @@ absl::Status MetricStore::PutKeyed(const MetricDatum& datum,
                       : ValidateMetricDatum(datum, context);
   }
   if (!status.ok()) return status;
-  StatisticSet samples = datum.ToStatisticSet();
+  // The one-Value datum's set without a call (ToStatisticSet's first case).
+  const StatisticSet samples = datum.value.has_value()
+                                   ? StatisticSet::Of(*datum.value)
+                                   : datum.ToStatisticSet();
   // A Values/Counts datum whose counts are all zero carries no sample (and
   // does not intern its metric).
   if (samples.empty()) return absl::OkStatus();
@@ -130,6 +154,9 @@ absl::Status MetricStore::PutKeyed(const MetricDatum& datum,
 PutMetricDataResult MetricStore::PutMetricData(
     absl::Span<const MetricDatum> data, absl::Time ingest_clock) {
   PutMetricDataResult result;
+  // The timestamp window, computed as ValidateMetricDatumValues computes it.
+  const IngestWindow window{ingest_clock - kMaxDatumAge,
+                            ingest_clock + kMaxDatumLead};
   // "MetricData.member.<i+1>", formatted in place: no allocation per datum.
   constexpr absl::string_view kPrefix = "MetricData.member.";
   char context[64];
@@ -149,39 +176,40 @@ PutMetricDataResult MetricStore::PutMetricData(
   size_t key_ends[kBatch];
   for (size_t base = 0; base < data.size(); base += kBatch) {
     const size_t n = std::min(kBatch, data.size() - base);
-    key_scratch_.clear();
+    // The keys end to end at the front of key_scratch_ (which only grows);
+    // views into it are taken after this loop, once it no longer moves.
+    size_t used = 0;
     for (size_t j = 0; j < n; ++j) {
       const size_t size =
-          MetricKeyBuilder::AppendTo(data[base + j].metric, &key_scratch_);
-      key_ends[j] = key_scratch_.size();
-      hashes[j] = MetricIdTable::Hash(absl::string_view(
-          key_scratch_.data() + key_scratch_.size() - size, size));
+          MetricKeyBuilder::WriteAt(data[base + j].metric, &key_scratch_, used);
+      used += size;
+      key_ends[j] = used;
+      hashes[j] = MetricIdTable::Hash(
+          absl::string_view(key_scratch_.data() + used - size, size));
       ids_.PrefetchSlot(hashes[j]);
     }
     // A software pipeline, kDistance datums between stages: probe the slot
-    // (prefetched above) and prefetch the entry's address and the record;
-    // then prefetch the entry, the unit vector and the write mark; then the
-    // cell tails; then store. About 3 * kDistance datums are in flight.
+    // (prefetched above) and prefetch the entry's address and the record
+    // (which holds the first unit's cell vectors); then prefetch the entry,
+    // and, from the record, the tail head, the minute copy and the cell
+    // tails; then store. About 2 * kDistance datums are in flight.
     constexpr size_t kDistance = 8;
-    for (size_t k = 0; k < n + 3 * kDistance; ++k) {
+    for (size_t k = 0; k < n + 2 * kDistance; ++k) {
       if (k < n) {
         candidates[k] = ids_.Probe(hashes[k]);
         if (candidates[k] != MetricIdTable::kNone) {
           ids_.PrefetchEntryAddress(candidates[k]);
-          __builtin_prefetch(&metrics_[candidates[k]]);
+          PrefetchRecord(candidates[k]);
         }
       }
       if (k >= kDistance && k - kDistance < n &&
           candidates[k - kDistance] != MetricIdTable::kNone) {
         ids_.PrefetchEntry(candidates[k - kDistance]);
-        PrefetchCells(candidates[k - kDistance], 0);
+        PrefetchCells(candidates[k - kDistance],
+                      absl::ToUnixSeconds(data[base + k - kDistance].timestamp));
       }
-      if (k >= 2 * kDistance && k - 2 * kDistance < n &&
-          candidates[k - 2 * kDistance] != MetricIdTable::kNone) {
-        PrefetchCells(candidates[k - 2 * kDistance], 1);
-      }
-      if (k < 3 * kDistance) continue;
-      const size_t j = k - 3 * kDistance;
+      if (k < 2 * kDistance) continue;
+      const size_t j = k - 2 * kDistance;
       const size_t i = base + j;
       // The member number i + 1, counted up in decimal in place.
       size_t d = digits;
@@ -199,7 +227,7 @@ PutMetricDataResult MetricStore::PutMetricData(
       const absl::string_view key(key_scratch_.data() + key_begin,
                                   key_ends[j] - key_begin);
       absl::Status status = PutKeyed(data[i], ctx, &ingest_clock, key,
-                                     hashes[j], candidates[j]);
+                                     hashes[j], candidates[j], &window);
       if (!status.ok()) {
         result.rejected.push_back({i, std::move(status)});
         continue;
@@ -210,19 +238,21 @@ PutMetricDataResult MetricStore::PutMetricData(
   return result;
 }
 
-// Cell side: what AddToCell will touch for metric `index` (an index of
-// metrics_ whose record may still be in flight). Stage 0 needs the Metric
-// record: the unit vector and the tail; stage 1 needs the unit vector:
-// the tails of the first unit's cells. Prefetches never fault; a wrong
-// guess only costs bandwidth. Keep in step with AddToCell's layout.
-void MetricStore::PrefetchCells(MetricIndex index, int stage) const {
+// Cell side: what AddToCell will write for metric `index` (an index of
+// metrics_ whose record was prefetched a few datums earlier): the tail head,
+// the minute copy of the datum's minute, and the tails of the first unit's
+// `starts` and `sets`, whose vectors are inside the record. Prefetches
+// never fault; a wrong guess only costs bandwidth. Keep in step with
+// AddToCell's layout.
+void MetricStore::PrefetchCells(MetricIndex index,
+                                int64_t unix_seconds) const {
+  if (index < tails_.size()) {
+    __builtin_prefetch(&tails_[index], 1);
+    __builtin_prefetch(
+        &minute_cells_[(FloorTo(unix_seconds, 60) / 60) & 1][index], 1);
+  }
   const Metric& metric = metrics_[index];
   if (metric.units.empty()) return;
-  if (stage == 0) {
-    __builtin_prefetch(metric.units.data());
-    if (index < tails_.size()) __builtin_prefetch(&tails_[index], 1);
-    return;
-  }
   const UnitCells& u = metric.units.front();
   if (u.starts.empty() || u.sets.empty()) return;
   __builtin_prefetch(u.starts.data() + u.starts.size() - 1, 1);
@@ -546,31 +576,26 @@ absl::Status MetricStore::AddScrape(Unit unit, int64_t unix_seconds,
   // as "never written"), so the stages below may prefetch them.
   if (tails_.size() < metrics_.size()) GrowTails();
   StatisticSet* const minute_copies = minute_cells_[(cell / 60) & 1].data();
-  // A software pipeline. A sample reaches its cells through three dependent
-  // loads (the Metric record, its unit vector, the tails of `starts` and
-  // `sets`) and also writes its Tail record; with many metrics each one
-  // misses the cache. Stage 1 (kAhead * 3 samples ahead) prefetches the
-  // Metric record, the Tail record and the copy of the sample's minute
-  // (MinuteCell), whose addresses come straight from the input; stage 2
-  // (kAhead * 2) the unit
-  // vector's first entry, whose address stage 1 brought in; stage 3
-  // (kAhead) the cell tails, whose addresses stage 2 brought in. About
-  // 3 * kAhead samples' misses are in flight at once. Prefetches never
-  // fault, and a wrong guess only costs bandwidth.
-  constexpr size_t kAhead = 8;
+  // A software pipeline. A sample reaches its cells through two dependent
+  // loads (the Metric record, which holds the first unit's cell vectors;
+  // the tails of `starts` and `sets`) and also writes its Tail record and
+  // minute copy; with many metrics each one misses the cache. Stage 1
+  // (kAhead * 2 samples ahead) prefetches the Metric record, the Tail
+  // record and the copy of the sample's minute (MinuteCell), whose
+  // addresses come straight from the input; stage 2 (kAhead) the cell
+  // tails, whose addresses stage 1 brought in. About 2 * kAhead samples'
+  // misses are in flight at once. Prefetches never fault, and a wrong guess
+  // only costs bandwidth.
+  constexpr size_t kAhead = 12;
   const MetricIndex* const idx = metrics.data();
   const double* const val = values.data();
   auto stage1 = [&](size_t k) CWALARM_LAMBDA_INLINE {
     const MetricIndex m = idx[k];
-    __builtin_prefetch(&metrics_[m]);
+    PrefetchRecord(m);
     __builtin_prefetch(&tails_[m], 1);
     __builtin_prefetch(&minute_copies[m], 1);
   };
   auto stage2 = [&](size_t k) CWALARM_LAMBDA_INLINE {
-    // The first UnitCells: unit, `starts` and `sets` (what AddToCell reads).
-    __builtin_prefetch(metrics_[idx[k]].units.data(), 1);
-  };
-  auto stage3 = [&](size_t k) CWALARM_LAMBDA_INLINE {
     const Metric& ahead = metrics_[idx[k]];
     if (ahead.units.empty()) return;
     const UnitCells& u = ahead.units.front();
@@ -586,17 +611,16 @@ absl::Status MetricStore::AddScrape(Unit unit, int64_t unix_seconds,
       SampleCell(metric, unit, cell).Add(val[i]);
     }
   };
-  // Step k runs stage 1 for sample k, stage 2 for k - kAhead, stage 3 for
-  // k - 2 * kAhead and stores sample k - 3 * kAhead: samples are stored in
-  // order, exactly as one-by-one Add would. The middle loop, where every
-  // stage has a sample, runs without bounds tests.
+  // Step k runs stage 1 for sample k, stage 2 for k - kAhead and stores
+  // sample k - 2 * kAhead: samples are stored in order, exactly as
+  // one-by-one Add would. The middle loop, where every stage has a sample,
+  // runs without bounds tests.
   auto step = [&](size_t k) CWALARM_LAMBDA_INLINE {
     if (k < n) stage1(k);
     if (k >= kAhead && k - kAhead < n) stage2(k - kAhead);
-    if (k >= 2 * kAhead && k - 2 * kAhead < n) stage3(k - 2 * kAhead);
-    if (k >= 3 * kAhead) store(k - 3 * kAhead);
+    if (k >= 2 * kAhead) store(k - 2 * kAhead);
   };
-  if (n <= 3 * kAhead) {
+  if (n <= 2 * kAhead) {
     // Too short for the pipeline (its fill and drain would be most of the
     // work): prefetch every record, then store in order.
     for (size_t i = 0; i < n; ++i) stage1(i);
@@ -604,14 +628,13 @@ absl::Status MetricStore::AddScrape(Unit unit, int64_t unix_seconds,
     return absl::OkStatus();
   }
   size_t k = 0;
-  for (; k < 3 * kAhead; ++k) step(k);
+  for (; k < 2 * kAhead; ++k) step(k);
   for (; k < n; ++k) {
     stage1(k);
     stage2(k - kAhead);
-    stage3(k - 2 * kAhead);
-    store(k - 3 * kAhead);
+    store(k - 2 * kAhead);
   }
-  for (; k < n + 3 * kAhead; ++k) step(k);
+  for (; k < n + 2 * kAhead; ++k) step(k);
   return absl::OkStatus();
 }
 

@@ -8,7 +8,10 @@
 // rejections, in request order, with the same messages.
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <cstring>
+#include <limits>
 #include <optional>
 #include <random>
 #include <string>
@@ -16,6 +19,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
@@ -82,6 +86,32 @@ TEST(MetricKeyBuilderTest, BuildsTheCanonicalKeyOfAnyId) {
     huge.dimensions.push_back({absl::StrCat("d", 29 - k), std::string(900, 'v')});
   }
   EXPECT_EQ(MetricKeyBuilder(huge).view(), ReferenceKey(huge));
+}
+
+// Rule (metric_id.h, WriteAt): keys written end to end into one reused
+// buffer, which grows from empty past keys of any size, are each exactly
+// the canonical key, and leave earlier keys and later garbage alone.
+TEST(MetricKeyBuilderTest, WriteAtWritesCanonicalKeysEndToEnd) {
+  std::mt19937_64 rng(9);
+  std::string buffer;
+  for (int round = 0; round < 20; ++round) {
+    std::vector<std::string> expected;
+    size_t used = 0;
+    for (int i = 0; i < 100; ++i) {
+      MetricId id = RandomId(rng);
+      if (i == 50) id.metric_name = std::string(5000, 'x');  // Grows.
+      const size_t size = MetricKeyBuilder::WriteAt(id, &buffer, used);
+      expected.push_back(ReferenceKey(id));
+      ASSERT_EQ(size, expected.back().size()) << round << " " << i;
+      used += size;
+      ASSERT_LE(used, buffer.size());
+    }
+    size_t at = 0;
+    for (const std::string& key : expected) {
+      ASSERT_EQ(absl::string_view(buffer).substr(at, key.size()), key);
+      at += key.size();
+    }
+  }
 }
 
 // Rule: the table finds an id iff an id with the same key was inserted,
@@ -347,6 +377,133 @@ TEST(PutMetricDataBatchTest, LaterDatumsSeeMetricsInternedEarlierInTheRequest) {
                                          kClock + absl::Hours(1));
   EXPECT_EQ(s.sample_count, 2);
   EXPECT_EQ(s.sum, 10);
+}
+
+
+// Every stored cell of both stores, compared bit for bit (-0.0 is not 0.0).
+void ExpectSameExport(const MetricStore& a, const MetricStore& b) {
+  absl::StatusOr<std::vector<MetricStore::MetricState>> sa = a.ExportState();
+  absl::StatusOr<std::vector<MetricStore::MetricState>> sb = b.ExportState();
+  ASSERT_THAT(sa.status(), IsOk());
+  ASSERT_THAT(sb.status(), IsOk());
+  ASSERT_EQ(sa->size(), sb->size());
+  for (size_t m = 0; m < sa->size(); ++m) {
+    const MetricStore::MetricState& ma = (*sa)[m];
+    const MetricStore::MetricState& mb = (*sb)[m];
+    EXPECT_EQ(ma.id.metric_name, mb.id.metric_name) << m;
+    EXPECT_EQ(ma.id.dimensions, mb.id.dimensions) << m;
+    ASSERT_EQ(ma.units.size(), mb.units.size()) << m;
+    for (size_t u = 0; u < ma.units.size(); ++u) {
+      EXPECT_EQ(ma.units[u].unit, mb.units[u].unit) << m;
+      EXPECT_EQ(ma.units[u].starts, mb.units[u].starts) << m;
+      ASSERT_EQ(ma.units[u].sets.size(), mb.units[u].sets.size()) << m;
+      for (size_t i = 0; i < ma.units[u].sets.size(); ++i) {
+        EXPECT_EQ(std::memcmp(&ma.units[u].sets[i], &mb.units[u].sets[i],
+                              sizeof(StatisticSet)),
+                  0)
+            << "metric " << m << " unit " << u << " cell " << i;
+      }
+    }
+  }
+}
+
+// Rule (issue 7, PutMetricData's fast acceptance): a datum of a metric
+// whose id is known valid, with one Value, is accepted without the full
+// validation only when ValidateMetricDatum with the ingest clock accepts
+// it; at every boundary of that test (the 2^360 magnitude, NaN and the
+// infinities, -0, the two-week and two-hour window to the nanosecond,
+// StorageResolution, units outside the enum, a second value form, Counts
+// without Values) the request's verdict, position and message are those
+// of ValidateMetricDatum, and the store holds exactly what one-by-one Put
+// stores, bit for bit, also when a metric changes unit mid-request and
+// when unknown metrics (valid or not) come in between.
+TEST(PutMetricDataBatchTest, FastAcceptanceKeepsValidationsVerdictAndMessage) {
+  const MetricId known{"App", "Latency", {{"Host", "a"}}};
+  auto datum = [&](double value) {
+    MetricDatum d;
+    d.metric = known;
+    d.timestamp = kClock - absl::Minutes(3);
+    d.value = value;
+    return d;
+  };
+  std::vector<MetricDatum> edges;
+  const double max = std::ldexp(1.0, 360);
+  const double inf = std::numeric_limits<double>::infinity();
+  for (double v : {max, -max, std::nextafter(max, inf),
+                   -std::nextafter(max, inf), std::nan(""), inf, -inf, -0.0,
+                   0.0, 1e-300}) {
+    edges.push_back(datum(v));
+  }
+  for (absl::Time t :
+       {kClock - kMaxDatumAge, kClock - kMaxDatumAge - absl::Nanoseconds(1),
+        kClock + kMaxDatumLead, kClock + kMaxDatumLead + absl::Nanoseconds(1),
+        absl::InfiniteFuture(), absl::InfinitePast()}) {
+    edges.push_back(datum(7));
+    edges.back().timestamp = t;
+  }
+  for (int resolution : {0, 1, 59, 60, 61, -60}) {
+    edges.push_back(datum(8));
+    edges.back().storage_resolution = resolution;
+  }
+  for (int unit : {-1, kUnitCount, 255}) {
+    edges.push_back(datum(9));
+    edges.back().unit = static_cast<Unit>(unit);
+  }
+  for (Unit unit : {Unit::kCount, Unit::kNone, Unit::kCount, Unit::kSeconds}) {
+    edges.push_back(datum(10));  // The metric changes unit.
+    edges.back().unit = unit;
+  }
+  edges.push_back(datum(11));
+  edges.back().values = {1, 2};  // Two value forms.
+  edges.push_back(datum(12));
+  edges.back().statistic_values = StatisticSet{1, 2, 2, 2};
+  edges.push_back(datum(13));
+  edges.back().counts = {0, 5};  // Counts are read only with Values.
+  edges.push_back(datum(14));
+  edges.back().metric = {"App", "Latency", {{"Host", "new"}}};  // Unknown.
+  edges.push_back(datum(15));
+  edges.back().metric = {":bad", "Latency", {}};  // Unknown, invalid id.
+  edges.push_back(datum(16));
+  edges.back().metric.dimensions = {{"Host", "a"}, {"Host", "a"}};
+
+  // Each edge datum in the middle of good datums of the known metric, near
+  // the start of a request and across the 256-datum lookup batch.
+  for (size_t position : {3u, 255u, 256u, 300u}) {
+    for (const MetricDatum& edge : edges) {
+      MetricStore batched;
+      MetricStore one_by_one;
+      std::vector<MetricDatum> request(position + 20, datum(1));
+      for (size_t i = 0; i < request.size(); ++i) {
+        request[i].value = static_cast<double>(i);
+      }
+      request[position] = edge;
+      // The known metric's id is validated by an earlier request.
+      ASSERT_EQ(batched.PutMetricData({datum(0)}, kClock).accepted, 1);
+      ASSERT_THAT(one_by_one.Put(datum(0), "MetricData.member.1"), IsOk());
+      const PutMetricDataResult r = batched.PutMetricData(request, kClock);
+      int accepted = 0;
+      std::vector<PutMetricDataResult::Rejection> rejected;
+      for (size_t i = 0; i < request.size(); ++i) {
+        const std::string context = absl::StrCat("MetricData.member.", i + 1);
+        absl::Status status = ValidateMetricDatum(request[i], context, kClock);
+        if (!status.ok()) {
+          rejected.push_back({i, status});
+          continue;
+        }
+        ASSERT_THAT(one_by_one.Put(request[i], context), IsOk());
+        ++accepted;
+      }
+      const std::string where = absl::StrCat(
+          "position ", position, " edge ", &edge - edges.data());
+      EXPECT_EQ(r.accepted, accepted) << where;
+      ASSERT_EQ(r.rejected.size(), rejected.size()) << where;
+      for (size_t k = 0; k < rejected.size(); ++k) {
+        EXPECT_EQ(r.rejected[k].index, rejected[k].index) << where;
+        EXPECT_EQ(r.rejected[k].status, rejected[k].status) << where;
+      }
+      ExpectSameExport(batched, one_by_one);
+    }
+  }
 }
 
 }  // namespace

@@ -529,5 +529,62 @@ TEST(MetricStoreBatchTest, PutValidatesEachNewIdOnce) {
             2);
 }
 
+
+// Rule (issue 7, the first unit's cells inside the metric record): cells
+// survive everything that moves or reshapes the records, and later writes
+// still equal Add one at a time: interning many more metrics after data
+// (the records are reallocated), a second and third unit on a metric that
+// already has cells (they leave the record for the heap), moving the whole
+// store, and running totals (AggregateCountSumAt) across all of it.
+TEST(MetricStoreBatchTest, CellsSurviveRecordMovesAndUnitChanges) {
+  MetricStore batch, single;
+  InternBoth(batch, single, 5);
+  const std::vector<MetricIndex> ids = {0, 1, 2, 3, 4};
+  auto scrape = [&](Unit unit, int64_t t, double v) {
+    const std::vector<double> values(ids.size(), v);
+    ASSERT_THAT(batch.AddScrape(unit, t, ids, values), IsOk());
+    for (MetricIndex m : ids) {
+      single.Add(m, unit, absl::FromUnixSeconds(t), StatisticSet::Of(v));
+    }
+  };
+  batch.EnableRunningTotals(1);
+  single.EnableRunningTotals(1);
+  for (int64_t minute = 0; minute < 5; ++minute) {
+    scrape(Unit::kCount, kT0 + 60 * minute, static_cast<double>(minute));
+  }
+  // Reallocates the records of metrics 0-4 (their cells are inline).
+  for (int i = 5; i < 3000; ++i) {
+    ASSERT_EQ(batch.Intern(Host(i)), static_cast<MetricIndex>(i));
+    ASSERT_EQ(single.Intern(Host(i)), static_cast<MetricIndex>(i));
+  }
+  ASSERT_EQ(Cells(batch), Cells(single));
+  scrape(Unit::kCount, kT0 + 300, 5);
+  scrape(Unit::kSeconds, kT0 + 300, 6);  // Second unit: cells to the heap.
+  scrape(Unit::kCount, kT0 + 360, 7);
+  scrape(Unit::kBytes, kT0 + 360, 8);    // Third unit.
+  MetricStore moved = std::move(batch);  // Moves the records' cells.
+  const std::vector<double> values(ids.size(), 9);
+  ASSERT_THAT(moved.AddScrape(Unit::kSeconds, kT0 + 420, ids, values), IsOk());
+  for (MetricIndex m : ids) {
+    single.Add(m, Unit::kSeconds, absl::FromUnixSeconds(kT0 + 420),
+               StatisticSet::Of(9));
+  }
+  ASSERT_EQ(Cells(moved), Cells(single));
+  moved.BeginReadEpoch();
+  single.BeginReadEpoch();
+  for (const std::optional<Unit> unit :
+       {std::optional<Unit>(), std::optional<Unit>(Unit::kCount),
+        std::optional<Unit>(Unit::kSeconds)}) {
+    std::vector<StatisticSet> a(3), b(3);
+    ASSERT_TRUE(moved.AggregateCountSumAt(1, unit, kT0, 180, absl::MakeSpan(a)));
+    ASSERT_TRUE(
+        single.AggregateCountSumAt(1, unit, kT0, 180, absl::MakeSpan(b)));
+    for (size_t k = 0; k < a.size(); ++k) {
+      EXPECT_EQ(a[k].sample_count, b[k].sample_count) << k;
+      EXPECT_EQ(a[k].sum, b[k].sum) << k;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace cwalarm
