@@ -485,6 +485,14 @@ bool AlarmEvaluator::EvaluateOther(uint32_t slot, absl::Time now,
                                    int64_t anchor60, int64_t anchor10,
                                    EvaluationReport* report) {
   HotAlarm& h = hot_[slot];
+  // A sliding alarm's window reads cells in the heap (its metric's records
+  // and the cells leaving and entering): ask for those of the alarm a few
+  // slots ahead, as the Period-60 loop asks for the minute tails.
+  constexpr uint32_t kAhead = 4;
+  if (slot + kAhead < hot_.size() && hot_[slot + kAhead].window != 0) {
+    const HotAlarm& next = hot_[slot + kAhead];
+    store_->PrefetchRunningWindow(next.metric, windows_[next.window - 1]);
+  }
   if (!h.live) return false;
   const int64_t anchor = h.granularity_seconds == 60 ? anchor60 : anchor10;
   if (anchor <= h.last_slot) return false;

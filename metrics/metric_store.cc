@@ -773,7 +773,7 @@ void MetricStore::AggregateRunningWindowAt(MetricIndex index,
   // window's cells are still the `cells` from `lo` on).
   const int64_t old_first =
       w->end == INT64_MIN ? INT64_MIN : w->end - period_s;
-  if (w->end != INT64_MIN && w->period == period_s && first_s <= w->end &&
+  if (w->end != INT64_MIN && first_s <= w->end &&
       first_s >= old_first && old_first >= dropped_before_ && lo <= n &&
       (lo == n || starts[lo] >= old_first) &&
       (lo == 0 || starts[lo - 1] < old_first) &&
@@ -802,9 +802,11 @@ void MetricStore::AggregateRunningWindowAt(MetricIndex index,
   }
   for (; hi < n && starts[hi] < end_s; ++hi) Tally(sets[hi], 1, w);
   w->end = end_s;
-  w->period = static_cast<int32_t>(period_s);
   w->first = static_cast<uint32_t>(lo);
   w->cells = static_cast<uint32_t>(hi - lo);
+  w->cells_hint = reinterpret_cast<uintptr_t>(cells);
+  w->starts_hint = reinterpret_cast<uintptr_t>(starts.data());
+  w->sets_hint = reinterpret_cast<uintptr_t>(sets.data());
   // Every write so far belongs to an epoch <= epoch_ - 1 or to epoch_,
   // which a later EarliestCellWrittenSince(epoch_ - 1) reports (a write of
   // epoch_ before this read too: conservative).

@@ -161,8 +161,8 @@ class MetricStore {
   //   store.AggregateRunningWindowAt(m, unit, a - 240, 300, false, &w, &set);
   //
   // The record is the caller's (the store keeps nothing per window); each
-  // one serves one (metric, unit) query, and a default-constructed one holds
-  // no window.
+  // one serves one (metric, unit, period) query (its length is not stored:
+  // 64 bytes), and a default-constructed one holds no window.
   struct RunningWindow {
     // End (Unix seconds) of the window last aggregated; INT64_MIN: none.
     int64_t end = INT64_MIN;
@@ -170,12 +170,30 @@ class MetricStore {
     // integers within +-2^39 (the CellPrefix rule), modulo 2^64.
     uint64_t count = 0;
     uint64_t sum = 0;
-    int32_t period = 0;    // Its length in seconds.
     uint32_t first = 0;    // Index of its first cell in the unit's cells.
     uint32_t cells = 0;    // Its number of cells.
     uint32_t inexact = 0;  // Its cells that are not such integers.
     uint32_t epoch = 0;    // The read epoch it was aggregated in.
+    // Where its unit's record and cells were then (PrefetchRunningWindow's
+    // hints only, never dereferenced: vectors may have moved since).
+    uintptr_t cells_hint = 0;
+    uintptr_t starts_hint = 0;
+    uintptr_t sets_hint = 0;
   };
+  static_assert(sizeof(RunningWindow) == 64, "one cache line per window");
+  // Hints that AggregateRunningWindowAt(index, ..., &w, ...) will run
+  // soon (a caller a few alarms ahead): the metric's record, its unit's
+  // record, and the cells that will leave and enter the window, where `w`
+  // last saw them. Prefetches never fault: nothing is checked.
+  void PrefetchRunningWindow(MetricIndex index, const RunningWindow& w) const {
+    PrefetchLine(reinterpret_cast<uintptr_t>(metrics_.data()) +
+                 uintptr_t{index} * sizeof(Metric));
+    PrefetchLine(w.cells_hint);
+    PrefetchLine(w.starts_hint + uintptr_t{w.first} * sizeof(int64_t));
+    PrefetchLine(w.sets_hint + uintptr_t{w.first} * sizeof(StatisticSet));
+    PrefetchLine(w.sets_hint +
+                 uintptr_t{w.first + w.cells} * sizeof(StatisticSet));
+  }
   // The bucket [first, first + period) into *out, exactly what
   // AggregateBucketsAt gives for it (bit for bit), from `*w` when it still
   // describes an earlier window of the same query that overlaps this one
@@ -188,7 +206,8 @@ class MetricStore {
   // empty set unless `extremes`; otherwise from a walk over the window's
   // cells (without a search). Metrics with cells of several units, or whose
   // one unit is not `unit`, take AggregateWindowAt and leave `*w` empty.
-  // Precondition: first and period multiples of 10 s, period < 2^31.
+  // Precondition: first and period multiples of 10 s; `*w` empty or last
+  // used with the same index, unit and period.
   void AggregateRunningWindowAt(MetricIndex index, std::optional<Unit> unit,
                                 int64_t first_unix_seconds,
                                 int64_t period_seconds, bool extremes,
