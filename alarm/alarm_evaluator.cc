@@ -471,6 +471,25 @@ EvaluationReport AlarmEvaluator::Evaluate(absl::Time now) {
         }
         continue;
       }
+    } else if ((h.fast == FastPath::kSliding ||
+                h.fast == FastPath::kSlidingWide) &&
+               h.live && h.last_slot == anchor60 - 60) {
+      PrefetchSliding(slot);
+      Decision d;
+      const MinuteResult result = DecideSlidingMinute(anchor60, h, &d);
+      if (result != kMinuteSlow) {
+        ++minute_evaluated;
+        if (result == kMinuteCold) {
+          if (bucket_scratch_.size() < h.r || verdict_scratch_.size() < h.r) {
+            bucket_scratch_.resize(h.r);
+            verdict_scratch_.resize(h.r);
+          }
+          FinishStandard(slot, now, anchor60, d, &report);
+          pass = MakeMinutePass(anchor60);
+          hot = hot_.data();
+        }
+        continue;
+      }
     }
     if (EvaluateOther(slot, now, anchor60, anchor10, &report)) {
       pass = MakeMinutePass(anchor60);
@@ -485,14 +504,7 @@ bool AlarmEvaluator::EvaluateOther(uint32_t slot, absl::Time now,
                                    int64_t anchor60, int64_t anchor10,
                                    EvaluationReport* report) {
   HotAlarm& h = hot_[slot];
-  // A sliding alarm's window reads cells in the heap (its metric's records
-  // and the cells leaving and entering): ask for those of the alarm a few
-  // slots ahead, as the Period-60 loop asks for the minute tails.
-  constexpr uint32_t kAhead = 4;
-  if (slot + kAhead < hot_.size() && hot_[slot + kAhead].window != 0) {
-    const HotAlarm& next = hot_[slot + kAhead];
-    store_->PrefetchRunningWindow(next.metric, windows_[next.window - 1]);
-  }
+  if (h.window != 0) PrefetchSliding(slot);
   if (!h.live) return false;
   const int64_t anchor = h.granularity_seconds == 60 ? anchor60 : anchor10;
   if (anchor <= h.last_slot) return false;
@@ -1075,6 +1087,14 @@ AlarmEvaluator::DecideMinute(const MinutePass& pass, HotAlarm& h,
   *d = DecideMasks(VerdictMasks{present, breaching}, r, h.n, h.m, h.tmd);
   const bool changes = d->state.has_value() && *d->state != h.state;
   return changes || repeat ? kMinuteCold : kMinuteDone;
+}
+
+void AlarmEvaluator::PrefetchSliding(uint32_t slot) const {
+  constexpr uint32_t kAhead = 4;
+  if (slot + kAhead < hot_.size() && hot_[slot + kAhead].window != 0) {
+    const HotAlarm& next = hot_[slot + kAhead];
+    store_->PrefetchRunningWindow(next.metric, windows_[next.window - 1]);
+  }
 }
 
 AlarmEvaluator::MinuteResult AlarmEvaluator::DecideSlidingMinute(

@@ -510,11 +510,14 @@ class AlarmEvaluator {
   // nothing dropped under the range, the new window comes from the alarm's
   // running window (MetricStore::AggregateRunningWindowAt) and is shifted
   // in; otherwise kMinuteSlow, touching nothing (then DecideSliding).
-  // Called from EvaluateOther and DecideStandard, not from the loops: the
-  // Period-60 path does not pay for its code (it cost 18 instructions per
-  // Period-60 evaluation when the loop dispatched to it).
+  // Out of line: the Period-60 loop pays one test for it.
   MinuteResult DecideSlidingMinute(int64_t anchor, HotAlarm& h,
                                    Decision* d) const;
+  // A sliding alarm's window reads cells in the heap (its metric's records
+  // and the cells leaving and entering): asks for those of the alarm a few
+  // slots after `slot`, when it is a sliding one, as the Period-60 loop
+  // asks for the minute tails (MetricStore::PrefetchRunningWindow).
+  void PrefetchSliding(uint32_t slot) const;
   // Evaluate's loop for an alarm DecideMinute does not take: whatever its
   // path needs at the anchors of this call (nothing when not due). True
   // when it did cold work (a transition, a re-invocation or a non-standard
