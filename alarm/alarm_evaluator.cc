@@ -767,7 +767,9 @@ bool AlarmEvaluator::DecideSliding(HotAlarm& h, int64_t anchor,
   std::optional<Unit> unit;
   if (h.unit != kAnyUnit) unit = static_cast<Unit>(h.unit);
   // Running totals (two searches a window) pay off over a walk for long
-  // windows only; MakeHot enables them for exactly these alarms.
+  // windows only; MakeHot enables them for exactly these alarms, which no
+  // longer include sliding ones (they keep a running window, so this is
+  // false here unless an alarm has none).
   const bool count_sum = UsesRunningTotals(h);
   // `count` consecutive windows of one period, the newest ending at `end`,
   // into scratch[0, count) (oldest first).

@@ -51,12 +51,15 @@
 // masks shift and only the new buckets are aggregated, plus any older
 // bucket the store reports written since the last evaluation (late data,
 // spec 3.7; MetricStore::EarliestCellWrittenSince). Sliding buckets that do
-// not move by whole periods (Period 300 evaluated every minute) re-decide
-// every bucket; for SampleCount, Sum and Average each bucket then costs two
-// searches in the store's running totals (MetricStore::AggregateCountSumAt,
-// bit for bit the walk's result, used only when provably so) instead of a
-// walk over its cells. Minimum and Maximum, R > 64 and the extended and
-// math paths re-aggregate the whole range every time.
+// not move by whole periods (Period 300 evaluated every minute, up to 512
+// minutes of verdicts) keep one verdict per minute and aggregate only the
+// newest window, from a per-alarm running window (the cells leaving and
+// entering it: MetricStore::AggregateRunningWindowAt, bit for bit the
+// walk's result). Longer sliding ranges re-decide every bucket; for
+// SampleCount, Sum and Average each bucket then costs two searches in the
+// store's running totals (MetricStore::AggregateCountSumAt, used only when
+// provably exact) instead of a walk over its cells. R > 64 and the
+// extended and math paths re-aggregate the whole range every time.
 //
 // Thread-safety: not thread-safe; callers serialise all calls (including
 // MetricStore mutations) on one evaluator. Evaluate(now, threads) uses
