@@ -238,7 +238,7 @@ AlarmEvaluator::HotAlarm AlarmEvaluator::MakeHot(const AlarmSpec& spec,
   h.metric = spec.HasMetricsList() ? 0 : store_->Intern(spec.metric);
   const absl::Duration period = spec.EffectivePeriod();
   h.period_seconds = static_cast<int32_t>(absl::ToInt64Seconds(period));
-  h.granularity_seconds = static_cast<int32_t>(
+  h.granularity_seconds = static_cast<uint8_t>(
       absl::ToInt64Seconds(EvaluationGranularity(period)));
   h.n = static_cast<uint16_t>(spec.evaluation_periods);
   h.m = static_cast<uint16_t>(spec.EffectiveDatapointsToAlarm());
@@ -277,6 +277,10 @@ AlarmEvaluator::HotAlarm AlarmEvaluator::MakeHot(const AlarmSpec& spec,
   if (h.fast == FastPath::kSlidingWide) {
     h.present_mask =
         AcquireWide(2 * static_cast<size_t>((sliding_bits + 63) / 64));
+  }
+  h.window = 0;
+  if (h.fast == FastPath::kSliding || h.fast == FastPath::kSlidingWide) {
+    h.window = AcquireWindow() + 1;
   }
   if (spec.actions_enabled) {
     for (AlarmState state : {AlarmState::kOk, AlarmState::kAlarm,
@@ -467,6 +471,25 @@ EvaluationReport AlarmEvaluator::Evaluate(absl::Time now) {
         }
         continue;
       }
+    } else if ((h.fast == FastPath::kSliding ||
+                h.fast == FastPath::kSlidingWide) &&
+               h.live && h.last_slot == anchor60 - 60) {
+      PrefetchSliding(slot);
+      Decision d;
+      const MinuteResult result = DecideSlidingMinute(anchor60, h, &d);
+      if (result != kMinuteSlow) {
+        ++minute_evaluated;
+        if (result == kMinuteCold) {
+          if (bucket_scratch_.size() < h.r || verdict_scratch_.size() < h.r) {
+            bucket_scratch_.resize(h.r);
+            verdict_scratch_.resize(h.r);
+          }
+          FinishStandard(slot, now, anchor60, d, &report);
+          pass = MakeMinutePass(anchor60);
+          hot = hot_.data();
+        }
+        continue;
+      }
     }
     if (EvaluateOther(slot, now, anchor60, anchor10, &report)) {
       pass = MakeMinutePass(anchor60);
@@ -481,12 +504,30 @@ bool AlarmEvaluator::EvaluateOther(uint32_t slot, absl::Time now,
                                    int64_t anchor60, int64_t anchor10,
                                    EvaluationReport* report) {
   HotAlarm& h = hot_[slot];
+  if (h.window != 0) PrefetchSliding(slot);
   if (!h.live) return false;
   const int64_t anchor = h.granularity_seconds == 60 ? anchor60 : anchor10;
   if (anchor <= h.last_slot) return false;
   if (h.path != AlarmPath::kStandard || h.r > 64) {
     EvaluateOne(slot, now, anchor, report);
     return true;
+  }
+  if ((h.fast == FastPath::kSliding || h.fast == FastPath::kSlidingWide) &&
+      h.last_slot == anchor - 60) {
+    // A sliding alarm one minute on: DecideSlidingMinute, without the
+    // calls of the general path (DecideStandard tries it too).
+    Decision d;
+    const MinuteResult result = DecideSlidingMinute(anchor, h, &d);
+    if (result != kMinuteSlow) {
+      ++report->evaluated;
+      if (result == kMinuteDone) return false;
+      if (bucket_scratch_.size() < h.r || verdict_scratch_.size() < h.r) {
+        bucket_scratch_.resize(h.r);
+        verdict_scratch_.resize(h.r);
+      }
+      FinishStandard(slot, now, anchor, d, report);
+      return true;
+    }
   }
   // The standard path, as EvaluateStandardIncremental, without the calls.
   const int64_t previous_slot = h.last_slot;
@@ -610,7 +651,24 @@ uint64_t AlarmEvaluator::AcquireWide(size_t words) {
   return index;
 }
 
+uint32_t AlarmEvaluator::AcquireWindow() {
+  uint32_t index;
+  if (!windows_free_.empty()) {
+    index = windows_free_.back();
+    windows_free_.pop_back();
+  } else {
+    index = static_cast<uint32_t>(windows_.size());
+    windows_.emplace_back();
+  }
+  windows_[index] = MetricStore::RunningWindow();
+  return index;
+}
+
 void AlarmEvaluator::ReleaseWide(HotAlarm& h) {
+  if (h.window != 0) {
+    windows_free_.push_back(h.window - 1);
+    h.window = 0;
+  }
   if (h.fast != FastPath::kSlidingWide) return;
   wide_pool_[h.present_mask] = std::vector<uint64_t>();
   wide_free_.push_back(static_cast<uint32_t>(h.present_mask));
@@ -709,7 +767,9 @@ bool AlarmEvaluator::DecideSliding(HotAlarm& h, int64_t anchor,
   std::optional<Unit> unit;
   if (h.unit != kAnyUnit) unit = static_cast<Unit>(h.unit);
   // Running totals (two searches a window) pay off over a walk for long
-  // windows only; MakeHot enables them for exactly these alarms.
+  // windows only; MakeHot enables them for exactly these alarms, which no
+  // longer include sliding ones (they keep a running window, so this is
+  // false here unless an alarm has none).
   const bool count_sum = UsesRunningTotals(h);
   // `count` consecutive windows of one period, the newest ending at `end`,
   // into scratch[0, count) (oldest first).
@@ -724,6 +784,23 @@ bool AlarmEvaluator::DecideSliding(HotAlarm& h, int64_t anchor,
         store_->AggregateBucketsAt(h.metric, unit, first, period, sets);
       }
     }
+  };
+  // The newest window, from the alarm's running window (the cells leaving
+  // and entering since the previous minute; the store re-walks when it
+  // cannot tell). Minimum and Maximum take the window's cells from its
+  // cursor: no search, but a walk (choice: no running extremes, whose
+  // upkeep when the extreme leaves would cost more code than the few cells
+  // of a P300 window).
+  auto newest = [&]() {
+    if (h.window == 0) {
+      aggregate(anchor, 1);
+      return;
+    }
+    const bool extremes = h.statistic == Statistic::kMinimum ||
+                          h.statistic == Statistic::kMaximum;
+    store_->AggregateRunningWindowAt(h.metric, unit, anchor - period, period,
+                                     extremes, &windows_[h.window - 1],
+                                     scratch);
   };
   auto verdict = [&](const StatisticSet& set, bool* breach) {
     if (set.empty()) return false;
@@ -754,7 +831,11 @@ bool AlarmEvaluator::DecideSliding(HotAlarm& h, int64_t anchor,
       const uint64_t bit = uint64_t{1} << (j & 63);
       present[j >> 6] &= ~bit;
       breaching[j >> 6] &= ~bit;
-      aggregate(anchor - 60 * int64_t{j}, 1);
+      if (j == 0) {
+        newest();
+      } else {
+        aggregate(anchor - 60 * int64_t{j}, 1);
+      }
       bool breach = false;
       if (verdict(scratch[0], &breach)) {
         present[j >> 6] |= bit;
@@ -777,6 +858,10 @@ bool AlarmEvaluator::DecideSliding(HotAlarm& h, int64_t anchor,
         }
       }
     }
+    // Start the running window here too, so that the next minute takes
+    // DecideSlidingMinute's short step rather than a walk (the set is the
+    // newest window's again, bit for bit: its verdict stands).
+    if (h.window != 0) newest();
   }
   h.seen_epoch = eval_epoch_;
   const bool repeat = (h.repeat_states & (1u << static_cast<int>(h.state))) != 0;
@@ -822,6 +907,11 @@ bool AlarmEvaluator::DecideStandard(HotAlarm& h, int64_t anchor,
                                     int* from_out) const {
   if (h.fast == FastPath::kSliding || h.fast == FastPath::kSlidingWide) {
     *from_out = 0;
+    if (previous_slot == anchor - 60) {
+      // The caller has set h.last_slot to anchor already; so does this.
+      const MinuteResult result = DecideSlidingMinute(anchor, h, d);
+      if (result != kMinuteSlow) return result == kMinuteCold;
+    }
     return DecideSliding(h, anchor, previous_slot, scratch, d);
   }
   const int r = h.r;
@@ -997,6 +1087,85 @@ AlarmEvaluator::DecideMinute(const MinutePass& pass, HotAlarm& h,
     return kMinuteDone;
   }
   *d = DecideMasks(VerdictMasks{present, breaching}, r, h.n, h.m, h.tmd);
+  const bool changes = d->state.has_value() && *d->state != h.state;
+  return changes || repeat ? kMinuteCold : kMinuteDone;
+}
+
+void AlarmEvaluator::PrefetchSliding(uint32_t slot) const {
+  constexpr uint32_t kAhead = 4;
+  if (slot + kAhead < hot_.size() && hot_[slot + kAhead].window != 0) {
+    const HotAlarm& next = hot_[slot + kAhead];
+    store_->PrefetchRunningWindow(next.metric, windows_[next.window - 1]);
+  }
+}
+
+AlarmEvaluator::MinuteResult AlarmEvaluator::DecideSlidingMinute(
+    int64_t anchor, HotAlarm& h, Decision* d) const {
+  // Preconditions (the caller's): h.fast is kSliding, h.live, the previous
+  // evaluation at anchor - 60. The rest is DecideSliding's test for
+  // redo = 1: cached verdicts, the range on cells the store still has, and
+  // no cell written since before the previous anchor.
+  const int r = h.r;
+  const int64_t period = h.period_seconds;
+  if (h.seen_epoch == 0 || h.window == 0 ||
+      anchor - int64_t{r} * period < eval_dropped_before_ ||
+      !store_->WrittenSinceAtOrAfter(h.metric, h.seen_epoch, anchor - 60)) {
+    return kMinuteSlow;
+  }
+  const int steps = static_cast<int>(period / 60);
+  std::optional<Unit> unit;
+  if (h.unit != kAnyUnit) unit = static_cast<Unit>(h.unit);
+  StatisticSet set;
+  store_->AggregateRunningWindowAt(
+      h.metric, unit, anchor - period, period,
+      h.statistic == Statistic::kMinimum || h.statistic == Statistic::kMaximum,
+      &windows_[h.window - 1], &set);
+  bool present_now = false;
+  bool breach_now = false;
+  if (!set.empty()) {
+    present_now = true;
+    breach_now =
+        IsBreaching(h.op, StatisticOfNonEmpty(h.statistic, set), h.threshold);
+  }
+  // Shift in the new window (bit 0), as DecideSliding does.
+  const int bits = (r - 1) * steps + 1;
+  h.last_slot = anchor;
+  h.seen_epoch = eval_epoch_;
+  const bool repeat =
+      (h.repeat_states & (1u << static_cast<int>(h.state))) != 0;
+  bool steady;
+  if (h.fast == FastPath::kSliding) {  // bits <= 64: one word each.
+    const uint64_t keep = ~uint64_t{0} >> (64 - bits);
+    const uint64_t present =
+        ((h.present_mask << 1) & keep) | uint64_t{present_now};
+    const uint64_t breaching =
+        ((h.breaching_mask << 1) & keep) | uint64_t{breach_now};
+    h.present_mask = present;
+    h.breaching_mask = breaching;
+    // The N newest range buckets are bits 0, s, ..., (N-1) s.
+    uint64_t newest_n = 0;
+    for (int k = 0; k < h.n; ++k) newest_n |= uint64_t{1} << (k * steps);
+    steady = (present & newest_n) == newest_n && (breaching & newest_n) == 0;
+  } else {  // kSlidingWide: up to 512 bits in its wide_pool_ entry.
+    int words = 1;
+    uint64_t* present = SlidingWords(h, &words);
+    uint64_t* breaching = present + words;
+    ShiftUpOne(present, words, bits);
+    ShiftUpOne(breaching, words, bits);
+    present[0] |= uint64_t{present_now};
+    breaching[0] |= uint64_t{breach_now};
+    uint64_t all = 1;
+    for (int k = 0, j = 0; k < h.n; ++k, j += steps) {
+      all &= (present[j >> 6] & ~breaching[j >> 6]) >> (j & 63);
+    }
+    steady = all != 0;
+  }
+  if (steady) {
+    if (h.state == AlarmState::kOk && !repeat) return kMinuteDone;
+    *d = SteadyOk(h.n);
+    return kMinuteCold;
+  }
+  *d = DecideMasks(RangeMasks(h), r, h.n, h.m, h.tmd);
   const bool changes = d->state.has_value() && *d->state != h.state;
   return changes || repeat ? kMinuteCold : kMinuteDone;
 }

@@ -51,12 +51,15 @@
 // masks shift and only the new buckets are aggregated, plus any older
 // bucket the store reports written since the last evaluation (late data,
 // spec 3.7; MetricStore::EarliestCellWrittenSince). Sliding buckets that do
-// not move by whole periods (Period 300 evaluated every minute) re-decide
-// every bucket; for SampleCount, Sum and Average each bucket then costs two
-// searches in the store's running totals (MetricStore::AggregateCountSumAt,
-// bit for bit the walk's result, used only when provably so) instead of a
-// walk over its cells. Minimum and Maximum, R > 64 and the extended and
-// math paths re-aggregate the whole range every time.
+// not move by whole periods (Period 300 evaluated every minute, up to 512
+// minutes of verdicts) keep one verdict per minute and aggregate only the
+// newest window, from a per-alarm running window (the cells leaving and
+// entering it: MetricStore::AggregateRunningWindowAt, bit for bit the
+// walk's result). Longer sliding ranges re-decide every bucket; for
+// SampleCount, Sum and Average each bucket then costs two searches in the
+// store's running totals (MetricStore::AggregateCountSumAt, used only when
+// provably exact) instead of a walk over its cells. R > 64 and the
+// extended and math paths re-aggregate the whole range every time.
 //
 // Thread-safety: not thread-safe; callers serialise all calls (including
 // MetricStore mutations) on one evaluator. Evaluate(now, threads) uses
@@ -288,10 +291,13 @@ class AlarmEvaluator {
     int64_t last_slot;  // Unix seconds of the last evaluated slot.
     MetricIndex metric;
     int32_t period_seconds;
-    int32_t granularity_seconds;  // 60, or 10 for high resolution.
+    // Sliding alarms (kSliding, kSlidingWide): 1 + the index of their
+    // MetricStore::RunningWindow in windows_; 0 for every other alarm.
+    uint32_t window;
     uint16_t n;
     uint16_t m;
     uint16_t r;
+    uint8_t granularity_seconds;  // 60, or 10 for high resolution.
     ComparisonOperator op;
     TreatMissingData tmd;
     Statistic statistic;
@@ -501,6 +507,20 @@ class AlarmEvaluator {
   MinutePass MakeMinutePass(int64_t anchor60) const;
   MinuteResult DecideMinute(const MinutePass& pass, HotAlarm& h,
                             Decision* d) const;
+  // DecideMinute's counterpart for sliding buckets (kSliding, one word of
+  // per-minute verdicts; same results), for an evaluation at `anchor` one
+  // minute after the previous one: with no late data before that and
+  // nothing dropped under the range, the new window comes from the alarm's
+  // running window (MetricStore::AggregateRunningWindowAt) and is shifted
+  // in; otherwise kMinuteSlow, touching nothing (then DecideSliding).
+  // Out of line: the Period-60 loop pays one test for it.
+  MinuteResult DecideSlidingMinute(int64_t anchor, HotAlarm& h,
+                                   Decision* d) const;
+  // A sliding alarm's window reads cells in the heap (its metric's records
+  // and the cells leaving and entering): asks for those of the alarm a few
+  // slots after `slot`, when it is a sliding one, as the Period-60 loop
+  // asks for the minute tails (MetricStore::PrefetchRunningWindow).
+  void PrefetchSliding(uint32_t slot) const;
   // Evaluate's loop for an alarm DecideMinute does not take: whatever its
   // path needs at the anchors of this call (nothing when not due). True
   // when it did cold work (a transition, a re-invocation or a non-standard
@@ -525,16 +545,23 @@ class AlarmEvaluator {
   uint64_t* SlidingWords(HotAlarm& h, int* words) const;
   // Whether the alarm reads SampleCount/Sum from the store's running totals
   // (MetricStore::AggregateCountSumAt): standard SampleCount, Sum and
-  // Average alarms whose window spans more than 15 minutes. Shorter windows
-  // walk their few cells, which costs less than keeping the totals.
+  // Average alarms whose window spans more than 15 minutes, except sliding
+  // ones (HotAlarm::window), which keep their own window's totals: their
+  // metrics no longer pay the totals' upkeep every minute (~185 of a
+  // P3600 evaluation's instructions), and a rebuild after late data walks
+  // the windows' cells instead of searching. Shorter windows walk their few
+  // cells, which costs less than keeping the totals.
   static bool UsesRunningTotals(const HotAlarm& h) {
-    return h.path == AlarmPath::kStandard && h.period_seconds > 900 &&
+    return h.path == AlarmPath::kStandard && h.window == 0 &&
+           h.period_seconds > 900 &&
            (h.statistic == Statistic::kAverage ||
             h.statistic == Statistic::kSum ||
             h.statistic == Statistic::kSampleCount);
   }
-  // Takes or returns wide_pool_ entries (MakeHot; update and delete).
+  // Takes or returns wide_pool_ entries (MakeHot; update and delete), and
+  // windows_ entries (ReleaseWide returns both).
   uint64_t AcquireWide(size_t words);
+  uint32_t AcquireWindow();
   void ReleaseWide(HotAlarm& h);
   // The cold half: re-aggregates the range into bucket_scratch_ and runs
   // the transition or re-invocation decided by DecideStandard.
@@ -559,6 +586,13 @@ class AlarmEvaluator {
   // entry, so shards write them concurrently without sharing.
   mutable std::vector<std::vector<uint64_t>> wide_pool_;
   std::vector<uint32_t> wide_free_;
+  // The newest window of each sliding alarm (HotAlarm::window): a cursor
+  // into its metric's cells and the window's integer totals, so that a
+  // minute costs the cells leaving and entering the window
+  // (MetricStore::AggregateRunningWindowAt). Each alarm owns its entry, as
+  // with wide_pool_; 40 bytes per sliding alarm, none for the others.
+  mutable std::vector<MetricStore::RunningWindow> windows_;
+  std::vector<uint32_t> windows_free_;
   // A deque, not a vector: it grows by 512-byte blocks, so a million alarms
   // do not pay for up to twice their cold records in growth slack.
   std::deque<ColdAlarm> cold_;

@@ -11,6 +11,9 @@
 //     interned beforehand so that only the evaluator's state is counted.
 //   BM_Memory_AlarmEvaluatorPerAlarmReserved/<alarms>: the same after
 //     AlarmEvaluator::Reserve(N) (no growth slack).
+//   BM_Memory_AlarmEvaluatorPerAlarmPeriod300/<alarms>: the Reserved case
+//     with Period 300 alarms (sliding: their running window, 64 bytes, in
+//     a vector that grows by doubling, which Reserve does not size).
 //   BM_Memory_AlarmEvaluatorPerAlarmTransitioned/<alarms>: the same after
 //     every alarm has made one transition (its reason strings held).
 //   BM_Memory_MetricStorePerMetric/<metrics>: Intern of N metrics with no
@@ -54,12 +57,12 @@ MetricId MetricFor(int64_t i) {
   return id;
 }
 
-AlarmSpec AlarmFor(int64_t i) {
+AlarmSpec AlarmFor(int64_t i, int period_seconds = 60) {
   AlarmSpec s;
   s.alarm_name = absl::StrCat("cpu-high-i-", 1000000000 + i);  // 20 chars.
   s.metric = MetricFor(i);
   s.statistic = Statistic::kAverage;
-  s.period = absl::Seconds(60);
+  s.period = absl::Seconds(period_seconds);
   s.evaluation_periods = 3;
   s.threshold = 80;
   s.comparison_operator = ComparisonOperator::kGreaterThanThreshold;
@@ -75,7 +78,7 @@ AlarmSpec AlarmFor(int64_t i) {
 // data), so per-alarm status storage after use is counted too; the store's
 // data is added before the first measurement.
 void MeasureAlarmEvaluator(benchmark::State& state, bool transitioned,
-                           bool reserved = false) {
+                           bool reserved = false, int period_seconds = 60) {
   const int64_t n = state.range(0);
   double per_alarm = 0;
   for (auto _ : state) {
@@ -94,7 +97,9 @@ void MeasureAlarmEvaluator(benchmark::State& state, bool transitioned,
     const double before = HeapInUse();
     std::vector<AlarmSpec> specs;
     specs.reserve(n);
-    for (int64_t i = 0; i < n; ++i) specs.push_back(AlarmFor(i));
+    for (int64_t i = 0; i < n; ++i) {
+      specs.push_back(AlarmFor(i, period_seconds));
+    }
     state.ResumeTiming();
     if (reserved) evaluator->Reserve(specs.size());
     for (AlarmSpec& s : specs) {
@@ -122,6 +127,18 @@ void BM_Memory_AlarmEvaluatorPerAlarm(benchmark::State& state) {
   MeasureAlarmEvaluator(state, /*transitioned=*/false);
 }
 BENCHMARK(BM_Memory_AlarmEvaluatorPerAlarm)
+    ->ArgName("alarms")
+    ->RangeMultiplier(10)
+    ->Range(1000, 1000000)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+
+// Reserved, with Period 300 alarms (sliding windows).
+void BM_Memory_AlarmEvaluatorPerAlarmPeriod300(benchmark::State& state) {
+  MeasureAlarmEvaluator(state, /*transitioned=*/false, /*reserved=*/true,
+                        /*period_seconds=*/300);
+}
+BENCHMARK(BM_Memory_AlarmEvaluatorPerAlarmPeriod300)
     ->ArgName("alarms")
     ->RangeMultiplier(10)
     ->Range(1000, 1000000)

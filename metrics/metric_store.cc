@@ -819,6 +819,105 @@ void MetricStore::AggregateWindowAt(MetricIndex index, std::optional<Unit> unit,
   }
 }
 
+namespace {
+
+// A RunningWindow's totals with `set` added (sign +1) or taken out (-1),
+// under the CellPrefix rule: exact integers are counted, others only noted.
+inline void Tally(const StatisticSet& set, uint64_t sign,
+                  MetricStore::RunningWindow* w) {
+  int64_t count = 0;
+  int64_t sum = 0;
+  if (ExactInteger(set.sample_count, &count) && ExactInteger(set.sum, &sum)) {
+    w->count += sign * static_cast<uint64_t>(count);
+    w->sum += sign * static_cast<uint64_t>(sum);
+  } else {
+    w->inexact += static_cast<uint32_t>(sign);
+  }
+}
+
+}  // namespace
+
+void MetricStore::AggregateRunningWindowAt(MetricIndex index,
+                                           std::optional<Unit> unit,
+                                           int64_t first_s, int64_t period_s,
+                                           bool extremes, RunningWindow* w,
+                                           StatisticSet* out) const {
+  const int64_t end_s = first_s + period_s;
+  // One unit, the query's (or any): the window is one run of cells. Other
+  // metrics (no cells yet, two units, another unit) take the walk.
+  const UnitCells* cells = nullptr;
+  if (index < metrics_.size() && metrics_[index].units.size() == 1) {
+    cells = &metrics_[index].units.front();
+    if (unit.has_value() && cells->unit != *unit) cells = nullptr;
+  }
+  if (cells == nullptr || cells->starts.size() > UINT32_MAX) {
+    w->end = INT64_MIN;
+    AggregateWindowAt(index, unit, first_s, period_s, out);
+    return;
+  }
+  const std::vector<int64_t>& starts = cells->starts;
+  const std::vector<StatisticSet>& sets = cells->sets;
+  const size_t n = starts.size();
+  size_t lo = w->first;
+  size_t hi;
+  // The record still holds when it is an earlier window [old_first,
+  // old_end) of this length that overlaps this one (or touches it), none of
+  // whose cells were dropped since (DropBefore shifts indices too: `lo`
+  // must still be the first cell at or after old_first) or written since (a
+  // write at or after old_end is a cell that enters now, or later; so the
+  // window's cells are still the `cells` from `lo` on).
+  const int64_t old_first =
+      w->end == INT64_MIN ? INT64_MIN : w->end - period_s;
+  if (w->end != INT64_MIN && first_s <= w->end &&
+      first_s >= old_first && old_first >= dropped_before_ && lo <= n &&
+      (lo == n || starts[lo] >= old_first) &&
+      (lo == 0 || starts[lo - 1] < old_first) &&
+      WrittenSinceAtOrAfter(index, w->epoch, w->end)) {
+    hi = lo + w->cells;  // The first cell at or after old_end.
+    // Leaving: the cells of [old_first, first). Entering: those of
+    // [old_end, end), below.
+    for (; lo < n && starts[lo] < first_s; ++lo) {
+      Tally(sets[lo], ~uint64_t{0}, w);
+    }
+  } else {
+    // A new record: the window's first cell as AggregateWindowAt finds it.
+    lo = n;
+    int budget = 16;
+    while (lo > 0 && starts[lo - 1] >= first_s && budget > 0) {
+      --lo;
+      --budget;
+    }
+    if (budget == 0 && lo > 0 && starts[lo - 1] >= first_s) {
+      lo = LowerBoundBack(starts, lo, first_s);
+    }
+    w->count = 0;
+    w->sum = 0;
+    w->inexact = 0;
+    hi = lo;
+  }
+  for (; hi < n && starts[hi] < end_s; ++hi) Tally(sets[hi], 1, w);
+  w->end = end_s;
+  w->first = static_cast<uint32_t>(lo);
+  w->cells = static_cast<uint32_t>(hi - lo);
+  w->cells_hint = reinterpret_cast<uintptr_t>(cells);
+  w->starts_hint = reinterpret_cast<uintptr_t>(starts.data());
+  w->sets_hint = reinterpret_cast<uintptr_t>(sets.data());
+  // Every write so far belongs to an epoch <= epoch_ - 1 or to epoch_,
+  // which a later EarliestCellWrittenSince(epoch_ - 1) reports (a write of
+  // epoch_ before this read too: conservative).
+  w->epoch = epoch_ - 1;
+  *out = StatisticSet();
+  if (extremes || w->inexact != 0 || hi - lo > kMaxExactBucketCells) {
+    // Left to right, as AggregateBucketsAt merges: the same set.
+    for (size_t i = lo; i < hi; ++i) out->Merge(sets[i]);
+    return;
+  }
+  // At most 2^14 cells of integers within +-2^39: the totals are within
+  // 2^53 and equal every left-to-right double sum (see kExactCellLimit).
+  out->sample_count = static_cast<double>(static_cast<int64_t>(w->count));
+  out->sum = static_cast<double>(static_cast<int64_t>(w->sum));
+}
+
 void MetricStore::SyncPrefix(UnitCells& cells, size_t from) {
   if (cells.prefix.empty()) cells.prefix.emplace_back();
   from = std::min(from, cells.prefix.size() - 1);

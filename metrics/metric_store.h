@@ -145,6 +145,75 @@ class MetricStore {
                            int64_t first_unix_seconds, int64_t period_seconds,
                            absl::Span<StatisticSet> out) const;
 
+  // --- Sliding windows, for long periods evaluated every minute -------------
+  //
+  // A sliding alarm (Period P > 60 evaluated every minute) aggregates the
+  // window [a - P, a) at every anchor a, one minute after the previous one:
+  // all but a minute of its cells were in the previous window. A
+  // RunningWindow remembers that previous window (where its first cell is
+  // in the metric's cells, and the integer totals of its cells), so that the
+  // next one costs the cells that leave and enter it (usually one each), not
+  // a search and a walk:
+  //
+  //   MetricStore::RunningWindow w;  // One per alarm, kept between rounds.
+  //   StatisticSet set;
+  //   store.AggregateRunningWindowAt(m, unit, a - 300, 300, false, &w, &set);
+  //   // one minute later:
+  //   store.AggregateRunningWindowAt(m, unit, a - 240, 300, false, &w, &set);
+  //
+  // The record is the caller's (the store keeps nothing per window); each
+  // one serves one (metric, unit, period) query (its length is not stored:
+  // 64 bytes), and a default-constructed one holds no window.
+  struct RunningWindow {
+    // End (Unix seconds) of the window last aggregated; INT64_MIN: none.
+    int64_t end = INT64_MIN;
+    // SampleCount and Sum of its cells whose SampleCount and Sum are
+    // integers within +-2^39 (the CellPrefix rule), modulo 2^64.
+    uint64_t count = 0;
+    uint64_t sum = 0;
+    uint32_t first = 0;    // Index of its first cell in the unit's cells.
+    uint32_t cells = 0;    // Its number of cells.
+    uint32_t inexact = 0;  // Its cells that are not such integers.
+    uint32_t epoch = 0;    // The read epoch it was aggregated in.
+    // Where its unit's record and cells were then (PrefetchRunningWindow's
+    // hints only, never dereferenced: vectors may have moved since).
+    uintptr_t cells_hint = 0;
+    uintptr_t starts_hint = 0;
+    uintptr_t sets_hint = 0;
+  };
+  static_assert(sizeof(RunningWindow) == 64, "one cache line per window");
+  // Hints that AggregateRunningWindowAt(index, ..., &w, ...) will run
+  // soon (a caller a few alarms ahead): the metric's record, its unit's
+  // record, and the cells that will leave and enter the window, where `w`
+  // last saw them. Prefetches never fault: nothing is checked.
+  void PrefetchRunningWindow(MetricIndex index, const RunningWindow& w) const {
+    PrefetchLine(reinterpret_cast<uintptr_t>(metrics_.data()) +
+                 uintptr_t{index} * sizeof(Metric));
+    PrefetchLine(w.cells_hint);
+    PrefetchLine(w.starts_hint + uintptr_t{w.first} * sizeof(int64_t));
+    PrefetchLine(w.sets_hint + uintptr_t{w.first} * sizeof(StatisticSet));
+    PrefetchLine(w.sets_hint +
+                 uintptr_t{w.first + w.cells} * sizeof(StatisticSet));
+  }
+  // The bucket [first, first + period) into *out, exactly what
+  // AggregateBucketsAt gives for it (bit for bit), from `*w` when it still
+  // describes an earlier window of the same query that overlaps this one
+  // and no cell before its end was written or dropped since (then only the
+  // cells leaving and entering are read); otherwise by a search and a walk.
+  // `*w` then describes this window. SampleCount and Sum come from the
+  // integer totals when every cell of the window is exact and it has at
+  // most 2^14 cells (every partial sum of the left-to-right addition is then
+  // exact, so equal to the total), and `minimum`/`maximum` are left as in an
+  // empty set unless `extremes`; otherwise from a walk over the window's
+  // cells (without a search). Metrics with cells of several units, or whose
+  // one unit is not `unit`, take AggregateWindowAt and leave `*w` empty.
+  // Precondition: first and period multiples of 10 s; `*w` empty or last
+  // used with the same index, unit and period.
+  void AggregateRunningWindowAt(MetricIndex index, std::optional<Unit> unit,
+                                int64_t first_unix_seconds,
+                                int64_t period_seconds, bool extremes,
+                                RunningWindow* w, StatisticSet* out) const;
+
   // Interns `id` (dimension order ignored) and returns its index. Alarms
   // intern the metric they watch so that it exists before data arrives.
   MetricIndex Intern(const MetricId& id);
@@ -283,6 +352,15 @@ class MetricStore {
       return kUnknownChange;
     }
     return int64_t{w.min_cell10} * kStorageCellSeconds;
+  }
+  // True when every cell written for `index` since the read that returned
+  // `seen_epoch` starts at or after `t` (or none was): EarliestCellWrittenSince
+  // compared, for readers that keep totals up to `t`.
+  bool WrittenSinceAtOrAfter(MetricIndex index, uint32_t seen_epoch,
+                             int64_t t) const {
+    const int64_t changed = EarliestCellWrittenSince(index, seen_epoch);
+    return changed == kNoChange ||
+           (changed != kUnknownChange && changed >= t);
   }
   // The largest horizon DropBefore was called with (Unix seconds), or
   // INT64_MIN: cached results over cells before it may be stale.

@@ -313,6 +313,77 @@ TEST(AlarmEvaluatorIncrementalTest, MinutePathShortcutsMatchReference) {
   }
 }
 
+// Sliding buckets one minute apart (spec 3.2.1: Period 300 and 3600
+// evaluated every minute) take the alarm's running window (the cells that
+// leave and enter its newest window) and fall back to re-aggregation when
+// late data lands before the previous anchor (spec 3.7), when the metric
+// gains a second unit (spec 3.2.4, merged when the alarm has no Unit), when
+// a value is not an integer (the integer totals decline) and after
+// retention: for every standard statistic, the state after each
+// evaluation must be the reference's.
+TEST(AlarmEvaluatorIncrementalTest, SlidingRunningWindowMatchesReference) {
+  struct Stat {
+    Statistic statistic;
+    double threshold;  // For Period 300; Sum and SampleCount scale.
+  };
+  const Stat kStats[] = {{Statistic::kAverage, 50},
+                         {Statistic::kSum, 250},
+                         {Statistic::kSampleCount, 5},
+                         {Statistic::kMinimum, 30},
+                         {Statistic::kMaximum, 70}};
+  for (int period : {300, 3600}) {
+    for (const Stat& st : kStats) {
+      SCOPED_TRACE(absl::StrCat("period ", period, " statistic ",
+                                static_cast<int>(st.statistic)));
+      Pair p;
+      AlarmSpec spec = CpuAlarm(period);
+      spec.statistic = st.statistic;
+      spec.evaluation_periods = period == 300 ? 3 : 2;
+      spec.datapoints_to_alarm = period == 300 ? 2 : 1;
+      const double scale = st.statistic == Statistic::kSum ||
+                                   st.statistic == Statistic::kSampleCount
+                               ? period / 300.0
+                               : 1.0;
+      spec.threshold = st.threshold * scale;
+      // About 53 samples an hour below, 80 above (gaps, second samples).
+      if (st.statistic == Statistic::kSampleCount && period == 3600) {
+        spec.threshold = 66;
+      }
+      p.PutAlarm(spec, At(-7200));
+      std::mt19937 rng(static_cast<uint32_t>(period + 7 * static_cast<int>(st.statistic)));
+      int changes = 0;
+      AlarmState last = p.State();
+      // Phases longer than the window, so that every statistic crosses.
+      const int phase_minutes = period == 300 ? 25 : 150;
+      for (int k = -130; k < 4 * phase_minutes; ++k) {
+        // Phases below and above every threshold, with gaps and a second
+        // sample in some minutes (SampleCount crosses too).
+        const int phase = ((k + 200) / phase_minutes) % 2;
+        const double v = phase == 0 ? 10 + static_cast<int>(rng() % 15)
+                                    : 80 + static_cast<int>(rng() % 15);
+        if (rng() % 9 != 0) p.Put(At(k * 60 + 5), v);
+        if (phase == 1 && rng() % 3 == 0) p.Put(At(k * 60 + 35), v);
+        if (k > 0 && k % 13 == 0) {  // Late, inside the range.
+          // Against the phase, but not past the extremes' thresholds for
+          // a whole hour (Minimum and Maximum would never cross).
+          const double late =
+              phase == 0 ? (st.statistic == Statistic::kMaximum ? 65 : 95)
+                         : (st.statistic == Statistic::kMinimum ? 35 : 5);
+          p.Put(At((k - 1 - static_cast<int>(rng() % 40)) * 60 + 20), late);
+        }
+        if (k > 0 && k % 29 == 0) p.Put(At(k * 60 + 50), 60.5);  // Fraction.
+        if (k == 150) p.Put(At(k * 60 + 15), 40, Unit::kPercent);  // A unit.
+        if (k > 0 && k % 50 == 0) p.Drop(At(k * 60 - 3 * period - 600));
+        if (k < 0) continue;
+        ASSERT_EQ(p.Evaluate(At(k * 60 + 60)), "") << "minute " << k;
+        if (p.State() != last) ++changes;
+        last = p.State();
+      }
+      EXPECT_GE(changes, 2);
+    }
+  }
+}
+
 // Sharded evaluation (Evaluate(now, threads)): on random alarms (periods 10 s
 // to 1 h, every statistic, unit filters, Auto Scaling ARNs that re-invoke
 // every minute, spec 4.2) and random data (late, duplicated, future), three

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
@@ -392,6 +393,112 @@ TEST_F(MetricStoreTest, AggregateWindowAtMatchesAggregateBucketsAtBitForBit) {
   StatisticSet got = StatisticSet::Of(1);
   store_.AggregateWindowAt(m + 1, std::nullopt, base, 300, &got);
   EXPECT_TRUE(got.empty());
+}
+
+// AggregateRunningWindowAt is AggregateBucketsAt for its window, bit for bit
+// (spec 1.3's bucket statistics; the sliding evaluator's newest window,
+// spec 3.2.1), whatever happened since the record's previous window:
+// random histories of minute-aligned and 10-second cells with gaps, late
+// and duplicate data (spec 3.7), non-integer and huge values (the integer
+// totals must decline, then recover once those cells leave), a second unit
+// appearing, DropBefore inside and before the window, reads with and
+// without BeginReadEpoch, windows that move by one minute (the common
+// case), several, none, backwards or past the previous window's end.
+TEST(MetricStoreRunningWindowTest, RandomHistoriesMatchAggregateBucketsAt) {
+  const int64_t noon = absl::ToUnixSeconds(Utc(12, 0, 0));
+  struct Query {
+    std::optional<Unit> unit;
+    int64_t period;
+    bool extremes;
+    MetricStore::RunningWindow w;
+  };
+  int fast_reads = 0;
+  for (uint32_t seed = 1; seed <= 60; ++seed) {
+    SCOPED_TRACE(seed);
+    std::mt19937 rng(seed);
+    const bool fractions = seed % 3 == 0;
+    const bool second_unit = seed % 4 == 1;
+    MetricStore store;
+    const MetricIndex m = store.Intern(Cpu());
+    std::vector<Query> queries;
+    for (const std::optional<Unit>& unit :
+         {std::optional<Unit>(), std::optional<Unit>(Unit::kNone),
+          std::optional<Unit>(Unit::kCount)}) {
+      for (int64_t period : {int64_t{120}, int64_t{300}, int64_t{3600}}) {
+        for (bool extremes : {false, true}) {
+          queries.push_back(Query{unit, period, extremes, {}});
+        }
+      }
+    }
+    int64_t minute = 0;  // The newest minute written, from noon.
+    for (int step = 0; step < 400; ++step) {
+      // This minute's data, mostly one minute-aligned cell.
+      const int what = static_cast<int>(rng() % 20);
+      auto value = [&]() {
+        if (rng() % 50 == 0) return 1e12;  // An integer past 2^39.
+        if (fractions && rng() % 2 == 0) {
+          return static_cast<double>(rng() % 1000) / 7.0;
+        }
+        return static_cast<double>(static_cast<int>(rng() % 201) - 100);
+      };
+      const Unit unit =
+          second_unit && step > 150 && rng() % 3 == 0 ? Unit::kCount
+                                                       : Unit::kNone;
+      if (what != 0) {  // what == 0: a gap.
+        const int64_t offset = what == 1 ? 10 * (rng() % 6) : 0;
+        store.Add(m, unit, absl::FromUnixSeconds(noon + 60 * minute + offset),
+                  StatisticSet::Of(value(), 1 + rng() % 3));
+      }
+      if (what == 2 || what == 3) {  // Late: up to 70 minutes back.
+        const int64_t back = 60 * static_cast<int64_t>(rng() % 70);
+        store.Add(m, unit, absl::FromUnixSeconds(noon + 60 * minute - back),
+                  StatisticSet::Of(value()));
+      }
+      if (what == 4 && step % 5 == 0) {  // Retention, sometimes inside.
+        store.DropBefore(absl::FromUnixSeconds(
+            noon + 60 * (minute - static_cast<int64_t>(rng() % 90))));
+      }
+      if (rng() % 10 != 0) store.BeginReadEpoch();
+      // The evaluation one minute later (its anchor ends after this
+      // minute's cell), sometimes a jump, or back.
+      const int move = static_cast<int>(rng() % 40);
+      const int64_t anchor =
+          noon + 60 * (minute + 1) +
+          (move == 0 ? -60 * static_cast<int64_t>(rng() % 5)
+                     : move == 1 ? 60 * static_cast<int64_t>(rng() % 80) : 0);
+      for (Query& q : queries) {
+        const int64_t first = anchor - q.period;
+        StatisticSet want[1];
+        store.AggregateBucketsAt(m, q.unit, first, q.period,
+                                 absl::Span<StatisticSet>(want, 1));
+        StatisticSet got = StatisticSet::Of(12345);  // Overwritten.
+        store.AggregateRunningWindowAt(m, q.unit, first, q.period, q.extremes,
+                                       &q.w, &got);
+        SCOPED_TRACE(absl::StrCat("step ", step, " period ", q.period,
+                                  " unit ", q.unit.has_value()
+                                                ? static_cast<int>(*q.unit)
+                                                : -1,
+                                  " extremes ", q.extremes));
+        ASSERT_EQ(std::memcmp(&got.sample_count, &want[0].sample_count,
+                              sizeof(double)),
+                  0)
+            << got.sample_count << " vs " << want[0].sample_count;
+        ASSERT_EQ(std::memcmp(&got.sum, &want[0].sum, sizeof(double)), 0)
+            << got.sum << " vs " << want[0].sum;
+        if (q.extremes) {
+          ASSERT_EQ(
+              std::memcmp(&got.minimum, &want[0].minimum, sizeof(double)), 0);
+          ASSERT_EQ(
+              std::memcmp(&got.maximum, &want[0].maximum, sizeof(double)), 0);
+        }
+        fast_reads += q.w.end != INT64_MIN;
+      }
+      if (rng() % 10 != 0) ++minute;
+    }
+  }
+  // Most reads kept a record (the short step), not the walk of a metric
+  // with two units.
+  EXPECT_GT(fast_reads, 60 * 400 * 18 / 3);
 }
 
 }  // namespace
