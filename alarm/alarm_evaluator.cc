@@ -454,42 +454,28 @@ EvaluationReport AlarmEvaluator::Evaluate(absl::Time now) {
     constexpr uint32_t kAhead = 8;
     pass.q.Prefetch(hot[std::min(slot + kAhead, slots - 1)].metric);
     HotAlarm& h = hot[slot];
+    // One minute after the previous evaluation: the Period-60 step
+    // (inline) or the sliding one; both share what follows.
+    MinuteResult result = kMinuteSlow;
+    Decision d;
     if (h.fast == FastPath::kMinute && h.live &&
         h.last_slot == anchor60 - 60) {
-      Decision d;
-      const MinuteResult result = DecideMinute(pass, h, &d);
-      if (result != kMinuteSlow) {
-        ++minute_evaluated;
-        if (result == kMinuteCold) {
-          if (bucket_scratch_.size() < h.r || verdict_scratch_.size() < h.r) {
-            bucket_scratch_.resize(h.r);
-            verdict_scratch_.resize(h.r);
-          }
-          FinishStandard(slot, now, anchor60, d, &report);
-          pass = MakeMinutePass(anchor60);
-          hot = hot_.data();
-        }
-        continue;
-      }
+      result = DecideMinute(pass, h, &d);
     } else if ((h.fast == FastPath::kSliding ||
                 h.fast == FastPath::kSlidingWide) &&
                h.live && h.last_slot == anchor60 - 60) {
       PrefetchSliding(slot);
-      Decision d;
-      const MinuteResult result = DecideSlidingMinute(anchor60, h, &d);
-      if (result != kMinuteSlow) {
-        ++minute_evaluated;
-        if (result == kMinuteCold) {
-          if (bucket_scratch_.size() < h.r || verdict_scratch_.size() < h.r) {
-            bucket_scratch_.resize(h.r);
-            verdict_scratch_.resize(h.r);
-          }
-          FinishStandard(slot, now, anchor60, d, &report);
-          pass = MakeMinutePass(anchor60);
-          hot = hot_.data();
-        }
-        continue;
+      result = DecideSlidingMinute(anchor60, h, &d);
+    }
+    if (result != kMinuteSlow) {
+      ++minute_evaluated;
+      if (result == kMinuteCold) {
+        EnsureScratch(h.r);
+        FinishStandard(slot, now, anchor60, d, &report);
+        pass = MakeMinutePass(anchor60);
+        hot = hot_.data();
       }
+      continue;
     }
     if (EvaluateOther(slot, now, anchor60, anchor10, &report)) {
       pass = MakeMinutePass(anchor60);
@@ -521,10 +507,7 @@ bool AlarmEvaluator::EvaluateOther(uint32_t slot, absl::Time now,
     if (result != kMinuteSlow) {
       ++report->evaluated;
       if (result == kMinuteDone) return false;
-      if (bucket_scratch_.size() < h.r || verdict_scratch_.size() < h.r) {
-        bucket_scratch_.resize(h.r);
-        verdict_scratch_.resize(h.r);
-      }
+      EnsureScratch(h.r);
       FinishStandard(slot, now, anchor, d, report);
       return true;
     }
@@ -533,10 +516,7 @@ bool AlarmEvaluator::EvaluateOther(uint32_t slot, absl::Time now,
   const int64_t previous_slot = h.last_slot;
   h.last_slot = anchor;
   ++report->evaluated;
-  if (bucket_scratch_.size() < h.r || verdict_scratch_.size() < h.r) {
-    bucket_scratch_.resize(h.r);
-    verdict_scratch_.resize(h.r);
-  }
+  EnsureScratch(h.r);
   Decision d;
   int from = 0;
   if (DecideStandard(h, anchor, previous_slot, bucket_scratch_.data(), &d,
@@ -568,10 +548,7 @@ void AlarmEvaluator::EvaluateOne(uint32_t slot, absl::Time now,
   }
   // Scratch buffers only grow, so alarms with different R do not pay for
   // re-initialising them; the spans below give each alarm its R entries.
-  if (bucket_scratch_.size() < h.r || verdict_scratch_.size() < h.r) {
-    bucket_scratch_.resize(h.r);
-    verdict_scratch_.resize(h.r);
-  }
+  EnsureScratch(h.r);
   if (h.r <= 64) {
     EvaluateStandardIncremental(slot, now, anchor, previous_slot, report);
     return;
@@ -1385,10 +1362,7 @@ EvaluationReport AlarmEvaluator::Evaluate(absl::Time now, int threads) {
       const HotAlarm& h = hot_[w.slot];
       const int64_t anchor = h.granularity_seconds == 60 ? anchor60 : anchor10;
       if (w.standard) {
-        if (bucket_scratch_.size() < h.r || verdict_scratch_.size() < h.r) {
-          bucket_scratch_.resize(h.r);
-          verdict_scratch_.resize(h.r);
-        }
+        EnsureScratch(h.r);
         FinishStandard(w.slot, now, anchor, w.d, &report);
       } else {
         EvaluateOne(w.slot, now, anchor, &report);

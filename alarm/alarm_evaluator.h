@@ -563,6 +563,11 @@ class AlarmEvaluator {
   uint64_t AcquireWide(size_t words);
   uint32_t AcquireWindow();
   void ReleaseWide(HotAlarm& h);
+  // Grows bucket_scratch_ and verdict_scratch_ to at least `r` entries.
+  void EnsureScratch(size_t r) {
+    if (bucket_scratch_.size() < r) bucket_scratch_.resize(r);
+    if (verdict_scratch_.size() < r) verdict_scratch_.resize(r);
+  }
   // The cold half: re-aggregates the range into bucket_scratch_ and runs
   // the transition or re-invocation decided by DecideStandard.
   void FinishStandard(uint32_t slot, absl::Time now, int64_t anchor,
