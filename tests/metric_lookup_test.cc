@@ -220,6 +220,29 @@ TEST(MetricStoreIdentityTest, MetricReturnsTheCanonicalId) {
 
 const absl::Time kClock = absl::FromUnixSeconds(1710590400);  // 2024-03-16Z
 
+// What PutMetricData must give for `request` (each datum is
+// validated on its own and the valid ones are stored): every datum checked
+// with ValidateMetricDatum and, when valid, stored into `store` with Put.
+struct OneByOne {
+  int accepted = 0;
+  std::vector<PutMetricDataResult::Rejection> rejected;
+};
+OneByOne PutOneByOne(MetricStore& store,
+                     const std::vector<MetricDatum>& request) {
+  OneByOne out;
+  for (size_t i = 0; i < request.size(); ++i) {
+    const std::string context = absl::StrCat("MetricData.member.", i + 1);
+    absl::Status status = ValidateMetricDatum(request[i], context, kClock);
+    if (!status.ok()) {
+      out.rejected.push_back({i, status});
+      continue;
+    }
+    EXPECT_THAT(store.Put(request[i], context), IsOk());
+    ++out.accepted;
+  }
+  return out;
+}
+
 // A request mixing everything the lookup must get right: metrics interned
 // before, metrics first named in this request (and named again in the same
 // 256-datum batch and in later ones), shuffled dimension orders, invalid
@@ -331,18 +354,7 @@ TEST(PutMetricDataBatchTest, StoresExactlyWhatOneByOnePutStores) {
     for (size_t size : {1u, 255u, 256u, 257u, 1000u, 700u}) {
       const std::vector<MetricDatum> request = MixedRequest(rng, size);
       const PutMetricDataResult r = batched.PutMetricData(request, kClock);
-      int accepted = 0;
-      std::vector<PutMetricDataResult::Rejection> rejected;
-      for (size_t i = 0; i < request.size(); ++i) {
-        const std::string context = absl::StrCat("MetricData.member.", i + 1);
-        absl::Status status = ValidateMetricDatum(request[i], context, kClock);
-        if (!status.ok()) {
-          rejected.push_back({i, status});
-          continue;
-        }
-        ASSERT_THAT(one_by_one.Put(request[i], context), IsOk());
-        ++accepted;
-      }
+      const auto [accepted, rejected] = PutOneByOne(one_by_one, request);
       EXPECT_EQ(r.accepted, accepted) << seed << " " << size;
       ASSERT_EQ(r.rejected.size(), rejected.size()) << seed << " " << size;
       for (size_t k = 0; k < rejected.size(); ++k) {
@@ -481,18 +493,7 @@ TEST(PutMetricDataBatchTest, FastAcceptanceKeepsValidationsVerdictAndMessage) {
       ASSERT_EQ(batched.PutMetricData({datum(0)}, kClock).accepted, 1);
       ASSERT_THAT(one_by_one.Put(datum(0), "MetricData.member.1"), IsOk());
       const PutMetricDataResult r = batched.PutMetricData(request, kClock);
-      int accepted = 0;
-      std::vector<PutMetricDataResult::Rejection> rejected;
-      for (size_t i = 0; i < request.size(); ++i) {
-        const std::string context = absl::StrCat("MetricData.member.", i + 1);
-        absl::Status status = ValidateMetricDatum(request[i], context, kClock);
-        if (!status.ok()) {
-          rejected.push_back({i, status});
-          continue;
-        }
-        ASSERT_THAT(one_by_one.Put(request[i], context), IsOk());
-        ++accepted;
-      }
+      const auto [accepted, rejected] = PutOneByOne(one_by_one, request);
       const std::string where = absl::StrCat(
           "position ", position, " edge ", &edge - edges.data());
       EXPECT_EQ(r.accepted, accepted) << where;
