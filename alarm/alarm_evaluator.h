@@ -507,12 +507,13 @@ class AlarmEvaluator {
   MinutePass MakeMinutePass(int64_t anchor60) const;
   MinuteResult DecideMinute(const MinutePass& pass, HotAlarm& h,
                             Decision* d) const;
-  // DecideMinute's counterpart for sliding buckets (kSliding, one word of
-  // per-minute verdicts; same results), for an evaluation at `anchor` one
-  // minute after the previous one: with no late data before that and
-  // nothing dropped under the range, the new window comes from the alarm's
-  // running window (MetricStore::AggregateRunningWindowAt) and is shifted
-  // in; otherwise kMinuteSlow, touching nothing (then DecideSliding).
+  // DecideMinute's counterpart for sliding buckets (kSliding and
+  // kSlidingWide: per-minute verdicts; same results), for an evaluation at
+  // `anchor` one minute after the previous one: with no late data before
+  // that and nothing dropped under the range, the new window comes from
+  // the alarm's running window (MetricStore::AggregateRunningWindowAt) and
+  // is shifted in; otherwise kMinuteSlow, touching nothing (then
+  // DecideSliding).
   // Out of line: the Period-60 loop pays one test for it.
   MinuteResult DecideSlidingMinute(int64_t anchor, HotAlarm& h,
                                    Decision* d) const;
@@ -595,7 +596,7 @@ class AlarmEvaluator {
   // into its metric's cells and the window's integer totals, so that a
   // minute costs the cells leaving and entering the window
   // (MetricStore::AggregateRunningWindowAt). Each alarm owns its entry, as
-  // with wide_pool_; 40 bytes per sliding alarm, none for the others.
+  // with wide_pool_; 64 bytes per sliding alarm, none for the others.
   mutable std::vector<MetricStore::RunningWindow> windows_;
   std::vector<uint32_t> windows_free_;
   // A deque, not a vector: it grows by 512-byte blocks, so a million alarms
