@@ -3,6 +3,7 @@
 #include "alarm/alarm_evaluator.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cassert>
 #include <condition_variable>
@@ -694,6 +695,22 @@ inline int PopcountNewest(uint64_t x) {
   x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
   return static_cast<int>((x * 0x0101010101010101ull) >> 56);
 }
+// Bits 0, s, 2s, ... of a word, for s in [1, 64] (entry 0 unused).
+constexpr std::array<uint64_t, 65> MakeEveryStep() {
+  std::array<uint64_t, 65> masks{};
+  for (int s = 1; s <= 64; ++s) {
+    for (int j = 0; j < 64; j += s) masks[s] |= uint64_t{1} << j;
+  }
+  return masks;
+}
+constexpr std::array<uint64_t, 65> kEveryStep = MakeEveryStep();
+// The verdict bits of a one-word sliding alarm's N newest range buckets:
+// bits 0, s, ..., (N-1) s (s = Period / 60 minutes; (N-1) s < 64 since N
+// <= R and s + 1 <= 64), without a loop over N.
+inline uint64_t NewestBucketBits(int n, int steps) {
+  const int top = (n - 1) * steps;  // In [0, 63].
+  return kEveryStep[std::min(steps, 64)] & (~uint64_t{0} >> (63 - top));
+}
 inline Decision SteadyOk(int n) {
   Decision d;
   d.state = AlarmState::kOk;
@@ -846,8 +863,7 @@ bool AlarmEvaluator::DecideSliding(HotAlarm& h, int64_t anchor,
     // The steady test straight on the verdict word: the N newest range
     // buckets are bits 0, s, ..., (N-1) s, so AllPresentNoneBreaching of
     // RangeMasks without gathering the bits.
-    uint64_t newest_n = 0;
-    for (int k = 0; k < h.n; ++k) newest_n |= uint64_t{1} << (k * steps);
+    const uint64_t newest_n = NewestBucketBits(h.n, steps);
     if ((*present & newest_n) == newest_n && (*breaching & newest_n) == 0) {
       if (h.state == AlarmState::kOk && !repeat) return false;
       *d = SteadyOk(h.n);
@@ -1120,8 +1136,7 @@ AlarmEvaluator::MinuteResult AlarmEvaluator::DecideSlidingMinute(
     h.present_mask = present;
     h.breaching_mask = breaching;
     // The N newest range buckets are bits 0, s, ..., (N-1) s.
-    uint64_t newest_n = 0;
-    for (int k = 0; k < h.n; ++k) newest_n |= uint64_t{1} << (k * steps);
+    const uint64_t newest_n = NewestBucketBits(h.n, steps);
     steady = (present & newest_n) == newest_n && (breaching & newest_n) == 0;
   } else {  // kSlidingWide: up to 512 bits in its wide_pool_ entry.
     int words = 1;
