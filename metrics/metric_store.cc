@@ -764,6 +764,23 @@ inline size_t LowerBoundBack(const std::vector<int64_t>& starts, size_t hi,
   return lo;
 }
 
+// The index of the first of `starts` at or after `t`, for a `t` among the
+// newest cells: a bounded step back from the end (one per minute of a
+// window when the metric publishes every minute), then LowerBoundBack's
+// gallop when more cells lie at or after `t`.
+inline size_t FirstFromBack(const std::vector<int64_t>& starts, int64_t t) {
+  size_t i = starts.size();
+  int budget = 16;
+  while (i > 0 && starts[i - 1] >= t && budget > 0) {
+    --i;
+    --budget;
+  }
+  if (budget == 0 && i > 0 && starts[i - 1] >= t) {
+    i = LowerBoundBack(starts, i, t);
+  }
+  return i;
+}
+
 // The first index i <= hi with starts[i] >= t, given that every start from
 // hi on is >= t, starting from a guess `g` <= hi: a metric that publishes
 // regularly puts the boundary at the guess, so the search reads one or two
@@ -803,18 +820,8 @@ void MetricStore::AggregateWindowAt(MetricIndex index, std::optional<Unit> unit,
   for (const UnitCells& cells : metrics_[index].units) {
     if (unit.has_value() && cells.unit != *unit) continue;
     const std::vector<int64_t>& starts = cells.starts;
-    // The newest window's cells are the last few: step back from the end a
-    // bounded number of cells (one per minute of the window when the metric
-    // publishes every minute), then gallop if the window holds more.
-    size_t i = starts.size();
-    int budget = 16;
-    while (i > 0 && starts[i - 1] >= first_s && budget > 0) {
-      --i;
-      --budget;
-    }
-    if (budget == 0 && i > 0 && starts[i - 1] >= first_s) {
-      i = LowerBoundBack(starts, i, first_s);
-    }
+    // The newest window's cells are the last few.
+    size_t i = FirstFromBack(starts, first_s);
     // Left to right, as AggregateBucketsAt merges: the same sums, bit for
     // bit.
     for (; i < starts.size() && starts[i] < end_s; ++i) {
@@ -885,15 +892,7 @@ void MetricStore::AggregateRunningWindowAt(MetricIndex index,
     }
   } else {
     // A new record: the window's first cell as AggregateWindowAt finds it.
-    lo = n;
-    int budget = 16;
-    while (lo > 0 && starts[lo - 1] >= first_s && budget > 0) {
-      --lo;
-      --budget;
-    }
-    if (budget == 0 && lo > 0 && starts[lo - 1] >= first_s) {
-      lo = LowerBoundBack(starts, lo, first_s);
-    }
+    lo = FirstFromBack(starts, first_s);
     w->count = 0;
     w->sum = 0;
     w->inexact = 0;
