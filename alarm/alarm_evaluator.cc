@@ -407,6 +407,8 @@ absl::Status AlarmEvaluator::DeleteAlarm(absl::string_view name,
       ConfigurationChange::kDelete, SpecOf(slot), ArnOf(slot), now));
   hot_[slot].live = false;
   ReleaseWide(hot_[slot]);
+  // A free slot never takes the minute path (the loops test `fast` alone).
+  hot_[slot].fast = FastPath::kNone;
   ClearCold(slot);
   free_slots_.push_back(slot);
   return absl::OkStatus();
@@ -449,6 +451,10 @@ EvaluationReport AlarmEvaluator::Evaluate(absl::Time now) {
   HotAlarm* hot = hot_.data();
   const uint32_t slots = static_cast<uint32_t>(hot_.size());
   int minute_evaluated = 0;  // A local: cold work writes `report`.
+  const int64_t previous60 = anchor60 - 60;
+  // Written by DecideMinute and DecideSlidingMinute before every
+  // kMinuteCold, read only then: one for the whole loop.
+  Decision d;
   for (uint32_t slot = 0; slot < slots; ++slot) {
     // The metric's tail is the one record of each evaluation that is not
     // in slot order: ask for it a few alarms ahead.
@@ -456,11 +462,10 @@ EvaluationReport AlarmEvaluator::Evaluate(absl::Time now) {
     pass.q.Prefetch(hot[std::min(slot + kAhead, slots - 1)].metric);
     HotAlarm& h = hot[slot];
     // One minute after the previous evaluation: the Period-60 step
-    // (inline) or the sliding one; both share what follows.
+    // (inline) or the sliding one; both share what follows. kMinute
+    // implies a live slot (DeleteAlarm clears `fast`).
     MinuteResult result = kMinuteSlow;
-    Decision d;
-    if (h.fast == FastPath::kMinute && h.live &&
-        h.last_slot == anchor60 - 60) {
+    if (h.fast == FastPath::kMinute && h.last_slot == previous60) {
       result = DecideMinute(pass, h, &d);
     } else if ((h.fast == FastPath::kSliding ||
                 h.fast == FastPath::kSlidingWide) &&
@@ -1334,8 +1339,7 @@ EvaluationReport AlarmEvaluator::Evaluate(absl::Time now, int threads) {
         constexpr uint32_t kAhead = 8;
         pass.q.Prefetch(hot[std::min(slot + kAhead, end - 1)].metric);
         HotAlarm& h = hot[slot];
-        if (h.fast == FastPath::kMinute && h.live &&
-            h.last_slot == anchor60 - 60) {
+        if (h.fast == FastPath::kMinute && h.last_slot == anchor60 - 60) {
           Decision d;
           const MinuteResult result = DecideMinute(pass, h, &d);
           if (result != kMinuteSlow) {

@@ -315,7 +315,8 @@ class AlarmEvaluator {
     // schedule, R <= 64): kMinute for Period 60 (DecideMinute), kSliding
     // for longer periods (DecideSliding), whose masks then hold one verdict
     // per minute; kSlidingWide when those x Period/60 + 1 bits do not
-    // fit in 64: they live in wide_pool_[present_mask] instead.
+    // fit in 64: they live in wide_pool_[present_mask] instead. kNone for
+    // free slots (the evaluation loops test kMinute without `live`).
     FastPath fast;
     // Incremental evaluation (kStandard, R <= 64 only): the verdicts of the
     // range evaluated at `last_slot`, one bit per bucket (VerdictMasks), and
