@@ -523,6 +523,12 @@ class AlarmEvaluator {
   // slots after `slot`, when it is a sliding one, as the Period-60 loop
   // asks for the minute tails (MetricStore::PrefetchRunningWindow).
   void PrefetchSliding(uint32_t slot) const;
+  // Evaluate's loop over every slot, with or without prefetching the
+  // metrics' tails ahead; returns the evaluations it made through
+  // DecideMinute and DecideSlidingMinute (the others count in `report`).
+  template <bool kPrefetch>
+  int EvaluateRound(absl::Time now, int64_t anchor60, int64_t anchor10,
+                    EvaluationReport* report);
   // Evaluate's loop for an alarm DecideMinute does not take: whatever its
   // path needs at the anchors of this call (nothing when not due). True
   // when it did cold work (a transition, a re-invocation or a non-standard
