@@ -456,6 +456,7 @@ int AlarmEvaluator::EvaluateRound(absl::Time now, int64_t anchor60,
     // stops at the first alarm that needs more, which the rest of the
     // outer loop handles.
     MinuteResult result = kMinuteSlow;
+    const uint32_t first = slot;
     for (; slot < slots; ++slot) {
       if (kPrefetch) {
         constexpr uint32_t kAhead = 8;
@@ -469,8 +470,9 @@ int AlarmEvaluator::EvaluateRound(absl::Time now, int64_t anchor60,
       }
       result = DecideMinute(pass, h, &d);
       if (result != kMinuteDone) break;
-      ++minute_evaluated;
     }
+    // Every alarm the inner loop stepped over was evaluated (kMinuteDone).
+    minute_evaluated += static_cast<int>(slot - first);
     if (slot == slots) break;
     HotAlarm& h = hot[slot];
     // One minute after the previous evaluation, a sliding alarm: the
