@@ -747,6 +747,14 @@ inline uint64_t NewestBucketBits(int n, int steps) {
   const int top = (n - 1) * steps;  // In [0, 63].
   return kEveryStep[std::min(steps, 64)] & (~uint64_t{0} >> (63 - top));
 }
+// The k low bits of a word, k in [0, 64]: a load instead of the shift
+// and its count (the minute path takes the masks of R and N this way).
+constexpr std::array<uint64_t, 65> MakeLowBits() {
+  std::array<uint64_t, 65> masks{};
+  for (int k = 1; k <= 64; ++k) masks[k] = ~uint64_t{0} >> (64 - k);
+  return masks;
+}
+constexpr std::array<uint64_t, 65> kLowBits = MakeLowBits();
 inline Decision SteadyOk(int n) {
   Decision d;
   d.state = AlarmState::kOk;
@@ -1063,7 +1071,7 @@ AlarmEvaluator::DecideMinute(const MinutePass& pass, HotAlarm& h,
   }
   // Shift in the new bucket (bit 0, age 1), as DecideStandard does. R and
   // N are 1..64 (AlarmSpec::Validate; the minute path needs R <= 64).
-  const uint64_t range_bits = ~uint64_t{0} >> (64 - r);
+  const uint64_t range_bits = kLowBits[r];
   uint64_t present = (h.present_mask << 1) & range_bits;
   uint64_t breaching = (h.breaching_mask << 1) & range_bits;
   if (!set.empty()) {
@@ -1080,7 +1088,7 @@ AlarmEvaluator::DecideMinute(const MinutePass& pass, HotAlarm& h,
   const auto repeats = [&h] {
     return (h.repeat_states & (1u << static_cast<int>(h.state))) != 0;
   };
-  const uint64_t newest_n = ~uint64_t{0} >> (64 - h.n);
+  const uint64_t newest_n = kLowBits[h.n];
   if ((present & newest_n) == newest_n) {
     // The N newest buckets all have a datapoint, so spec 3.4 step 1
     // decides (TreatMissingData irrelevant): ALARM when at least M of them
