@@ -499,7 +499,8 @@ TEST(AlarmEvaluatorIncrementalTest, PrefetchingRoundEqualsRoundsWithout) {
     // Mostly Period 60, the path the two loops differ on.
     if (t.Chance(0.7)) s.period = absl::Seconds(60);
     AlarmEvaluator& half = i < kHalf ? half_a : half_b;
-    ASSERT_EQ(big.PutMetricAlarm(s, now).ok(), half.PutMetricAlarm(s, now).ok());
+    ASSERT_EQ(big.PutMetricAlarm(s, now).ok(),
+              half.PutMetricAlarm(s, now).ok());
     specs.push_back(s);
   }
   // The three histories, taken: the big evaluator's must be the halves'.

@@ -437,7 +437,8 @@ TEST(FormatJavaDoubleTest, FewDecimalsPathMatchesTheGeneralPath) {
   auto check = [&](double v) {
     const double a = std::fabs(v);
     if (!(a >= 1e-3 && a < 1e7)) return;
-    ASSERT_EQ(FormatJavaDouble(v), cw_format_internal::FormatJavaDoubleGeneral(v))
+    ASSERT_EQ(FormatJavaDouble(v),
+              cw_format_internal::FormatJavaDoubleGeneral(v))
         << std::hexfloat << v;
     ++checked;
   };
