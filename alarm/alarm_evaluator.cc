@@ -407,6 +407,8 @@ absl::Status AlarmEvaluator::DeleteAlarm(absl::string_view name,
       ConfigurationChange::kDelete, SpecOf(slot), ArnOf(slot), now));
   hot_[slot].live = false;
   ReleaseWide(hot_[slot]);
+  // A free slot never takes the minute path (the loops test `fast` alone).
+  hot_[slot].fast = FastPath::kNone;
   ClearCold(slot);
   free_slots_.push_back(slot);
   return absl::OkStatus();
@@ -433,15 +435,9 @@ absl::Status AlarmEvaluator::SetAlarmState(absl::string_view name,
   return absl::OkStatus();
 }
 
-EvaluationReport AlarmEvaluator::Evaluate(absl::Time now) {
-  EvaluationReport report;
-  // The two evaluation anchors (spec 3.1, 3.2.1), computed once per call in
-  // whole seconds: the loop below then does integer arithmetic only.
-  const int64_t now_s = absl::ToUnixSeconds(now);  // Rounds down.
-  const int64_t anchor60 = FloorToMultiple(now_s, 60);
-  const int64_t anchor10 = FloorToMultiple(now_s, 10);
-  eval_epoch_ = store_->BeginReadEpoch();
-  eval_dropped_before_ = store_->dropped_before_seconds();
+template <bool kPrefetch>
+int AlarmEvaluator::EvaluateRound(absl::Time now, int64_t anchor60,
+                                  int64_t anchor10, EvaluationReport* report) {
   MinutePass pass = MakeMinutePass(anchor60);
   // The records' base, in a local like the pass: both are retaken after
   // any cold work (which may run a sink: a sink must not re-enter the
@@ -449,22 +445,40 @@ EvaluationReport AlarmEvaluator::Evaluate(absl::Time now) {
   HotAlarm* hot = hot_.data();
   const uint32_t slots = static_cast<uint32_t>(hot_.size());
   int minute_evaluated = 0;  // A local: cold work writes `report`.
-  for (uint32_t slot = 0; slot < slots; ++slot) {
-    // The metric's tail is the one record of each evaluation that is not
-    // in slot order: ask for it a few alarms ahead.
-    constexpr uint32_t kAhead = 8;
-    pass.q.Prefetch(hot[std::min(slot + kAhead, slots - 1)].metric);
-    HotAlarm& h = hot[slot];
-    // One minute after the previous evaluation: the Period-60 step
-    // (inline) or the sliding one; both share what follows.
+  const int64_t previous60 = anchor60 - 60;
+  // Written by DecideMinute and DecideSlidingMinute before every
+  // kMinuteCold, read only then: one for the whole loop.
+  Decision d;
+  uint32_t slot = 0;
+  while (slot < slots) {
+    // The steady Period-60 minutes: a loop without calls, so that what it
+    // reads (the pass, the bases, the counters) stays in registers. It
+    // stops at the first alarm that needs more, which the rest of the
+    // outer loop handles.
     MinuteResult result = kMinuteSlow;
-    Decision d;
-    if (h.fast == FastPath::kMinute && h.live &&
-        h.last_slot == anchor60 - 60) {
+    const uint32_t first = slot;
+    for (; slot < slots; ++slot) {
+      if (kPrefetch) {
+        constexpr uint32_t kAhead = 8;
+        pass.q.Prefetch(hot[std::min(slot + kAhead, slots - 1)].metric);
+      }
+      HotAlarm& h = hot[slot];
+      // kMinute implies a live slot (DeleteAlarm clears `fast`).
+      if (h.fast != FastPath::kMinute || h.last_slot != previous60) {
+        result = kMinuteSlow;
+        break;
+      }
       result = DecideMinute(pass, h, &d);
-    } else if ((h.fast == FastPath::kSliding ||
-                h.fast == FastPath::kSlidingWide) &&
-               h.live && h.last_slot == anchor60 - 60) {
+      if (result != kMinuteDone) break;
+    }
+    // Every alarm the inner loop stepped over was evaluated (kMinuteDone).
+    minute_evaluated += static_cast<int>(slot - first);
+    if (slot == slots) break;
+    HotAlarm& h = hot[slot];
+    // One minute after the previous evaluation, a sliding alarm: the
+    // sliding step shares what follows with the Period-60 one.
+    if ((h.fast == FastPath::kSliding || h.fast == FastPath::kSlidingWide) &&
+        h.live && h.last_slot == previous60) {
       PrefetchSliding(slot);
       result = DecideSlidingMinute(anchor60, h, &d);
     }
@@ -472,17 +486,39 @@ EvaluationReport AlarmEvaluator::Evaluate(absl::Time now) {
       ++minute_evaluated;
       if (result == kMinuteCold) {
         EnsureScratch(h.r);
-        FinishStandard(slot, now, anchor60, d, &report);
+        FinishStandard(slot, now, anchor60, d, report);
         pass = MakeMinutePass(anchor60);
         hot = hot_.data();
       }
-      continue;
-    }
-    if (EvaluateOther(slot, now, anchor60, anchor10, &report)) {
+    } else if (EvaluateOther(slot, now, anchor60, anchor10, report)) {
       pass = MakeMinutePass(anchor60);
       hot = hot_.data();
     }
+    ++slot;
   }
+  return minute_evaluated;
+}
+
+EvaluationReport AlarmEvaluator::Evaluate(absl::Time now) {
+  EvaluationReport report;
+  // The two evaluation anchors (spec 3.1, 3.2.1), computed once per call in
+  // whole seconds: the loop then does integer arithmetic only.
+  const int64_t now_s = absl::ToUnixSeconds(now);  // Rounds down.
+  const int64_t anchor60 = FloorToMultiple(now_s, 60);
+  const int64_t anchor10 = FloorToMultiple(now_s, 10);
+  eval_epoch_ = store_->BeginReadEpoch();
+  eval_dropped_before_ = store_->dropped_before_seconds();
+  // The loop asks for each metric's tail a few alarms ahead (the one record
+  // of an evaluation that is not in slot order). That pays once the tails
+  // and cell copies (~48 bytes a metric) outgrow the core's caches; below
+  // kPrefetchFrom alarms they stay cached from round to round and the
+  // requests cost ~12 instructions an evaluation for nothing. Two copies
+  // of the loop: a test inside it cost more than the requests (spills).
+  constexpr size_t kPrefetchFrom = 4096;
+  const int minute_evaluated =
+      hot_.size() >= kPrefetchFrom
+          ? EvaluateRound<true>(now, anchor60, anchor10, &report)
+          : EvaluateRound<false>(now, anchor60, anchor10, &report);
   report.evaluated += minute_evaluated;
   return report;
 }
@@ -711,6 +747,14 @@ inline uint64_t NewestBucketBits(int n, int steps) {
   const int top = (n - 1) * steps;  // In [0, 63].
   return kEveryStep[std::min(steps, 64)] & (~uint64_t{0} >> (63 - top));
 }
+// The k low bits of a word, k in [0, 64]: a load instead of the shift
+// and its count (the minute path takes the masks of R and N this way).
+constexpr std::array<uint64_t, 65> MakeLowBits() {
+  std::array<uint64_t, 65> masks{};
+  for (int k = 1; k <= 64; ++k) masks[k] = ~uint64_t{0} >> (64 - k);
+  return masks;
+}
+constexpr std::array<uint64_t, 65> kLowBits = MakeLowBits();
 inline Decision SteadyOk(int n) {
   Decision d;
   d.state = AlarmState::kOk;
@@ -1027,7 +1071,7 @@ AlarmEvaluator::DecideMinute(const MinutePass& pass, HotAlarm& h,
   }
   // Shift in the new bucket (bit 0, age 1), as DecideStandard does. R and
   // N are 1..64 (AlarmSpec::Validate; the minute path needs R <= 64).
-  const uint64_t range_bits = ~uint64_t{0} >> (64 - r);
+  const uint64_t range_bits = kLowBits[r];
   uint64_t present = (h.present_mask << 1) & range_bits;
   uint64_t breaching = (h.breaching_mask << 1) & range_bits;
   if (!set.empty()) {
@@ -1044,7 +1088,7 @@ AlarmEvaluator::DecideMinute(const MinutePass& pass, HotAlarm& h,
   const auto repeats = [&h] {
     return (h.repeat_states & (1u << static_cast<int>(h.state))) != 0;
   };
-  const uint64_t newest_n = ~uint64_t{0} >> (64 - h.n);
+  const uint64_t newest_n = kLowBits[h.n];
   if ((present & newest_n) == newest_n) {
     // The N newest buckets all have a datapoint, so spec 3.4 step 1
     // decides (TreatMissingData irrelevant): ALARM when at least M of them
@@ -1334,8 +1378,7 @@ EvaluationReport AlarmEvaluator::Evaluate(absl::Time now, int threads) {
         constexpr uint32_t kAhead = 8;
         pass.q.Prefetch(hot[std::min(slot + kAhead, end - 1)].metric);
         HotAlarm& h = hot[slot];
-        if (h.fast == FastPath::kMinute && h.live &&
-            h.last_slot == anchor60 - 60) {
+        if (h.fast == FastPath::kMinute && h.last_slot == anchor60 - 60) {
           Decision d;
           const MinuteResult result = DecideMinute(pass, h, &d);
           if (result != kMinuteSlow) {

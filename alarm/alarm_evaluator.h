@@ -315,7 +315,8 @@ class AlarmEvaluator {
     // schedule, R <= 64): kMinute for Period 60 (DecideMinute), kSliding
     // for longer periods (DecideSliding), whose masks then hold one verdict
     // per minute; kSlidingWide when those x Period/60 + 1 bits do not
-    // fit in 64: they live in wide_pool_[present_mask] instead.
+    // fit in 64: they live in wide_pool_[present_mask] instead. kNone for
+    // free slots (the evaluation loops test kMinute without `live`).
     FastPath fast;
     // Incremental evaluation (kStandard, R <= 64 only): the verdicts of the
     // range evaluated at `last_slot`, one bit per bucket (VerdictMasks), and
@@ -522,6 +523,12 @@ class AlarmEvaluator {
   // slots after `slot`, when it is a sliding one, as the Period-60 loop
   // asks for the minute tails (MetricStore::PrefetchRunningWindow).
   void PrefetchSliding(uint32_t slot) const;
+  // Evaluate's loop over every slot, with or without prefetching the
+  // metrics' tails ahead; returns the evaluations it made through
+  // DecideMinute and DecideSlidingMinute (the others count in `report`).
+  template <bool kPrefetch>
+  int EvaluateRound(absl::Time now, int64_t anchor60, int64_t anchor10,
+                    EvaluationReport* report);
   // Evaluate's loop for an alarm DecideMinute does not take: whatever its
   // path needs at the anchors of this call (nothing when not due). True
   // when it did cold work (a transition, a re-invocation or a non-standard

@@ -129,10 +129,13 @@ AlarmHistoryItem MakeActionItem(absl::string_view alarm_name,
   // HistorySummary is limited to 255 characters (spec 4.7); the full error
   // stays in HistoryData.
   if (item.summary.size() > 255) item.summary = item.summary.substr(0, 252) + "...";
-  // JsonWriter's compact output for these keys, appended directly.
+  // JsonWriter's compact output for these keys, appended directly. The
+  // room covers the literals (75 bytes), the quoted ARN and the timestamp's
+  // worst case (QuotedCwTimestamp asks for kMaxTimestampChars + 2), so the
+  // buffer is not grown: a grow copied the item and cost ~500 instructions.
   StringAppender w(&item.data,
-                   110 + action_arn.size() +
-                       (result.ok() ? 0 : 12 + result.message().size()));
+                   80 + kMaxTimestampChars + 2 + action_arn.size() + 2 +
+                       (result.ok() ? 0 : 12 + result.message().size() + 2));
   if (result.ok()) {
     w.Literal("{\"actionState\":\"Succeeded\"");
   } else {

@@ -81,6 +81,49 @@ std::string FormatJavaDoubleGeneral(double value) {
 
 namespace {
 using cw_format_internal::FormatJavaDoubleGeneral;
+
+// The shortest round-trip decimal of `a` (non-integer, in [1e-3, 1e7)) when
+// it has at most 8 digits after the point, as many metric values do
+// (63.27, 0.5): writes it in plain notation at `out` and returns the end;
+// returns null when it has more (the caller then uses to_chars), after one
+// multiplication and one division.
+//
+// Why it is the shortest round-trip decimal, byte for byte what to_chars
+// prints: the 8-decimal candidate m = round(a x 1e8) round-trips exactly
+// when m / 1e8 == a in double arithmetic (both exact, the division
+// correctly rounded, as parsing the decimal is). If any 8-decimal d
+// round-trips, |a x 1e8 - d| <= 1e8 ulp(a) / 2 and the product is off by
+// at most ulp(a x 1e8) / 2; with a x 1e8 < 1e15 both are below 0.12, so
+// m == d. Two 8-decimals cannot both round-trip (1e-8 > ulp(a), at most
+// 2^-29 below 1e7), and a shorter decimal that round-trips is an 8-decimal
+// too, so it is m with its trailing zeros dropped: that is the shortest
+// digit string, the one to_chars picks.
+char* WriteFewDecimals(double a, bool negative, char* out) {
+  // a x 1e8 + 0.5 is exact below 2^52, so the truncation rounds to nearest
+  // (half up; a half is never a round trip: |a x 1e8 - d| < 0.12).
+  int64_t m = static_cast<int64_t>(a * 1e8 + 0.5);
+  if (static_cast<double>(m) / 1e8 != a) return nullptr;
+  int k = 8;
+  // m is not a multiple of 1e8 (a is not an integer), so k stays >= 1.
+  while (k > 1 && m % 10 == 0) {
+    m /= 10;
+    --k;
+  }
+  int64_t unit = 10;  // 10^k.
+  for (int i = 1; i < k; ++i) unit *= 10;
+  char* p = out;
+  if (negative) *p++ = '-';
+  p = std::to_chars(p, p + kMaxJavaDoubleChars - 1, m / unit).ptr;
+  *p++ = '.';
+  // The k fraction digits, zero-padded on the left.
+  int64_t fraction = m % unit;
+  for (int i = k - 1; i >= 0; --i) {
+    p[i] = static_cast<char>('0' + fraction % 10);
+    fraction /= 10;
+  }
+  return p + k;
+}
+
 }  // namespace
 
 char* WriteJavaDouble(double value, char* out) {
@@ -98,7 +141,9 @@ char* WriteJavaDouble(double value, char* out) {
     }
     // Not an integer: the shortest round-trip decimal in fixed notation
     // has the same digits (it always has a '.'; compared over 56 M doubles
-    // of this range, and cw_format_test checks a sweep).
+    // of this range, and cw_format_test checks a sweep). Up to 8 decimals
+    // it is found without to_chars (~5x fewer instructions).
+    if (char* p = WriteFewDecimals(abs_value, value < 0, out)) return p;
     return std::to_chars(out, out + kMaxJavaDoubleChars, value,
                          std::chars_format::fixed)
         .ptr;

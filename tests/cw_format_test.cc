@@ -5,7 +5,9 @@
 
 #include "alarm/cw_format.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <limits>
 #include <random>
@@ -420,6 +422,49 @@ TEST(FormatJavaDoubleTest, PlainRangeFastPathsMatchTheShortestDigitsLayout) {
   EXPECT_EQ(FormatJavaDouble(9999999.0), "9999999.0");
   EXPECT_EQ(FormatJavaDouble(0.001), "0.001");
   EXPECT_EQ(FormatJavaDouble(-1.0), "-1.0");
+}
+
+// The few-decimals path of FormatJavaDouble (values with at most 8 digits
+// after the point, found without to_chars) against the general path:
+// random k-decimal values for k = 1..10 (9 and 10 fall back), with the
+// edge cases named: the ends of the plain range (0.001, 9999999.99999999),
+// values whose k-decimal neighbours do not round-trip (x + ulp), negative
+// values, leading zeros in the fraction (0.05, 3.007), and the ties of the
+// rounding (m + 0.5 at 10^-k).
+TEST(FormatJavaDoubleTest, FewDecimalsPathMatchesTheGeneralPath) {
+  std::mt19937_64 rng(11);
+  int checked = 0;
+  auto check = [&](double v) {
+    const double a = std::fabs(v);
+    if (!(a >= 1e-3 && a < 1e7)) return;
+    ASSERT_EQ(FormatJavaDouble(v),
+              cw_format_internal::FormatJavaDoubleGeneral(v))
+        << std::hexfloat << v;
+    ++checked;
+  };
+  for (int i = 0; i < 40000; ++i) {
+    const int k = 1 + static_cast<int>(rng() % 10);
+    // Below 1e7 x 10^k: up to 7 integer digits, then k decimals.
+    const int64_t digits = static_cast<int64_t>(
+        rng() % static_cast<uint64_t>(std::pow(10.0, 7 + std::min(k, 8))));
+    const double v = static_cast<double>(digits) / std::pow(10.0, k);
+    for (double x : {v, -v, std::nextafter(v, 0.0), std::nextafter(v, 1e9),
+                     (static_cast<double>(digits % 100000) + 0.5) /
+                         std::pow(10.0, k)}) {
+      check(x);
+    }
+  }
+  for (double x : {0.001, 0.0015, 0.05, 3.007, 0.1, 0.2, 0.3, 1.1, 63.27,
+                   9999999.5, 9999999.99, 9999999.99999999, 1234567.125,
+                   0.00123456789, 0.123456789, 1.0 / 3, 2.0 / 3, 1e7 - 1e-9}) {
+    check(x);
+    check(-x);
+  }
+  EXPECT_GT(checked, 180000);
+  EXPECT_EQ(FormatJavaDouble(0.05), "0.05");
+  EXPECT_EQ(FormatJavaDouble(-3.007), "-3.007");
+  EXPECT_EQ(FormatJavaDouble(63.27), "63.27");
+  EXPECT_EQ(FormatJavaDouble(0.1 + 0.2), "0.30000000000000004");
 }
 
 TEST(FormatCwTimestampTest, RepeatedAndCollidingInstantsPrintTheirOwnText) {
