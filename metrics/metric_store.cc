@@ -146,8 +146,9 @@ absl::Status MetricStore::PutKeyed(const MetricDatum& datum,
                            ? FloorTo(seconds, kStorageCellSeconds)
                            : FloorTo(seconds, 60);
   AddToCell(index, CellsFor(metric, datum.unit), cell, samples);
-  // The only cost for metrics without extended-statistic alarms: one test.
-  if (metric.samples != nullptr) AddSamples(metric, datum, cell);
+  // The only cost for metrics without extended-statistic alarms: one test
+  // (AddToCell sized tails_).
+  if (tails_[index].flags & Tail::kSamples) AddSamples(index, datum, cell);
   return absl::OkStatus();
 }
 
@@ -266,20 +267,19 @@ void MetricStore::PrefetchCells(MetricIndex index,
 
 void MetricStore::EnableSamples(MetricIndex index) {
   assert(index < metrics_.size());
-  if (metrics_[index].samples == nullptr) {
-    metrics_[index].samples = std::make_unique<std::vector<UnitSamples>>();
-  }
+  TailOf(index).flags |= Tail::kSamples;
 }
 
-SampleDistribution& MetricStore::SampleCell(Metric& metric, Unit unit,
+SampleDistribution& MetricStore::SampleCell(MetricIndex index, Unit unit,
                                             int64_t cell) {
+  std::vector<UnitSamples>& units = samples_[index];
   UnitSamples* cells = nullptr;
-  for (UnitSamples& u : *metric.samples) {
+  for (UnitSamples& u : units) {
     if (u.unit == unit) cells = &u;
   }
   if (cells == nullptr) {
-    metric.samples->push_back(UnitSamples{unit, {}, {}});
-    cells = &metric.samples->back();
+    units.push_back(UnitSamples{unit, {}, {}});
+    cells = &units.back();
   }
   if (!cells->starts.empty() && cells->starts.back() == cell) {
     return cells->cells.back();
@@ -294,9 +294,9 @@ SampleDistribution& MetricStore::SampleCell(Metric& metric, Unit unit,
   return cells->cells[pos];
 }
 
-void MetricStore::AddSamples(Metric& metric, const MetricDatum& datum,
+void MetricStore::AddSamples(MetricIndex index, const MetricDatum& datum,
                              int64_t cell) {
-  SampleDistribution& d = SampleCell(metric, datum.unit, cell);
+  SampleDistribution& d = SampleCell(index, datum.unit, cell);
   if (datum.value.has_value()) {
     d.Add(*datum.value);
   } else if (datum.statistic_values.has_value()) {
@@ -313,14 +313,13 @@ void MetricStore::AggregateSampleBuckets(
     MetricIndex index, std::optional<Unit> unit, absl::Time first,
     absl::Duration period, absl::Span<SampleDistribution> out) const {
   for (SampleDistribution& d : out) d.Clear();
-  if (index >= metrics_.size() || out.empty() ||
-      metrics_[index].samples == nullptr) {
-    return;
-  }
+  if (out.empty() || !samples_enabled(index)) return;
+  const auto units = samples_.find(index);
+  if (units == samples_.end()) return;
   const int64_t first_s = absl::ToUnixSeconds(first);
   const int64_t period_s = absl::ToInt64Seconds(period);
   const int64_t end_s = first_s + period_s * static_cast<int64_t>(out.size());
-  for (const UnitSamples& cells : *metrics_[index].samples) {
+  for (const UnitSamples& cells : units->second) {
     if (unit.has_value() && cells.unit != *unit) continue;
     auto it = std::lower_bound(cells.starts.begin(), cells.starts.end(), first_s);
     for (size_t i = static_cast<size_t>(it - cells.starts.begin());
@@ -423,7 +422,7 @@ CWALARM_ALWAYS_INLINE MetricStore::UnitCells& MetricStore::CellsFor(
   for (UnitCells& u : metric.units) {
     if (u.unit == unit) return u;
   }
-  metric.units.push_back(UnitCells{unit, {}, {}, {}});
+  metric.units.push_back(UnitCells{unit, {}, {}});
   return metric.units.back();
 }
 
@@ -611,8 +610,8 @@ absl::Status MetricStore::AddScrape(Unit unit, int64_t unix_seconds,
     const MetricIndex m = idx[i];
     Metric& metric = metrics_[m];
     AddToCell(m, CellsFor(metric, unit), cell, StatisticSet::Of(val[i]));
-    if (metric.samples != nullptr) {
-      SampleCell(metric, unit, cell).Add(val[i]);
+    if (tails_[m].flags & Tail::kSamples) {
+      SampleCell(m, unit, cell).Add(val[i]);
     }
   };
   // Step k runs stage 1 for sample k, stage 2 for k - kAhead and stores
@@ -658,14 +657,12 @@ absl::Status MetricStore::AddColumn(MetricIndex index, Unit unit,
                                    absl::MakeConstSpan(&index, 1),
                                    unix_seconds, values);
   if (!status.ok()) return status;
-  Metric& metric = metrics_[index];
-  UnitCells& cells = CellsFor(metric, unit);
+  UnitCells& cells = CellsFor(metrics_[index], unit);
+  const bool samples = samples_enabled(index);
   for (size_t i = 0; i < values.size(); ++i) {
     const int64_t cell = FloorTo(unix_seconds[i], kStorageCellSeconds);
     AddToCell(index, cells, cell, StatisticSet::Of(values[i]));
-    if (metric.samples != nullptr) {
-      SampleCell(metric, unit, cell).Add(values[i]);
-    }
+    if (samples) SampleCell(index, unit, cell).Add(values[i]);
   }
   return absl::OkStatus();
 }
@@ -921,11 +918,12 @@ void MetricStore::AggregateRunningWindowAt(MetricIndex index,
   out->sum = static_cast<double>(static_cast<int64_t>(w->sum));
 }
 
-void MetricStore::SyncPrefix(UnitCells& cells, size_t from) {
-  if (cells.prefix.empty()) cells.prefix.emplace_back();
-  from = std::min(from, cells.prefix.size() - 1);
-  cells.prefix.resize(from + 1);
-  CellPrefix running = cells.prefix.back();
+void MetricStore::SyncPrefix(const UnitCells& cells,
+                             std::vector<CellPrefix>& prefix, size_t from) {
+  if (prefix.empty()) prefix.emplace_back();
+  from = std::min(from, prefix.size() - 1);
+  prefix.resize(from + 1);
+  CellPrefix running = prefix.back();
   for (size_t i = from; i < cells.sets.size(); ++i) {
     const StatisticSet& set = cells.sets[i];
     int64_t count = 0;
@@ -936,7 +934,7 @@ void MetricStore::SyncPrefix(UnitCells& cells, size_t from) {
     } else {
       ++running.inexact;
     }
-    cells.prefix.push_back(running);
+    prefix.push_back(running);
   }
 }
 
@@ -947,7 +945,12 @@ void MetricStore::SyncPrefixes() {
     const int64_t min_cell = min_cell10 == Tail::kBeforeAll
                                  ? INT64_MIN
                                  : int64_t{min_cell10} * kStorageCellSeconds;
-    for (UnitCells& cells : metrics_[index].units) {
+    const auto& units = metrics_[index].units;
+    std::vector<std::vector<CellPrefix>>& prefixes = prefixes_[index];
+    // A unit created since EnableRunningTotals starts with no totals.
+    prefixes.resize(units.size());
+    for (size_t u = 0; u < units.size(); ++u) {
+      const UnitCells& cells = units[u];
       const std::vector<int64_t>& starts = cells.starts;
       const size_t n = starts.size();
       // The common case, data for the newest cell, without a search.
@@ -961,7 +964,7 @@ void MetricStore::SyncPrefixes() {
             std::lower_bound(starts.begin(), starts.end(), min_cell) -
             starts.begin());
       }
-      SyncPrefix(cells, from);
+      SyncPrefix(cells, prefixes[u], from);
     }
   }
   dirty_metrics_.clear();
@@ -986,10 +989,16 @@ bool MetricStore::AggregateCountSumAt(MetricIndex index,
     sums[k] = 0;
     cell_counts[k] = 0;
   }
-  for (const UnitCells& cells : metrics_[index].units) {
+  const auto totals = prefixes_.find(index);
+  if (totals == prefixes_.end()) return false;
+  const auto& units = metrics_[index].units;
+  if (totals->second.size() != units.size()) return false;
+  for (size_t u = 0; u < units.size(); ++u) {
+    const UnitCells& cells = units[u];
     if (unit.has_value() && cells.unit != *unit) continue;
     const std::vector<int64_t>& starts = cells.starts;
-    if (cells.prefix.size() != starts.size() + 1) return false;
+    const std::vector<CellPrefix>& prefix = totals->second[u];
+    if (prefix.size() != starts.size() + 1) return false;
     // Bucket boundaries from the newest back: each search starts where the
     // previous one ended.
     int64_t boundary = first_s + period_s * static_cast<int64_t>(n);
@@ -1007,8 +1016,8 @@ bool MetricStore::AggregateCountSumAt(MetricIndex index,
       boundary -= period_s;
       const size_t guess = hi >= per_bucket ? hi - per_bucket : 0;
       const size_t lo = LowerBoundNear(starts, hi, guess, boundary);
-      const CellPrefix& a = cells.prefix[lo];
-      const CellPrefix& b = cells.prefix[hi];
+      const CellPrefix& a = prefix[lo];
+      const CellPrefix& b = prefix[hi];
       if (a.inexact != b.inexact) return false;
       // Modulo 2^64, then back to signed: exact, as |total| < 2^53.
       counts[k] += static_cast<int64_t>(b.count - a.count);
@@ -1031,12 +1040,17 @@ void MetricStore::DropBefore(absl::Time horizon) {
   dropped_before_ = std::max(dropped_before_, h);
   for (size_t index = 0; index < metrics_.size(); ++index) {
     Metric& metric = metrics_[index];
-    const bool totals = index < tails_.size() &&
-                        (tails_[index].flags & Tail::kTotals) != 0;
+    const uint8_t flags = index < tails_.size() ? tails_[index].flags : 0;
+    std::vector<std::vector<CellPrefix>>* prefixes = nullptr;
+    if (flags & Tail::kTotals) {
+      prefixes = &prefixes_[static_cast<MetricIndex>(index)];
+      prefixes->resize(metric.units.size());
+    }
     // The minute tail mirrors the newest two cells: only a drop that
     // leaves fewer than two behind changes them (RefreshTail).
     bool refresh_tail = false;
-    for (UnitCells& cells : metric.units) {
+    for (size_t u = 0; u < metric.units.size(); ++u) {
+      UnitCells& cells = metric.units[u];
       // A cell [s, s + 10) ends at or before the horizon when s + 10 <= h.
       auto it = std::lower_bound(cells.starts.begin(), cells.starts.end(),
                                  h - kStorageCellSeconds + 1);
@@ -1047,17 +1061,20 @@ void MetricStore::DropBefore(absl::Time horizon) {
       cells.sets.erase(cells.sets.begin(), cells.sets.begin() + n);
       // Running totals keep their differences: drop the same entries, or
       // start over when they did not reach that far.
-      if (!totals) continue;
-      if (cells.prefix.size() > static_cast<size_t>(n)) {
-        cells.prefix.erase(cells.prefix.begin(), cells.prefix.begin() + n);
+      if (prefixes == nullptr) continue;
+      std::vector<CellPrefix>& prefix = (*prefixes)[u];
+      if (prefix.size() > static_cast<size_t>(n)) {
+        prefix.erase(prefix.begin(), prefix.begin() + n);
       } else {
-        cells.prefix.clear();
-        SyncPrefix(cells, 0);
+        prefix.clear();
+        SyncPrefix(cells, prefix, 0);
       }
     }
     if (refresh_tail) RefreshTail(static_cast<MetricIndex>(index));
-    if (metric.samples == nullptr) continue;
-    for (UnitSamples& cells : *metric.samples) {
+    if (!(flags & Tail::kSamples)) continue;
+    const auto samples = samples_.find(static_cast<MetricIndex>(index));
+    if (samples == samples_.end()) continue;
+    for (UnitSamples& cells : samples->second) {
       auto it = std::lower_bound(cells.starts.begin(), cells.starts.end(),
                                  h - kStorageCellSeconds + 1);
       auto n = it - cells.starts.begin();
@@ -1088,15 +1105,20 @@ absl::StatusOr<std::vector<MetricStore::MetricState>> MetricStore::ExportState()
   std::vector<MetricState> out;
   out.reserve(metrics_.size());
   for (const Metric& m : metrics_) {
+    const auto index = static_cast<MetricIndex>(out.size());
     MetricState state;
-    state.id = ids_.Get(static_cast<MetricIndex>(out.size()));
+    state.id = ids_.Get(index);
     for (const UnitCells& u : m.units) {
       state.units.push_back(UnitCellsState{u.unit, u.starts, u.sets});
     }
-    if (m.samples != nullptr) {
+    if (samples_enabled(index)) {
       state.samples_enabled = true;
-      for (const UnitSamples& u : *m.samples) {
-        state.sample_units.push_back(UnitSamplesState{u.unit, u.starts, u.cells});
+      const auto samples = samples_.find(index);
+      if (samples != samples_.end()) {
+        for (const UnitSamples& u : samples->second) {
+          state.sample_units.push_back(
+              UnitSamplesState{u.unit, u.starts, u.cells});
+        }
       }
     }
     out.push_back(std::move(state));
@@ -1140,19 +1162,24 @@ absl::Status MetricStore::ImportState(std::vector<MetricState> metrics) {
       }
     }
   }
+  std::vector<MetricIndex> sampled;
   for (MetricState& m : metrics) {
     Metric metric;
     for (UnitCellsState& u : m.units) {
       // Running totals are built when an alarm asks for them
       // (EnableRunningTotals).
       metric.units.push_back(
-          UnitCells{u.unit, std::move(u.starts), std::move(u.sets), {}});
+          UnitCells{u.unit, std::move(u.starts), std::move(u.sets)});
     }
+    const auto index = static_cast<MetricIndex>(metrics_.size());
     if (m.samples_enabled) {
-      metric.samples = std::make_unique<std::vector<UnitSamples>>();
-      for (UnitSamplesState& u : m.sample_units) {
-        metric.samples->push_back(
-            UnitSamples{u.unit, std::move(u.starts), std::move(u.cells)});
+      sampled.push_back(index);
+      if (!m.sample_units.empty()) {
+        std::vector<UnitSamples>& units = samples_[index];
+        for (UnitSamplesState& u : m.sample_units) {
+          units.push_back(
+              UnitSamples{u.unit, std::move(u.starts), std::move(u.cells)});
+        }
       }
     }
     metrics_.push_back(std::move(metric));
@@ -1170,6 +1197,7 @@ absl::Status MetricStore::ImportState(std::vector<MetricState> metrics) {
     if (!aligned) tails_[i].flags = 0;  // No mirror (MinuteCell says so).
     RefreshTail(static_cast<MetricIndex>(i));
   }
+  for (MetricIndex index : sampled) tails_[index].flags |= Tail::kSamples;
   return absl::OkStatus();
 }
 
@@ -1204,9 +1232,11 @@ void MetricStore::EnableRunningTotals(MetricIndex index) {
   Tail& t = TailOf(index);
   if (t.flags & Tail::kTotals) return;
   t.flags |= Tail::kTotals;
-  for (UnitCells& cells : metrics_[index].units) {
-    cells.prefix.clear();
-    SyncPrefix(cells, 0);
+  const auto& units = metrics_[index].units;
+  std::vector<std::vector<CellPrefix>>& prefixes = prefixes_[index];
+  prefixes.assign(units.size(), {});
+  for (size_t u = 0; u < units.size(); ++u) {
+    SyncPrefix(units[u], prefixes[u], 0);
   }
   // Writes later in this epoch must reach SyncPrefixes: NoteWrite lists a
   // metric only at its first write of an epoch.
