@@ -375,6 +375,11 @@ char* MetricIdTable::Allocate(size_t bytes) {
   return out;
 }
 
+void MetricIdTable::Reserve(size_t entries) {
+  if (entries > entries_.capacity()) entries_.reserve(entries);
+  while (entries * 5 > slots_.size() * 4) Grow();
+}
+
 void MetricIdTable::Grow() {
   const size_t capacity = slots_.empty() ? 16 : slots_.size() * 2;
   std::vector<Slot> old = std::move(slots_);
@@ -414,6 +419,9 @@ uint32_t MetricIdTable::Insert(absl::string_view key, uint64_t hash,
     out += d.value.size();
   }
   const auto index = static_cast<uint32_t>(entries_.size());
+  if (entries_.size() == entries_.capacity()) {
+    entries_.reserve(internal::NextPerMetricCapacity(entries_.capacity()));
+  }
   entries_.push_back(entry);
   const uint32_t tag = Tag(hash);
   size_t pos = tag & mask_;

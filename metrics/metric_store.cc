@@ -62,8 +62,16 @@ bool MetricStore::PlainValueValid(const MetricDatum& datum,
 MetricIndex MetricStore::InternNew(absl::string_view key, uint64_t hash,
                                    const MetricId& id) {
   const MetricIndex index = ids_.Insert(key, hash, id);
+  if (metrics_.size() == metrics_.capacity()) {
+    metrics_.reserve(internal::NextPerMetricCapacity(metrics_.capacity()));
+  }
   metrics_.emplace_back();
   return index;
+}
+
+void MetricStore::Reserve(size_t metrics) {
+  ids_.Reserve(metrics);
+  if (metrics > metrics_.capacity()) metrics_.reserve(metrics);
 }
 
 std::optional<MetricIndex> MetricStore::Find(const MetricId& id) const {

@@ -218,6 +218,13 @@ class MetricStore {
   // intern the metric they watch so that it exists before data arrives.
   MetricIndex Intern(const MetricId& id);
 
+  // Makes room for `metrics` interned metrics in all, so that interning up
+  // to that many allocates only their identities' bytes: a service that
+  // knows how many metrics it will watch (say, from its alarm file) then
+  // holds no spare per-metric records. Never shrinks; indices and contents
+  // are unchanged.
+  void Reserve(size_t metrics);
+
   // Validates `datum` (ValidateMetricDatum) and stores its samples. Returns
   // the validation error unchanged, prefixed with `context`; nothing is
   // stored then. A datum with StorageResolution 60 (standard) is stored at
