@@ -342,74 +342,79 @@ void MetricStore::AddAt(MetricIndex index, Unit unit, int64_t seconds,
                         const StatisticSet& samples) {
   assert(index < metrics_.size());
   // The common case of a live feed or a replay: a minute-aligned metric of
-  // one unit (its minute tail on, no running totals) gets a sample for its
-  // newest cell or for the minute after it. Everything AddToCell would do
-  // for it, without its divisions, range tests and calls; any other write
-  // takes AddSlow, the general path. The test below checks the tail
-  // against the cells themselves (the newest cell is the tail's minute), so
-  // the fast path relies on no invariant of the other writers.
+  // one unit (its minute tail on, no running totals, no raw samples) gets a
+  // sample for its newest cell or for the minute after it. Everything
+  // AddToCell would do for it, without its divisions, range tests and
+  // calls; any other write takes AddSlow, the general path.
+  //
+  // It reads the tail, not the cells, to know where the newest cell is:
+  // while kMirror and kHasUnit are set, the metric has exactly one unit,
+  // `t.unit`, whose newest cell starts at minute `t.newest_minute`
+  // (AddToCell turns the mirror off for a second unit or an unaligned cell
+  // and keeps the minute up to date; late data, DropBefore and ImportState
+  // re-read it through RefreshTail). So the write touches the record, the
+  // tail and the lines it writes, and never loads the end of `starts`.
   // metric_store_batch_test's AddFastPathMatchesGeneralPath compares the
-  // two paths on random writes.
+  // two paths on random writes (late data, gaps, units, retention,
+  // snapshots).
   static_assert(60 % kStorageCellSeconds == 0, "a minute is whole cells");
   if (index < tails_.size()) {
     Tail& t = tails_[index];
     const int64_t nm = t.newest_minute;
     // Minutes whose cell (x 6 in units of 10 s) and the next one's fit
-    // min_cell10 unclamped: Cell10 is then exactly 6 x minute.
+    // min_cell10 unclamped: Cell10 is then exactly 6 x minute. kNoMinute
+    // (no cell) is outside.
     constexpr int64_t kLow = INT32_MIN / 6 + 1;
     constexpr int64_t kHigh = INT32_MAX / 6 - 1;
     if (t.flags == (Tail::kMirror | Tail::kHasUnit) &&
         t.unit == static_cast<uint8_t>(unit) &&
         static_cast<uint64_t>(nm - kLow) <= static_cast<uint64_t>(kHigh - kLow)) {
-      Metric& metric = metrics_[index];
-      const int64_t newest = nm * 60;
-      if (!metric.units.empty()) {
-        UnitCells& cells = metric.units.front();
-        if (cells.unit == unit && !cells.starts.empty() &&
-            cells.starts.back() == newest) {
-          // Wraps instead of overflowing for far-away timestamps.
-          const uint64_t delta =
-              static_cast<uint64_t>(seconds) - static_cast<uint64_t>(newest);
-          int64_t minute;
-          if (delta < static_cast<uint64_t>(kStorageCellSeconds)) {
-            minute = nm;  // The newest cell.
-            cells.sets.back().Merge(samples);
-          } else if (delta - 60 < static_cast<uint64_t>(kStorageCellSeconds) &&
-                     cells.starts.size() != cells.starts.capacity() &&
-                     cells.sets.size() != cells.sets.capacity()) {
-            // A new newest cell, the minute after it, into room the vectors
-            // have (AddSlow grows them): the fast path makes no call, and
-            // saves three registers instead of six (callgrind).
-            minute = nm + 1;
-            if (cells.starts.size() == cells.starts.capacity() ||
-                cells.sets.size() == cells.sets.capacity()) {
-              // Tested just above; said again so that GCC drops push_back's
-              // reallocation branch.
-              __builtin_unreachable();
-            }
-            cells.starts.push_back(newest + 60);
-            cells.sets.push_back(samples);
-            t.newest_minute = static_cast<int32_t>(minute);
-          } else {
-            minute = INT64_MIN;
-          }
-          if (minute != INT64_MIN) {
-            // NoteWrite's change tracking (no running totals here).
-            const int32_t cell10 = static_cast<int32_t>(minute * 6);
-            if (t.epoch != epoch_) {
-              t.epoch = epoch_;
-              t.min_cell10 = cell10;
-            } else if (cell10 < t.min_cell10) {
-              t.min_cell10 = cell10;
-            }
-            written_since_epoch_ = true;
-            // The minute before a new cell is the previous newest: its copy
-            // stays.
-            minute_cells_[minute & 1][index] = cells.sets.back();
-            return;
-          }
+      UnitCells& cells = metrics_[index].units.front();
+      assert(metrics_[index].units.size() == 1 && cells.unit == unit &&
+             !cells.starts.empty() && cells.starts.back() == nm * 60);
+      // Wraps instead of overflowing for far-away timestamps.
+      const uint64_t delta =
+          static_cast<uint64_t>(seconds) - static_cast<uint64_t>(nm * 60);
+      // The set in registers: the stores below may alias `samples`, so
+      // GCC would load it again for each copy.
+      StatisticSet set = samples;
+      int64_t minute = nm;
+      if (delta < static_cast<uint64_t>(kStorageCellSeconds)) {
+        // The newest cell.
+        StatisticSet& newest = cells.sets.back();
+        newest.Merge(set);
+        set = newest;
+      } else if (delta - 60 < static_cast<uint64_t>(kStorageCellSeconds) &&
+                 cells.starts.size() != cells.starts.capacity() &&
+                 cells.sets.size() != cells.sets.capacity()) {
+        // A new newest cell, the minute after it, into room the vectors
+        // have (AddSlow grows them): the fast path makes no call. The
+        // minute before it is the previous newest: its copy stays.
+        minute = nm + 1;
+        if (cells.starts.size() == cells.starts.capacity() ||
+            cells.sets.size() == cells.sets.capacity()) {
+          // Tested just above; said again so that GCC drops push_back's
+          // reallocation branch.
+          __builtin_unreachable();
         }
+        cells.starts.push_back(minute * 60);
+        cells.sets.push_back(set);
+        t.newest_minute = static_cast<int32_t>(minute);
+      } else {
+        AddSlow(index, unit, FloorTo(seconds, kStorageCellSeconds), samples);
+        return;
       }
+      minute_cells_[minute & 1][index] = set;
+      // NoteWrite's change tracking (no running totals here).
+      const int32_t cell10 = static_cast<int32_t>(minute * 6);
+      if (t.epoch != epoch_) {
+        t.epoch = epoch_;
+        t.min_cell10 = cell10;
+      } else if (cell10 < t.min_cell10) {
+        t.min_cell10 = cell10;
+      }
+      written_since_epoch_ = true;
+      return;
     }
   }
   AddSlow(index, unit, FloorTo(seconds, kStorageCellSeconds), samples);

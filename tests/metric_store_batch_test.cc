@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
@@ -74,6 +75,13 @@ std::vector<std::vector<std::pair<Unit, std::vector<Cell>>>> Cells(
 }
 
 // Two stores with the same metrics interned in the same order.
+// The minute [start, start + 60) of `m` as AggregateBucketsAt gives it.
+void AggregateMinute(const MetricStore& store, MetricIndex m,
+                     std::optional<Unit> unit, int64_t start,
+                     StatisticSet* out) {
+  store.AggregateBucketsAt(m, unit, start, 60, absl::MakeSpan(out, 1));
+}
+
 void InternBoth(MetricStore& a, MetricStore& b, int metrics) {
   for (int i = 0; i < metrics; ++i) {
     ASSERT_EQ(a.Intern(Host(i)), static_cast<MetricIndex>(i));
@@ -279,7 +287,9 @@ TEST(MetricStoreBatchTest, AddFastPathMatchesGeneralPath) {
     std::vector<int64_t> minute(static_cast<size_t>(metrics), 0);
     uint32_t seen_fast = fast.BeginReadEpoch();
     uint32_t seen_general = general.BeginReadEpoch();
+    bool restored_any = false;
     for (int round = 0; round < 400; ++round) {
+      const bool restored = restored_any;
       const auto m = static_cast<MetricIndex>(rng() % metrics);
       int64_t& mm = minute[m];
       int64_t t;
@@ -327,9 +337,20 @@ TEST(MetricStoreBatchTest, AddFastPathMatchesGeneralPath) {
             StatisticSet a, b;
             const bool known_a = fast.MinuteCell(k, u, start, &a);
             const bool known_b = general.MinuteCell(k, u, start, &b);
-            ASSERT_EQ(known_a, known_b)
-                << "seed " << seed << " round " << round << " metric " << i;
+            // A restored store derives its tail from the cells it has: it
+            // may know minutes that the live one stopped mirroring (an
+            // unaligned cell since dropped), never the other way round.
+            if (restored) {
+              ASSERT_TRUE(known_a || !known_b)
+                  << "seed " << seed << " round " << round << " metric " << i;
+            } else {
+              ASSERT_EQ(known_a, known_b)
+                  << "seed " << seed << " round " << round << " metric " << i;
+            }
             if (!known_a) continue;
+            if (!known_b) {
+              AggregateMinute(general, k, u, start, &b);
+            }
             ASSERT_TRUE(a.sample_count == b.sample_count && a.sum == b.sum &&
                         a.minimum == b.minimum && a.maximum == b.maximum)
                 << "seed " << seed << " round " << round << " metric " << i;
@@ -349,6 +370,21 @@ TEST(MetricStoreBatchTest, AddFastPathMatchesGeneralPath) {
             absl::FromUnixSeconds(base + 60 * (mm - 5));
         fast.DropBefore(horizon);
         general.DropBefore(horizon);
+      }
+      if (round % 97 == 96) {
+        // A snapshot restore (ImportState) rebuilds the tail the fast path
+        // trusts; writes after it still match the general path. Running
+        // totals are an alarm's, not the snapshot's: enabled again.
+        absl::StatusOr<std::vector<MetricStore::MetricState>> state =
+            fast.ExportState();
+        ASSERT_THAT(state.status(), IsOk());
+        MetricStore restored;
+        ASSERT_THAT(restored.ImportState(*std::move(state)), IsOk());
+        if (seed % 3 == 0) restored.EnableRunningTotals(0);
+        fast = std::move(restored);
+        restored_any = true;
+        seen_fast = fast.BeginReadEpoch();
+        seen_general = general.BeginReadEpoch();
       }
     }
     ASSERT_EQ(Cells(fast), Cells(general)) << "seed " << seed;
