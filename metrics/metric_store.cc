@@ -145,7 +145,6 @@ absl::Status MetricStore::PutKeyed(const MetricDatum& datum,
                                 ? known
                                 : InternNew(key, hash, datum.metric);
   if (!id_valid) ids_.set_flag(index);
-  Metric& metric = metrics_[index];
   // Standard-resolution data is stored at minute granularity (spec 1.5): a
   // 10/20/30-second alarm sees it only in the bucket holding the minute's
   // start. High-resolution data (StorageResolution 1) keeps its 10 s cell.
@@ -153,7 +152,11 @@ absl::Status MetricStore::PutKeyed(const MetricDatum& datum,
   const int64_t cell = datum.storage_resolution == 1
                            ? FloorTo(seconds, kStorageCellSeconds)
                            : FloorTo(seconds, 60);
-  AddToCell(index, CellsFor(metric, datum.unit), cell, samples);
+  // Metrics with raw samples never take the fast path.
+  if (TryAddToNewestMinute(index, datum.unit, cell, samples)) {
+    return absl::OkStatus();
+  }
+  AddToCell(index, CellsFor(metrics_[index], datum.unit), cell, samples);
   // The only cost for metrics without extended-statistic alarms: one test
   // (AddToCell sized tails_).
   if (tails_[index].flags & Tail::kSamples) AddSamples(index, datum, cell);
@@ -338,14 +341,18 @@ void MetricStore::AggregateSampleBuckets(
   }
 }
 
-void MetricStore::AddAt(MetricIndex index, Unit unit, int64_t seconds,
-                        const StatisticSet& samples) {
-  assert(index < metrics_.size());
-  // The common case of a live feed or a replay: a minute-aligned metric of
-  // one unit (its minute tail on, no running totals, no raw samples) gets a
-  // sample for its newest cell or for the minute after it. Everything
-  // AddToCell would do for it, without its divisions, range tests and
-  // calls; any other write takes AddSlow, the general path.
+// The write path's small functions are forced inline (GCC and Clang): the
+// batch loops call them once per sample, and a call costs as much as the
+// work (callgrind).
+#define CWALARM_ALWAYS_INLINE inline __attribute__((always_inline))
+
+CWALARM_ALWAYS_INLINE bool MetricStore::TryAddToNewestMinute(
+    MetricIndex index, Unit unit, int64_t seconds, const StatisticSet& samples) {
+  // The common case of a live feed, a scrape or a replay: a minute-aligned
+  // metric of one unit (its minute tail on, no running totals, no raw
+  // samples) gets a sample for its newest cell or for the minute after it.
+  // Everything AddToCell would do for it, without its divisions, range
+  // tests and calls.
   //
   // It reads the tail, not the cells, to know where the newest cell is:
   // while kMirror and kHasUnit are set, the metric has exactly one unit,
@@ -354,81 +361,87 @@ void MetricStore::AddAt(MetricIndex index, Unit unit, int64_t seconds,
   // and keeps the minute up to date; late data, DropBefore and ImportState
   // re-read it through RefreshTail). So the write touches the record, the
   // tail and the lines it writes, and never loads the end of `starts`.
-  // metric_store_batch_test's AddFastPathMatchesGeneralPath compares the
-  // two paths on random writes (late data, gaps, units, retention,
+  // metric_store_batch_test's AddFastPathMatchesGeneralPath and
+  // LongScrapesEqualAddOneAtATimeCellsTailAndChanges compare it with the
+  // general path on random writes (late data, gaps, units, retention,
   // snapshots).
   static_assert(60 % kStorageCellSeconds == 0, "a minute is whole cells");
-  if (index < tails_.size()) {
-    Tail& t = tails_[index];
-    const int64_t nm = t.newest_minute;
-    // Minutes whose cell (x 6 in units of 10 s) and the next one's fit
-    // min_cell10 unclamped: Cell10 is then exactly 6 x minute. kNoMinute
-    // (no cell) is outside.
-    constexpr int64_t kLow = INT32_MIN / 6 + 1;
-    constexpr int64_t kHigh = INT32_MAX / 6 - 1;
-    if (t.flags == (Tail::kMirror | Tail::kHasUnit) &&
+  if (index >= tails_.size()) return false;
+  Tail& t = tails_[index];
+  const int64_t nm = t.newest_minute;
+  // Minutes whose cell (x 6 in units of 10 s) and the next one's fit
+  // min_cell10 unclamped: Cell10 is then exactly 6 x minute. kNoMinute (no
+  // cell) is outside.
+  constexpr int64_t kLow = INT32_MIN / 6 + 1;
+  constexpr int64_t kHigh = INT32_MAX / 6 - 1;
+  if (!(t.flags == (Tail::kMirror | Tail::kHasUnit) &&
         t.unit == static_cast<uint8_t>(unit) &&
-        static_cast<uint64_t>(nm - kLow) <= static_cast<uint64_t>(kHigh - kLow)) {
-      UnitCells& cells = metrics_[index].units.front();
-      assert(metrics_[index].units.size() == 1 && cells.unit == unit &&
-             !cells.starts.empty() && cells.starts.back() == nm * 60);
-      // Wraps instead of overflowing for far-away timestamps.
-      const uint64_t delta =
-          static_cast<uint64_t>(seconds) - static_cast<uint64_t>(nm * 60);
-      // The set in registers: the stores below may alias `samples`, so
-      // GCC would load it again for each copy.
-      StatisticSet set = samples;
-      int64_t minute = nm;
-      if (delta < static_cast<uint64_t>(kStorageCellSeconds)) {
-        // The newest cell.
-        StatisticSet& newest = cells.sets.back();
-        newest.Merge(set);
-        set = newest;
-      } else if (delta - 60 < static_cast<uint64_t>(kStorageCellSeconds) &&
-                 cells.starts.size() != cells.starts.capacity() &&
-                 cells.sets.size() != cells.sets.capacity()) {
-        // A new newest cell, the minute after it, into room the vectors
-        // have (AddSlow grows them): the fast path makes no call. The
-        // minute before it is the previous newest: its copy stays.
-        minute = nm + 1;
-        if (cells.starts.size() == cells.starts.capacity() ||
-            cells.sets.size() == cells.sets.capacity()) {
-          // Tested just above; said again so that GCC drops push_back's
-          // reallocation branch.
-          __builtin_unreachable();
-        }
-        cells.starts.push_back(minute * 60);
-        cells.sets.push_back(set);
-        t.newest_minute = static_cast<int32_t>(minute);
-      } else {
-        AddSlow(index, unit, FloorTo(seconds, kStorageCellSeconds), samples);
-        return;
-      }
-      minute_cells_[minute & 1][index] = set;
-      // NoteWrite's change tracking (no running totals here).
-      const int32_t cell10 = static_cast<int32_t>(minute * 6);
-      if (t.epoch != epoch_) {
-        t.epoch = epoch_;
-        t.min_cell10 = cell10;
-      } else if (cell10 < t.min_cell10) {
-        t.min_cell10 = cell10;
-      }
-      written_since_epoch_ = true;
-      return;
-    }
+        static_cast<uint64_t>(nm - kLow) <=
+            static_cast<uint64_t>(kHigh - kLow))) {
+    return false;
   }
-  AddSlow(index, unit, FloorTo(seconds, kStorageCellSeconds), samples);
+  UnitCells& cells = metrics_[index].units.front();
+  assert(metrics_[index].units.size() == 1 && cells.unit == unit &&
+         !cells.starts.empty() && cells.starts.back() == nm * 60);
+  // Wraps instead of overflowing for far-away timestamps.
+  const uint64_t delta =
+      static_cast<uint64_t>(seconds) - static_cast<uint64_t>(nm * 60);
+  int64_t minute = nm;
+  if (delta < static_cast<uint64_t>(kStorageCellSeconds)) {
+    // The newest cell.
+    StatisticSet& newest = cells.sets.back();
+    newest.Merge(samples);
+    minute_cells_[nm & 1][index] = newest;
+  } else if (delta - 60 < static_cast<uint64_t>(kStorageCellSeconds) &&
+             cells.starts.size() != cells.starts.capacity() &&
+             cells.sets.size() != cells.sets.capacity()) {
+    // A new newest cell, the minute after it, into room the vectors have
+    // (the general path grows them): no call. The minute before it is the
+    // previous newest: its copy stays.
+    minute = nm + 1;
+    if (cells.starts.size() == cells.starts.capacity() ||
+        cells.sets.size() == cells.sets.capacity()) {
+      // Tested just above; said again so that GCC drops push_back's
+      // reallocation branch.
+      __builtin_unreachable();
+    }
+    // The set in registers: the stores below may alias `samples`, so GCC
+    // would load it again for the copy.
+    const StatisticSet set = samples;
+    cells.starts.push_back(minute * 60);
+    cells.sets.push_back(set);
+    t.newest_minute = static_cast<int32_t>(minute);
+    minute_cells_[minute & 1][index] = set;
+  } else {
+    return false;
+  }
+  // NoteWrite's change tracking (no running totals here).
+  const int32_t cell10 = static_cast<int32_t>(minute * 6);
+  if (t.epoch != epoch_) {
+    t.epoch = epoch_;
+    t.min_cell10 = cell10;
+  } else if (cell10 < t.min_cell10) {
+    t.min_cell10 = cell10;
+  }
+  written_since_epoch_ = true;
+  return true;
 }
 
-void MetricStore::AddSlow(MetricIndex index, Unit unit, int64_t cell,
+void MetricStore::AddAt(MetricIndex index, Unit unit, int64_t seconds,
+                        const StatisticSet& samples) {
+  assert(index < metrics_.size());
+  if (__builtin_expect(TryAddToNewestMinute(index, unit, seconds, samples),
+                       1)) {
+    return;
+  }
+  AddSlow(index, unit, seconds, samples);
+}
+
+void MetricStore::AddSlow(MetricIndex index, Unit unit, int64_t seconds,
                           const StatisticSet& samples) {
-  AddToCell(index, CellsFor(metrics_[index], unit), cell, samples);
+  AddToCell(index, CellsFor(metrics_[index], unit),
+            FloorTo(seconds, kStorageCellSeconds), samples);
 }
-
-// The write path's small functions are forced inline (GCC and Clang): the
-// batch loops call them once per sample, and a call costs as much as the
-// work (callgrind).
-#define CWALARM_ALWAYS_INLINE inline __attribute__((always_inline))
 
 CWALARM_ALWAYS_INLINE MetricStore::UnitCells& MetricStore::CellsFor(
     Metric& metric, Unit unit) {
@@ -621,8 +634,10 @@ absl::Status MetricStore::AddScrape(Unit unit, int64_t unix_seconds,
   };
   auto store = [&](size_t i) CWALARM_LAMBDA_INLINE {
     const MetricIndex m = idx[i];
-    Metric& metric = metrics_[m];
-    AddToCell(m, CellsFor(metric, unit), cell, StatisticSet::Of(val[i]));
+    const StatisticSet set = StatisticSet::Of(val[i]);
+    // Metrics with raw samples never take the fast path.
+    if (TryAddToNewestMinute(m, unit, cell, set)) return;
+    AddToCell(m, CellsFor(metrics_[m], unit), cell, set);
     if (tails_[m].flags & Tail::kSamples) {
       SampleCell(m, unit, cell).Add(val[i]);
     }

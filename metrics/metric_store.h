@@ -590,14 +590,21 @@ class MetricStore {
   // without search, older cells through InsertCell.
   void AddToCell(MetricIndex index, UnitCells& cells, int64_t cell,
                  const StatisticSet& samples);
+  // The write of `samples` at `seconds` (Unix seconds, floored) when it
+  // goes to the newest cell or the minute after it of a minute-aligned
+  // metric of unit `unit` with neither running totals nor raw samples, and
+  // the vectors have room; false (nothing written) otherwise. Add's and
+  // AddScrape's fast path.
+  bool TryAddToNewestMinute(MetricIndex index, Unit unit, int64_t seconds,
+                            const StatisticSet& samples);
   // Add for `seconds` (Unix seconds, floored): its fast path, else AddSlow.
   void AddAt(MetricIndex index, Unit unit, int64_t seconds,
              const StatisticSet& samples);
   // Add's general path (every case its fast path does not take): the
-  // samples into cell `cell` (Unix seconds, aligned) through AddToCell. Out
-  // of line, so that the fast path saves few registers.
+  // samples into the cell of `seconds` (Unix seconds) through AddToCell.
+  // Out of line, so that the fast path saves few registers.
   __attribute__((noinline)) void AddSlow(MetricIndex index, Unit unit,
-                                         int64_t cell,
+                                         int64_t seconds,
                                          const StatisticSet& samples);
   // AddToCell's slow path for late data.
   static void InsertCell(UnitCells& cells, int64_t cell,
