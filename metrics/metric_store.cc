@@ -580,6 +580,15 @@ absl::Status MetricStore::CheckBatch(absl::string_view api, Unit unit,
   return absl::OkStatus();
 }
 
+void MetricStore::AddValueSlow(MetricIndex index, Unit unit, int64_t cell,
+                               double value) {
+  AddToCell(index, CellsFor(metrics_[index], unit), cell,
+            StatisticSet::Of(value));
+  if (tails_[index].flags & Tail::kSamples) {
+    SampleCell(index, unit, cell).Add(value);
+  }
+}
+
 // The stages of AddScrape's pipeline are inlined into its loops (GCC kept
 // them out of line, a call per stage and sample).
 #define CWALARM_LAMBDA_INLINE __attribute__((always_inline))
@@ -634,12 +643,9 @@ absl::Status MetricStore::AddScrape(Unit unit, int64_t unix_seconds,
   };
   auto store = [&](size_t i) CWALARM_LAMBDA_INLINE {
     const MetricIndex m = idx[i];
-    const StatisticSet set = StatisticSet::Of(val[i]);
     // Metrics with raw samples never take the fast path.
-    if (TryAddToNewestMinute(m, unit, cell, set)) return;
-    AddToCell(m, CellsFor(metrics_[m], unit), cell, set);
-    if (tails_[m].flags & Tail::kSamples) {
-      SampleCell(m, unit, cell).Add(val[i]);
+    if (!TryAddToNewestMinute(m, unit, cell, StatisticSet::Of(val[i]))) {
+      AddValueSlow(m, unit, cell, val[i]);
     }
   };
   // Step k runs stage 1 for sample k, stage 2 for k - kAhead and stores

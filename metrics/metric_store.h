@@ -606,6 +606,12 @@ class MetricStore {
   __attribute__((noinline)) void AddSlow(MetricIndex index, Unit unit,
                                          int64_t seconds,
                                          const StatisticSet& samples);
+  // AddScrape's general path for one value (every case
+  // TryAddToNewestMinute does not take): AddToCell, and the raw sample when
+  // kept. Out of line, so that the scrape loop keeps its values in
+  // registers.
+  __attribute__((noinline)) void AddValueSlow(MetricIndex index, Unit unit,
+                                              int64_t cell, double value);
   // AddToCell's slow path for late data.
   static void InsertCell(UnitCells& cells, int64_t cell,
                          const StatisticSet& samples);
