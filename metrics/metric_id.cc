@@ -98,6 +98,12 @@ inline uint64_t Mix(uint64_t a, uint64_t b) {
 // Canonical dimension order: by name, then value (names are unique in
 // valid ids).
 inline bool DimensionLess(const Dimension& a, const Dimension& b) {
+  // Names usually differ in their first byte: decided without a memcmp
+  // call. std::string compares bytes as unsigned char, as here.
+  if (!a.name.empty() && !b.name.empty() && a.name[0] != b.name[0]) {
+    return static_cast<unsigned char>(a.name[0]) <
+           static_cast<unsigned char>(b.name[0]);
+  }
   const int c = a.name.compare(b.name);
   return c != 0 ? c < 0 : a.value < b.value;
 }
