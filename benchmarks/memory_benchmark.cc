@@ -18,6 +18,8 @@
 //     every alarm has made one transition (its reason strings held).
 //   BM_Memory_MetricStorePerMetric/<metrics>: Intern of N metrics with no
 //     data (identity and index).
+//   BM_Memory_MetricStorePerMetricReserved/<metrics>: the same after
+//     MetricStore::Reserve(N) (no spare records).
 //   BM_Memory_MetricStorePerCell/<metrics>: the data of one evaluation range,
 //     5 one-minute samples per metric (Period 60, N 3, R 5).
 //   BM_Memory_ReferenceEvaluatorPerAlarm/<alarms>: the baseline's alarm state.
@@ -168,7 +170,7 @@ BENCHMARK(BM_Memory_AlarmEvaluatorPerAlarmTransitioned)
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond);
 
-void BM_Memory_MetricStorePerMetric(benchmark::State& state) {
+void MeasureMetricStore(benchmark::State& state, bool reserved) {
   const int64_t n = state.range(0);
   double per_metric = 0;
   for (auto _ : state) {
@@ -179,6 +181,7 @@ void BM_Memory_MetricStorePerMetric(benchmark::State& state) {
     auto store = std::make_unique<MetricStore>();
     const double before = HeapInUse();
     state.ResumeTiming();
+    if (reserved) store->Reserve(ids.size());
     for (const MetricId& id : ids) store->Intern(id);
     state.PauseTiming();
     per_metric = (HeapInUse() - before) / static_cast<double>(n);
@@ -188,7 +191,21 @@ void BM_Memory_MetricStorePerMetric(benchmark::State& state) {
   state.counters["bytes_per_metric"] = per_metric;
   state.SetItemsProcessed(state.iterations() * n);
 }
+
+void BM_Memory_MetricStorePerMetric(benchmark::State& state) {
+  MeasureMetricStore(state, /*reserved=*/false);
+}
 BENCHMARK(BM_Memory_MetricStorePerMetric)
+    ->ArgName("metrics")
+    ->RangeMultiplier(10)
+    ->Range(1000, 1000000)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+
+void BM_Memory_MetricStorePerMetricReserved(benchmark::State& state) {
+  MeasureMetricStore(state, /*reserved=*/true);
+}
+BENCHMARK(BM_Memory_MetricStorePerMetricReserved)
     ->ArgName("metrics")
     ->RangeMultiplier(10)
     ->Range(1000, 1000000)

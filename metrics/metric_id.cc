@@ -98,6 +98,12 @@ inline uint64_t Mix(uint64_t a, uint64_t b) {
 // Canonical dimension order: by name, then value (names are unique in
 // valid ids).
 inline bool DimensionLess(const Dimension& a, const Dimension& b) {
+  // Names usually differ in their first byte: decided without a memcmp
+  // call. std::string compares bytes as unsigned char, as here.
+  if (!a.name.empty() && !b.name.empty() && a.name[0] != b.name[0]) {
+    return static_cast<unsigned char>(a.name[0]) <
+           static_cast<unsigned char>(b.name[0]);
+  }
   const int c = a.name.compare(b.name);
   return c != 0 ? c < 0 : a.value < b.value;
 }
@@ -375,6 +381,11 @@ char* MetricIdTable::Allocate(size_t bytes) {
   return out;
 }
 
+void MetricIdTable::Reserve(size_t entries) {
+  if (entries > entries_.capacity()) entries_.reserve(entries);
+  while (entries * 5 > slots_.size() * 4) Grow();
+}
+
 void MetricIdTable::Grow() {
   const size_t capacity = slots_.empty() ? 16 : slots_.size() * 2;
   std::vector<Slot> old = std::move(slots_);
@@ -414,6 +425,9 @@ uint32_t MetricIdTable::Insert(absl::string_view key, uint64_t hash,
     out += d.value.size();
   }
   const auto index = static_cast<uint32_t>(entries_.size());
+  if (entries_.size() == entries_.capacity()) {
+    entries_.reserve(internal::NextPerMetricCapacity(entries_.capacity()));
+  }
   entries_.push_back(entry);
   const uint32_t tag = Tag(hash);
   size_t pos = tag & mask_;

@@ -119,6 +119,23 @@ class MetricKeyBuilder {
   size_t size_ = 0;
 };
 
+namespace internal {
+
+// The next capacity of a full vector with one record per interned metric
+// (MetricIdTable's entries, MetricStore's records): doubling while small,
+// then a quarter more each time. Doubling leaves up to half of a large
+// vector unused (a store of 10,000 metrics held 16,384 records); growing
+// by a quarter bounds the spare records to 20% of the capacity, at the cost
+// of moving each record about four times over the store's growth instead of
+// about once (interning only; the write path never grows these vectors).
+inline size_t NextPerMetricCapacity(size_t capacity) {
+  constexpr size_t kDoubleBelow = 1024;
+  if (capacity < kDoubleBelow) return capacity < 8 ? 16 : 2 * capacity;
+  return capacity + capacity / 4;
+}
+
+}  // namespace internal
+
 // Interned metric identities, dense indices 0, 1, 2, ... in insertion order.
 // Two ids are the same entry iff their MetricId::Key() is equal (so
 // dimension order is ignored). Stored compactly (issue 7: at most 128 bytes
@@ -147,6 +164,11 @@ class MetricIdTable {
   static uint64_t Hash(absl::string_view key);
 
   size_t size() const { return entries_.size(); }
+
+  // Makes room for `entries` entries in all (hash slots and index), so that
+  // inserting up to that many neither rehashes nor grows: for callers that
+  // know how many metrics they will intern.
+  void Reserve(size_t entries);
 
   // The index whose key is `key` (hash `hash`), or kNone.
   uint32_t Find(absl::string_view key, uint64_t hash) const {

@@ -62,8 +62,16 @@ bool MetricStore::PlainValueValid(const MetricDatum& datum,
 MetricIndex MetricStore::InternNew(absl::string_view key, uint64_t hash,
                                    const MetricId& id) {
   const MetricIndex index = ids_.Insert(key, hash, id);
+  if (metrics_.size() == metrics_.capacity()) {
+    metrics_.reserve(internal::NextPerMetricCapacity(metrics_.capacity()));
+  }
   metrics_.emplace_back();
   return index;
+}
+
+void MetricStore::Reserve(size_t metrics) {
+  ids_.Reserve(metrics);
+  if (metrics > metrics_.capacity()) metrics_.reserve(metrics);
 }
 
 std::optional<MetricIndex> MetricStore::Find(const MetricId& id) const {
@@ -137,7 +145,6 @@ absl::Status MetricStore::PutKeyed(const MetricDatum& datum,
                                 ? known
                                 : InternNew(key, hash, datum.metric);
   if (!id_valid) ids_.set_flag(index);
-  Metric& metric = metrics_[index];
   // Standard-resolution data is stored at minute granularity (spec 1.5): a
   // 10/20/30-second alarm sees it only in the bucket holding the minute's
   // start. High-resolution data (StorageResolution 1) keeps its 10 s cell.
@@ -145,9 +152,14 @@ absl::Status MetricStore::PutKeyed(const MetricDatum& datum,
   const int64_t cell = datum.storage_resolution == 1
                            ? FloorTo(seconds, kStorageCellSeconds)
                            : FloorTo(seconds, 60);
-  AddToCell(index, CellsFor(metric, datum.unit), cell, samples);
-  // The only cost for metrics without extended-statistic alarms: one test.
-  if (metric.samples != nullptr) AddSamples(metric, datum, cell);
+  // Metrics with raw samples never take the fast path.
+  if (TryAddToNewestMinute(index, datum.unit, cell, samples)) {
+    return absl::OkStatus();
+  }
+  AddToCell(index, CellsFor(metrics_[index], datum.unit), cell, samples);
+  // The only cost for metrics without extended-statistic alarms: one test
+  // (AddToCell sized tails_).
+  if (tails_[index].flags & Tail::kSamples) AddSamples(index, datum, cell);
   return absl::OkStatus();
 }
 
@@ -266,20 +278,19 @@ void MetricStore::PrefetchCells(MetricIndex index,
 
 void MetricStore::EnableSamples(MetricIndex index) {
   assert(index < metrics_.size());
-  if (metrics_[index].samples == nullptr) {
-    metrics_[index].samples = std::make_unique<std::vector<UnitSamples>>();
-  }
+  TailOf(index).flags |= Tail::kSamples;
 }
 
-SampleDistribution& MetricStore::SampleCell(Metric& metric, Unit unit,
+SampleDistribution& MetricStore::SampleCell(MetricIndex index, Unit unit,
                                             int64_t cell) {
+  std::vector<UnitSamples>& units = samples_[index];
   UnitSamples* cells = nullptr;
-  for (UnitSamples& u : *metric.samples) {
+  for (UnitSamples& u : units) {
     if (u.unit == unit) cells = &u;
   }
   if (cells == nullptr) {
-    metric.samples->push_back(UnitSamples{unit, {}, {}});
-    cells = &metric.samples->back();
+    units.push_back(UnitSamples{unit, {}, {}});
+    cells = &units.back();
   }
   if (!cells->starts.empty() && cells->starts.back() == cell) {
     return cells->cells.back();
@@ -294,9 +305,9 @@ SampleDistribution& MetricStore::SampleCell(Metric& metric, Unit unit,
   return cells->cells[pos];
 }
 
-void MetricStore::AddSamples(Metric& metric, const MetricDatum& datum,
+void MetricStore::AddSamples(MetricIndex index, const MetricDatum& datum,
                              int64_t cell) {
-  SampleDistribution& d = SampleCell(metric, datum.unit, cell);
+  SampleDistribution& d = SampleCell(index, datum.unit, cell);
   if (datum.value.has_value()) {
     d.Add(*datum.value);
   } else if (datum.statistic_values.has_value()) {
@@ -313,14 +324,13 @@ void MetricStore::AggregateSampleBuckets(
     MetricIndex index, std::optional<Unit> unit, absl::Time first,
     absl::Duration period, absl::Span<SampleDistribution> out) const {
   for (SampleDistribution& d : out) d.Clear();
-  if (index >= metrics_.size() || out.empty() ||
-      metrics_[index].samples == nullptr) {
-    return;
-  }
+  if (out.empty() || !samples_enabled(index)) return;
+  const auto units = samples_.find(index);
+  if (units == samples_.end()) return;
   const int64_t first_s = absl::ToUnixSeconds(first);
   const int64_t period_s = absl::ToInt64Seconds(period);
   const int64_t end_s = first_s + period_s * static_cast<int64_t>(out.size());
-  for (const UnitSamples& cells : *metrics_[index].samples) {
+  for (const UnitSamples& cells : units->second) {
     if (unit.has_value() && cells.unit != *unit) continue;
     auto it = std::lower_bound(cells.starts.begin(), cells.starts.end(), first_s);
     for (size_t i = static_cast<size_t>(it - cells.starts.begin());
@@ -331,99 +341,114 @@ void MetricStore::AggregateSampleBuckets(
   }
 }
 
-void MetricStore::AddAt(MetricIndex index, Unit unit, int64_t seconds,
-                        const StatisticSet& samples) {
-  assert(index < metrics_.size());
-  // The common case of a live feed or a replay: a minute-aligned metric of
-  // one unit (its minute tail on, no running totals) gets a sample for its
-  // newest cell or for the minute after it. Everything AddToCell would do
-  // for it, without its divisions, range tests and calls; any other write
-  // takes AddSlow, the general path. The test below checks the tail
-  // against the cells themselves (the newest cell is the tail's minute), so
-  // the fast path relies on no invariant of the other writers.
-  // metric_store_batch_test's AddFastPathMatchesGeneralPath compares the
-  // two paths on random writes.
-  static_assert(60 % kStorageCellSeconds == 0, "a minute is whole cells");
-  if (index < tails_.size()) {
-    Tail& t = tails_[index];
-    const int64_t nm = t.newest_minute;
-    // Minutes whose cell (x 6 in units of 10 s) and the next one's fit
-    // min_cell10 unclamped: Cell10 is then exactly 6 x minute.
-    constexpr int64_t kLow = INT32_MIN / 6 + 1;
-    constexpr int64_t kHigh = INT32_MAX / 6 - 1;
-    if (t.flags == (Tail::kMirror | Tail::kHasUnit) &&
-        t.unit == static_cast<uint8_t>(unit) &&
-        static_cast<uint64_t>(nm - kLow) <= static_cast<uint64_t>(kHigh - kLow)) {
-      Metric& metric = metrics_[index];
-      const int64_t newest = nm * 60;
-      if (!metric.units.empty()) {
-        UnitCells& cells = metric.units.front();
-        if (cells.unit == unit && !cells.starts.empty() &&
-            cells.starts.back() == newest) {
-          // Wraps instead of overflowing for far-away timestamps.
-          const uint64_t delta =
-              static_cast<uint64_t>(seconds) - static_cast<uint64_t>(newest);
-          int64_t minute;
-          if (delta < static_cast<uint64_t>(kStorageCellSeconds)) {
-            minute = nm;  // The newest cell.
-            cells.sets.back().Merge(samples);
-          } else if (delta - 60 < static_cast<uint64_t>(kStorageCellSeconds) &&
-                     cells.starts.size() != cells.starts.capacity() &&
-                     cells.sets.size() != cells.sets.capacity()) {
-            // A new newest cell, the minute after it, into room the vectors
-            // have (AddSlow grows them): the fast path makes no call, and
-            // saves three registers instead of six (callgrind).
-            minute = nm + 1;
-            if (cells.starts.size() == cells.starts.capacity() ||
-                cells.sets.size() == cells.sets.capacity()) {
-              // Tested just above; said again so that GCC drops push_back's
-              // reallocation branch.
-              __builtin_unreachable();
-            }
-            cells.starts.push_back(newest + 60);
-            cells.sets.push_back(samples);
-            t.newest_minute = static_cast<int32_t>(minute);
-          } else {
-            minute = INT64_MIN;
-          }
-          if (minute != INT64_MIN) {
-            // NoteWrite's change tracking (no running totals here).
-            const int32_t cell10 = static_cast<int32_t>(minute * 6);
-            if (t.epoch != epoch_) {
-              t.epoch = epoch_;
-              t.min_cell10 = cell10;
-            } else if (cell10 < t.min_cell10) {
-              t.min_cell10 = cell10;
-            }
-            written_since_epoch_ = true;
-            // The minute before a new cell is the previous newest: its copy
-            // stays.
-            minute_cells_[minute & 1][index] = cells.sets.back();
-            return;
-          }
-        }
-      }
-    }
-  }
-  AddSlow(index, unit, FloorTo(seconds, kStorageCellSeconds), samples);
-}
-
-void MetricStore::AddSlow(MetricIndex index, Unit unit, int64_t cell,
-                          const StatisticSet& samples) {
-  AddToCell(index, CellsFor(metrics_[index], unit), cell, samples);
-}
-
 // The write path's small functions are forced inline (GCC and Clang): the
 // batch loops call them once per sample, and a call costs as much as the
 // work (callgrind).
 #define CWALARM_ALWAYS_INLINE inline __attribute__((always_inline))
+
+CWALARM_ALWAYS_INLINE bool MetricStore::TryAddToNewestMinute(
+    MetricIndex index, Unit unit, int64_t seconds, const StatisticSet& samples) {
+  // The common case of a live feed, a scrape or a replay: a minute-aligned
+  // metric of one unit (its minute tail on, no running totals, no raw
+  // samples) gets a sample for its newest cell or for the minute after it.
+  // Everything AddToCell would do for it, without its divisions, range
+  // tests and calls.
+  //
+  // It reads the tail, not the cells, to know where the newest cell is:
+  // while kMirror and kHasUnit are set, the metric has exactly one unit,
+  // `t.unit`, whose newest cell starts at minute `t.newest_minute`
+  // (AddToCell turns the mirror off for a second unit or an unaligned cell
+  // and keeps the minute up to date; late data, DropBefore and ImportState
+  // re-read it through RefreshTail). So the write touches the record, the
+  // tail and the lines it writes, and never loads the end of `starts`.
+  // metric_store_batch_test's AddFastPathMatchesGeneralPath and
+  // LongScrapesEqualAddOneAtATimeCellsTailAndChanges compare it with the
+  // general path on random writes (late data, gaps, units, retention,
+  // snapshots).
+  static_assert(60 % kStorageCellSeconds == 0, "a minute is whole cells");
+  if (index >= tails_.size()) return false;
+  Tail& t = tails_[index];
+  const int64_t nm = t.newest_minute;
+  // Minutes whose cell (x 6 in units of 10 s) and the next one's fit
+  // min_cell10 unclamped: Cell10 is then exactly 6 x minute. kNoMinute (no
+  // cell) is outside.
+  constexpr int64_t kLow = INT32_MIN / 6 + 1;
+  constexpr int64_t kHigh = INT32_MAX / 6 - 1;
+  if (!(t.flags == (Tail::kMirror | Tail::kHasUnit) &&
+        t.unit == static_cast<uint8_t>(unit) &&
+        static_cast<uint64_t>(nm - kLow) <=
+            static_cast<uint64_t>(kHigh - kLow))) {
+    return false;
+  }
+  UnitCells& cells = metrics_[index].units.front();
+  assert(metrics_[index].units.size() == 1 && cells.unit == unit &&
+         !cells.starts.empty() && cells.starts.back() == nm * 60);
+  // Wraps instead of overflowing for far-away timestamps.
+  const uint64_t delta =
+      static_cast<uint64_t>(seconds) - static_cast<uint64_t>(nm * 60);
+  int64_t minute = nm;
+  if (delta < static_cast<uint64_t>(kStorageCellSeconds)) {
+    // The newest cell.
+    StatisticSet& newest = cells.sets.back();
+    newest.Merge(samples);
+    minute_cells_[nm & 1][index] = newest;
+  } else if (delta - 60 < static_cast<uint64_t>(kStorageCellSeconds) &&
+             cells.starts.size() != cells.starts.capacity() &&
+             cells.sets.size() != cells.sets.capacity()) {
+    // A new newest cell, the minute after it, into room the vectors have
+    // (the general path grows them): no call. The minute before it is the
+    // previous newest: its copy stays.
+    minute = nm + 1;
+    if (cells.starts.size() == cells.starts.capacity() ||
+        cells.sets.size() == cells.sets.capacity()) {
+      // Tested just above; said again so that GCC drops push_back's
+      // reallocation branch.
+      __builtin_unreachable();
+    }
+    // The set in registers: the stores below may alias `samples`, so GCC
+    // would load it again for the copy.
+    const StatisticSet set = samples;
+    cells.starts.push_back(minute * 60);
+    cells.sets.push_back(set);
+    t.newest_minute = static_cast<int32_t>(minute);
+    minute_cells_[minute & 1][index] = set;
+  } else {
+    return false;
+  }
+  // NoteWrite's change tracking (no running totals here).
+  const int32_t cell10 = static_cast<int32_t>(minute * 6);
+  if (t.epoch != epoch_) {
+    t.epoch = epoch_;
+    t.min_cell10 = cell10;
+  } else if (cell10 < t.min_cell10) {
+    t.min_cell10 = cell10;
+  }
+  written_since_epoch_ = true;
+  return true;
+}
+
+void MetricStore::AddAt(MetricIndex index, Unit unit, int64_t seconds,
+                        const StatisticSet& samples) {
+  assert(index < metrics_.size());
+  if (__builtin_expect(TryAddToNewestMinute(index, unit, seconds, samples),
+                       1)) {
+    return;
+  }
+  AddSlow(index, unit, seconds, samples);
+}
+
+void MetricStore::AddSlow(MetricIndex index, Unit unit, int64_t seconds,
+                          const StatisticSet& samples) {
+  AddToCell(index, CellsFor(metrics_[index], unit),
+            FloorTo(seconds, kStorageCellSeconds), samples);
+}
 
 CWALARM_ALWAYS_INLINE MetricStore::UnitCells& MetricStore::CellsFor(
     Metric& metric, Unit unit) {
   for (UnitCells& u : metric.units) {
     if (u.unit == unit) return u;
   }
-  metric.units.push_back(UnitCells{unit, {}, {}, {}});
+  metric.units.push_back(UnitCells{unit, {}, {}});
   return metric.units.back();
 }
 
@@ -555,6 +580,15 @@ absl::Status MetricStore::CheckBatch(absl::string_view api, Unit unit,
   return absl::OkStatus();
 }
 
+void MetricStore::AddValueSlow(MetricIndex index, Unit unit, int64_t cell,
+                               double value) {
+  AddToCell(index, CellsFor(metrics_[index], unit), cell,
+            StatisticSet::Of(value));
+  if (tails_[index].flags & Tail::kSamples) {
+    SampleCell(index, unit, cell).Add(value);
+  }
+}
+
 // The stages of AddScrape's pipeline are inlined into its loops (GCC kept
 // them out of line, a call per stage and sample).
 #define CWALARM_LAMBDA_INLINE __attribute__((always_inline))
@@ -609,10 +643,9 @@ absl::Status MetricStore::AddScrape(Unit unit, int64_t unix_seconds,
   };
   auto store = [&](size_t i) CWALARM_LAMBDA_INLINE {
     const MetricIndex m = idx[i];
-    Metric& metric = metrics_[m];
-    AddToCell(m, CellsFor(metric, unit), cell, StatisticSet::Of(val[i]));
-    if (metric.samples != nullptr) {
-      SampleCell(metric, unit, cell).Add(val[i]);
+    // Metrics with raw samples never take the fast path.
+    if (!TryAddToNewestMinute(m, unit, cell, StatisticSet::Of(val[i]))) {
+      AddValueSlow(m, unit, cell, val[i]);
     }
   };
   // Step k runs stage 1 for sample k, stage 2 for k - kAhead and stores
@@ -658,14 +691,12 @@ absl::Status MetricStore::AddColumn(MetricIndex index, Unit unit,
                                    absl::MakeConstSpan(&index, 1),
                                    unix_seconds, values);
   if (!status.ok()) return status;
-  Metric& metric = metrics_[index];
-  UnitCells& cells = CellsFor(metric, unit);
+  UnitCells& cells = CellsFor(metrics_[index], unit);
+  const bool samples = samples_enabled(index);
   for (size_t i = 0; i < values.size(); ++i) {
     const int64_t cell = FloorTo(unix_seconds[i], kStorageCellSeconds);
     AddToCell(index, cells, cell, StatisticSet::Of(values[i]));
-    if (metric.samples != nullptr) {
-      SampleCell(metric, unit, cell).Add(values[i]);
-    }
+    if (samples) SampleCell(index, unit, cell).Add(values[i]);
   }
   return absl::OkStatus();
 }
@@ -921,11 +952,12 @@ void MetricStore::AggregateRunningWindowAt(MetricIndex index,
   out->sum = static_cast<double>(static_cast<int64_t>(w->sum));
 }
 
-void MetricStore::SyncPrefix(UnitCells& cells, size_t from) {
-  if (cells.prefix.empty()) cells.prefix.emplace_back();
-  from = std::min(from, cells.prefix.size() - 1);
-  cells.prefix.resize(from + 1);
-  CellPrefix running = cells.prefix.back();
+void MetricStore::SyncPrefix(const UnitCells& cells,
+                             std::vector<CellPrefix>& prefix, size_t from) {
+  if (prefix.empty()) prefix.emplace_back();
+  from = std::min(from, prefix.size() - 1);
+  prefix.resize(from + 1);
+  CellPrefix running = prefix.back();
   for (size_t i = from; i < cells.sets.size(); ++i) {
     const StatisticSet& set = cells.sets[i];
     int64_t count = 0;
@@ -936,7 +968,7 @@ void MetricStore::SyncPrefix(UnitCells& cells, size_t from) {
     } else {
       ++running.inexact;
     }
-    cells.prefix.push_back(running);
+    prefix.push_back(running);
   }
 }
 
@@ -947,7 +979,12 @@ void MetricStore::SyncPrefixes() {
     const int64_t min_cell = min_cell10 == Tail::kBeforeAll
                                  ? INT64_MIN
                                  : int64_t{min_cell10} * kStorageCellSeconds;
-    for (UnitCells& cells : metrics_[index].units) {
+    const auto& units = metrics_[index].units;
+    std::vector<std::vector<CellPrefix>>& prefixes = prefixes_[index];
+    // A unit created since EnableRunningTotals starts with no totals.
+    prefixes.resize(units.size());
+    for (size_t u = 0; u < units.size(); ++u) {
+      const UnitCells& cells = units[u];
       const std::vector<int64_t>& starts = cells.starts;
       const size_t n = starts.size();
       // The common case, data for the newest cell, without a search.
@@ -961,7 +998,7 @@ void MetricStore::SyncPrefixes() {
             std::lower_bound(starts.begin(), starts.end(), min_cell) -
             starts.begin());
       }
-      SyncPrefix(cells, from);
+      SyncPrefix(cells, prefixes[u], from);
     }
   }
   dirty_metrics_.clear();
@@ -986,10 +1023,16 @@ bool MetricStore::AggregateCountSumAt(MetricIndex index,
     sums[k] = 0;
     cell_counts[k] = 0;
   }
-  for (const UnitCells& cells : metrics_[index].units) {
+  const auto totals = prefixes_.find(index);
+  if (totals == prefixes_.end()) return false;
+  const auto& units = metrics_[index].units;
+  if (totals->second.size() != units.size()) return false;
+  for (size_t u = 0; u < units.size(); ++u) {
+    const UnitCells& cells = units[u];
     if (unit.has_value() && cells.unit != *unit) continue;
     const std::vector<int64_t>& starts = cells.starts;
-    if (cells.prefix.size() != starts.size() + 1) return false;
+    const std::vector<CellPrefix>& prefix = totals->second[u];
+    if (prefix.size() != starts.size() + 1) return false;
     // Bucket boundaries from the newest back: each search starts where the
     // previous one ended.
     int64_t boundary = first_s + period_s * static_cast<int64_t>(n);
@@ -1007,8 +1050,8 @@ bool MetricStore::AggregateCountSumAt(MetricIndex index,
       boundary -= period_s;
       const size_t guess = hi >= per_bucket ? hi - per_bucket : 0;
       const size_t lo = LowerBoundNear(starts, hi, guess, boundary);
-      const CellPrefix& a = cells.prefix[lo];
-      const CellPrefix& b = cells.prefix[hi];
+      const CellPrefix& a = prefix[lo];
+      const CellPrefix& b = prefix[hi];
       if (a.inexact != b.inexact) return false;
       // Modulo 2^64, then back to signed: exact, as |total| < 2^53.
       counts[k] += static_cast<int64_t>(b.count - a.count);
@@ -1031,12 +1074,17 @@ void MetricStore::DropBefore(absl::Time horizon) {
   dropped_before_ = std::max(dropped_before_, h);
   for (size_t index = 0; index < metrics_.size(); ++index) {
     Metric& metric = metrics_[index];
-    const bool totals = index < tails_.size() &&
-                        (tails_[index].flags & Tail::kTotals) != 0;
+    const uint8_t flags = index < tails_.size() ? tails_[index].flags : 0;
+    std::vector<std::vector<CellPrefix>>* prefixes = nullptr;
+    if (flags & Tail::kTotals) {
+      prefixes = &prefixes_[static_cast<MetricIndex>(index)];
+      prefixes->resize(metric.units.size());
+    }
     // The minute tail mirrors the newest two cells: only a drop that
     // leaves fewer than two behind changes them (RefreshTail).
     bool refresh_tail = false;
-    for (UnitCells& cells : metric.units) {
+    for (size_t u = 0; u < metric.units.size(); ++u) {
+      UnitCells& cells = metric.units[u];
       // A cell [s, s + 10) ends at or before the horizon when s + 10 <= h.
       auto it = std::lower_bound(cells.starts.begin(), cells.starts.end(),
                                  h - kStorageCellSeconds + 1);
@@ -1047,17 +1095,20 @@ void MetricStore::DropBefore(absl::Time horizon) {
       cells.sets.erase(cells.sets.begin(), cells.sets.begin() + n);
       // Running totals keep their differences: drop the same entries, or
       // start over when they did not reach that far.
-      if (!totals) continue;
-      if (cells.prefix.size() > static_cast<size_t>(n)) {
-        cells.prefix.erase(cells.prefix.begin(), cells.prefix.begin() + n);
+      if (prefixes == nullptr) continue;
+      std::vector<CellPrefix>& prefix = (*prefixes)[u];
+      if (prefix.size() > static_cast<size_t>(n)) {
+        prefix.erase(prefix.begin(), prefix.begin() + n);
       } else {
-        cells.prefix.clear();
-        SyncPrefix(cells, 0);
+        prefix.clear();
+        SyncPrefix(cells, prefix, 0);
       }
     }
     if (refresh_tail) RefreshTail(static_cast<MetricIndex>(index));
-    if (metric.samples == nullptr) continue;
-    for (UnitSamples& cells : *metric.samples) {
+    if (!(flags & Tail::kSamples)) continue;
+    const auto samples = samples_.find(static_cast<MetricIndex>(index));
+    if (samples == samples_.end()) continue;
+    for (UnitSamples& cells : samples->second) {
       auto it = std::lower_bound(cells.starts.begin(), cells.starts.end(),
                                  h - kStorageCellSeconds + 1);
       auto n = it - cells.starts.begin();
@@ -1088,15 +1139,20 @@ absl::StatusOr<std::vector<MetricStore::MetricState>> MetricStore::ExportState()
   std::vector<MetricState> out;
   out.reserve(metrics_.size());
   for (const Metric& m : metrics_) {
+    const auto index = static_cast<MetricIndex>(out.size());
     MetricState state;
-    state.id = ids_.Get(static_cast<MetricIndex>(out.size()));
+    state.id = ids_.Get(index);
     for (const UnitCells& u : m.units) {
       state.units.push_back(UnitCellsState{u.unit, u.starts, u.sets});
     }
-    if (m.samples != nullptr) {
+    if (samples_enabled(index)) {
       state.samples_enabled = true;
-      for (const UnitSamples& u : *m.samples) {
-        state.sample_units.push_back(UnitSamplesState{u.unit, u.starts, u.cells});
+      const auto samples = samples_.find(index);
+      if (samples != samples_.end()) {
+        for (const UnitSamples& u : samples->second) {
+          state.sample_units.push_back(
+              UnitSamplesState{u.unit, u.starts, u.cells});
+        }
       }
     }
     out.push_back(std::move(state));
@@ -1140,19 +1196,24 @@ absl::Status MetricStore::ImportState(std::vector<MetricState> metrics) {
       }
     }
   }
+  std::vector<MetricIndex> sampled;
   for (MetricState& m : metrics) {
     Metric metric;
     for (UnitCellsState& u : m.units) {
       // Running totals are built when an alarm asks for them
       // (EnableRunningTotals).
       metric.units.push_back(
-          UnitCells{u.unit, std::move(u.starts), std::move(u.sets), {}});
+          UnitCells{u.unit, std::move(u.starts), std::move(u.sets)});
     }
+    const auto index = static_cast<MetricIndex>(metrics_.size());
     if (m.samples_enabled) {
-      metric.samples = std::make_unique<std::vector<UnitSamples>>();
-      for (UnitSamplesState& u : m.sample_units) {
-        metric.samples->push_back(
-            UnitSamples{u.unit, std::move(u.starts), std::move(u.cells)});
+      sampled.push_back(index);
+      if (!m.sample_units.empty()) {
+        std::vector<UnitSamples>& units = samples_[index];
+        for (UnitSamplesState& u : m.sample_units) {
+          units.push_back(
+              UnitSamples{u.unit, std::move(u.starts), std::move(u.cells)});
+        }
       }
     }
     metrics_.push_back(std::move(metric));
@@ -1170,6 +1231,7 @@ absl::Status MetricStore::ImportState(std::vector<MetricState> metrics) {
     if (!aligned) tails_[i].flags = 0;  // No mirror (MinuteCell says so).
     RefreshTail(static_cast<MetricIndex>(i));
   }
+  for (MetricIndex index : sampled) tails_[index].flags |= Tail::kSamples;
   return absl::OkStatus();
 }
 
@@ -1204,9 +1266,11 @@ void MetricStore::EnableRunningTotals(MetricIndex index) {
   Tail& t = TailOf(index);
   if (t.flags & Tail::kTotals) return;
   t.flags |= Tail::kTotals;
-  for (UnitCells& cells : metrics_[index].units) {
-    cells.prefix.clear();
-    SyncPrefix(cells, 0);
+  const auto& units = metrics_[index].units;
+  std::vector<std::vector<CellPrefix>>& prefixes = prefixes_[index];
+  prefixes.assign(units.size(), {});
+  for (size_t u = 0; u < units.size(); ++u) {
+    SyncPrefix(units[u], prefixes[u], 0);
   }
   // Writes later in this epoch must reach SyncPrefixes: NoteWrite lists a
   // metric only at its first write of an epoch.

@@ -218,6 +218,13 @@ class MetricStore {
   // intern the metric they watch so that it exists before data arrives.
   MetricIndex Intern(const MetricId& id);
 
+  // Makes room for `metrics` interned metrics in all, so that interning up
+  // to that many allocates only their identities' bytes: a service that
+  // knows how many metrics it will watch (say, from its alarm file) then
+  // holds no spare per-metric records. Never shrinks; indices and contents
+  // are unchanged.
+  void Reserve(size_t metrics);
+
   // Validates `datum` (ValidateMetricDatum) and stores its samples. Returns
   // the validation error unchanged, prefixed with `context`; nothing is
   // stored then. A datum with StorageResolution 60 (standard) is stored at
@@ -255,7 +262,7 @@ class MetricStore {
 
   // True when raw samples are kept for `index`.
   bool samples_enabled(MetricIndex index) const {
-    return index < metrics_.size() && metrics_[index].samples != nullptr;
+    return index < tails_.size() && (tails_[index].flags & Tail::kSamples);
   }
 
   // Like AggregateBuckets, for raw samples: `out[k]` (cleared first)
@@ -496,7 +503,7 @@ class MetricStore {
   absl::Status ImportState(std::vector<MetricState> metrics);
 
  private:
-  // Running totals of cells (UnitCells::prefix). `inexact` counts the cells
+  // Running totals of cells (`prefixes_`). `inexact` counts the cells
   // whose SampleCount or Sum is not an integer within +-2^39.
   struct CellPrefix {
     uint64_t count = 0;
@@ -510,13 +517,6 @@ class MetricStore {
     Unit unit;
     std::vector<int64_t> starts;
     std::vector<StatisticSet> sets;
-    // Running totals for AggregateCountSumAt: `prefix[i]` holds the totals
-    // of cells [0, i) (after DropBefore, of the cells since some dropped
-    // one: only differences are used). Up to date when it has
-    // starts.size() + 1 entries and nothing was written since the last
-    // BeginReadEpoch. Sums wrap modulo 2^64; a bucket's difference is exact
-    // because its true value is far smaller.
-    std::vector<CellPrefix> prefix;
   };
   // Raw-sample cells of one metric and unit, as UnitCells.
   struct UnitSamples {
@@ -525,18 +525,20 @@ class MetricStore {
     std::vector<SampleDistribution> cells;
   };
   // The metric's identity is not here: `ids_` holds it under the same index
-  // (with the "id passed ValidateMetricId" flag).
+  // (with the "id passed ValidateMetricId" flag). Nor is what only some
+  // metrics have: running totals (`prefixes_`) and raw samples
+  // (`samples_`) live in side tables, so that the record is one cache line.
   //
   // The first unit's UnitCells live inside the record (an InlinedVector of
   // one): a write reaches the tails of `starts` and `sets` straight from the
   // record, without the dependent miss on a separately allocated unit
   // vector (issue 7, ingest at 1e5-1e6 metrics). A second unit moves them
-  // all to the heap, as a std::vector would hold them.
-  struct Metric {
+  // all to the heap, as a std::vector would hold them. Aligned to a cache
+  // line, so that a record is one line to fetch, never two.
+  struct alignas(64) Metric {
     absl::InlinedVector<UnitCells, 1> units;  // Usually one.
-    // Null unless EnableSamples: standard-only metrics pay one pointer.
-    std::unique_ptr<std::vector<UnitSamples>> samples;
   };
+  static_assert(sizeof(Metric) == 64, "one cache line per metric record");
 
   // --- Write path. Every standard write ends in AddToCell. ------------------
 
@@ -576,12 +578,10 @@ class MetricStore {
   // tail head, the minute copy of `unix_seconds`'s minute and the tails of
   // the first unit's `starts` and `sets`.
   void PrefetchCells(MetricIndex index, int64_t unix_seconds) const;
-  // Prefetches metric `index`'s record (both lines it may straddle).
+  // Prefetches metric `index`'s record (one aligned line).
   // Precondition: index < metric_count().
   void PrefetchRecord(MetricIndex index) const {
-    const uintptr_t at = reinterpret_cast<uintptr_t>(&metrics_[index]);
-    PrefetchLine(at);
-    PrefetchLine(at + sizeof(Metric) - 1);
+    PrefetchLine(reinterpret_cast<uintptr_t>(&metrics_[index]));
   }
   // The cells of `unit` in `metric`, created empty when missing.
   static UnitCells& CellsFor(Metric& metric, Unit unit);
@@ -590,23 +590,35 @@ class MetricStore {
   // without search, older cells through InsertCell.
   void AddToCell(MetricIndex index, UnitCells& cells, int64_t cell,
                  const StatisticSet& samples);
+  // The write of `samples` at `seconds` (Unix seconds, floored) when it
+  // goes to the newest cell or the minute after it of a minute-aligned
+  // metric of unit `unit` with neither running totals nor raw samples, and
+  // the vectors have room; false (nothing written) otherwise. Add's and
+  // AddScrape's fast path.
+  bool TryAddToNewestMinute(MetricIndex index, Unit unit, int64_t seconds,
+                            const StatisticSet& samples);
   // Add for `seconds` (Unix seconds, floored): its fast path, else AddSlow.
   void AddAt(MetricIndex index, Unit unit, int64_t seconds,
              const StatisticSet& samples);
   // Add's general path (every case its fast path does not take): the
-  // samples into cell `cell` (Unix seconds, aligned) through AddToCell. Out
-  // of line, so that the fast path saves few registers.
+  // samples into the cell of `seconds` (Unix seconds) through AddToCell.
+  // Out of line, so that the fast path saves few registers.
   __attribute__((noinline)) void AddSlow(MetricIndex index, Unit unit,
-                                         int64_t cell,
+                                         int64_t seconds,
                                          const StatisticSet& samples);
+  // AddScrape's general path for one value (every case
+  // TryAddToNewestMinute does not take): AddToCell, and the raw sample when
+  // kept. Out of line, so that the scrape loop keeps its values in
+  // registers.
+  __attribute__((noinline)) void AddValueSlow(MetricIndex index, Unit unit,
+                                              int64_t cell, double value);
   // AddToCell's slow path for late data.
   static void InsertCell(UnitCells& cells, int64_t cell,
                          const StatisticSet& samples);
-  // The raw-sample distribution of `cell` for `unit`, created when missing.
-  // Precondition: metric.samples != nullptr.
-  static SampleDistribution& SampleCell(Metric& metric, Unit unit,
-                                        int64_t cell);
-  void AddSamples(Metric& metric, const MetricDatum& datum, int64_t cell);
+  // The raw-sample distribution of `cell` for `unit` of metric `index`,
+  // created when missing. Precondition: samples_enabled(index).
+  SampleDistribution& SampleCell(MetricIndex index, Unit unit, int64_t cell);
+  void AddSamples(MetricIndex index, const MetricDatum& datum, int64_t cell);
   // Checks a batch for AddScrape/AddColumn; OK or the first problem.
   absl::Status CheckBatch(absl::string_view api, Unit unit,
                           absl::Span<const MetricIndex> metrics,
@@ -625,7 +637,9 @@ class MetricStore {
   //   reads its bucket here instead of walking the Metric record (which
   //   holds the first unit's cell vectors) and the tails of `starts` and
   //   `sets` (dependent cache misses at a million metrics);
-  // - whether running totals are kept (EnableRunningTotals).
+  // - whether running totals are kept (EnableRunningTotals) and whether raw
+  //   samples are (EnableSamples): the write path tests the flags it has in
+  //   hand instead of looking the side tables up.
   //
   // Layout: a 16-byte head per metric (`tails_`, four to a cache line) and
   // the two cell copies in two arrays by minute parity (`minute_cells_`,
@@ -644,6 +658,7 @@ class MetricStore {
     static constexpr uint8_t kMirror = 1;   // The copies mirror the cells.
     static constexpr uint8_t kHasUnit = 2;  // `unit` is the metric's unit.
     static constexpr uint8_t kTotals = 4;   // Running totals are kept.
+    static constexpr uint8_t kSamples = 8;  // Raw samples are kept.
     uint32_t epoch = 0;
     // The earliest cell written during `epoch`, in units of 10 s (cells are
     // multiples of kStorageCellSeconds); clamped down to kBeforeAll and up
@@ -732,8 +747,22 @@ class MetricStore {
   // whose totals SyncPrefixes updates from their Tail::min_cell10.
   std::vector<MetricIndex> dirty_metrics_;
   void SyncPrefixes();
-  // Recomputes `cells.prefix` from cell `from` (an index) to the end.
-  static void SyncPrefix(UnitCells& cells, size_t from);
+  // Recomputes `prefix`, the running totals of `cells`, from cell `from`
+  // (an index) to the end.
+  static void SyncPrefix(const UnitCells& cells, std::vector<CellPrefix>& prefix,
+                         size_t from);
+  // Running totals of the metrics with EnableRunningTotals: per metric, one
+  // vector per unit (by position in Metric::units). `prefix[i]` holds the
+  // totals of cells [0, i) (after DropBefore, of the cells since some
+  // dropped one: only differences are used). Up to date when it has
+  // starts.size() + 1 entries and nothing was written since the last
+  // BeginReadEpoch. Sums wrap modulo 2^64; a bucket's difference is exact
+  // because its true value is far smaller.
+  absl::flat_hash_map<MetricIndex, std::vector<std::vector<CellPrefix>>>
+      prefixes_;
+  // Raw samples of the metrics with EnableSamples (Tail::kSamples), one
+  // entry per unit that has any.
+  absl::flat_hash_map<MetricIndex, std::vector<UnitSamples>> samples_;
   uint32_t epoch_ = 1;
   bool written_since_epoch_ = true;
   int64_t dropped_before_ = INT64_MIN;

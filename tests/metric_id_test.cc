@@ -143,5 +143,42 @@ INSTANTIATE_TEST_SUITE_P(
         BadId{"duplicate dimension name",
               {"NS", "M", {{"d", "1"}, {"d", "2"}}}, "appears more than once"}));
 
+TEST(MetricIdTableTest, GrowthAndReserveKeepEveryEntry) {
+  for (const size_t reserve : {size_t{0}, size_t{5000}}) {
+    MetricIdTable table;
+    table.Reserve(reserve);
+    auto id = [](int i) {
+      return MetricId{"NS", absl::StrCat("M", i % 3),
+                      {{"Id", absl::StrCat("v-", i)}}};
+    };
+    for (int i = 0; i < 5000; ++i) {
+      MetricKeyBuilder key(id(i));
+      const uint64_t hash = MetricIdTable::Hash(key.view());
+      ASSERT_EQ(table.Find(key.view(), hash), MetricIdTable::kNone);
+      ASSERT_EQ(table.Insert(key.view(), hash, id(i)),
+                static_cast<uint32_t>(i));
+      if (i % 2 == 0) table.set_flag(static_cast<uint32_t>(i));
+    }
+    for (int i = 0; i < 5000; ++i) {
+      MetricKeyBuilder key(id(i));
+      ASSERT_EQ(table.Find(key.view(), MetricIdTable::Hash(key.view())),
+                static_cast<uint32_t>(i));
+      EXPECT_EQ(table.Get(static_cast<uint32_t>(i)).Key(), id(i).Key());
+      EXPECT_EQ(table.flag(static_cast<uint32_t>(i)), i % 2 == 0);
+    }
+  }
+}
+
+TEST(MetricIdTableTest, PerMetricCapacityAlwaysGrows) {
+  size_t capacity = 0;
+  for (int step = 0; step < 80; ++step) {
+    const size_t next = internal::NextPerMetricCapacity(capacity);
+    ASSERT_GT(next, capacity);
+    // At most a quarter more past the doubling range.
+    if (capacity >= 1024) ASSERT_LE(next, capacity + capacity / 4);
+    capacity = next;
+  }
+}
+
 }  // namespace
 }  // namespace cwalarm

@@ -21,6 +21,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "metrics/datapoint.h"
+#include "metrics/sample_distribution.h"
 #include "metrics/statistic.h"
 #include "metrics/unit.h"
 #include "tests/testing/status_matchers.h"
@@ -499,6 +500,85 @@ TEST(MetricStoreRunningWindowTest, RandomHistoriesMatchAggregateBucketsAt) {
   // Most reads kept a record (the short step), not the walk of a metric
   // with two units.
   EXPECT_GT(fast_reads, 60 * 400 * 18 / 3);
+}
+
+// Growth moves the records (64-byte lines in a vector that grows by a
+// quarter past 1024 metrics) and Reserve resizes the id table: neither may
+// lose a metric's identity, cells, raw samples or running totals, which live
+// partly in side tables keyed by index.
+TEST(MetricStoreGrowthTest, ReserveAndGrowthKeepIndicesCellsSamplesAndTotals) {
+  for (const bool reserve : {false, true}) {
+    SCOPED_TRACE(reserve ? "Reserve" : "growth");
+    MetricStore store;
+    if (reserve) store.Reserve(3000);
+    auto id = [](int i) {
+      return MetricId{"NS", "M", {{"Id", absl::StrCat("m-", i)}}};
+    };
+    constexpr int64_t kT = 1704153600;  // 2024-01-02T00:00:00Z.
+    const MetricIndex sampled = store.Intern(id(0));
+    const MetricIndex totals = store.Intern(id(1));
+    store.EnableSamples(sampled);
+    store.EnableRunningTotals(totals);
+    for (int k = 0; k < 3; ++k) {
+      ASSERT_THAT(store.AddColumn(sampled, Unit::kCount, {kT + 60 * k},
+                                  {1.5 * k}),
+                  IsOk());
+      ASSERT_THAT(store.AddColumn(totals, Unit::kCount, {kT + 60 * k},
+                                  {double(k + 1)}),
+                  IsOk());
+    }
+    // A second unit moves the totals metric's cells out of its record.
+    ASSERT_THAT(store.AddColumn(totals, Unit::kPercent, {kT}, {7}), IsOk());
+    for (int i = 2; i < 3000; ++i) {
+      const MetricIndex m = store.Intern(id(i));
+      ASSERT_EQ(m, static_cast<MetricIndex>(i));
+      if (i % 7 == 0) {
+        ASSERT_THAT(store.AddScrape(Unit::kNone, kT, {m}, {double(i)}),
+                    IsOk());
+      }
+    }
+    ASSERT_EQ(store.metric_count(), 3000u);
+    for (int i = 0; i < 3000; i += 13) {
+      ASSERT_EQ(store.Find(id(i)), static_cast<MetricIndex>(i));
+      EXPECT_EQ(store.metric(static_cast<MetricIndex>(i)).Key(), id(i).Key());
+    }
+    for (int i = 7; i < 3000; i += 7) {
+      const StatisticSet s =
+          store.Aggregate(static_cast<MetricIndex>(i), std::nullopt,
+                          absl::FromUnixSeconds(kT),
+                          absl::FromUnixSeconds(kT + 60));
+      EXPECT_EQ(s.sample_count, 1);
+      EXPECT_EQ(s.sum, i);
+    }
+    EXPECT_TRUE(store.samples_enabled(sampled));
+    EXPECT_FALSE(store.samples_enabled(totals));
+    std::vector<SampleDistribution> d(3);
+    store.AggregateSampleBuckets(sampled, Unit::kCount,
+                                 absl::FromUnixSeconds(kT), absl::Seconds(60),
+                                 absl::MakeSpan(d));
+    for (int k = 0; k < 3; ++k) EXPECT_EQ(d[k].total_weight(), 1) << k;
+    store.BeginReadEpoch();
+    StatisticSet sets[3];
+    ASSERT_TRUE(store.AggregateCountSumAt(totals, Unit::kCount, kT, 60,
+                                          absl::MakeSpan(sets)));
+    for (int k = 0; k < 3; ++k) EXPECT_EQ(sets[k].sum, k + 1) << k;
+    ASSERT_TRUE(store.AggregateCountSumAt(totals, std::nullopt, kT, 60,
+                                          absl::MakeSpan(sets)));
+    EXPECT_EQ(sets[0].sum, 8);
+    EXPECT_EQ(sets[0].sample_count, 2);
+    // Retention drops the totals' and the samples' oldest cells alike.
+    store.DropBefore(absl::FromUnixSeconds(kT + 60));
+    store.BeginReadEpoch();
+    ASSERT_TRUE(store.AggregateCountSumAt(totals, std::nullopt, kT, 60,
+                                          absl::MakeSpan(sets)));
+    EXPECT_EQ(sets[0].sample_count, 0);
+    EXPECT_EQ(sets[1].sum, 2);
+    store.AggregateSampleBuckets(sampled, std::nullopt,
+                                 absl::FromUnixSeconds(kT), absl::Seconds(60),
+                                 absl::MakeSpan(d));
+    EXPECT_EQ(d[0].total_weight(), 0);
+    EXPECT_EQ(d[2].total_weight(), 1);
+  }
 }
 
 }  // namespace
