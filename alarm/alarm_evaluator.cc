@@ -392,6 +392,9 @@ absl::Status AlarmEvaluator::PutMetricAlarm(AlarmSpec spec, absl::Time now) {
 void AlarmEvaluator::Reserve(size_t alarms) {
   hot_.reserve(alarms);
   by_name_.reserve(alarms);
+  // Which alarms slide is known only as they are put: AcquireWindow grows
+  // windows_ by doubling, but never past this many.
+  reserved_alarms_ = std::max(reserved_alarms_, alarms);
 }
 
 absl::Status AlarmEvaluator::DeleteAlarm(absl::string_view name,
@@ -465,8 +468,8 @@ EvaluationReport AlarmEvaluator::Evaluate(absl::Time now) {
     } else if ((h.fast == FastPath::kSliding ||
                 h.fast == FastPath::kSlidingWide) &&
                h.live && h.last_slot == anchor60 - 60) {
-      PrefetchSliding(slot);
-      result = DecideSlidingMinute(anchor60, h, &d);
+      PrefetchSliding(hot, slots, slot);
+      result = DecideSlidingSteady(pass, h, &d);
     }
     if (result != kMinuteSlow) {
       ++minute_evaluated;
@@ -491,7 +494,9 @@ bool AlarmEvaluator::EvaluateOther(uint32_t slot, absl::Time now,
                                    int64_t anchor60, int64_t anchor10,
                                    EvaluationReport* report) {
   HotAlarm& h = hot_[slot];
-  if (h.window != 0) PrefetchSliding(slot);
+  if (h.window != 0) {
+    PrefetchSliding(hot_.data(), static_cast<uint32_t>(hot_.size()), slot);
+  }
   if (!h.live) return false;
   const int64_t anchor = h.granularity_seconds == 60 ? anchor60 : anchor10;
   if (anchor <= h.last_slot) return false;
@@ -504,7 +509,8 @@ bool AlarmEvaluator::EvaluateOther(uint32_t slot, absl::Time now,
     // A sliding alarm one minute on: DecideSlidingMinute, without the
     // calls of the general path (DecideStandard tries it too).
     Decision d;
-    const MinuteResult result = DecideSlidingMinute(anchor, h, &d);
+    const MinuteResult result =
+        DecideSlidingMinute(store_->PrepareMinute(anchor - 60), anchor, h, &d);
     if (result != kMinuteSlow) {
       ++report->evaluated;
       if (result == kMinuteDone) return false;
@@ -636,6 +642,16 @@ uint32_t AlarmEvaluator::AcquireWindow() {
     windows_free_.pop_back();
   } else {
     index = static_cast<uint32_t>(windows_.size());
+    if (windows_.size() == windows_.capacity()) {
+      // Doubling, capped at the alarms Reserve announced (when more are to
+      // come): a load of N sliding alarms after Reserve(N) ends with N
+      // windows and no slack.
+      size_t grow = std::max<size_t>(2 * windows_.size(), 16);
+      if (reserved_alarms_ > windows_.size()) {
+        grow = std::min(grow, reserved_alarms_);
+      }
+      windows_.reserve(grow);
+    }
     windows_.emplace_back();
   }
   windows_[index] = MetricStore::RunningWindow();
@@ -902,7 +918,8 @@ bool AlarmEvaluator::DecideStandard(HotAlarm& h, int64_t anchor,
     *from_out = 0;
     if (previous_slot == anchor - 60) {
       // The caller has set h.last_slot to anchor already; so does this.
-      const MinuteResult result = DecideSlidingMinute(anchor, h, d);
+      const MinuteResult result = DecideSlidingMinute(
+          store_->PrepareMinute(anchor - 60), anchor, h, d);
       if (result != kMinuteSlow) return result == kMinuteCold;
     }
     return DecideSliding(h, anchor, previous_slot, scratch, d);
@@ -1084,80 +1101,152 @@ AlarmEvaluator::DecideMinute(const MinutePass& pass, HotAlarm& h,
   return changes || repeat ? kMinuteCold : kMinuteDone;
 }
 
-void AlarmEvaluator::PrefetchSliding(uint32_t slot) const {
-  constexpr uint32_t kAhead = 4;
-  if (slot + kAhead < hot_.size() && hot_[slot + kAhead].window != 0) {
-    const HotAlarm& next = hot_[slot + kAhead];
-    store_->PrefetchRunningWindow(next.metric, windows_[next.window - 1]);
+inline __attribute__((always_inline)) AlarmEvaluator::MinuteResult
+AlarmEvaluator::DecideSlidingSteady(const MinutePass& pass, HotAlarm& h,
+                                    Decision* d) const {
+  const int64_t period = h.period_seconds;
+  // kSliding alarms always have a window (MakeHot).
+  if (h.fast == FastPath::kSliding && h.seen_epoch != 0 &&
+      h.statistic != Statistic::kMinimum &&
+      h.statistic != Statistic::kMaximum &&
+      pass.anchor - int64_t{h.r} * period >= eval_dropped_before_) {
+    MetricStore::RunningWindow& w = windows_[h.window - 1];
+    StatisticSet set;
+    if (w.epoch == h.seen_epoch &&
+        store_->StepRunningWindowMinute(h.metric, h.unit, pass.q, period, &w,
+                                        &set)) {
+      return ShiftInSlidingMinute(pass.anchor, set, h, d);
+    }
   }
+  return DecideSlidingMinute(pass.q, pass.anchor, h, d);
 }
 
 AlarmEvaluator::MinuteResult AlarmEvaluator::DecideSlidingMinute(
-    int64_t anchor, HotAlarm& h, Decision* d) const {
-  // Preconditions (the caller's): h.fast is kSliding, h.live, the previous
-  // evaluation at anchor - 60. The rest is DecideSliding's test for
-  // redo = 1: cached verdicts, the range on cells the store still has, and
-  // no cell written since before the previous anchor.
+    const MetricStore::MinuteQuery& q, int64_t anchor, HotAlarm& h,
+    Decision* d) const {
+  // Preconditions (the caller's): h.fast is kSliding or kSlidingWide,
+  // h.live, the previous evaluation at anchor - 60. The rest is
+  // DecideSliding's test for redo = 1: cached verdicts, the range on cells
+  // the store still has, and no cell written since before the previous
+  // anchor.
   const int r = h.r;
   const int64_t period = h.period_seconds;
   if (h.seen_epoch == 0 || h.window == 0 ||
-      anchor - int64_t{r} * period < eval_dropped_before_ ||
-      !store_->WrittenSinceAtOrAfter(h.metric, h.seen_epoch, anchor - 60)) {
+      anchor - int64_t{r} * period < eval_dropped_before_) {
     return kMinuteSlow;
   }
-  const int steps = static_cast<int>(period / 60);
-  std::optional<Unit> unit;
-  if (h.unit != kAnyUnit) unit = static_cast<Unit>(h.unit);
+  MetricStore::RunningWindow& w = windows_[h.window - 1];
   StatisticSet set;
-  store_->AggregateRunningWindowAt(
-      h.metric, unit, anchor - period, period,
-      h.statistic == Statistic::kMinimum || h.statistic == Statistic::kMaximum,
-      &windows_[h.window - 1], &set);
-  bool present_now = false;
-  bool breach_now = false;
+  // The steady step: the window was aggregated with the verdicts (same
+  // epoch), so the store's test that nothing was written before its end
+  // since is the verdicts' test too. Minimum and Maximum walk the window.
+  const bool extremes =
+      h.statistic == Statistic::kMinimum || h.statistic == Statistic::kMaximum;
+  if (extremes || w.epoch != h.seen_epoch ||
+      !store_->StepRunningWindowMinute(h.metric, h.unit, q, period, &w,
+                                       &set)) {
+    if (!store_->WrittenSinceAtOrAfter(h.metric, h.seen_epoch, anchor - 60)) {
+      return kMinuteSlow;
+    }
+    std::optional<Unit> unit;
+    if (h.unit != kAnyUnit) unit = static_cast<Unit>(h.unit);
+    store_->AggregateRunningWindowAt(h.metric, unit, anchor - period, period,
+                                     extremes, &w, &set);
+  }
+  return ShiftInSlidingMinute(anchor, set, h, d);
+}
+
+inline __attribute__((always_inline)) AlarmEvaluator::MinuteResult
+AlarmEvaluator::ShiftInSlidingMinute(int64_t anchor, const StatisticSet& set,
+                                     HotAlarm& h, Decision* d) const {
+  uint64_t present_now = 0;
+  uint64_t breach_now = 0;
   if (!set.empty()) {
-    present_now = true;
+    present_now = 1;
     breach_now =
         IsBreaching(h.op, StatisticOfNonEmpty(h.statistic, set), h.threshold);
   }
-  // Shift in the new window (bit 0), as DecideSliding does.
-  const int bits = (r - 1) * steps + 1;
   h.last_slot = anchor;
   h.seen_epoch = eval_epoch_;
-  const bool repeat =
-      (h.repeat_states & (1u << static_cast<int>(h.state))) != 0;
-  bool steady;
-  if (h.fast == FastPath::kSliding) {  // bits <= 64: one word each.
-    const uint64_t keep = ~uint64_t{0} >> (64 - bits);
-    const uint64_t present =
-        ((h.present_mask << 1) & keep) | uint64_t{present_now};
-    const uint64_t breaching =
-        ((h.breaching_mask << 1) & keep) | uint64_t{breach_now};
-    h.present_mask = present;
-    h.breaching_mask = breaching;
-    // The N newest range buckets are bits 0, s, ..., (N-1) s.
-    const uint64_t newest_n = NewestBucketBits(h.n, steps);
-    steady = (present & newest_n) == newest_n && (breaching & newest_n) == 0;
-  } else {  // kSlidingWide: up to 512 bits in its wide_pool_ entry.
-    int words = 1;
-    uint64_t* present = SlidingWords(h, &words);
-    uint64_t* breaching = present + words;
-    ShiftUpOne(present, words, bits);
-    ShiftUpOne(breaching, words, bits);
-    present[0] |= uint64_t{present_now};
-    breaching[0] |= uint64_t{breach_now};
-    uint64_t all = 1;
-    for (int k = 0, j = 0; k < h.n; ++k, j += steps) {
-      all &= (present[j >> 6] & ~breaching[j >> 6]) >> (j & 63);
-    }
-    steady = all != 0;
+  if (h.fast != FastPath::kSliding) {
+    return ShiftInSlidingWide(present_now, breach_now, h, d);
   }
-  if (steady) {
-    if (h.state == AlarmState::kOk && !repeat) return kMinuteDone;
+  // Shift in the new window (bit 0), as DecideSliding does: bits <= 64,
+  // one word each.
+  const int steps = h.period_seconds / 60;
+  const int bits = (h.r - 1) * steps + 1;
+  const uint64_t keep = ~uint64_t{0} >> (64 - bits);
+  const uint64_t present = ((h.present_mask << 1) & keep) | present_now;
+  const uint64_t breaching = ((h.breaching_mask << 1) & keep) | breach_now;
+  h.present_mask = present;
+  h.breaching_mask = breaching;
+  // The N newest range buckets are bits 0, s, ..., (N-1) s.
+  const uint64_t newest_n = NewestBucketBits(h.n, steps);
+  if ((present & newest_n) == newest_n && (breaching & newest_n) == 0) {
+    if (h.state == AlarmState::kOk &&
+        !(h.repeat_states & (1u << static_cast<int>(h.state)))) {
+      return kMinuteDone;
+    }
     *d = SteadyOk(h.n);
     return kMinuteCold;
   }
-  *d = DecideMasks(RangeMasks(h), r, h.n, h.m, h.tmd);
+  return DecideSlidingMasks(breaching == 0, h, d);
+}
+
+AlarmEvaluator::MinuteResult AlarmEvaluator::ShiftInSlidingWide(
+    uint64_t present_now, uint64_t breach_now, HotAlarm& h,
+    Decision* d) const {
+  const int steps = h.period_seconds / 60;
+  const int bits = (h.r - 1) * steps + 1;
+  int words = 1;
+  uint64_t* present = SlidingWords(h, &words);
+  uint64_t* breaching = present + words;
+  // Both masks shifted up one place (bit j -> j + 1) in one pass, bits at
+  // or above `bits` dropped, the new window in bit 0.
+  uint64_t any_breaching = breach_now;
+  for (int i = words - 1; i > 0; --i) {
+    present[i] = (present[i] << 1) | (present[i - 1] >> 63);
+    breaching[i] = (breaching[i] << 1) | (breaching[i - 1] >> 63);
+    any_breaching |= breaching[i];
+  }
+  present[0] = (present[0] << 1) | present_now;
+  breaching[0] = (breaching[0] << 1) | breach_now;
+  any_breaching |= breaching[0];
+  const int top = bits - 64 * (words - 1);  // Bits used in the last word.
+  if (top < 64) {
+    present[words - 1] &= (uint64_t{1} << top) - 1;
+    breaching[words - 1] &= (uint64_t{1} << top) - 1;
+  }
+  uint64_t all = 1;
+  for (int k = 0, j = 0; k < h.n; ++k, j += steps) {
+    all &= (present[j >> 6] & ~breaching[j >> 6]) >> (j & 63);
+  }
+  if (all != 0) {
+    if (h.state == AlarmState::kOk &&
+        !(h.repeat_states & (1u << static_cast<int>(h.state)))) {
+      return kMinuteDone;
+    }
+    *d = SteadyOk(h.n);
+    return kMinuteCold;
+  }
+  return DecideSlidingMasks(any_breaching == 0, h, d);
+}
+
+AlarmEvaluator::MinuteResult AlarmEvaluator::DecideSlidingMasks(
+    bool none_breaching, HotAlarm& h, Decision* d) const {
+  const bool repeat =
+      (h.repeat_states & (1u << static_cast<int>(h.state))) != 0;
+  // No window of the history breaches and the newest has a datapoint, so
+  // the range has a real datapoint and none breaching: an OK alarm stays
+  // OK unless missing data counts as breaching (DecideMinute's reasoning,
+  // spec 3.4), without gathering the range's bits.
+  if (none_breaching && h.tmd != TreatMissingData::kBreaching &&
+      h.state == AlarmState::kOk && !repeat) {
+    int words = 1;
+    const uint64_t* present = SlidingWords(h, &words);
+    if (*present & 1) return kMinuteDone;
+  }
+  *d = DecideMasks(RangeMasks(h), h.r, h.n, h.m, h.tmd);
   const bool changes = d->state.has_value() && *d->state != h.state;
   return changes || repeat ? kMinuteCold : kMinuteDone;
 }

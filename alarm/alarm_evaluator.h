@@ -193,7 +193,9 @@ class AlarmEvaluator {
   // Makes room for `alarms` alarms in all (live ones included), so that
   // putting that many allocates the per-alarm records once, at their size:
   // without it the records grow by doubling and hold up to twice the memory
-  // they use (docs/benchmarks.md, Memory). Like std::vector::reserve, it
+  // they use (docs/benchmarks.md, Memory). Sliding alarms' running windows
+  // (Period above 60 s), whose number is known only as alarms are put, grow
+  // by doubling up to `alarms` at most. Like std::vector::reserve, it
   // changes no behaviour and never shrinks.
   void Reserve(size_t alarms);
 
@@ -515,13 +517,56 @@ class AlarmEvaluator {
   // is shifted in; otherwise kMinuteSlow, touching nothing (then
   // DecideSliding).
   // Out of line: the Period-60 loop pays one test for it.
-  MinuteResult DecideSlidingMinute(int64_t anchor, HotAlarm& h,
+  // `q` is the store's query for the minute before `anchor`
+  // (MetricStore::PrepareMinute(anchor - 60)): the steady step
+  // (MetricStore::StepRunningWindowMinute) takes the entering minute from
+  // the minute tail.
+  MinuteResult DecideSlidingMinute(const MetricStore::MinuteQuery& q,
+                                   int64_t anchor, HotAlarm& h,
                                    Decision* d) const;
-  // A sliding alarm's window reads cells in the heap (its metric's records
-  // and the cells leaving and entering): asks for those of the alarm a few
-  // slots after `slot`, when it is a sliding one, as the Period-60 loop
-  // asks for the minute tails (MetricStore::PrefetchRunningWindow).
-  void PrefetchSliding(uint32_t slot) const;
+  // The serial loop's step for a sliding alarm one minute after its
+  // previous evaluation (the caller checked h.fast, h.live and last_slot):
+  // inline, the store's StepRunningWindowMinute and the shift of the new
+  // window's verdict for kSliding; DecideSlidingMinute for everything
+  // else. Same results and contract as DecideSlidingMinute.
+  MinuteResult DecideSlidingSteady(const MinutePass& pass, HotAlarm& h,
+                                   Decision* d) const;
+  // The new window's verdict from its statistic set `set`, shifted into
+  // the alarm's per-minute masks, and the decision (DecideSlidingMinute's
+  // second half; h.last_slot and h.seen_epoch are updated here).
+  MinuteResult ShiftInSlidingMinute(int64_t anchor, const StatisticSet& set,
+                                    HotAlarm& h, Decision* d) const;
+  // Its kSlidingWide part, out of line.
+  MinuteResult ShiftInSlidingWide(uint64_t present_now, uint64_t breach_now,
+                                  HotAlarm& h, Decision* d) const;
+  // The decision when the N newest buckets are not all present and
+  // non-breaching; `none_breaching`: no minute of the masks breaches.
+  MinuteResult DecideSlidingMasks(bool none_breaching, HotAlarm& h,
+                                  Decision* d) const;
+  // A sliding alarm's window reads its metric's record and the cell that
+  // leaves the window, in the heap: asks for the record of the alarm
+  // 2 x kSlidingAhead slots after `slot` and, with that record by then in
+  // the cache, for the leaving cell of the one kSlidingAhead after, as the
+  // Period-60 loop asks for the minute tails (which serve the entering
+  // minute too). Called for sliding alarms only.
+  // `hot` and `slots` are hot_.data() and hot_.size(), which the loops
+  // hold in locals.
+  static constexpr uint32_t kSlidingAhead = 4;
+  __attribute__((always_inline)) void PrefetchSliding(const HotAlarm* hot,
+                                                    uint32_t slots,
+                                                    uint32_t slot) const {
+    if (slot + 2 * kSlidingAhead < slots) {
+      const HotAlarm& far = hot[slot + 2 * kSlidingAhead];
+      if (far.window != 0) store_->PrefetchRunningWindowRecord(far.metric);
+    }
+    if (slot + kSlidingAhead < slots) {
+      const HotAlarm& next = hot[slot + kSlidingAhead];
+      if (next.window != 0) {
+        store_->PrefetchRunningWindowCells(next.metric,
+                                           windows_[next.window - 1]);
+      }
+    }
+  }
   // Evaluate's loop for an alarm DecideMinute does not take: whatever its
   // path needs at the anchors of this call (nothing when not due). True
   // when it did cold work (a transition, a re-invocation or a non-standard
@@ -596,9 +641,11 @@ class AlarmEvaluator {
   // into its metric's cells and the window's integer totals, so that a
   // minute costs the cells leaving and entering the window
   // (MetricStore::AggregateRunningWindowAt). Each alarm owns its entry, as
-  // with wide_pool_; 64 bytes per sliding alarm, none for the others.
+  // with wide_pool_; 32 bytes per sliding alarm, none for the others.
   mutable std::vector<MetricStore::RunningWindow> windows_;
   std::vector<uint32_t> windows_free_;
+  // The largest Reserve(alarms): windows_ never grows past it by doubling.
+  size_t reserved_alarms_ = 0;
   // A deque, not a vector: it grows by 512-byte blocks, so a million alarms
   // do not pay for up to twice their cold records in growth slack.
   std::deque<ColdAlarm> cold_;
