@@ -276,8 +276,11 @@ AlarmEvaluator::HotAlarm AlarmEvaluator::MakeHot(const AlarmSpec& spec,
   h.present_mask = 0;
   h.breaching_mask = 0;
   if (h.fast == FastPath::kSlidingWide) {
-    h.present_mask =
-        AcquireWide(2 * static_cast<size_t>((sliding_bits + 63) / 64));
+    // Two rings of a power of two of words each and their head
+    // (MinuteBits).
+    size_t words = 2;
+    while (64 * words < static_cast<size_t>(sliding_bits)) words *= 2;
+    h.present_mask = AcquireWide(2 * words + 1);
   }
   h.window = 0;
   if (h.fast == FastPath::kSliding || h.fast == FastPath::kSlidingWide) {
@@ -670,31 +673,93 @@ void AlarmEvaluator::ReleaseWide(HotAlarm& h) {
   h.present_mask = 0;
 }
 
-uint64_t* AlarmEvaluator::SlidingWords(HotAlarm& h, int* words) const {
+// The per-minute verdicts of a sliding alarm by age (age j: the window
+// ending j minutes before its last evaluation), for ages below `bits`;
+// every bit of an age at or past `bits` is zero. kSliding: the record's
+// two words, age j at bit j, shifted up each minute. kSlidingWide: two
+// rings of `words` words (a power of two) and the position of age 0, so
+// that a minute moves the head and clears two bits instead of shifting
+// every word of both masks.
+class AlarmEvaluator::MinuteBits {
+ public:
+  MinuteBits(uint64_t* present, uint64_t* breaching, uint64_t* head,
+             int words, int bits)
+      : present_(present),
+        breaching_(breaching),
+        head_(head),
+        words_(words),
+        bits_(bits) {}
+  bool Present(int age) const { return Test(present_, Pos(age)); }
+  bool Breaching(int age) const { return Test(breaching_, Pos(age)); }
+  // Sets age `age` (< bits) to the given verdict.
+  void Assign(int age, bool present, bool breach) {
+    const int p = Pos(age);
+    const uint64_t bit = uint64_t{1} << (p & 63);
+    present_[p >> 6] = (present_[p >> 6] & ~bit) | (present ? bit : 0);
+    breaching_[p >> 6] = (breaching_[p >> 6] & ~bit) | (breach ? bit : 0);
+  }
+  // One minute on: every age grows by one, the one reaching `bits` is
+  // dropped, and age 0 is cleared (missing until assigned).
+  void Advance() {
+    if (head_ == nullptr) {
+      const uint64_t keep = ~uint64_t{0} >> (64 - bits_);
+      *present_ = (*present_ << 1) & keep;
+      *breaching_ = (*breaching_ << 1) & keep;
+      return;
+    }
+    *head_ = (*head_ + 1) & Mask();
+    Assign(bits_, false, false);  // The age that leaves (bits <= 64 words).
+    Assign(0, false, false);
+  }
+  void Clear() {
+    for (int i = 0; i < words_; ++i) present_[i] = breaching_[i] = 0;
+    if (head_ != nullptr) *head_ = 0;
+  }
+  // Whether any age breaches.
+  bool AnyBreaching() const {
+    uint64_t any = 0;
+    for (int i = 0; i < words_; ++i) any |= breaching_[i];
+    return any != 0;
+  }
+  // Whether ages 0, steps, ..., (n - 1) steps all have a datapoint and none
+  // breaches.
+  bool NewestSteady(int n, int steps) const {
+    uint64_t all = 1;
+    for (int k = 0, j = 0; k < n; ++k, j += steps) {
+      const int p = Pos(j);
+      all &= (present_[p >> 6] & ~breaching_[p >> 6]) >> (p & 63);
+    }
+    return all != 0;
+  }
+
+ private:
+  uint64_t Mask() const { return 64 * static_cast<uint64_t>(words_) - 1; }
+  int Pos(int age) const {
+    if (head_ == nullptr) return age;
+    return static_cast<int>((*head_ - static_cast<uint64_t>(age)) & Mask());
+  }
+  static bool Test(const uint64_t* w, int p) {
+    return (w[p >> 6] >> (p & 63)) & 1;
+  }
+  uint64_t* present_;
+  uint64_t* breaching_;
+  uint64_t* head_;  // Null for kSliding.
+  int words_;
+  int bits_;
+};
+
+inline AlarmEvaluator::MinuteBits AlarmEvaluator::BitsOf(HotAlarm& h) const {
+  const int bits = (h.r - 1) * (h.period_seconds / 60) + 1;
   if (h.fast != FastPath::kSlidingWide) {
-    *words = 1;
-    return &h.present_mask;  // The caller takes h.breaching_mask.
+    return MinuteBits(&h.present_mask, &h.breaching_mask, nullptr, 1, bits);
   }
   std::vector<uint64_t>& w = wide_pool_[h.present_mask];
-  *words = static_cast<int>(w.size() / 2);
-  return w.data();
+  const int words = static_cast<int>(w.size() / 2);
+  return MinuteBits(w.data(), w.data() + words, w.data() + 2 * words, words,
+                    bits);
 }
 
 namespace {
-
-// Bit `j` of a multi-word mask (word 0 holds bits 0-63).
-inline bool TestBit(const uint64_t* w, int j) {
-  return (w[j >> 6] >> (j & 63)) & 1;
-}
-
-// Shifts a `bits`-bit multi-word mask one place up (bit j -> j + 1),
-// dropping bits at or above `bits`.
-inline void ShiftUpOne(uint64_t* w, int words, int bits) {
-  for (int i = words - 1; i > 0; --i) w[i] = (w[i] << 1) | (w[i - 1] >> 63);
-  w[0] <<= 1;
-  const int top = bits - 64 * (words - 1);  // Bits used in the last word.
-  if (top < 64) w[words - 1] &= (uint64_t{1} << top) - 1;
-}
 
 // The steady state of most alarms: the N newest buckets all have a
 // datapoint and none breaches. That is spec 3.4 step 1 with B = 0, so OK:
@@ -752,13 +817,11 @@ VerdictMasks AlarmEvaluator::RangeMasks(const HotAlarm& h) const {
     }
     return m;
   }
-  int words = 1;
-  const uint64_t* present = SlidingWords(const_cast<HotAlarm&>(h), &words);
-  const uint64_t* breaching = present + words;
+  const MinuteBits bits = BitsOf(const_cast<HotAlarm&>(h));
   VerdictMasks m;
   for (int k = 0; k < h.r; ++k) {
-    m.present |= uint64_t{TestBit(present, k * steps)} << k;
-    m.breaching |= uint64_t{TestBit(breaching, k * steps)} << k;
+    m.present |= uint64_t{bits.Present(k * steps)} << k;
+    m.breaching |= uint64_t{bits.Breaching(k * steps)} << k;
   }
   return m;
 }
@@ -770,10 +833,7 @@ bool AlarmEvaluator::DecideSliding(HotAlarm& h, int64_t anchor,
   const int64_t period = h.period_seconds;
   const int steps = static_cast<int>(period / 60);
   const int bits = (r - 1) * steps + 1;
-  int words = 1;
-  uint64_t* present = SlidingWords(h, &words);
-  uint64_t* breaching =
-      h.fast == FastPath::kSliding ? &h.breaching_mask : present + words;
+  MinuteBits minutes = BitsOf(h);
   std::optional<Unit> unit;
   if (h.unit != kAnyUnit) unit = static_cast<Unit>(h.unit);
   // Running totals (two searches a window) pay off over a walk for long
@@ -835,37 +895,28 @@ bool AlarmEvaluator::DecideSliding(HotAlarm& h, int64_t anchor,
     }
   }
   if (redo <= 2 * r) {
-    ShiftUpOne(present, words, bits);
-    ShiftUpOne(breaching, words, bits);
+    minutes.Advance();
     for (int j = 0; j < redo; ++j) {
-      const uint64_t bit = uint64_t{1} << (j & 63);
-      present[j >> 6] &= ~bit;
-      breaching[j >> 6] &= ~bit;
       if (j == 0) {
         newest();
       } else {
         aggregate(anchor - 60 * int64_t{j}, 1);
       }
       bool breach = false;
-      if (verdict(scratch[0], &breach)) {
-        present[j >> 6] |= bit;
-        if (breach) breaching[j >> 6] |= bit;
-      }
+      const bool present = verdict(scratch[0], &breach);
+      minutes.Assign(j, present, present && breach);
     }
   } else {
     // Every window j in [0, bits): for each offset o < s, the windows
     // ending at anchor - 60 o - k P are consecutive buckets.
-    for (int i = 0; i < words; ++i) present[i] = breaching[i] = 0;
+    minutes.Clear();
     for (int o = 0; o < steps && o < bits; ++o) {
       const int count = (bits - 1 - o) / steps + 1;  // <= r <= 64.
       aggregate(anchor - 60 * int64_t{o}, count);
       for (int i = 0; i < count; ++i) {
         const int j = o + (count - 1 - i) * steps;
         bool breach = false;
-        if (verdict(scratch[i], &breach)) {
-          present[j >> 6] |= uint64_t{1} << (j & 63);
-          if (breach) breaching[j >> 6] |= uint64_t{1} << (j & 63);
-        }
+        if (verdict(scratch[i], &breach)) minutes.Assign(j, true, breach);
       }
     }
     // Start the running window here too, so that the next minute takes
@@ -880,20 +931,17 @@ bool AlarmEvaluator::DecideSliding(HotAlarm& h, int64_t anchor,
     // buckets are bits 0, s, ..., (N-1) s, so AllPresentNoneBreaching of
     // RangeMasks without gathering the bits.
     const uint64_t newest_n = NewestBucketBits(h.n, steps);
-    if ((*present & newest_n) == newest_n && (*breaching & newest_n) == 0) {
+    if ((h.present_mask & newest_n) == newest_n &&
+        (h.breaching_mask & newest_n) == 0) {
       if (h.state == AlarmState::kOk && !repeat) return false;
       *d = SteadyOk(h.n);
       return true;
     }
   }
   if (h.fast == FastPath::kSlidingWide) {
-    // The same test on the wide words, reading the N newest buckets' bits
+    // The same test on the wide rings, reading the N newest buckets' bits
     // only (RangeMasks gathers all R of both masks).
-    uint64_t steady = 1;
-    for (int k = 0, j = 0; k < h.n; ++k, j += steps) {
-      steady &= (present[j >> 6] & ~breaching[j >> 6]) >> (j & 63);
-    }
-    if (steady != 0) {
+    if (minutes.NewestSteady(h.n, steps)) {
       if (h.state == AlarmState::kOk && !repeat) return false;
       *d = SteadyOk(h.n);
       return true;
@@ -1105,8 +1153,8 @@ inline __attribute__((always_inline)) AlarmEvaluator::MinuteResult
 AlarmEvaluator::DecideSlidingSteady(const MinutePass& pass, HotAlarm& h,
                                     Decision* d) const {
   const int64_t period = h.period_seconds;
-  // kSliding alarms always have a window (MakeHot).
-  if (h.fast == FastPath::kSliding && h.seen_epoch != 0 &&
+  // Sliding alarms always have a window (MakeHot).
+  if (h.seen_epoch != 0 &&
       h.statistic != Statistic::kMinimum &&
       h.statistic != Statistic::kMaximum &&
       pass.anchor - int64_t{h.r} * period >= eval_dropped_before_) {
@@ -1190,36 +1238,35 @@ AlarmEvaluator::ShiftInSlidingMinute(int64_t anchor, const StatisticSet& set,
     *d = SteadyOk(h.n);
     return kMinuteCold;
   }
-  return DecideSlidingMasks(breaching == 0, h, d);
+  return DecideSlidingMasks(breaching == 0 && present_now != 0, h, d);
 }
 
 AlarmEvaluator::MinuteResult AlarmEvaluator::ShiftInSlidingWide(
     uint64_t present_now, uint64_t breach_now, HotAlarm& h,
     Decision* d) const {
+  // MinuteBits::Advance and Assign(0, ...) on the rings, with the head and
+  // the mask in registers (the class reloads the head after every store).
   const int steps = h.period_seconds / 60;
   const int bits = (h.r - 1) * steps + 1;
-  int words = 1;
-  uint64_t* present = SlidingWords(h, &words);
-  uint64_t* breaching = present + words;
-  // Both masks shifted up one place (bit j -> j + 1) in one pass, bits at
-  // or above `bits` dropped, the new window in bit 0.
-  uint64_t any_breaching = breach_now;
-  for (int i = words - 1; i > 0; --i) {
-    present[i] = (present[i] << 1) | (present[i - 1] >> 63);
-    breaching[i] = (breaching[i] << 1) | (breaching[i - 1] >> 63);
-    any_breaching |= breaching[i];
-  }
-  present[0] = (present[0] << 1) | present_now;
-  breaching[0] = (breaching[0] << 1) | breach_now;
-  any_breaching |= breaching[0];
-  const int top = bits - 64 * (words - 1);  // Bits used in the last word.
-  if (top < 64) {
-    present[words - 1] &= (uint64_t{1} << top) - 1;
-    breaching[words - 1] &= (uint64_t{1} << top) - 1;
-  }
+  std::vector<uint64_t>& entry = wide_pool_[h.present_mask];
+  uint64_t* const present = entry.data();
+  const size_t words = entry.size() / 2;
+  uint64_t* const breaching = present + words;
+  const uint64_t mask = 64 * words - 1;
+  const uint64_t head = (present[2 * words] + 1) & mask;
+  present[2 * words] = head;
+  const uint64_t leaving = (head - static_cast<uint64_t>(bits)) & mask;
+  present[leaving >> 6] &= ~(uint64_t{1} << (leaving & 63));
+  breaching[leaving >> 6] &= ~(uint64_t{1} << (leaving & 63));
+  const uint64_t bit = uint64_t{1} << (head & 63);
+  present[head >> 6] = (present[head >> 6] & ~bit) | (present_now << (head & 63));
+  breaching[head >> 6] =
+      (breaching[head >> 6] & ~bit) | (breach_now << (head & 63));
+  // MinuteBits::NewestSteady.
   uint64_t all = 1;
   for (int k = 0, j = 0; k < h.n; ++k, j += steps) {
-    all &= (present[j >> 6] & ~breaching[j >> 6]) >> (j & 63);
+    const uint64_t p = (head - static_cast<uint64_t>(j)) & mask;
+    all &= (present[p >> 6] & ~breaching[p >> 6]) >> (p & 63);
   }
   if (all != 0) {
     if (h.state == AlarmState::kOk &&
@@ -1229,22 +1276,22 @@ AlarmEvaluator::MinuteResult AlarmEvaluator::ShiftInSlidingWide(
     *d = SteadyOk(h.n);
     return kMinuteCold;
   }
-  return DecideSlidingMasks(any_breaching == 0, h, d);
+  uint64_t any_breaching = 0;
+  for (size_t i = 0; i < words; ++i) any_breaching |= breaching[i];
+  return DecideSlidingMasks(any_breaching == 0 && present_now != 0, h, d);
 }
 
 AlarmEvaluator::MinuteResult AlarmEvaluator::DecideSlidingMasks(
-    bool none_breaching, HotAlarm& h, Decision* d) const {
+    bool quiet, HotAlarm& h, Decision* d) const {
   const bool repeat =
       (h.repeat_states & (1u << static_cast<int>(h.state))) != 0;
   // No window of the history breaches and the newest has a datapoint, so
   // the range has a real datapoint and none breaching: an OK alarm stays
   // OK unless missing data counts as breaching (DecideMinute's reasoning,
   // spec 3.4), without gathering the range's bits.
-  if (none_breaching && h.tmd != TreatMissingData::kBreaching &&
+  if (quiet && h.tmd != TreatMissingData::kBreaching &&
       h.state == AlarmState::kOk && !repeat) {
-    int words = 1;
-    const uint64_t* present = SlidingWords(h, &words);
-    if (*present & 1) return kMinuteDone;
+    return kMinuteDone;
   }
   *d = DecideMasks(RangeMasks(h), h.r, h.n, h.m, h.tmd);
   const bool changes = d->state.has_value() && *d->state != h.state;

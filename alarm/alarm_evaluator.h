@@ -527,8 +527,8 @@ class AlarmEvaluator {
   // The serial loop's step for a sliding alarm one minute after its
   // previous evaluation (the caller checked h.fast, h.live and last_slot):
   // inline, the store's StepRunningWindowMinute and the shift of the new
-  // window's verdict for kSliding; DecideSlidingMinute for everything
-  // else. Same results and contract as DecideSlidingMinute.
+  // window's verdict (kSliding; kSlidingWide calls ShiftInSlidingWide);
+  // DecideSlidingMinute for everything else. Same results and contract as DecideSlidingMinute.
   MinuteResult DecideSlidingSteady(const MinutePass& pass, HotAlarm& h,
                                    Decision* d) const;
   // The new window's verdict from its statistic set `set`, shifted into
@@ -540,9 +540,9 @@ class AlarmEvaluator {
   MinuteResult ShiftInSlidingWide(uint64_t present_now, uint64_t breach_now,
                                   HotAlarm& h, Decision* d) const;
   // The decision when the N newest buckets are not all present and
-  // non-breaching; `none_breaching`: no minute of the masks breaches.
-  MinuteResult DecideSlidingMasks(bool none_breaching, HotAlarm& h,
-                                  Decision* d) const;
+  // non-breaching; `quiet`: no minute of the masks breaches and the newest
+  // window has a datapoint.
+  MinuteResult DecideSlidingMasks(bool quiet, HotAlarm& h, Decision* d) const;
   // A sliding alarm's window reads its metric's record and the cell that
   // leaves the window, in the heap: asks for the record of the alarm
   // 2 x kSlidingAhead slots after `slot` and, with that record by then in
@@ -587,8 +587,9 @@ class AlarmEvaluator {
   // The alarm's R-bucket verdicts (VerdictMasks) from its record: the masks
   // themselves, or for sliding buckets every s-th minute's verdict.
   VerdictMasks RangeMasks(const HotAlarm& h) const;
-  // The per-minute verdict words of a sliding alarm (`*words` per mask).
-  uint64_t* SlidingWords(HotAlarm& h, int* words) const;
+  // The per-minute verdicts of a sliding alarm (alarm_evaluator.cc).
+  class MinuteBits;
+  MinuteBits BitsOf(HotAlarm& h) const;
   // Whether the alarm reads SampleCount/Sum from the store's running totals
   // (MetricStore::AggregateCountSumAt): standard SampleCount, Sum and
   // Average alarms whose window spans more than 15 minutes, except sliding
