@@ -1262,6 +1262,19 @@ AlarmEvaluator::MinuteResult AlarmEvaluator::ShiftInSlidingWide(
   present[head >> 6] = (present[head >> 6] & ~bit) | (present_now << (head & 63));
   breaching[head >> 6] =
       (breaching[head >> 6] & ~bit) | (breach_now << (head & 63));
+  const bool repeat =
+      (h.repeat_states & (1u << static_cast<int>(h.state))) != 0;
+  // An OK alarm none of whose minutes breaches, the newest with a
+  // datapoint, stays OK unless missing data breaches (DecideSlidingMasks'
+  // quiet case, which also holds when the N newest are all present): one
+  // OR over the words instead of the N bits' test below.
+  uint64_t any_breaching = 0;
+  for (size_t i = 0; i < words; ++i) any_breaching |= breaching[i];
+  const bool quiet = any_breaching == 0 && present_now != 0;
+  if (quiet && h.state == AlarmState::kOk && !repeat &&
+      h.tmd != TreatMissingData::kBreaching) {
+    return kMinuteDone;
+  }
   // MinuteBits::NewestSteady.
   uint64_t all = 1;
   for (int k = 0, j = 0; k < h.n; ++k, j += steps) {
@@ -1269,16 +1282,11 @@ AlarmEvaluator::MinuteResult AlarmEvaluator::ShiftInSlidingWide(
     all &= (present[p >> 6] & ~breaching[p >> 6]) >> (p & 63);
   }
   if (all != 0) {
-    if (h.state == AlarmState::kOk &&
-        !(h.repeat_states & (1u << static_cast<int>(h.state)))) {
-      return kMinuteDone;
-    }
+    if (h.state == AlarmState::kOk && !repeat) return kMinuteDone;
     *d = SteadyOk(h.n);
     return kMinuteCold;
   }
-  uint64_t any_breaching = 0;
-  for (size_t i = 0; i < words; ++i) any_breaching |= breaching[i];
-  return DecideSlidingMasks(any_breaching == 0 && present_now != 0, h, d);
+  return DecideSlidingMasks(quiet, h, d);
 }
 
 AlarmEvaluator::MinuteResult AlarmEvaluator::DecideSlidingMasks(
