@@ -562,8 +562,8 @@ class AlarmEvaluator {
     if (slot + kSlidingAhead < slots) {
       const HotAlarm& next = hot[slot + kSlidingAhead];
       if (next.window != 0) {
-        store_->PrefetchRunningWindowCells(next.metric,
-                                           windows_[next.window - 1]);
+        store_->PrefetchRunningWindowCells(
+            next.metric, windows_[next.window - 1], next.period_seconds);
       }
     }
   }

@@ -1014,6 +1014,7 @@ bool MetricStore::AggregateCountSumAt(MetricIndex index,
 void MetricStore::DropBefore(absl::Time horizon) {
   const int64_t h = absl::ToUnixSeconds(horizon);
   dropped_before_ = std::max(dropped_before_, h);
+  bool removed = false;
   for (size_t index = 0; index < metrics_.size(); ++index) {
     Metric& metric = metrics_[index];
     const bool totals = index < tails_.size() &&
@@ -1028,6 +1029,7 @@ void MetricStore::DropBefore(absl::Time horizon) {
       auto n = it - cells.starts.begin();
       if (n == 0) continue;
       cells.starts.erase(cells.starts.begin(), it);
+      removed = true;
       if (cells.starts.size() < 2) refresh_tail = true;
       cells.sets.erase(cells.sets.begin(), cells.sets.begin() + n);
       // Running totals keep their differences: drop the same entries, or
@@ -1050,6 +1052,14 @@ void MetricStore::DropBefore(absl::Time horizon) {
       cells.starts.erase(cells.starts.begin(), it);
       cells.cells.erase(cells.cells.begin(), cells.cells.begin() + n);
     }
+  }
+  if (removed) {
+    // Cell indices moved: running windows read before now are re-checked
+    // (StepRunningWindowMinute). Counted as a write so that the next
+    // BeginReadEpoch starts a new epoch and windows read after the drop
+    // are told apart from those read before it.
+    last_drop_epoch_ = epoch_;
+    written_since_epoch_ = true;
   }
 }
 

@@ -189,9 +189,9 @@ class MetricStore {
   // alarms ahead, in two steps, since the cells' addresses are in the
   // metric's record: PrefetchRunningWindowRecord(index) first, then (once
   // the record is likely in the cache) PrefetchRunningWindowCells(index, w)
-  // for the cells that leave the window (read from the record; the cell
-  // that enters comes from the minute tail, which MinuteQuery::Prefetch
-  // asks for). Prefetches never fault.
+  // for the cell that leaves the window of `period_seconds` (read from the
+  // record; the cell that enters comes from the minute tail, which
+  // MinuteQuery::Prefetch asks for). Prefetches never fault.
   void PrefetchRunningWindowRecord(MetricIndex index) const {
     const uintptr_t at = reinterpret_cast<uintptr_t>(metrics_.data()) +
                          uintptr_t{index} * sizeof(Metric);
@@ -199,15 +199,18 @@ class MetricStore {
     PrefetchLine(at + sizeof(Metric) - 1);
   }
   // Precondition: index < metric_count() (alarms intern their metric).
-  void PrefetchRunningWindowCells(MetricIndex index,
-                                  const RunningWindow& w) const {
+  void PrefetchRunningWindowCells(MetricIndex index, const RunningWindow& w,
+                                  int64_t period_seconds) const {
     const Metric& metric = metrics_[index];
     if (metric.units.size() != 1) return;
     const UnitCells& cells = metric.units.front();
-    PrefetchLine(reinterpret_cast<uintptr_t>(cells.starts.data()) +
-                 uintptr_t{w.first} * sizeof(int64_t));
     PrefetchLine(reinterpret_cast<uintptr_t>(cells.sets.data()) +
                  uintptr_t{w.first} * sizeof(StatisticSet));
+    // A window with a minute missing reads its first cell's start too.
+    if (int64_t{w.cells} * 60 != period_seconds) {
+      PrefetchLine(reinterpret_cast<uintptr_t>(cells.starts.data()) +
+                   uintptr_t{w.first} * sizeof(int64_t));
+    }
   }
   // The bucket [first, first + period) into *out, exactly what
   // AggregateBucketsAt gives for it (bit for bit), from `*w` when it still
@@ -470,9 +473,10 @@ class MetricStore {
   // (q = PrepareMinute(end - 60) for the new window [end - period, end)),
   // all of its cells exact integers, the metric's cells minute-aligned and
   // of one unit (the minute tail is on), no cell written before that end
-  // since `*w` was aggregated and none dropped under it. The minute that
-  // enters is the minute tail's copy; the one that leaves is at most the
-  // window's first cell. Then `*w` describes the new window, `*out` is
+  // and none dropped (DropBefore) since `*w` was aggregated. The minute
+  // that enters is the minute tail's copy; the one that leaves is at most
+  // the window's first cell (whose start is read only when the window
+  // lacks a minute). Then `*w` describes the new window, `*out` is
   // bit for bit what AggregateRunningWindowAt(index, unit, end - period,
   // period, /*extremes=*/false, w, out) gives (SampleCount and Sum from the
   // totals, Minimum and Maximum as in an empty set) and it returns true.
@@ -788,6 +792,10 @@ class MetricStore {
   uint32_t epoch_ = 1;
   bool written_since_epoch_ = true;
   int64_t dropped_before_ = INT64_MIN;
+  // The epoch (epoch_) of the last DropBefore that removed cells: a
+  // running window read in an earlier epoch (RunningWindow::epoch <
+  // last_drop_epoch_) may hold shifted indices.
+  uint32_t last_drop_epoch_ = 0;
 
   std::vector<Metric> metrics_;
   // Identities, by the same index as metrics_.
@@ -854,24 +862,25 @@ MetricStore::StepRunningWindowMinute(
   }
   // The minute that leaves, [old_first, old_first + 60): at most the
   // window's first cell. Its index still holds when no cell was dropped
-  // under it (DropBefore shifts indices): the cell before it starts before
-  // old_first and it starts at or after.
+  // since the window was read (DropBefore shifts indices; a write before
+  // its end, which would too, was excluded above). The window's cells are
+  // distinct minutes of [old_first, old_end): when there are period / 60
+  // of them, the first is old_first's, without reading its start.
   const int64_t old_first = q.start10 * kStorageCellSeconds - period_s;
-  if (old_first < dropped_before_) return false;
+  if (old_first < dropped_before_ || last_drop_epoch_ > w->epoch) {
+    return false;
+  }
   const Metric& metric = metrics_[index];
   if (metric.units.size() != 1) return false;
   const UnitCells& cells = metric.units.front();
-  const int64_t* const starts = cells.starts.data();
-  const size_t n = cells.starts.size();
+  // Cells [lo, lo + w->cells) are still in the vectors: only DropBefore
+  // removes cells.
   const size_t lo = w->first;
-  if (lo > n || (lo > 0 && starts[lo - 1] >= old_first) ||
-      (lo < n && starts[lo] < old_first)) {
-    return false;
-  }
   uint32_t left = 0;
   uint64_t out_count = 0;
   uint64_t out_sum = 0;
-  if (lo < n && starts[lo] < old_first + 60) {
+  if (w->cells != 0 && (int64_t{w->cells} * 60 == period_s ||
+                        cells.starts[lo] < old_first + 60)) {
     // In the window, so an exact cell (w->inexact == 0): the casts are
     // exact.
     left = 1;
