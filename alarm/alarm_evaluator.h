@@ -528,7 +528,8 @@ class AlarmEvaluator {
   // previous evaluation (the caller checked h.fast, h.live and last_slot):
   // inline, the store's StepRunningWindowMinute and the shift of the new
   // window's verdict (kSliding; kSlidingWide calls ShiftInSlidingWide);
-  // DecideSlidingMinute for everything else. Same results and contract as DecideSlidingMinute.
+  // DecideSlidingMinute for everything else. Same results and contract as
+  // DecideSlidingMinute.
   MinuteResult DecideSlidingSteady(const MinutePass& pass, HotAlarm& h,
                                    Decision* d) const;
   // The new window's verdict from its statistic set `set`, shifted into

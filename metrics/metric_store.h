@@ -188,8 +188,8 @@ class MetricStore {
   // Prefetches for AggregateRunningWindowAt(index, ..., &w, ...) a few
   // alarms ahead, in two steps, since the cells' addresses are in the
   // metric's record: PrefetchRunningWindowRecord(index) first, then (once
-  // the record is likely in the cache) PrefetchRunningWindowCells(index, w)
-  // for the cell that leaves the window of `period_seconds` (read from the
+  // the record is likely in the cache) PrefetchRunningWindowCells(index, w,
+  // period_seconds) for the cell that leaves the window (read from the
   // record; the cell that enters comes from the minute tail, which
   // MinuteQuery::Prefetch asks for). Prefetches never fault.
   void PrefetchRunningWindowRecord(MetricIndex index) const {
@@ -482,7 +482,9 @@ class MetricStore {
   // totals, Minimum and Maximum as in an empty set) and it returns true.
   // Otherwise it returns false having touched nothing: call
   // AggregateRunningWindowAt. `unit` is a Unit or MinuteQuery::kAnyUnit.
-  // Precondition: period_seconds >= 60, a multiple of 10 s.
+  // Preconditions: period_seconds >= 60, a multiple of 10 s; `*w` empty or
+  // last used with the same index, unit and period, as for
+  // AggregateRunningWindowAt.
   bool StepRunningWindowMinute(MetricIndex index, uint8_t unit,
                                const MinuteQuery& q, int64_t period_seconds,
                                RunningWindow* w, StatisticSet* out) const;
