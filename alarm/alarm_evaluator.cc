@@ -276,8 +276,11 @@ AlarmEvaluator::HotAlarm AlarmEvaluator::MakeHot(const AlarmSpec& spec,
   h.present_mask = 0;
   h.breaching_mask = 0;
   if (h.fast == FastPath::kSlidingWide) {
-    h.present_mask =
-        AcquireWide(2 * static_cast<size_t>((sliding_bits + 63) / 64));
+    // Two rings of a power of two of words each and their head
+    // (MinuteBits).
+    size_t words = 2;
+    while (64 * words < static_cast<size_t>(sliding_bits)) words *= 2;
+    h.present_mask = AcquireWide(2 * words + 1);
   }
   h.window = 0;
   if (h.fast == FastPath::kSliding || h.fast == FastPath::kSlidingWide) {
@@ -392,6 +395,9 @@ absl::Status AlarmEvaluator::PutMetricAlarm(AlarmSpec spec, absl::Time now) {
 void AlarmEvaluator::Reserve(size_t alarms) {
   hot_.reserve(alarms);
   by_name_.reserve(alarms);
+  // Which alarms slide is known only as they are put: AcquireWindow grows
+  // windows_ by doubling, but never past this many.
+  reserved_alarms_ = std::max(reserved_alarms_, alarms);
 }
 
 absl::Status AlarmEvaluator::DeleteAlarm(absl::string_view name,
@@ -479,8 +485,8 @@ int AlarmEvaluator::EvaluateRound(absl::Time now, int64_t anchor60,
     // sliding step shares what follows with the Period-60 one.
     if ((h.fast == FastPath::kSliding || h.fast == FastPath::kSlidingWide) &&
         h.live && h.last_slot == previous60) {
-      PrefetchSliding(slot);
-      result = DecideSlidingMinute(anchor60, h, &d);
+      PrefetchSliding(hot, slots, slot);
+      result = DecideSlidingSteady(pass, h, &d);
     }
     if (result != kMinuteSlow) {
       ++minute_evaluated;
@@ -527,7 +533,9 @@ bool AlarmEvaluator::EvaluateOther(uint32_t slot, absl::Time now,
                                    int64_t anchor60, int64_t anchor10,
                                    EvaluationReport* report) {
   HotAlarm& h = hot_[slot];
-  if (h.window != 0) PrefetchSliding(slot);
+  if (h.window != 0) {
+    PrefetchSliding(hot_.data(), static_cast<uint32_t>(hot_.size()), slot);
+  }
   if (!h.live) return false;
   const int64_t anchor = h.granularity_seconds == 60 ? anchor60 : anchor10;
   if (anchor <= h.last_slot) return false;
@@ -540,7 +548,8 @@ bool AlarmEvaluator::EvaluateOther(uint32_t slot, absl::Time now,
     // A sliding alarm one minute on: DecideSlidingMinute, without the
     // calls of the general path (DecideStandard tries it too).
     Decision d;
-    const MinuteResult result = DecideSlidingMinute(anchor, h, &d);
+    const MinuteResult result =
+        DecideSlidingMinute(store_->PrepareMinute(anchor - 60), anchor, h, &d);
     if (result != kMinuteSlow) {
       ++report->evaluated;
       if (result == kMinuteDone) return false;
@@ -672,6 +681,16 @@ uint32_t AlarmEvaluator::AcquireWindow() {
     windows_free_.pop_back();
   } else {
     index = static_cast<uint32_t>(windows_.size());
+    if (windows_.size() == windows_.capacity()) {
+      // Doubling, capped at the alarms Reserve announced (when more are to
+      // come): a load of N sliding alarms after Reserve(N) ends with N
+      // windows and no slack.
+      size_t grow = std::max<size_t>(2 * windows_.size(), 16);
+      if (reserved_alarms_ > windows_.size()) {
+        grow = std::min(grow, reserved_alarms_);
+      }
+      windows_.reserve(grow);
+    }
     windows_.emplace_back();
   }
   windows_[index] = MetricStore::RunningWindow();
@@ -690,31 +709,93 @@ void AlarmEvaluator::ReleaseWide(HotAlarm& h) {
   h.present_mask = 0;
 }
 
-uint64_t* AlarmEvaluator::SlidingWords(HotAlarm& h, int* words) const {
+// The per-minute verdicts of a sliding alarm by age (age j: the window
+// ending j minutes before its last evaluation), for ages below `bits`;
+// every bit of an age at or past `bits` is zero. kSliding: the record's
+// two words, age j at bit j, shifted up each minute. kSlidingWide: two
+// rings of `words` words (a power of two) and the position of age 0, so
+// that a minute moves the head and clears two bits instead of shifting
+// every word of both masks.
+class AlarmEvaluator::MinuteBits {
+ public:
+  MinuteBits(uint64_t* present, uint64_t* breaching, uint64_t* head,
+             int words, int bits)
+      : present_(present),
+        breaching_(breaching),
+        head_(head),
+        words_(words),
+        bits_(bits) {}
+  bool Present(int age) const { return Test(present_, Pos(age)); }
+  bool Breaching(int age) const { return Test(breaching_, Pos(age)); }
+  // Sets age `age` (< bits) to the given verdict.
+  void Assign(int age, bool present, bool breach) {
+    const int p = Pos(age);
+    const uint64_t bit = uint64_t{1} << (p & 63);
+    present_[p >> 6] = (present_[p >> 6] & ~bit) | (present ? bit : 0);
+    breaching_[p >> 6] = (breaching_[p >> 6] & ~bit) | (breach ? bit : 0);
+  }
+  // One minute on: every age grows by one, the one reaching `bits` is
+  // dropped, and age 0 is cleared (missing until assigned).
+  void Advance() {
+    if (head_ == nullptr) {
+      const uint64_t keep = ~uint64_t{0} >> (64 - bits_);
+      *present_ = (*present_ << 1) & keep;
+      *breaching_ = (*breaching_ << 1) & keep;
+      return;
+    }
+    *head_ = (*head_ + 1) & Mask();
+    Assign(bits_, false, false);  // The age that leaves (bits <= 64 words).
+    Assign(0, false, false);
+  }
+  void Clear() {
+    for (int i = 0; i < words_; ++i) present_[i] = breaching_[i] = 0;
+    if (head_ != nullptr) *head_ = 0;
+  }
+  // Whether any age breaches.
+  bool AnyBreaching() const {
+    uint64_t any = 0;
+    for (int i = 0; i < words_; ++i) any |= breaching_[i];
+    return any != 0;
+  }
+  // Whether ages 0, steps, ..., (n - 1) steps all have a datapoint and none
+  // breaches.
+  bool NewestSteady(int n, int steps) const {
+    uint64_t all = 1;
+    for (int k = 0, j = 0; k < n; ++k, j += steps) {
+      const int p = Pos(j);
+      all &= (present_[p >> 6] & ~breaching_[p >> 6]) >> (p & 63);
+    }
+    return all != 0;
+  }
+
+ private:
+  uint64_t Mask() const { return 64 * static_cast<uint64_t>(words_) - 1; }
+  int Pos(int age) const {
+    if (head_ == nullptr) return age;
+    return static_cast<int>((*head_ - static_cast<uint64_t>(age)) & Mask());
+  }
+  static bool Test(const uint64_t* w, int p) {
+    return (w[p >> 6] >> (p & 63)) & 1;
+  }
+  uint64_t* present_;
+  uint64_t* breaching_;
+  uint64_t* head_;  // Null for kSliding.
+  int words_;
+  int bits_;
+};
+
+inline AlarmEvaluator::MinuteBits AlarmEvaluator::BitsOf(HotAlarm& h) const {
+  const int bits = (h.r - 1) * (h.period_seconds / 60) + 1;
   if (h.fast != FastPath::kSlidingWide) {
-    *words = 1;
-    return &h.present_mask;  // The caller takes h.breaching_mask.
+    return MinuteBits(&h.present_mask, &h.breaching_mask, nullptr, 1, bits);
   }
   std::vector<uint64_t>& w = wide_pool_[h.present_mask];
-  *words = static_cast<int>(w.size() / 2);
-  return w.data();
+  const int words = static_cast<int>(w.size() / 2);
+  return MinuteBits(w.data(), w.data() + words, w.data() + 2 * words, words,
+                    bits);
 }
 
 namespace {
-
-// Bit `j` of a multi-word mask (word 0 holds bits 0-63).
-inline bool TestBit(const uint64_t* w, int j) {
-  return (w[j >> 6] >> (j & 63)) & 1;
-}
-
-// Shifts a `bits`-bit multi-word mask one place up (bit j -> j + 1),
-// dropping bits at or above `bits`.
-inline void ShiftUpOne(uint64_t* w, int words, int bits) {
-  for (int i = words - 1; i > 0; --i) w[i] = (w[i] << 1) | (w[i - 1] >> 63);
-  w[0] <<= 1;
-  const int top = bits - 64 * (words - 1);  // Bits used in the last word.
-  if (top < 64) w[words - 1] &= (uint64_t{1} << top) - 1;
-}
 
 // The steady state of most alarms: the N newest buckets all have a
 // datapoint and none breaches. That is spec 3.4 step 1 with B = 0, so OK:
@@ -780,13 +861,11 @@ VerdictMasks AlarmEvaluator::RangeMasks(const HotAlarm& h) const {
     }
     return m;
   }
-  int words = 1;
-  const uint64_t* present = SlidingWords(const_cast<HotAlarm&>(h), &words);
-  const uint64_t* breaching = present + words;
+  const MinuteBits bits = BitsOf(const_cast<HotAlarm&>(h));
   VerdictMasks m;
   for (int k = 0; k < h.r; ++k) {
-    m.present |= uint64_t{TestBit(present, k * steps)} << k;
-    m.breaching |= uint64_t{TestBit(breaching, k * steps)} << k;
+    m.present |= uint64_t{bits.Present(k * steps)} << k;
+    m.breaching |= uint64_t{bits.Breaching(k * steps)} << k;
   }
   return m;
 }
@@ -798,10 +877,7 @@ bool AlarmEvaluator::DecideSliding(HotAlarm& h, int64_t anchor,
   const int64_t period = h.period_seconds;
   const int steps = static_cast<int>(period / 60);
   const int bits = (r - 1) * steps + 1;
-  int words = 1;
-  uint64_t* present = SlidingWords(h, &words);
-  uint64_t* breaching =
-      h.fast == FastPath::kSliding ? &h.breaching_mask : present + words;
+  MinuteBits minutes = BitsOf(h);
   std::optional<Unit> unit;
   if (h.unit != kAnyUnit) unit = static_cast<Unit>(h.unit);
   // Running totals (two searches a window) pay off over a walk for long
@@ -863,37 +939,28 @@ bool AlarmEvaluator::DecideSliding(HotAlarm& h, int64_t anchor,
     }
   }
   if (redo <= 2 * r) {
-    ShiftUpOne(present, words, bits);
-    ShiftUpOne(breaching, words, bits);
+    minutes.Advance();
     for (int j = 0; j < redo; ++j) {
-      const uint64_t bit = uint64_t{1} << (j & 63);
-      present[j >> 6] &= ~bit;
-      breaching[j >> 6] &= ~bit;
       if (j == 0) {
         newest();
       } else {
         aggregate(anchor - 60 * int64_t{j}, 1);
       }
       bool breach = false;
-      if (verdict(scratch[0], &breach)) {
-        present[j >> 6] |= bit;
-        if (breach) breaching[j >> 6] |= bit;
-      }
+      const bool present = verdict(scratch[0], &breach);
+      minutes.Assign(j, present, present && breach);
     }
   } else {
     // Every window j in [0, bits): for each offset o < s, the windows
     // ending at anchor - 60 o - k P are consecutive buckets.
-    for (int i = 0; i < words; ++i) present[i] = breaching[i] = 0;
+    minutes.Clear();
     for (int o = 0; o < steps && o < bits; ++o) {
       const int count = (bits - 1 - o) / steps + 1;  // <= r <= 64.
       aggregate(anchor - 60 * int64_t{o}, count);
       for (int i = 0; i < count; ++i) {
         const int j = o + (count - 1 - i) * steps;
         bool breach = false;
-        if (verdict(scratch[i], &breach)) {
-          present[j >> 6] |= uint64_t{1} << (j & 63);
-          if (breach) breaching[j >> 6] |= uint64_t{1} << (j & 63);
-        }
+        if (verdict(scratch[i], &breach)) minutes.Assign(j, true, breach);
       }
     }
     // Start the running window here too, so that the next minute takes
@@ -908,20 +975,17 @@ bool AlarmEvaluator::DecideSliding(HotAlarm& h, int64_t anchor,
     // buckets are bits 0, s, ..., (N-1) s, so AllPresentNoneBreaching of
     // RangeMasks without gathering the bits.
     const uint64_t newest_n = NewestBucketBits(h.n, steps);
-    if ((*present & newest_n) == newest_n && (*breaching & newest_n) == 0) {
+    if ((h.present_mask & newest_n) == newest_n &&
+        (h.breaching_mask & newest_n) == 0) {
       if (h.state == AlarmState::kOk && !repeat) return false;
       *d = SteadyOk(h.n);
       return true;
     }
   }
   if (h.fast == FastPath::kSlidingWide) {
-    // The same test on the wide words, reading the N newest buckets' bits
+    // The same test on the wide rings, reading the N newest buckets' bits
     // only (RangeMasks gathers all R of both masks).
-    uint64_t steady = 1;
-    for (int k = 0, j = 0; k < h.n; ++k, j += steps) {
-      steady &= (present[j >> 6] & ~breaching[j >> 6]) >> (j & 63);
-    }
-    if (steady != 0) {
+    if (minutes.NewestSteady(h.n, steps)) {
       if (h.state == AlarmState::kOk && !repeat) return false;
       *d = SteadyOk(h.n);
       return true;
@@ -946,7 +1010,8 @@ bool AlarmEvaluator::DecideStandard(HotAlarm& h, int64_t anchor,
     *from_out = 0;
     if (previous_slot == anchor - 60) {
       // The caller has set h.last_slot to anchor already; so does this.
-      const MinuteResult result = DecideSlidingMinute(anchor, h, d);
+      const MinuteResult result = DecideSlidingMinute(
+          store_->PrepareMinute(anchor - 60), anchor, h, d);
       if (result != kMinuteSlow) return result == kMinuteCold;
     }
     return DecideSliding(h, anchor, previous_slot, scratch, d);
@@ -1128,80 +1193,159 @@ AlarmEvaluator::DecideMinute(const MinutePass& pass, HotAlarm& h,
   return changes || repeat ? kMinuteCold : kMinuteDone;
 }
 
-void AlarmEvaluator::PrefetchSliding(uint32_t slot) const {
-  constexpr uint32_t kAhead = 4;
-  if (slot + kAhead < hot_.size() && hot_[slot + kAhead].window != 0) {
-    const HotAlarm& next = hot_[slot + kAhead];
-    store_->PrefetchRunningWindow(next.metric, windows_[next.window - 1]);
+inline __attribute__((always_inline)) AlarmEvaluator::MinuteResult
+AlarmEvaluator::DecideSlidingSteady(const MinutePass& pass, HotAlarm& h,
+                                    Decision* d) const {
+  const int64_t period = h.period_seconds;
+  // Sliding alarms always have a window (MakeHot).
+  if (h.seen_epoch != 0 &&
+      h.statistic != Statistic::kMinimum &&
+      h.statistic != Statistic::kMaximum &&
+      pass.anchor - int64_t{h.r} * period >= eval_dropped_before_) {
+    MetricStore::RunningWindow& w = windows_[h.window - 1];
+    StatisticSet set;
+    if (w.epoch == h.seen_epoch &&
+        store_->StepRunningWindowMinute(h.metric, h.unit, pass.q, period, &w,
+                                        &set)) {
+      return ShiftInSlidingMinute(pass.anchor, set, h, d);
+    }
   }
+  return DecideSlidingMinute(pass.q, pass.anchor, h, d);
 }
 
 AlarmEvaluator::MinuteResult AlarmEvaluator::DecideSlidingMinute(
-    int64_t anchor, HotAlarm& h, Decision* d) const {
-  // Preconditions (the caller's): h.fast is kSliding, h.live, the previous
-  // evaluation at anchor - 60. The rest is DecideSliding's test for
-  // redo = 1: cached verdicts, the range on cells the store still has, and
-  // no cell written since before the previous anchor.
+    const MetricStore::MinuteQuery& q, int64_t anchor, HotAlarm& h,
+    Decision* d) const {
+  // Preconditions (the caller's): h.fast is kSliding or kSlidingWide,
+  // h.live, the previous evaluation at anchor - 60. The rest is
+  // DecideSliding's test for redo = 1: cached verdicts, the range on cells
+  // the store still has, and no cell written since before the previous
+  // anchor.
   const int r = h.r;
   const int64_t period = h.period_seconds;
   if (h.seen_epoch == 0 || h.window == 0 ||
-      anchor - int64_t{r} * period < eval_dropped_before_ ||
-      !store_->WrittenSinceAtOrAfter(h.metric, h.seen_epoch, anchor - 60)) {
+      anchor - int64_t{r} * period < eval_dropped_before_) {
     return kMinuteSlow;
   }
-  const int steps = static_cast<int>(period / 60);
-  std::optional<Unit> unit;
-  if (h.unit != kAnyUnit) unit = static_cast<Unit>(h.unit);
+  MetricStore::RunningWindow& w = windows_[h.window - 1];
   StatisticSet set;
-  store_->AggregateRunningWindowAt(
-      h.metric, unit, anchor - period, period,
-      h.statistic == Statistic::kMinimum || h.statistic == Statistic::kMaximum,
-      &windows_[h.window - 1], &set);
-  bool present_now = false;
-  bool breach_now = false;
+  // The steady step: the window was aggregated with the verdicts (same
+  // epoch), so the store's test that nothing was written before its end
+  // since is the verdicts' test too. Minimum and Maximum walk the window.
+  const bool extremes =
+      h.statistic == Statistic::kMinimum || h.statistic == Statistic::kMaximum;
+  if (extremes || w.epoch != h.seen_epoch ||
+      !store_->StepRunningWindowMinute(h.metric, h.unit, q, period, &w,
+                                       &set)) {
+    if (!store_->WrittenSinceAtOrAfter(h.metric, h.seen_epoch, anchor - 60)) {
+      return kMinuteSlow;
+    }
+    std::optional<Unit> unit;
+    if (h.unit != kAnyUnit) unit = static_cast<Unit>(h.unit);
+    store_->AggregateRunningWindowAt(h.metric, unit, anchor - period, period,
+                                     extremes, &w, &set);
+  }
+  return ShiftInSlidingMinute(anchor, set, h, d);
+}
+
+inline __attribute__((always_inline)) AlarmEvaluator::MinuteResult
+AlarmEvaluator::ShiftInSlidingMinute(int64_t anchor, const StatisticSet& set,
+                                     HotAlarm& h, Decision* d) const {
+  uint64_t present_now = 0;
+  uint64_t breach_now = 0;
   if (!set.empty()) {
-    present_now = true;
+    present_now = 1;
     breach_now =
         IsBreaching(h.op, StatisticOfNonEmpty(h.statistic, set), h.threshold);
   }
-  // Shift in the new window (bit 0), as DecideSliding does.
-  const int bits = (r - 1) * steps + 1;
   h.last_slot = anchor;
   h.seen_epoch = eval_epoch_;
+  if (h.fast != FastPath::kSliding) {
+    return ShiftInSlidingWide(present_now, breach_now, h, d);
+  }
+  // Shift in the new window (bit 0), as DecideSliding does: bits <= 64,
+  // one word each.
+  const int steps = h.period_seconds / 60;
+  const int bits = (h.r - 1) * steps + 1;
+  const uint64_t keep = ~uint64_t{0} >> (64 - bits);
+  const uint64_t present = ((h.present_mask << 1) & keep) | present_now;
+  const uint64_t breaching = ((h.breaching_mask << 1) & keep) | breach_now;
+  h.present_mask = present;
+  h.breaching_mask = breaching;
+  // The N newest range buckets are bits 0, s, ..., (N-1) s.
+  const uint64_t newest_n = NewestBucketBits(h.n, steps);
+  if ((present & newest_n) == newest_n && (breaching & newest_n) == 0) {
+    if (h.state == AlarmState::kOk &&
+        !(h.repeat_states & (1u << static_cast<int>(h.state)))) {
+      return kMinuteDone;
+    }
+    *d = SteadyOk(h.n);
+    return kMinuteCold;
+  }
+  return DecideSlidingMasks(breaching == 0 && present_now != 0, h, d);
+}
+
+AlarmEvaluator::MinuteResult AlarmEvaluator::ShiftInSlidingWide(
+    uint64_t present_now, uint64_t breach_now, HotAlarm& h,
+    Decision* d) const {
+  // MinuteBits::Advance and Assign(0, ...) on the rings, with the head and
+  // the mask in registers (the class reloads the head after every store).
+  const int steps = h.period_seconds / 60;
+  const int bits = (h.r - 1) * steps + 1;
+  std::vector<uint64_t>& entry = wide_pool_[h.present_mask];
+  uint64_t* const present = entry.data();
+  const size_t words = entry.size() / 2;
+  uint64_t* const breaching = present + words;
+  const uint64_t mask = 64 * words - 1;
+  const uint64_t head = (present[2 * words] + 1) & mask;
+  present[2 * words] = head;
+  const uint64_t leaving = (head - static_cast<uint64_t>(bits)) & mask;
+  present[leaving >> 6] &= ~(uint64_t{1} << (leaving & 63));
+  breaching[leaving >> 6] &= ~(uint64_t{1} << (leaving & 63));
+  const uint64_t bit = uint64_t{1} << (head & 63);
+  present[head >> 6] = (present[head >> 6] & ~bit) | (present_now << (head & 63));
+  breaching[head >> 6] =
+      (breaching[head >> 6] & ~bit) | (breach_now << (head & 63));
   const bool repeat =
       (h.repeat_states & (1u << static_cast<int>(h.state))) != 0;
-  bool steady;
-  if (h.fast == FastPath::kSliding) {  // bits <= 64: one word each.
-    const uint64_t keep = ~uint64_t{0} >> (64 - bits);
-    const uint64_t present =
-        ((h.present_mask << 1) & keep) | uint64_t{present_now};
-    const uint64_t breaching =
-        ((h.breaching_mask << 1) & keep) | uint64_t{breach_now};
-    h.present_mask = present;
-    h.breaching_mask = breaching;
-    // The N newest range buckets are bits 0, s, ..., (N-1) s.
-    const uint64_t newest_n = NewestBucketBits(h.n, steps);
-    steady = (present & newest_n) == newest_n && (breaching & newest_n) == 0;
-  } else {  // kSlidingWide: up to 512 bits in its wide_pool_ entry.
-    int words = 1;
-    uint64_t* present = SlidingWords(h, &words);
-    uint64_t* breaching = present + words;
-    ShiftUpOne(present, words, bits);
-    ShiftUpOne(breaching, words, bits);
-    present[0] |= uint64_t{present_now};
-    breaching[0] |= uint64_t{breach_now};
-    uint64_t all = 1;
-    for (int k = 0, j = 0; k < h.n; ++k, j += steps) {
-      all &= (present[j >> 6] & ~breaching[j >> 6]) >> (j & 63);
-    }
-    steady = all != 0;
+  // An OK alarm none of whose minutes breaches, the newest with a
+  // datapoint, stays OK unless missing data breaches (DecideSlidingMasks'
+  // quiet case, which also holds when the N newest are all present): one
+  // OR over the words instead of the N bits' test below.
+  uint64_t any_breaching = 0;
+  for (size_t i = 0; i < words; ++i) any_breaching |= breaching[i];
+  const bool quiet = any_breaching == 0 && present_now != 0;
+  if (quiet && h.state == AlarmState::kOk && !repeat &&
+      h.tmd != TreatMissingData::kBreaching) {
+    return kMinuteDone;
   }
-  if (steady) {
+  // MinuteBits::NewestSteady.
+  uint64_t all = 1;
+  for (int k = 0, j = 0; k < h.n; ++k, j += steps) {
+    const uint64_t p = (head - static_cast<uint64_t>(j)) & mask;
+    all &= (present[p >> 6] & ~breaching[p >> 6]) >> (p & 63);
+  }
+  if (all != 0) {
     if (h.state == AlarmState::kOk && !repeat) return kMinuteDone;
     *d = SteadyOk(h.n);
     return kMinuteCold;
   }
-  *d = DecideMasks(RangeMasks(h), r, h.n, h.m, h.tmd);
+  return DecideSlidingMasks(quiet, h, d);
+}
+
+AlarmEvaluator::MinuteResult AlarmEvaluator::DecideSlidingMasks(
+    bool quiet, HotAlarm& h, Decision* d) const {
+  const bool repeat =
+      (h.repeat_states & (1u << static_cast<int>(h.state))) != 0;
+  // No window of the history breaches and the newest has a datapoint, so
+  // the range has a real datapoint and none breaching: an OK alarm stays
+  // OK unless missing data counts as breaching (DecideMinute's reasoning,
+  // spec 3.4), without gathering the range's bits.
+  if (quiet && h.tmd != TreatMissingData::kBreaching &&
+      h.state == AlarmState::kOk && !repeat) {
+    return kMinuteDone;
+  }
+  *d = DecideMasks(RangeMasks(h), h.r, h.n, h.m, h.tmd);
   const bool changes = d->state.has_value() && *d->state != h.state;
   return changes || repeat ? kMinuteCold : kMinuteDone;
 }

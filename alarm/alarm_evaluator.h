@@ -193,7 +193,9 @@ class AlarmEvaluator {
   // Makes room for `alarms` alarms in all (live ones included), so that
   // putting that many allocates the per-alarm records once, at their size:
   // without it the records grow by doubling and hold up to twice the memory
-  // they use (docs/benchmarks.md, Memory). Like std::vector::reserve, it
+  // they use (docs/benchmarks.md, Memory). Sliding alarms' running windows
+  // (Period above 60 s), whose number is known only as alarms are put, grow
+  // by doubling up to `alarms` at most. Like std::vector::reserve, it
   // changes no behaviour and never shrinks.
   void Reserve(size_t alarms);
 
@@ -516,13 +518,57 @@ class AlarmEvaluator {
   // is shifted in; otherwise kMinuteSlow, touching nothing (then
   // DecideSliding).
   // Out of line: the Period-60 loop pays one test for it.
-  MinuteResult DecideSlidingMinute(int64_t anchor, HotAlarm& h,
+  // `q` is the store's query for the minute before `anchor`
+  // (MetricStore::PrepareMinute(anchor - 60)): the steady step
+  // (MetricStore::StepRunningWindowMinute) takes the entering minute from
+  // the minute tail.
+  MinuteResult DecideSlidingMinute(const MetricStore::MinuteQuery& q,
+                                   int64_t anchor, HotAlarm& h,
                                    Decision* d) const;
-  // A sliding alarm's window reads cells in the heap (its metric's records
-  // and the cells leaving and entering): asks for those of the alarm a few
-  // slots after `slot`, when it is a sliding one, as the Period-60 loop
-  // asks for the minute tails (MetricStore::PrefetchRunningWindow).
-  void PrefetchSliding(uint32_t slot) const;
+  // The serial loop's step for a sliding alarm one minute after its
+  // previous evaluation (the caller checked h.fast, h.live and last_slot):
+  // inline, the store's StepRunningWindowMinute and the shift of the new
+  // window's verdict (kSliding; kSlidingWide calls ShiftInSlidingWide);
+  // DecideSlidingMinute for everything else. Same results and contract as
+  // DecideSlidingMinute.
+  MinuteResult DecideSlidingSteady(const MinutePass& pass, HotAlarm& h,
+                                   Decision* d) const;
+  // The new window's verdict from its statistic set `set`, shifted into
+  // the alarm's per-minute masks, and the decision (DecideSlidingMinute's
+  // second half; h.last_slot and h.seen_epoch are updated here).
+  MinuteResult ShiftInSlidingMinute(int64_t anchor, const StatisticSet& set,
+                                    HotAlarm& h, Decision* d) const;
+  // Its kSlidingWide part, out of line.
+  MinuteResult ShiftInSlidingWide(uint64_t present_now, uint64_t breach_now,
+                                  HotAlarm& h, Decision* d) const;
+  // The decision when the N newest buckets are not all present and
+  // non-breaching; `quiet`: no minute of the masks breaches and the newest
+  // window has a datapoint.
+  MinuteResult DecideSlidingMasks(bool quiet, HotAlarm& h, Decision* d) const;
+  // A sliding alarm's window reads its metric's record and the cell that
+  // leaves the window, in the heap: asks for the record of the alarm
+  // 2 x kSlidingAhead slots after `slot` and, with that record by then in
+  // the cache, for the leaving cell of the one kSlidingAhead after, as the
+  // Period-60 loop asks for the minute tails (which serve the entering
+  // minute too). Called for sliding alarms only.
+  // `hot` and `slots` are hot_.data() and hot_.size(), which the loops
+  // hold in locals.
+  static constexpr uint32_t kSlidingAhead = 4;
+  __attribute__((always_inline)) void PrefetchSliding(const HotAlarm* hot,
+                                                    uint32_t slots,
+                                                    uint32_t slot) const {
+    if (slot + 2 * kSlidingAhead < slots) {
+      const HotAlarm& far = hot[slot + 2 * kSlidingAhead];
+      if (far.window != 0) store_->PrefetchRunningWindowRecord(far.metric);
+    }
+    if (slot + kSlidingAhead < slots) {
+      const HotAlarm& next = hot[slot + kSlidingAhead];
+      if (next.window != 0) {
+        store_->PrefetchRunningWindowCells(
+            next.metric, windows_[next.window - 1], next.period_seconds);
+      }
+    }
+  }
   // Evaluate's loop over every slot, with or without prefetching the
   // metrics' tails ahead; returns the evaluations it made through
   // DecideMinute and DecideSlidingMinute (the others count in `report`).
@@ -549,8 +595,9 @@ class AlarmEvaluator {
   // The alarm's R-bucket verdicts (VerdictMasks) from its record: the masks
   // themselves, or for sliding buckets every s-th minute's verdict.
   VerdictMasks RangeMasks(const HotAlarm& h) const;
-  // The per-minute verdict words of a sliding alarm (`*words` per mask).
-  uint64_t* SlidingWords(HotAlarm& h, int* words) const;
+  // The per-minute verdicts of a sliding alarm (alarm_evaluator.cc).
+  class MinuteBits;
+  MinuteBits BitsOf(HotAlarm& h) const;
   // Whether the alarm reads SampleCount/Sum from the store's running totals
   // (MetricStore::AggregateCountSumAt): standard SampleCount, Sum and
   // Average alarms whose window spans more than 15 minutes, except sliding
@@ -603,9 +650,11 @@ class AlarmEvaluator {
   // into its metric's cells and the window's integer totals, so that a
   // minute costs the cells leaving and entering the window
   // (MetricStore::AggregateRunningWindowAt). Each alarm owns its entry, as
-  // with wide_pool_; 64 bytes per sliding alarm, none for the others.
+  // with wide_pool_; 32 bytes per sliding alarm, none for the others.
   mutable std::vector<MetricStore::RunningWindow> windows_;
   std::vector<uint32_t> windows_free_;
+  // The largest Reserve(alarms): windows_ never grows past it by doubling.
+  size_t reserved_alarms_ = 0;
   // A deque, not a vector: it grows by 512-byte blocks, so a million alarms
   // do not pay for up to twice their cold records in growth slack.
   std::deque<ColdAlarm> cold_;

@@ -12,8 +12,8 @@
 //   BM_Memory_AlarmEvaluatorPerAlarmReserved/<alarms>: the same after
 //     AlarmEvaluator::Reserve(N) (no growth slack).
 //   BM_Memory_AlarmEvaluatorPerAlarmPeriod300/<alarms>: the Reserved case
-//     with Period 300 alarms (sliding: their running window, 64 bytes, in
-//     a vector that grows by doubling, which Reserve does not size).
+//     with Period 300 alarms (sliding: their running window, 32 bytes, in
+//     a vector that grows by doubling up to the reserved count).
 //   BM_Memory_AlarmEvaluatorPerAlarmTransitioned/<alarms>: the same after
 //     every alarm has made one transition (its reason strings held).
 //   BM_Memory_MetricStorePerMetric/<metrics>: Intern of N metrics with no

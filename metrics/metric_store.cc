@@ -756,21 +756,6 @@ void MetricStore::AggregateBucketsAt(MetricIndex index,
 
 namespace {
 
-// 2^39: a cell whose SampleCount and Sum are integers within +-2^39 counts
-// exactly in the running totals; with at most 2^14 cells per bucket every
-// partial sum stays within 2^53, where doubles hold every integer.
-constexpr double kExactCellLimit = 549755813888.0;
-constexpr size_t kMaxExactBucketCells = size_t{1} << 14;
-
-// `v` as an integer when it is one within +-kExactCellLimit.
-inline bool ExactInteger(double v, int64_t* out) {
-  if (!(v >= -kExactCellLimit && v <= kExactCellLimit)) return false;  // NaN.
-  const int64_t i = static_cast<int64_t>(v);
-  if (static_cast<double>(i) != v) return false;
-  *out = i;
-  return true;
-}
-
 // The first index i <= hi with starts[i] >= t, given that every start from
 // hi on is >= t: gallops back from hi, then binary-searches the last step,
 // so the cost grows with the distance from hi.
@@ -861,23 +846,19 @@ void MetricStore::AggregateWindowAt(MetricIndex index, std::optional<Unit> unit,
   }
 }
 
-namespace {
-
-// A RunningWindow's totals with `set` added (sign +1) or taken out (-1),
-// under the CellPrefix rule: exact integers are counted, others only noted.
-inline void Tally(const StatisticSet& set, uint64_t sign,
-                  MetricStore::RunningWindow* w) {
+void MetricStore::Tally(const StatisticSet& set, uint64_t sign,
+                        RunningWindow* w) {
   int64_t count = 0;
   int64_t sum = 0;
   if (ExactInteger(set.sample_count, &count) && ExactInteger(set.sum, &sum)) {
     w->count += sign * static_cast<uint64_t>(count);
     w->sum += sign * static_cast<uint64_t>(sum);
   } else {
-    w->inexact += static_cast<uint32_t>(sign);
+    // Modulo 2^16: it wraps only in windows of more than 2^16 cells, which
+    // always walk (kMaxExactBucketCells) and are not kept.
+    w->inexact = static_cast<uint16_t>(w->inexact + sign);
   }
 }
-
-}  // namespace
 
 void MetricStore::AggregateRunningWindowAt(MetricIndex index,
                                            std::optional<Unit> unit,
@@ -893,7 +874,7 @@ void MetricStore::AggregateRunningWindowAt(MetricIndex index,
     if (unit.has_value() && cells->unit != *unit) cells = nullptr;
   }
   if (cells == nullptr || cells->starts.size() > UINT32_MAX) {
-    w->end = INT64_MIN;
+    w->end10 = RunningWindow::kNoEnd;
     AggregateWindowAt(index, unit, first_s, period_s, out);
     return;
   }
@@ -908,13 +889,14 @@ void MetricStore::AggregateRunningWindowAt(MetricIndex index,
   // must still be the first cell at or after old_first) or written since (a
   // write at or after old_end is a cell that enters now, or later; so the
   // window's cells are still the `cells` from `lo` on).
-  const int64_t old_first =
-      w->end == INT64_MIN ? INT64_MIN : w->end - period_s;
-  if (w->end != INT64_MIN && first_s <= w->end &&
+  const bool kept = w->end10 != RunningWindow::kNoEnd;
+  const int64_t old_end = int64_t{w->end10} * kStorageCellSeconds;
+  const int64_t old_first = kept ? old_end - period_s : INT64_MIN;
+  if (kept && first_s <= old_end &&
       first_s >= old_first && old_first >= dropped_before_ && lo <= n &&
       (lo == n || starts[lo] >= old_first) &&
       (lo == 0 || starts[lo - 1] < old_first) &&
-      WrittenSinceAtOrAfter(index, w->epoch, w->end)) {
+      WrittenSinceAtOrAfter(index, w->epoch, old_end)) {
     hi = lo + w->cells;  // The first cell at or after old_end.
     // Leaving: the cells of [old_first, first). Entering: those of
     // [old_end, end), below.
@@ -930,12 +912,15 @@ void MetricStore::AggregateRunningWindowAt(MetricIndex index,
     hi = lo;
   }
   for (; hi < n && starts[hi] < end_s; ++hi) Tally(sets[hi], 1, w);
-  w->end = end_s;
+  // Kept when its end and cell count fit the record's narrow fields (see
+  // RunningWindow); otherwise the next query starts over.
+  const int64_t end10 = end_s / kStorageCellSeconds;
+  w->end10 = end10 > RunningWindow::kNoEnd && end10 <= INT32_MAX &&
+                     hi - lo <= UINT16_MAX
+                 ? static_cast<int32_t>(end10)
+                 : RunningWindow::kNoEnd;
   w->first = static_cast<uint32_t>(lo);
-  w->cells = static_cast<uint32_t>(hi - lo);
-  w->cells_hint = reinterpret_cast<uintptr_t>(cells);
-  w->starts_hint = reinterpret_cast<uintptr_t>(starts.data());
-  w->sets_hint = reinterpret_cast<uintptr_t>(sets.data());
+  w->cells = static_cast<uint16_t>(hi - lo);
   // Every write so far belongs to an epoch <= epoch_ - 1 or to epoch_,
   // which a later EarliestCellWrittenSince(epoch_ - 1) reports (a write of
   // epoch_ before this read too: conservative).
@@ -1072,6 +1057,7 @@ bool MetricStore::AggregateCountSumAt(MetricIndex index,
 void MetricStore::DropBefore(absl::Time horizon) {
   const int64_t h = absl::ToUnixSeconds(horizon);
   dropped_before_ = std::max(dropped_before_, h);
+  bool removed = false;
   for (size_t index = 0; index < metrics_.size(); ++index) {
     Metric& metric = metrics_[index];
     const uint8_t flags = index < tails_.size() ? tails_[index].flags : 0;
@@ -1091,6 +1077,7 @@ void MetricStore::DropBefore(absl::Time horizon) {
       auto n = it - cells.starts.begin();
       if (n == 0) continue;
       cells.starts.erase(cells.starts.begin(), it);
+      removed = true;
       if (cells.starts.size() < 2) refresh_tail = true;
       cells.sets.erase(cells.sets.begin(), cells.sets.begin() + n);
       // Running totals keep their differences: drop the same entries, or
@@ -1116,6 +1103,14 @@ void MetricStore::DropBefore(absl::Time horizon) {
       cells.starts.erase(cells.starts.begin(), it);
       cells.cells.erase(cells.cells.begin(), cells.cells.begin() + n);
     }
+  }
+  if (removed) {
+    // Cell indices moved: running windows read before now are re-checked
+    // (StepRunningWindowMinute). Counted as a write so that the next
+    // BeginReadEpoch starts a new epoch and windows read after the drop
+    // are told apart from those read before it.
+    last_drop_epoch_ = epoch_;
+    written_since_epoch_ = true;
   }
 }
 

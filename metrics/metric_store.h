@@ -162,38 +162,55 @@ class MetricStore {
   //   store.AggregateRunningWindowAt(m, unit, a - 240, 300, false, &w, &set);
   //
   // The record is the caller's (the store keeps nothing per window); each
-  // one serves one (metric, unit, period) query (its length is not stored:
-  // 64 bytes), and a default-constructed one holds no window.
+  // one serves one (metric, unit, period) query (its length is not stored),
+  // and a default-constructed one holds no window.
+  //
+  // 32 bytes, two to a cache line: an evaluator keeps one per sliding alarm
+  // and reads it every minute. The fields are as narrow as their ranges
+  // allow: the end in units of 10 s (windows are multiples of 10 s) within
+  // int32, about +-680 years around 1970; the cell counts within 16 bits,
+  // which every window of up to 655,350 s of 10-second cells fits (longer
+  // ones, or ends outside that range, are not kept: the next query walks).
   struct RunningWindow {
-    // End (Unix seconds) of the window last aggregated; INT64_MIN: none.
-    int64_t end = INT64_MIN;
+    static constexpr int32_t kNoEnd = INT32_MIN;
     // SampleCount and Sum of its cells whose SampleCount and Sum are
     // integers within +-2^39 (the CellPrefix rule), modulo 2^64.
     uint64_t count = 0;
     uint64_t sum = 0;
-    uint32_t first = 0;    // Index of its first cell in the unit's cells.
-    uint32_t cells = 0;    // Its number of cells.
-    uint32_t inexact = 0;  // Its cells that are not such integers.
-    uint32_t epoch = 0;    // The read epoch it was aggregated in.
-    // Where its unit's record and cells were then (PrefetchRunningWindow's
-    // hints only, never dereferenced: vectors may have moved since).
-    uintptr_t cells_hint = 0;
-    uintptr_t starts_hint = 0;
-    uintptr_t sets_hint = 0;
+    // End of the window last aggregated, in Unix seconds / 10; kNoEnd: none.
+    int32_t end10 = kNoEnd;
+    uint32_t first = 0;     // Index of its first cell in the unit's cells.
+    uint32_t epoch = 0;     // The read epoch it was aggregated in.
+    uint16_t cells = 0;     // Its number of cells.
+    uint16_t inexact = 0;   // Its cells that are not such integers.
   };
-  static_assert(sizeof(RunningWindow) == 64, "one cache line per window");
-  // Hints that AggregateRunningWindowAt(index, ..., &w, ...) will run
-  // soon (a caller a few alarms ahead): the metric's record, its unit's
-  // record, and the cells that will leave and enter the window, where `w`
-  // last saw them. Prefetches never fault: nothing is checked.
-  void PrefetchRunningWindow(MetricIndex index, const RunningWindow& w) const {
-    PrefetchLine(reinterpret_cast<uintptr_t>(metrics_.data()) +
-                 uintptr_t{index} * sizeof(Metric));
-    PrefetchLine(w.cells_hint);
-    PrefetchLine(w.starts_hint + uintptr_t{w.first} * sizeof(int64_t));
-    PrefetchLine(w.sets_hint + uintptr_t{w.first} * sizeof(StatisticSet));
-    PrefetchLine(w.sets_hint +
-                 uintptr_t{w.first + w.cells} * sizeof(StatisticSet));
+  static_assert(sizeof(RunningWindow) == 32, "two windows per cache line");
+  // Prefetches for AggregateRunningWindowAt(index, ..., &w, ...) a few
+  // alarms ahead, in two steps, since the cells' addresses are in the
+  // metric's record: PrefetchRunningWindowRecord(index) first, then (once
+  // the record is likely in the cache) PrefetchRunningWindowCells(index, w,
+  // period_seconds) for the cell that leaves the window (read from the
+  // record; the cell that enters comes from the minute tail, which
+  // MinuteQuery::Prefetch asks for). Prefetches never fault.
+  void PrefetchRunningWindowRecord(MetricIndex index) const {
+    const uintptr_t at = reinterpret_cast<uintptr_t>(metrics_.data()) +
+                         uintptr_t{index} * sizeof(Metric);
+    PrefetchLine(at);
+    PrefetchLine(at + sizeof(Metric) - 1);
+  }
+  // Precondition: index < metric_count() (alarms intern their metric).
+  void PrefetchRunningWindowCells(MetricIndex index, const RunningWindow& w,
+                                  int64_t period_seconds) const {
+    const Metric& metric = metrics_[index];
+    if (metric.units.size() != 1) return;
+    const UnitCells& cells = metric.units.front();
+    PrefetchLine(reinterpret_cast<uintptr_t>(cells.sets.data()) +
+                 uintptr_t{w.first} * sizeof(StatisticSet));
+    // A window with a minute missing reads its first cell's start too.
+    if (int64_t{w.cells} * 60 != period_seconds) {
+      PrefetchLine(reinterpret_cast<uintptr_t>(cells.starts.data()) +
+                   uintptr_t{w.first} * sizeof(int64_t));
+    }
   }
   // The bucket [first, first + period) into *out, exactly what
   // AggregateBucketsAt gives for it (bit for bit), from `*w` when it still
@@ -458,6 +475,27 @@ class MetricStore {
   // Precondition: start is a multiple of 60.
   MinuteQuery PrepareMinute(int64_t start) const;
 
+  // AggregateRunningWindowAt's most common step, inline and without a walk
+  // or a search: `*w` holds the window ending at the query's minute start
+  // (q = PrepareMinute(end - 60) for the new window [end - period, end)),
+  // all of its cells exact integers, the metric's cells minute-aligned and
+  // of one unit (the minute tail is on), no cell written before that end
+  // and none dropped (DropBefore) since `*w` was aggregated. The minute
+  // that enters is the minute tail's copy; the one that leaves is at most
+  // the window's first cell (whose start is read only when the window
+  // lacks a minute). Then `*w` describes the new window, `*out` is
+  // bit for bit what AggregateRunningWindowAt(index, unit, end - period,
+  // period, /*extremes=*/false, w, out) gives (SampleCount and Sum from the
+  // totals, Minimum and Maximum as in an empty set) and it returns true.
+  // Otherwise it returns false having touched nothing: call
+  // AggregateRunningWindowAt. `unit` is a Unit or MinuteQuery::kAnyUnit.
+  // Preconditions: period_seconds >= 60, a multiple of 10 s; `*w` empty or
+  // last used with the same index, unit and period, as for
+  // AggregateRunningWindowAt.
+  bool StepRunningWindowMinute(MetricIndex index, uint8_t unit,
+                               const MinuteQuery& q, int64_t period_seconds,
+                               RunningWindow* w, StatisticSet* out) const;
+
   // Keeps running totals for `index` (AggregateCountSumAt), from now on and
   // for the cells it already has. Only metrics that a long-period alarm
   // reads need them; the others do not pay their upkeep.
@@ -696,6 +734,25 @@ class MetricStore {
     }
     return true;
   }
+  // 2^39: a cell whose SampleCount and Sum are integers within +-2^39 counts
+  // exactly in running totals (CellPrefix, RunningWindow); with at most
+  // 2^14 cells per bucket every partial sum stays within 2^53, where
+  // doubles hold every integer.
+  static constexpr double kExactCellLimit = 549755813888.0;
+  static constexpr size_t kMaxExactBucketCells = size_t{1} << 14;
+  // `v` as an integer when it is one within +-kExactCellLimit.
+  __attribute__((always_inline)) static bool ExactInteger(double v,
+                                                       int64_t* out) {
+    if (!(v >= -kExactCellLimit && v <= kExactCellLimit)) return false;  // NaN.
+    const int64_t i = static_cast<int64_t>(v);
+    if (static_cast<double>(i) != v) return false;
+    *out = i;
+    return true;
+  }
+  // A RunningWindow's totals with `set` added (sign +1) or taken out (-1),
+  // under the CellPrefix rule: exact integers are counted, others only
+  // noted.
+  static void Tally(const StatisticSet& set, uint64_t sign, RunningWindow* w);
   // A Unit as the tail's one byte; nullopt (every unit) as kAnyUnit.
   static uint8_t UnitByte(std::optional<Unit> unit) {
     return unit.has_value() ? static_cast<uint8_t>(*unit)
@@ -766,6 +823,10 @@ class MetricStore {
   uint32_t epoch_ = 1;
   bool written_since_epoch_ = true;
   int64_t dropped_before_ = INT64_MIN;
+  // The epoch (epoch_) of the last DropBefore that removed cells: a
+  // running window read in an earlier epoch (RunningWindow::epoch <
+  // last_drop_epoch_) may hold shifted indices.
+  uint32_t last_drop_epoch_ = 0;
 
   std::vector<Metric> metrics_;
   // Identities, by the same index as metrics_.
@@ -784,6 +845,93 @@ inline MetricStore::MinuteQuery MetricStore::PrepareMinute(
                      tails_.data(),
                      tails_.size(),
                      metrics_.size()};
+}
+
+// Always inlined: the evaluator's serial loop calls it once per sliding
+// alarm, and the call with its register saves was a tenth of the step.
+inline __attribute__((always_inline)) bool
+MetricStore::StepRunningWindowMinute(
+    MetricIndex index, uint8_t unit, const MinuteQuery& q, int64_t period_s,
+    RunningWindow* w, StatisticSet* out) const {
+  // The window ended at this minute's start, every cell of it exact, and
+  // its end + 60 s still fits in end10.
+  if (w->end10 != q.start10 || w->inexact != 0 ||
+      w->end10 > INT32_MAX - 6 || index >= q.tails_size) {
+    return false;
+  }
+  const Tail& t = q.tails[index];
+  // Minute-aligned cells of one unit, the query's (or none yet).
+  if (!(t.flags & Tail::kMirror) ||
+      (unit != MinuteQuery::kAnyUnit && (t.flags & Tail::kHasUnit) &&
+       t.unit != unit)) {
+    return false;
+  }
+  // Nothing written before the window's end since it was aggregated
+  // (WrittenSinceAtOrAfter(index, w->epoch, end - 60)).
+  if (t.epoch > w->epoch &&
+      (t.epoch != w->epoch + 1 || t.min_cell10 < q.start10)) {
+    return false;
+  }
+  // The minute that enters, [end - 60, end): at most one cell (cells are
+  // minute-aligned), the newest one or the one before it, whose copy the
+  // tail keeps. That copy is an empty set when the minute has no cell; an
+  // empty copy of the minute before the newest cannot tell a cell with no
+  // samples from none, so that case walks.
+  uint32_t entered = 1;
+  const StatisticSet* in = &q.copies[index];
+  if (q.minute > t.newest_minute) {  // Also when there is no cell at all.
+    entered = 0;
+  } else if (q.minute != t.newest_minute &&
+             (q.minute != int64_t{t.newest_minute} - 1 || in->empty())) {
+    return false;
+  }
+  int64_t in_count = 0;
+  int64_t in_sum = 0;
+  if (entered != 0 && !(ExactInteger(in->sample_count, &in_count) &&
+                        ExactInteger(in->sum, &in_sum))) {
+    return false;
+  }
+  // The minute that leaves, [old_first, old_first + 60): at most the
+  // window's first cell. Its index still holds when no cell was dropped
+  // since the window was read (DropBefore shifts indices; a write before
+  // its end, which would too, was excluded above). The window's cells are
+  // distinct minutes of [old_first, old_end): when there are period / 60
+  // of them, the first is old_first's, without reading its start.
+  const int64_t old_first = q.start10 * kStorageCellSeconds - period_s;
+  if (old_first < dropped_before_ || last_drop_epoch_ > w->epoch) {
+    return false;
+  }
+  const Metric& metric = metrics_[index];
+  if (metric.units.size() != 1) return false;
+  const UnitCells& cells = metric.units.front();
+  // Cells [lo, lo + w->cells) are still in the vectors: only DropBefore
+  // removes cells.
+  const size_t lo = w->first;
+  uint32_t left = 0;
+  uint64_t out_count = 0;
+  uint64_t out_sum = 0;
+  if (w->cells != 0 && (int64_t{w->cells} * 60 == period_s ||
+                        cells.starts[lo] < old_first + 60)) {
+    // In the window, so an exact cell (w->inexact == 0): the casts are
+    // exact.
+    left = 1;
+    out_count = static_cast<uint64_t>(
+        static_cast<int64_t>(cells.sets[lo].sample_count));
+    out_sum = static_cast<uint64_t>(static_cast<int64_t>(cells.sets[lo].sum));
+  }
+  const uint32_t count = uint32_t{w->cells} - left + entered;
+  if (count > kMaxExactBucketCells) return false;
+  w->count += static_cast<uint64_t>(in_count) - out_count;
+  w->sum += static_cast<uint64_t>(in_sum) - out_sum;
+  w->end10 += 6;
+  w->first = static_cast<uint32_t>(lo + left);
+  w->cells = static_cast<uint16_t>(count);
+  w->epoch = epoch_ - 1;  // As AggregateRunningWindowAt records it.
+  // At most 2^14 exact cells: the totals are the left-to-right sums.
+  *out = StatisticSet();
+  out->sample_count = static_cast<double>(static_cast<int64_t>(w->count));
+  out->sum = static_cast<double>(static_cast<int64_t>(w->sum));
+  return true;
 }
 
 }  // namespace cwalarm

@@ -384,6 +384,72 @@ TEST(AlarmEvaluatorIncrementalTest, SlidingRunningWindowMatchesReference) {
   }
 }
 
+// Sliding alarms whose per-minute history passes 64 bits (kSlidingWide:
+// x Period/60 + 1 bits, kept in rings of 128 to 512 bits that move a
+// head each minute instead of shifting) agree with the reference after
+// every evaluation: Period 3600 with N 3 and 5 (121 and 241 bits), Period
+// 300 with N 20 (96 bits) and Period 600 with N 30 (291 bits, the ring
+// wraps every 512 minutes), every TreatMissingData, on data that crosses
+// the threshold, with gaps long enough to empty the newest window, data
+// for the next minute before the evaluation, late data into older windows
+// (the rebuild), skipped minutes and retention.
+TEST(AlarmEvaluatorIncrementalTest, WideSlidingHistoryMatchesReference) {
+  struct Config {
+    int period;
+    int n;
+    int m;
+    TreatMissingData tmd;
+    Statistic statistic;
+  };
+  const Config kConfigs[] = {
+      {3600, 3, 2, TreatMissingData::kMissing, Statistic::kAverage},
+      {3600, 5, 3, TreatMissingData::kBreaching, Statistic::kSum},
+      {300, 20, 5, TreatMissingData::kNotBreaching, Statistic::kAverage},
+      {600, 30, 10, TreatMissingData::kIgnore, Statistic::kSampleCount},
+      {600, 30, 30, TreatMissingData::kMissing, Statistic::kMaximum},
+  };
+  for (const Config& c : kConfigs) {
+    SCOPED_TRACE(absl::StrCat("period ", c.period, " n ", c.n));
+    Pair p;
+    AlarmSpec spec = CpuAlarm(c.period);
+    spec.evaluation_periods = c.n;
+    spec.datapoints_to_alarm = c.m;
+    spec.treat_missing_data = c.tmd;
+    spec.statistic = c.statistic;
+    spec.threshold = c.statistic == Statistic::kSum
+                         ? 50.0 * c.period / 60
+                         : c.statistic == Statistic::kSampleCount
+                               ? 1.2 * c.period / 60
+                               : 50;
+    p.PutAlarm(spec, At(-7200));
+    std::mt19937 rng(static_cast<uint32_t>(c.period * 100 + c.n));
+    int changes = 0;
+    AlarmState last = p.State();
+    const int phase_minutes = c.period * c.n / 60 + 7;  // Past the range.
+    for (int k = -60; k < 1500; ++k) {
+      const int phase = ((k + 1000) / phase_minutes) % 3;
+      const bool gap = phase == 2 && (k % phase_minutes) < c.period / 60 + 2;
+      const double v = phase == 0 ? 10 + static_cast<int>(rng() % 20)
+                                  : 70 + static_cast<int>(rng() % 20);
+      if (!gap && rng() % 11 != 0) p.Put(At(k * 60 + 5), v);
+      if (phase == 1 && rng() % 3 == 0) p.Put(At(k * 60 + 40), v);
+      if (rng() % 5 == 0) p.Put(At(k * 60 + 65), v);  // Next minute's.
+      if (k > 0 && k % 37 == 0) {  // Late, into an older window.
+        p.Put(At((k - 2 - static_cast<int>(rng() % 100)) * 60 + 20),
+              phase == 0 ? 95 : 5);
+      }
+      if (k > 0 && k % 200 == 0) {
+        p.Drop(At(k * 60 - c.period * (c.n + 1) - 600));
+      }
+      if (k < 0 || rng() % 29 == 0) continue;  // Sometimes a skipped minute.
+      ASSERT_EQ(p.Evaluate(At(k * 60 + 60)), "") << "minute " << k;
+      if (p.State() != last) ++changes;
+      last = p.State();
+    }
+    EXPECT_GE(changes, 2);
+  }
+}
+
 // Sharded evaluation (Evaluate(now, threads)): on random alarms (periods 10 s
 // to 1 h, every statistic, unit filters, Auto Scaling ARNs that re-invoke
 // every minute, spec 4.2) and random data (late, duplicated, future), three

@@ -492,7 +492,7 @@ TEST(MetricStoreRunningWindowTest, RandomHistoriesMatchAggregateBucketsAt) {
           ASSERT_EQ(
               std::memcmp(&got.maximum, &want[0].maximum, sizeof(double)), 0);
         }
-        fast_reads += q.w.end != INT64_MIN;
+        fast_reads += q.w.end10 != MetricStore::RunningWindow::kNoEnd;
       }
       if (rng() % 10 != 0) ++minute;
     }
@@ -579,6 +579,134 @@ TEST(MetricStoreGrowthTest, ReserveAndGrowthKeepIndicesCellsSamplesAndTotals) {
     EXPECT_EQ(d[0].total_weight(), 0);
     EXPECT_EQ(d[2].total_weight(), 1);
   }
+}
+
+// StepRunningWindowMinute, the inline one-minute step, is
+// AggregateRunningWindowAt's answer whenever it takes the step: the same
+// set (AggregateBucketsAt's, bit for bit) and the same record afterwards,
+// and it touches nothing when it declines. Random histories of mostly
+// one-minute data with gaps, data for the minute after the window already
+// in (the tail's copy of the minute before its newest cell), late data
+// before and inside the window (spec 3.7), non-integer and huge values
+// (declined while such a cell is in the window), a second unit (the tail
+// goes off), a few seeds with 10-second cells (declined for good),
+// DropBefore inside and before the window (indices shift), reads with and
+// without BeginReadEpoch, and windows that move by one minute, by several,
+// none or back (declined: the window must end at the query's minute).
+TEST(MetricStoreRunningWindowTest, MinuteStepMatchesAggregateRunningWindowAt) {
+  const int64_t noon = absl::ToUnixSeconds(Utc(12, 0, 0));
+  struct Query {
+    std::optional<Unit> unit;
+    int64_t period;
+    MetricStore::RunningWindow w;
+  };
+  int steps_taken = 0;
+  int declined = 0;
+  for (uint32_t seed = 1; seed <= 60; ++seed) {
+    SCOPED_TRACE(seed);
+    std::mt19937 rng(seed + 1000);
+    const bool fractions = seed % 3 == 0;
+    const bool second_unit = seed % 4 == 1;
+    const bool ten_seconds = seed % 10 == 7;
+    MetricStore store;
+    const MetricIndex m = store.Intern(Cpu());
+    std::vector<Query> queries;
+    for (const std::optional<Unit>& unit :
+         {std::optional<Unit>(), std::optional<Unit>(Unit::kNone),
+          std::optional<Unit>(Unit::kCount)}) {
+      for (int64_t period : {int64_t{120}, int64_t{300}, int64_t{3600}}) {
+        queries.push_back(Query{unit, period, {}});
+      }
+    }
+    int64_t minute = 0;  // The newest minute written, from noon.
+    for (int step = 0; step < 400; ++step) {
+      const int what = static_cast<int>(rng() % 20);
+      auto value = [&]() {
+        if (rng() % 60 == 0) return 1e12;  // An integer past 2^39.
+        if (fractions && rng() % 4 == 0) {
+          return static_cast<double>(rng() % 1000) / 7.0;
+        }
+        return static_cast<double>(static_cast<int>(rng() % 201) - 100);
+      };
+      const Unit unit =
+          second_unit && step > 250 && rng() % 3 == 0 ? Unit::kCount
+                                                       : Unit::kNone;
+      if (what != 0) {  // what == 0: a gap.
+        const int64_t offset =
+            ten_seconds && step > 100 && what == 1 ? 10 * (rng() % 6) : 0;
+        store.Add(m, unit, absl::FromUnixSeconds(noon + 60 * minute + offset),
+                  StatisticSet::Of(value(), 1 + rng() % 3));
+      }
+      if (what == 2) {  // Late: up to 70 minutes back.
+        const int64_t back = 60 * static_cast<int64_t>(rng() % 70);
+        store.Add(m, unit, absl::FromUnixSeconds(noon + 60 * minute - back),
+                  StatisticSet::Of(value()));
+      }
+      if (what == 3) {  // The next minute's data before the evaluation.
+        store.Add(m, unit, absl::FromUnixSeconds(noon + 60 * (minute + 1)),
+                  StatisticSet::Of(value()));
+      }
+      if (what == 4 && step % 3 == 0) {  // Retention, sometimes inside.
+        store.DropBefore(absl::FromUnixSeconds(
+            noon + 60 * (minute - static_cast<int64_t>(rng() % 90))));
+      }
+      if (rng() % 10 != 0) store.BeginReadEpoch();
+      const int move = static_cast<int>(rng() % 40);
+      const int64_t anchor =
+          noon + 60 * (minute + 1) +
+          (move == 0 ? -60 * static_cast<int64_t>(rng() % 5)
+                     : move == 1 ? 60 * static_cast<int64_t>(rng() % 80) : 0);
+      const MetricStore::MinuteQuery minute_query =
+          store.PrepareMinute(anchor - 60);
+      for (Query& q : queries) {
+        SCOPED_TRACE(absl::StrCat("step ", step, " period ", q.period,
+                                  " unit ", q.unit.has_value()
+                                                ? static_cast<int>(*q.unit)
+                                                : -1));
+        const int64_t first = anchor - q.period;
+        StatisticSet want[1];
+        store.AggregateBucketsAt(m, q.unit, first, q.period,
+                                 absl::Span<StatisticSet>(want, 1));
+        MetricStore::RunningWindow stepped = q.w;
+        StatisticSet got = StatisticSet::Of(12345);
+        const uint8_t unit_byte = q.unit.has_value()
+                                      ? static_cast<uint8_t>(*q.unit)
+                                      : MetricStore::MinuteQuery::kAnyUnit;
+        const bool took = store.StepRunningWindowMinute(
+            m, unit_byte, minute_query, q.period, &stepped, &got);
+        MetricStore::RunningWindow general = q.w;
+        StatisticSet general_set;
+        store.AggregateRunningWindowAt(m, q.unit, first, q.period,
+                                       /*extremes=*/false, &general,
+                                       &general_set);
+        if (!took) {
+          ++declined;
+          ASSERT_EQ(std::memcmp(&stepped, &q.w, sizeof(stepped)), 0);
+          const StatisticSet sentinel = StatisticSet::Of(12345);
+          ASSERT_EQ(std::memcmp(&got, &sentinel, sizeof(got)), 0);
+          q.w = general;
+          continue;
+        }
+        ++steps_taken;
+        ASSERT_EQ(std::memcmp(&got.sample_count, &want[0].sample_count,
+                              sizeof(double)),
+                  0)
+            << got.sample_count << " vs " << want[0].sample_count;
+        ASSERT_EQ(std::memcmp(&got.sum, &want[0].sum, sizeof(double)), 0)
+            << got.sum << " vs " << want[0].sum;
+        ASSERT_EQ(std::memcmp(&got, &general_set, sizeof(got)), 0);
+        ASSERT_EQ(std::memcmp(&stepped, &general, sizeof(stepped)), 0)
+            << "first " << stepped.first << " vs " << general.first
+            << ", cells " << stepped.cells << " vs " << general.cells;
+        q.w = stepped;
+      }
+      if (rng() % 10 != 0) ++minute;
+    }
+  }
+  // Both sides ran often: the step is the common case, and the cases it
+  // declines came up.
+  EXPECT_GT(steps_taken, 60 * 400 * 9 / 6);
+  EXPECT_GT(declined, 60 * 400 * 9 / 10);
 }
 
 }  // namespace
