@@ -396,6 +396,63 @@ TEST_F(MetricStoreTest, AggregateWindowAtMatchesAggregateBucketsAtBitForBit) {
   EXPECT_TRUE(got.empty());
 }
 
+// One step of the running-window tests' random histories of metric `m`
+// at `minute` (counted from `noon`): mostly one minute-aligned cell (a gap
+// 1 time in 20), 10-second cells from step `ten_seconds_from`, late data up
+// to 70 minutes back (spec 3.7), with `next_minute_early` the next minute's
+// data before its evaluation; integer values, 1 in 50 past 2^39 and, with
+// `fractions`, 1 in 3 non-integer (the integer totals must decline, then
+// recover once those cells leave); with `second_unit`, a second unit from
+// step 200 on; retention every few steps, sometimes inside the window;
+// BeginReadEpoch 9 times in 10. Returns the anchor of the evaluation one
+// minute later: usually the next minute, sometimes a jump, or back.
+struct RandomHistory {
+  bool fractions = false;
+  bool second_unit = false;
+  bool next_minute_early = false;
+  int ten_seconds_from = 0;
+  int drop_every = 5;
+
+  int64_t Step(std::mt19937& rng, int step, int64_t noon, int64_t minute,
+               MetricStore& store, MetricIndex m) const {
+    const int what = static_cast<int>(rng() % 20);
+    auto value = [&]() {
+      if (rng() % 50 == 0) return 1e12;  // An integer past 2^39.
+      if (fractions && rng() % 3 == 0) {
+        return static_cast<double>(rng() % 1000) / 7.0;
+      }
+      return static_cast<double>(static_cast<int>(rng() % 201) - 100);
+    };
+    const Unit unit = second_unit && step > 200 && rng() % 3 == 0
+                          ? Unit::kCount
+                          : Unit::kNone;
+    if (what != 0) {  // what == 0: a gap.
+      const int64_t offset =
+          step >= ten_seconds_from && what == 1 ? 10 * (rng() % 6) : 0;
+      store.Add(m, unit, absl::FromUnixSeconds(noon + 60 * minute + offset),
+                StatisticSet::Of(value(), 1 + rng() % 3));
+    }
+    if (what == 2 || (what == 3 && !next_minute_early)) {
+      const int64_t back = 60 * static_cast<int64_t>(rng() % 70);
+      store.Add(m, unit, absl::FromUnixSeconds(noon + 60 * minute - back),
+                StatisticSet::Of(value()));
+    }
+    if (what == 3 && next_minute_early) {
+      store.Add(m, unit, absl::FromUnixSeconds(noon + 60 * (minute + 1)),
+                StatisticSet::Of(value()));
+    }
+    if (what == 4 && step % drop_every == 0) {
+      store.DropBefore(absl::FromUnixSeconds(
+          noon + 60 * (minute - static_cast<int64_t>(rng() % 90))));
+    }
+    if (rng() % 10 != 0) store.BeginReadEpoch();
+    const int move = static_cast<int>(rng() % 40);
+    return noon + 60 * (minute + 1) +
+           (move == 0 ? -60 * static_cast<int64_t>(rng() % 5)
+                      : move == 1 ? 60 * static_cast<int64_t>(rng() % 80) : 0);
+  }
+};
+
 // AggregateRunningWindowAt is AggregateBucketsAt for its window, bit for bit
 // (spec 1.3's bucket statistics; the sliding evaluator's newest window,
 // spec 3.2.1), whatever happened since the record's previous window:
@@ -431,42 +488,12 @@ TEST(MetricStoreRunningWindowTest, RandomHistoriesMatchAggregateBucketsAt) {
         }
       }
     }
+    RandomHistory history;
+    history.fractions = fractions;
+    history.second_unit = second_unit;
     int64_t minute = 0;  // The newest minute written, from noon.
     for (int step = 0; step < 400; ++step) {
-      // This minute's data, mostly one minute-aligned cell.
-      const int what = static_cast<int>(rng() % 20);
-      auto value = [&]() {
-        if (rng() % 50 == 0) return 1e12;  // An integer past 2^39.
-        if (fractions && rng() % 2 == 0) {
-          return static_cast<double>(rng() % 1000) / 7.0;
-        }
-        return static_cast<double>(static_cast<int>(rng() % 201) - 100);
-      };
-      const Unit unit =
-          second_unit && step > 150 && rng() % 3 == 0 ? Unit::kCount
-                                                       : Unit::kNone;
-      if (what != 0) {  // what == 0: a gap.
-        const int64_t offset = what == 1 ? 10 * (rng() % 6) : 0;
-        store.Add(m, unit, absl::FromUnixSeconds(noon + 60 * minute + offset),
-                  StatisticSet::Of(value(), 1 + rng() % 3));
-      }
-      if (what == 2 || what == 3) {  // Late: up to 70 minutes back.
-        const int64_t back = 60 * static_cast<int64_t>(rng() % 70);
-        store.Add(m, unit, absl::FromUnixSeconds(noon + 60 * minute - back),
-                  StatisticSet::Of(value()));
-      }
-      if (what == 4 && step % 5 == 0) {  // Retention, sometimes inside.
-        store.DropBefore(absl::FromUnixSeconds(
-            noon + 60 * (minute - static_cast<int64_t>(rng() % 90))));
-      }
-      if (rng() % 10 != 0) store.BeginReadEpoch();
-      // The evaluation one minute later (its anchor ends after this
-      // minute's cell), sometimes a jump, or back.
-      const int move = static_cast<int>(rng() % 40);
-      const int64_t anchor =
-          noon + 60 * (minute + 1) +
-          (move == 0 ? -60 * static_cast<int64_t>(rng() % 5)
-                     : move == 1 ? 60 * static_cast<int64_t>(rng() % 80) : 0);
+      const int64_t anchor = history.Step(rng, step, noon, minute, store, m);
       for (Query& q : queries) {
         const int64_t first = anchor - q.period;
         StatisticSet want[1];
@@ -618,44 +645,17 @@ TEST(MetricStoreRunningWindowTest, MinuteStepMatchesAggregateRunningWindowAt) {
         queries.push_back(Query{unit, period, {}});
       }
     }
+    RandomHistory history;
+    history.fractions = fractions;
+    history.second_unit = second_unit;
+    history.next_minute_early = true;
+    // 10-second cells decline the step for good: only late in a few seeds.
+    history.ten_seconds_from =
+        ten_seconds ? 100 : std::numeric_limits<int>::max();
+    history.drop_every = 3;
     int64_t minute = 0;  // The newest minute written, from noon.
     for (int step = 0; step < 400; ++step) {
-      const int what = static_cast<int>(rng() % 20);
-      auto value = [&]() {
-        if (rng() % 60 == 0) return 1e12;  // An integer past 2^39.
-        if (fractions && rng() % 4 == 0) {
-          return static_cast<double>(rng() % 1000) / 7.0;
-        }
-        return static_cast<double>(static_cast<int>(rng() % 201) - 100);
-      };
-      const Unit unit =
-          second_unit && step > 250 && rng() % 3 == 0 ? Unit::kCount
-                                                       : Unit::kNone;
-      if (what != 0) {  // what == 0: a gap.
-        const int64_t offset =
-            ten_seconds && step > 100 && what == 1 ? 10 * (rng() % 6) : 0;
-        store.Add(m, unit, absl::FromUnixSeconds(noon + 60 * minute + offset),
-                  StatisticSet::Of(value(), 1 + rng() % 3));
-      }
-      if (what == 2) {  // Late: up to 70 minutes back.
-        const int64_t back = 60 * static_cast<int64_t>(rng() % 70);
-        store.Add(m, unit, absl::FromUnixSeconds(noon + 60 * minute - back),
-                  StatisticSet::Of(value()));
-      }
-      if (what == 3) {  // The next minute's data before the evaluation.
-        store.Add(m, unit, absl::FromUnixSeconds(noon + 60 * (minute + 1)),
-                  StatisticSet::Of(value()));
-      }
-      if (what == 4 && step % 3 == 0) {  // Retention, sometimes inside.
-        store.DropBefore(absl::FromUnixSeconds(
-            noon + 60 * (minute - static_cast<int64_t>(rng() % 90))));
-      }
-      if (rng() % 10 != 0) store.BeginReadEpoch();
-      const int move = static_cast<int>(rng() % 40);
-      const int64_t anchor =
-          noon + 60 * (minute + 1) +
-          (move == 0 ? -60 * static_cast<int64_t>(rng() % 5)
-                     : move == 1 ? 60 * static_cast<int64_t>(rng() % 80) : 0);
+      const int64_t anchor = history.Step(rng, step, noon, minute, store, m);
       const MetricStore::MinuteQuery minute_query =
           store.PrepareMinute(anchor - 60);
       for (Query& q : queries) {
