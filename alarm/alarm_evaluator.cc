@@ -442,6 +442,32 @@ absl::Status AlarmEvaluator::SetAlarmState(absl::string_view name,
 }
 
 template <bool kPrefetch>
+uint32_t AlarmEvaluator::SlidingRun(const MinutePass& pass, HotAlarm* hot,
+                                    uint32_t slots, uint32_t slot, Decision* d,
+                                    MinuteResult* result) const {
+  const int64_t previous60 = pass.anchor - 60;
+  for (; slot < slots; ++slot) {
+    if (kPrefetch) {
+      constexpr uint32_t kAhead = 8;
+      pass.q.Prefetch(hot[std::min(slot + kAhead, slots - 1)].metric);
+    }
+    HotAlarm& h = hot[slot];
+    if (!IsSteadySliding(h, previous60)) {
+      *result = kMinuteSlow;
+      return slot;
+    }
+    PrefetchSliding(hot, slots, slot);
+    const MinuteResult r = DecideSlidingSteady(pass, h, d);
+    if (r != kMinuteDone) {
+      *result = r;
+      return slot;
+    }
+  }
+  *result = kMinuteSlow;
+  return slot;
+}
+
+template <bool kPrefetch>
 int AlarmEvaluator::EvaluateRound(absl::Time now, int64_t anchor60,
                                   int64_t anchor10, EvaluationReport* report) {
   MinutePass pass = MakeMinutePass(anchor60);
@@ -452,17 +478,20 @@ int AlarmEvaluator::EvaluateRound(absl::Time now, int64_t anchor60,
   const uint32_t slots = static_cast<uint32_t>(hot_.size());
   int minute_evaluated = 0;  // A local: cold work writes `report`.
   const int64_t previous60 = anchor60 - 60;
-  // Written by DecideMinute and DecideSlidingMinute before every
+  // Written by DecideMinute and DecideSlidingSteady before every
   // kMinuteCold, read only then: one for the whole loop.
   Decision d;
+  // Slots are evaluated in order. Two inner loops without cold calls take
+  // the steady minutes: one for Period-60 alarms, one for sliding alarms
+  // (longer periods, evaluated every minute), so that a run of either
+  // kind stays in its loop with what it reads in registers. Each stops at
+  // the first alarm it does not take or that needs more; a run of the
+  // other kind continues in its loop, and anything else is handled by the
+  // rest of the outer loop, one alarm at a time.
   uint32_t slot = 0;
   while (slot < slots) {
-    // The steady Period-60 minutes: a loop without calls, so that what it
-    // reads (the pass, the bases, the counters) stays in registers. It
-    // stops at the first alarm that needs more, which the rest of the
-    // outer loop handles.
     MinuteResult result = kMinuteSlow;
-    const uint32_t first = slot;
+    uint32_t first = slot;
     for (; slot < slots; ++slot) {
       if (kPrefetch) {
         constexpr uint32_t kAhead = 8;
@@ -480,18 +509,27 @@ int AlarmEvaluator::EvaluateRound(absl::Time now, int64_t anchor60,
     // Every alarm the inner loop stepped over was evaluated (kMinuteDone).
     minute_evaluated += static_cast<int>(slot - first);
     if (slot == slots) break;
-    HotAlarm& h = hot[slot];
-    // One minute after the previous evaluation, a sliding alarm: the
-    // sliding step shares what follows with the Period-60 one.
-    if ((h.fast == FastPath::kSliding || h.fast == FastPath::kSlidingWide) &&
-        h.live && h.last_slot == previous60) {
-      PrefetchSliding(hot, slots, slot);
-      result = DecideSlidingSteady(pass, h, &d);
+    if (IsSteadySliding(hot[slot], previous60)) {
+      // Here only when the Period-60 loop stopped at a sliding alarm (it
+      // takes no other kind), so result is kMinuteSlow and `d` unused.
+      first = slot;
+      slot = SlidingRun<kPrefetch>(pass, hot, slots, slot, &d, &result);
+      minute_evaluated += static_cast<int>(slot - first);
+      if (slot == slots) break;
+      // A steady Period-60 alarm: back to its loop. The sliding run stops
+      // at one without deciding it (it is not sliding).
+      const HotAlarm& next = hot[slot];
+      if (next.fast == FastPath::kMinute && next.last_slot == previous60) {
+        continue;
+      }
     }
+    // Either loop's last alarm, decided (kMinuteDone never stops a loop)
+    // or not (kMinuteSlow: EvaluateOther, which also finds whether it is
+    // due at all).
     if (result != kMinuteSlow) {
       ++minute_evaluated;
       if (result == kMinuteCold) {
-        EnsureScratch(h.r);
+        EnsureScratch(hot[slot].r);
         FinishStandard(slot, now, anchor60, d, report);
         pass = MakeMinutePass(anchor60);
         hot = hot_.data();
