@@ -169,7 +169,8 @@ void AlarmEvaluator::StoreSpec(uint32_t slot, AlarmSpec spec,
   assert(hot_[slot].metric == metric);
   spec.alarm_name.clear();
   c.metric_from_store =
-      !spec.HasMetricsList() && store_->metric(metric) == spec.metric;
+      !spec.HasMetricsList() &&
+      SameMetricAsPut(store_->metric(metric), spec.metric);
   if (c.metric_from_store) spec.metric = MetricId();
   if (spec.threshold.has_value()) spec.threshold = 0.0;
   c.shape = shapes_.Intern(std::move(spec));

@@ -23,7 +23,7 @@ static_assert(sizeof(AlarmSpec) == 488,
 #endif
 
 bool SameMetricStat(const MetricStat& a, const MetricStat& b) {
-  return a.metric == b.metric && a.period == b.period && a.stat == b.stat &&
+  return SameMetricAsPut(a.metric, b.metric) && a.period == b.period && a.stat == b.stat &&
          a.unit == b.unit;
 }
 
@@ -62,6 +62,11 @@ size_t HashOf(const AlarmSpec& s) {
 
 }  // namespace
 
+bool SameMetricAsPut(const MetricId& a, const MetricId& b) {
+  return a.metric_namespace == b.metric_namespace &&
+         a.metric_name == b.metric_name && a.dimensions == b.dimensions;
+}
+
 bool SameAlarmSpec(const AlarmSpec& a, const AlarmSpec& b) {
   if (a.metrics.size() != b.metrics.size()) return false;
   for (size_t i = 0; i < a.metrics.size(); ++i) {
@@ -72,7 +77,8 @@ bool SameAlarmSpec(const AlarmSpec& a, const AlarmSpec& b) {
          a.actions_enabled == b.actions_enabled &&
          a.ok_actions == b.ok_actions && a.alarm_actions == b.alarm_actions &&
          a.insufficient_data_actions == b.insufficient_data_actions &&
-         a.metric == b.metric && a.statistic == b.statistic &&
+         SameMetricAsPut(a.metric, b.metric) &&
+         a.statistic == b.statistic &&
          a.extended_statistic == b.extended_statistic &&
          a.period == b.period && a.unit == b.unit &&
          a.threshold_metric_id == b.threshold_metric_id &&

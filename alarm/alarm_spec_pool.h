@@ -35,6 +35,12 @@ namespace cwalarm {
 // not shared).
 bool SameAlarmSpec(const AlarmSpec& a, const AlarmSpec& b);
 
+// True when `a` and `b` are the same metric written the same way: namespace,
+// name and dimensions in the same order. `MetricId::operator==` ignores the
+// dimension order (it names the metric); an alarm describes its metric as it
+// was put (spec 4.1), so two specs differing only in that order differ.
+bool SameMetricAsPut(const MetricId& a, const MetricId& b);
+
 class AlarmSpecPool {
  public:
   AlarmSpecPool();

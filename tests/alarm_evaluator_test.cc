@@ -887,6 +887,30 @@ TEST_F(AlarmEvaluatorTest, DimensionOrderIsKeptAsPut) {
   ASSERT_THAT(evaluator_.PutMetricAlarm(sorted, Utc(12, 0, 0)), IsOk());
   EXPECT_TRUE(SameAlarmSpec(*evaluator_.FindAlarm("unsorted"), unsorted));
   EXPECT_TRUE(SameAlarmSpec(*evaluator_.FindAlarm("sorted"), sorted));
+  // The same metric, so the two differ only in that order.
+  EXPECT_FALSE(SameAlarmSpec(*evaluator_.FindAlarm("unsorted"),
+                             *evaluator_.FindAlarm("sorted")));
+  // The order as put, element by element (MetricId's == ignores it).
+  EXPECT_EQ(evaluator_.FindAlarm("unsorted")->metric.dimensions,
+            unsorted.metric.dimensions);
+  EXPECT_EQ(evaluator_.FindAlarm("sorted")->metric.dimensions,
+            sorted.metric.dimensions);
+  for (const AlarmDescription& d : evaluator_.DescribeAlarms()) {
+    EXPECT_EQ(d.spec->metric.dimensions,
+              (d.spec->alarm_name == "unsorted" ? unsorted : sorted)
+                  .metric.dimensions)
+        << d.spec->alarm_name;
+  }
+  // The Delete history item lists the configuration as put, as Create does.
+  evaluator_.TakeHistory();
+  ASSERT_THAT(evaluator_.DeleteAlarm("unsorted", Utc(12, 1, 0)), IsOk());
+  std::vector<AlarmHistoryItem> history = evaluator_.TakeHistory();
+  ASSERT_EQ(history.size(), 1u);
+  const std::string& data = history[0].data;
+  ASSERT_NE(data.find("\"InstanceId\""), std::string::npos) << data;
+  ASSERT_NE(data.find("\"AutoScalingGroupName\""), std::string::npos) << data;
+  EXPECT_LT(data.find("\"InstanceId\""), data.find("\"AutoScalingGroupName\""))
+      << data;
 }
 
 // spec 4.1: a new alarm is INSUFFICIENT_DATA with "Unchecked: Initial alarm
