@@ -532,7 +532,9 @@ TEST(AlarmEvaluatorIncrementalTest, DeletedMinuteAlarmIsNotEvaluated) {
   for (int k = 0; k < 10; ++k) {
     store.Add(store.Intern(Cpu()), Unit::kNone, At(k * 60 + 5),
               StatisticSet::Of(k < 6 ? 10 : 90));
-    if (k == 7) ASSERT_TRUE(evaluator.DeleteAlarm("deleted", At(k * 60)).ok());
+    if (k == 7) {
+      ASSERT_TRUE(evaluator.DeleteAlarm("deleted", At(k * 60)).ok());
+    }
     const EvaluationReport r = evaluator.Evaluate(At(k * 60 + 65));
     EXPECT_EQ(r.evaluated, k < 7 ? 2 : 1) << "minute " << k;
   }
