@@ -500,13 +500,8 @@ TEST(AlarmEvaluatorShardedTest, ThreeThreadsEqualOne) {
       repeated += a.repeated_actions;
       std::vector<AlarmHistoryItem> ha = one.TakeHistory();
       std::vector<AlarmHistoryItem> hb = three.TakeHistory();
-      ASSERT_EQ(ha.size(), hb.size()) << "seed " << seed << " tick " << tick;
-      for (size_t i = 0; i < ha.size(); ++i) {
-        ASSERT_TRUE(cwalarm_testing::Same(ha[i], hb[i]))
-            << "seed " << seed << " tick " << tick << " item " << i << "\n"
-            << cwalarm_testing::Describe(ha[i]) << "\n"
-            << cwalarm_testing::Describe(hb[i]);
-      }
+      ASSERT_EQ(cwalarm_testing::FirstHistoryDifference(ha, hb), "")
+          << "seed " << seed << " tick " << tick;
     }
     ASSERT_EQ(sink_a.actions().size(), sink_b.actions().size());
   }
@@ -578,16 +573,10 @@ TEST(AlarmEvaluatorIncrementalTest, PrefetchingRoundEqualsRoundsWithout) {
     std::vector<AlarmHistoryItem> ha = half_a.TakeHistory();
     std::vector<AlarmHistoryItem> hb = half_b.TakeHistory();
     ha.insert(ha.end(), hb.begin(), hb.end());
-    EXPECT_EQ(h.size(), ha.size()) << "tick " << tick;
-    for (size_t i = 0; i < h.size() && i < ha.size(); ++i) {
-      if (!cwalarm_testing::Same(h[i], ha[i])) {
-        ADD_FAILURE() << "tick " << tick << " item " << i << "\n"
-                      << cwalarm_testing::Describe(h[i]) << "\n"
-                      << cwalarm_testing::Describe(ha[i]);
-        return false;
-      }
-    }
-    return h.size() == ha.size();
+    const std::string difference =
+        cwalarm_testing::FirstHistoryDifference(h, ha);
+    EXPECT_EQ(difference, "") << "tick " << tick;
+    return difference.empty();
   };
   ASSERT_TRUE(same_history(-1));
   int transitions = 0;
@@ -722,16 +711,10 @@ TEST(AlarmEvaluatorIncrementalTest, MixedRoundInSlotOrderMatchesReference) {
     };
     std::stable_sort(ha.begin(), ha.end(), by_name);
     std::stable_sort(hb.begin(), hb.end(), by_name);
-    EXPECT_EQ(ha.size(), hb.size()) << "minute " << minute;
-    for (size_t i = 0; i < ha.size() && i < hb.size(); ++i) {
-      if (!cwalarm_testing::Same(ha[i], hb[i])) {
-        ADD_FAILURE() << "minute " << minute << " item " << i << "\n"
-                      << cwalarm_testing::Describe(ha[i]) << "\n"
-                      << cwalarm_testing::Describe(hb[i]);
-        return false;
-      }
-    }
-    return ha.size() == hb.size() && a.evaluated == b.evaluated;
+    const std::string difference =
+        cwalarm_testing::FirstHistoryDifference(ha, hb);
+    EXPECT_EQ(difference, "") << "minute " << minute;
+    return difference.empty() && a.evaluated == b.evaluated;
   };
   int transitions = 0;
   int next_index = kAlarms;

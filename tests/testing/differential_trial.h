@@ -187,6 +187,23 @@ inline bool Same(const AlarmHistoryItem& a, const AlarmHistoryItem& b) {
          a.summary == b.summary && a.data == b.data;
 }
 
+// "" when `a` and `b` hold the same items in the same order; otherwise the
+// first difference: the sizes, or the first unequal item and both items.
+inline std::string FirstHistoryDifference(
+    const std::vector<AlarmHistoryItem>& a,
+    const std::vector<AlarmHistoryItem>& b) {
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
+    if (!Same(a[i], b[i])) {
+      return absl::StrCat("item ", i, "\n", Describe(a[i]), "\n",
+                          Describe(b[i]));
+    }
+  }
+  if (a.size() != b.size()) {
+    return absl::StrCat(a.size(), " items against ", b.size());
+  }
+  return "";
+}
+
 // Runs one trial whose choices come from `rng`; returns "" or a description
 // of the first mismatch. `seed` only labels the report; odd seeds also
 // exercise retention: once every alarm exists, the store drops what no alarm
