@@ -8,8 +8,8 @@
 // not counted); the rounds themselves run in `SteadyRound`.
 //
 //   bazel build -c opt //benchmarks:steady_state_profile
-//   valgrind --tool=callgrind --toggle-collect='*SteadyRound*' \
-//       bazel-out/k8-opt/bin/benchmarks/steady_state_profile 60  # or 300, 3600
+//   valgrind --tool=callgrind --toggle-collect='*SteadyRound*' bazel-out/k8-opt/bin/benchmarks/steady_state_profile 60
+//   (or 300, 3600)
 //
 // Instructions per evaluation = collected instructions / evaluations printed.
 

@@ -56,7 +56,9 @@ TEST_P(SketchGuaranteeTest, PercentilesWithinOnePercent) {
     double want = ExactNearestRank(all, x / 100);
     double got = *ComputeExtendedStatistic(p, d);
     EXPECT_LE(std::fabs(got - want), tolerance * want) << c.rule << " p" << x;
-    if (x == 0 || x == 100) EXPECT_EQ(got, want) << c.rule << " p" << x;
+    if (x == 0 || x == 100) {
+      EXPECT_EQ(got, want) << c.rule << " p" << x;
+    }
   }
   for (const char* name : {"tm90", "IQM", "TM(1%:99%)", "wm99", "ts50"}) {
     ExtendedStatistic s = *ParseExtendedStatistic(name);

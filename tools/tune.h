@@ -6,8 +6,7 @@
 // fired, how long it would have stayed in ALARM and when it first fired, so a
 // person can choose a threshold before deploying.
 //
-//   cwalarm tune --alarms=cpu_alarm.json --metrics=cpu_metrics.csv \
-//                --threshold=60:95:5 --datapoints=1/1,2/3,3/5
+//   cwalarm tune --alarms=cpu_alarm.json --metrics=cpu_metrics.csv --threshold=60:95:5 --datapoints=1/1,2/3,3/5
 //
 // The history is loaded and stored once, and every variant is an alarm of
 // one AlarmEvaluator, so a single pass over the schedule evaluates them all
