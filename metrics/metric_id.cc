@@ -243,9 +243,12 @@ CWALARM_SSE42_INLINE uint32_t Crc32cSse42(uint32_t crc, const char* p,
   return crc;
 }
 
-// One dimension's part of the key: "\x1f" name "\x1e" value.
+// One dimension's part of the key: "\x1f" name "\x1e" value; adds its
+// length to `*size`.
 CWALARM_SSE42_INLINE uint32_t CrcDimensionSse42(uint32_t crc,
-                                                const Dimension& d) {
+                                                const Dimension& d,
+                                                size_t* size) {
+  *size += 2 + d.name.size() + d.value.size();
   crc = _mm_crc32_u8(crc, 0x1f);
   crc = Crc32cSse42(crc, d.name.data(), d.name.size());
   crc = _mm_crc32_u8(crc, 0x1e);
@@ -263,17 +266,18 @@ __attribute__((target("sse4.2"))) uint64_t HashIdSse42(const MetricId& id) {
   crc = _mm_crc32_u8(crc, 0x1f);
   crc = Crc32cSse42(crc, id.metric_name.data(), id.metric_name.size());
   size_t size = id.metric_namespace.size() + 1 + id.metric_name.size();
-  for (const Dimension& d : dims) size += 2 + d.name.size() + d.value.size();
   if (n == 1) {
-    crc = CrcDimensionSse42(crc, dims[0]);
+    crc = CrcDimensionSse42(crc, dims[0], &size);
   } else if (n == 2) {  // SortDimensions' case 2, written out.
     const bool swap = DimensionLess(dims[1], dims[0]);
-    crc = CrcDimensionSse42(crc, dims[swap ? 1 : 0]);
-    crc = CrcDimensionSse42(crc, dims[swap ? 0 : 1]);
+    crc = CrcDimensionSse42(crc, dims[swap ? 1 : 0], &size);
+    crc = CrcDimensionSse42(crc, dims[swap ? 0 : 1], &size);
   } else if (n > 2) {
     const Dimension* order[kMaxDimensions];
     SortManyDimensions(dims, order);
-    for (size_t k = 0; k < n; ++k) crc = CrcDimensionSse42(crc, *order[k]);
+    for (size_t k = 0; k < n; ++k) {
+      crc = CrcDimensionSse42(crc, *order[k], &size);
+    }
   }
   return FinishHash(crc, size);
 }

@@ -42,8 +42,9 @@ std::string ShowValue(double v) {
 
 }  // namespace
 
-bool MetricStore::PlainValueValid(const MetricDatum& datum,
-                                  const IngestWindow& window) {
+// Inlined into PutKeyed (GCC kept it out of line: a call per datum).
+inline __attribute__((always_inline)) bool MetricStore::PlainValueValid(
+    const MetricDatum& datum, const IngestWindow& window) {
   // Exactly ValidateMetricDatumValues(datum, context, clock)'s acceptance
   // for this shape: one value form (Value; Counts are only read with
   // Values), |Value| <= 2^360 (NaN fails), a Unit of the enum,
