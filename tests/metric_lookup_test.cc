@@ -648,6 +648,7 @@ TEST(PutMetricDataBatchTest, LookupByIdGivesTheKeyLookupsMetricAndVerdict) {
   MetricStore store;
   absl::flat_hash_map<std::string, std::pair<MetricIndex, bool>> reference;
   MetricIndex next = 0;
+  int accepted_invalid_ids = 0;  // The key of a known valid metric.
   auto clean = [](int k) {
     return MetricId{"App", absl::StrCat("m", k % 5),
                     {{"Host", absl::StrCat("h", k)}, {"Az", "a"}}};
@@ -660,10 +661,18 @@ TEST(PutMetricDataBatchTest, LookupByIdGivesTheKeyLookupsMetricAndVerdict) {
         case 1:
           d.metric = TrickyId(rng);
           break;
-        case 2:  // Spells the key of {"App", "x\x1f" "D\x1e" "v"}.
-          d.metric = {"App", "x", {{"D", "v"}}};
-          if (rng() % 2) d.metric = {"App\x1fx", "", {{"D", "v"}}};
-          if (rng() % 3 == 0) d.metric = {"App", "x\x1f" "D\x1e" "v", {}};
+        case 2:  // Three spellings of one key; the first has an invalid
+                 // namespace (a control character).
+          switch (rng() % 3) {
+            case 0:
+              d.metric = {"App\x1f" "x", "D\x1e" "v", {}};
+              break;
+            case 1:
+              d.metric = {"App", "x", {{"D", "v"}}};
+              break;
+            default:
+              d.metric = {"App", "x\x1f" "D\x1e" "v", {}};
+          }
           break;
         default:
           d.metric = clean(static_cast<int>(rng() % 60));
@@ -699,6 +708,7 @@ TEST(PutMetricDataBatchTest, LookupByIdGivesTheKeyLookupsMetricAndVerdict) {
         continue;
       }
       ++accepted;
+      if (!ValidateMetricId(data[i].metric, "id").ok()) ++accepted_invalid_ids;
       if (data[i].ToStatisticSet().empty()) continue;
       if (known == reference.end()) {
         known = reference.emplace(key, std::make_pair(next++, false)).first;
@@ -710,6 +720,7 @@ TEST(PutMetricDataBatchTest, LookupByIdGivesTheKeyLookupsMetricAndVerdict) {
     EXPECT_EQ(r.accepted, accepted) << request;
     ASSERT_EQ(store.metric_count(), next) << request;
   }
+  EXPECT_GT(accepted_invalid_ids, 0);
 }
 
 }  // namespace
