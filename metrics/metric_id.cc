@@ -418,7 +418,8 @@ uint64_t MetricIdTable::Hash(const MetricId& id) {
   return HashByKey(id);
 }
 
-uint64_t MetricIdTable::HashByKey(const MetricId& id) {
+__attribute__((noinline)) uint64_t MetricIdTable::HashByKey(
+    const MetricId& id) {
   return Hash(MetricKeyBuilder(id).view());
 }
 
@@ -485,7 +486,11 @@ bool MetricIdTable::Matches(uint32_t index, const MetricId& id) const {
     for (; k < n; ++k) {
       const auto size = static_cast<unsigned char>(lengths[k]);
       const Dimension& d = *order[k];
-      if ((size & 0x80) != 0 || !SameString(schema.dimension_names[k], d.name) ||
+      // A length of 128 or more takes two bytes: `value` is then wrong from
+      // the start, so no such entry is accepted here (all reads stay inside
+      // the entry); the key comparison below settles it.
+      if ((size & 0x80) != 0 ||
+          !SameString(schema.dimension_names[k], d.name) ||
           d.value.size() != size || !SameBytes(value, d.value.data(), size)) {
         break;
       }
@@ -501,7 +506,8 @@ bool MetricIdTable::Matches(uint32_t index, const MetricId& id) const {
   return MatchesByKey(index, id);
 }
 
-bool MetricIdTable::MatchesByKey(uint32_t index, const MetricId& id) const {
+__attribute__((noinline)) bool MetricIdTable::MatchesByKey(
+    uint32_t index, const MetricId& id) const {
   return Matches(index, MetricKeyBuilder(id).view());
 }
 

@@ -279,9 +279,8 @@ class MetricIdTable {
 
   // Hash(id) and Matches(index, id) through the built key (out of line:
   // the key's buffer stays off the fast paths' stack frames).
-  __attribute__((noinline)) static uint64_t HashByKey(const MetricId& id);
-  __attribute__((noinline)) bool MatchesByKey(uint32_t index,
-                                              const MetricId& id) const;
+  static uint64_t HashByKey(const MetricId& id);
+  bool MatchesByKey(uint32_t index, const MetricId& id) const;
 
   static uint32_t Tag(uint64_t hash) {
     return static_cast<uint32_t>(hash ^ (hash >> 32));
