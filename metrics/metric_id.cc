@@ -13,6 +13,13 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <nmmintrin.h>
+#define CWALARM_CRC32C_SSE42 1
+#else
+#define CWALARM_CRC32C_SSE42 0
+#endif
+
 namespace cwalarm {
 namespace {
 
@@ -108,6 +115,189 @@ inline bool DimensionLess(const Dimension& a, const Dimension& b) {
   return c != 0 ? c < 0 : a.value < b.value;
 }
 
+// Writes pointers to `dims` in canonical order to order[0, dims.size()):
+// insertion sort for the usual handful of dimensions (already sorted input,
+// the common case, costs n - 1 comparisons), std::sort beyond. Only
+// identical dimensions compare equal, so every sort gives the same
+// sequence of names and values.
+__attribute__((noinline)) void SortManyDimensions(
+    const std::vector<Dimension>& dims, const Dimension** order) {
+  const size_t n = dims.size();
+  constexpr size_t kInsertionSortMax = 8;
+  if (n > kInsertionSortMax) {
+    for (size_t i = 0; i < n; ++i) order[i] = &dims[i];
+    std::sort(order, order + n, [](const Dimension* a, const Dimension* b) {
+      return DimensionLess(*a, *b);
+    });
+    return;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    const Dimension* d = &dims[i];
+    size_t j = i;
+    for (; j > 0 && DimensionLess(*d, *order[j - 1]); --j) {
+      order[j] = order[j - 1];
+    }
+    order[j] = d;
+  }
+}
+
+// SortManyDimensions, with one or two dimensions (the most common ids)
+// ordered inline: every lookup sorts.
+inline void SortDimensions(const std::vector<Dimension>& dims,
+                           const Dimension** order) {
+  const Dimension* d = dims.data();
+  switch (dims.size()) {
+    case 0:
+      return;
+    case 1:
+      order[0] = d;
+      return;
+    case 2: {
+      const bool swap = DimensionLess(d[1], d[0]);
+      order[0] = &d[swap ? 1 : 0];
+      order[1] = &d[swap ? 0 : 1];
+      return;
+    }
+    default:
+      SortManyDimensions(dims, order);
+  }
+}
+
+inline bool SameString(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && SameBytes(a.data(), b.data(), a.size());
+}
+
+// The key's hash: CRC-32C (Castagnoli, reflected, as the SSE4.2 crc32
+// instruction computes it, without the customary pre- and post-inversion;
+// kCrcSeed plays that part) of the key's bytes, then the CRC and the key's
+// length mixed into 64 bits. A CRC is a running state over a byte stream,
+// so feeding the key's pieces one after the other gives the CRC of the
+// whole key: this is what lets MetricIdTable::Hash(id) skip building the
+// key. CRC-32C also tells apart any two keys of one length that differ
+// within 32 consecutive bits (a counter in a dimension value).
+constexpr uint32_t kCrcSeed = 0xffffffffu;
+
+constexpr std::array<uint32_t, 256> MakeCrc32cTable() {
+  std::array<uint32_t, 256> table{};
+  for (uint32_t i = 0; i < 256; ++i) {
+    uint32_t c = i;
+    for (int k = 0; k < 8; ++k) c = (c >> 1) ^ ((c & 1) ? 0x82f63b78u : 0);
+    table[i] = c;
+  }
+  return table;
+}
+constexpr std::array<uint32_t, 256> kCrc32cTable = MakeCrc32cTable();
+
+uint32_t Crc32cPortable(uint32_t crc, const char* p, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    crc = kCrc32cTable[(crc ^ static_cast<unsigned char>(p[i])) & 0xff] ^
+          (crc >> 8);
+  }
+  return crc;
+}
+
+inline uint64_t FinishHash(uint32_t crc, size_t size) {
+  constexpr uint64_t kA = 0xa0761d6478bd642full;
+  constexpr uint64_t kC = 0x8ebc6af09c88c6e3ull;
+  return Mix(((static_cast<uint64_t>(crc) << 32) |
+              static_cast<uint32_t>(size)) ^ kA,
+             kC);
+}
+
+#if CWALARM_CRC32C_SSE42
+// Whether this CPU has SSE4.2's crc32 (every x86-64 CPU since about 2009);
+// without it the portable table gives the same CRC, slower. Set during
+// static initialization; code running before that reads false and takes
+// the portable path, with the same results.
+const bool kHaveSse42 = [] {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("sse4.2") != 0;
+}();
+
+// The functions below run SSE4.2's crc32 instruction; they are called only
+// when kHaveSse42. Always inlined into each other (same target), so a
+// lookup's hash is one call.
+#define CWALARM_SSE42_INLINE \
+  __attribute__((target("sse4.2"), always_inline)) inline
+
+CWALARM_SSE42_INLINE uint32_t Crc32cSse42(uint32_t crc, const char* p,
+                                          size_t n) {
+  if (n >= 8) {
+    uint64_t c = crc;
+    for (size_t words = n >> 3; words != 0; --words, p += 8) {
+      c = _mm_crc32_u64(c, Load64(p));
+    }
+    crc = static_cast<uint32_t>(c);
+  }
+  if (n & 4) {
+    crc = _mm_crc32_u32(crc, Load32(p));
+    p += 4;
+  }
+  if (n & 2) {
+    uint16_t v;
+    std::memcpy(&v, p, sizeof(v));
+    crc = _mm_crc32_u16(crc, v);
+    p += 2;
+  }
+  if (n & 1) crc = _mm_crc32_u8(crc, static_cast<unsigned char>(*p));
+  return crc;
+}
+
+// One dimension's part of the key: "\x1f" name "\x1e" value; adds its
+// length to `*size`.
+CWALARM_SSE42_INLINE uint32_t CrcDimensionSse42(uint32_t crc,
+                                                const Dimension& d,
+                                                size_t* size) {
+  *size += 2 + d.name.size() + d.value.size();
+  crc = _mm_crc32_u8(crc, 0x1f);
+  crc = Crc32cSse42(crc, d.name.data(), d.name.size());
+  crc = _mm_crc32_u8(crc, 0x1e);
+  return Crc32cSse42(crc, d.value.data(), d.value.size());
+}
+
+// Hash(key) of the key MetricKeyBuilder would write for `id`, from its
+// pieces and separators fed to the CRC in key order. Precondition:
+// id.dimensions.size() <= kMaxDimensions.
+__attribute__((target("sse4.2"))) uint64_t HashIdSse42(const MetricId& id) {
+  const std::vector<Dimension>& dims = id.dimensions;
+  const size_t n = dims.size();
+  uint32_t crc = Crc32cSse42(kCrcSeed, id.metric_namespace.data(),
+                             id.metric_namespace.size());
+  crc = _mm_crc32_u8(crc, 0x1f);
+  crc = Crc32cSse42(crc, id.metric_name.data(), id.metric_name.size());
+  size_t size = id.metric_namespace.size() + 1 + id.metric_name.size();
+  if (n == 1) {
+    crc = CrcDimensionSse42(crc, dims[0], &size);
+  } else if (n == 2) {  // SortDimensions' case 2, written out.
+    const bool swap = DimensionLess(dims[1], dims[0]);
+    crc = CrcDimensionSse42(crc, dims[swap ? 1 : 0], &size);
+    crc = CrcDimensionSse42(crc, dims[swap ? 0 : 1], &size);
+  } else if (n > 2) {
+    const Dimension* order[kMaxDimensions];
+    SortManyDimensions(dims, order);
+    for (size_t k = 0; k < n; ++k) {
+      crc = CrcDimensionSse42(crc, *order[k], &size);
+    }
+  }
+  return FinishHash(crc, size);
+}
+#endif  // CWALARM_CRC32C_SSE42
+
+#if CWALARM_CRC32C_SSE42
+__attribute__((target("sse4.2"))) uint32_t Crc32cSse42Bytes(uint32_t crc,
+                                                            const char* p,
+                                                            size_t n) {
+  return Crc32cSse42(crc, p, n);
+}
+#endif
+
+uint32_t Crc32c(uint32_t crc, const char* p, size_t n) {
+#if CWALARM_CRC32C_SSE42
+  if (kHaveSse42) return Crc32cSse42Bytes(crc, p, n);
+#endif
+  return Crc32cPortable(crc, p, n);
+}
+
 }  // namespace
 
 MetricId MetricId::Canonical() const {
@@ -137,8 +327,7 @@ inline size_t WriteKey(const MetricId& id, ReserveFn reserve) {
   const std::vector<Dimension>& dims = id.dimensions;
   const size_t n = dims.size();
   // Canonical order through an array of pointers (no copy of the
-  // dimensions), by insertion sort for the usual handful of dimensions
-  // (sorted input costs n - 1 comparisons), std::sort beyond.
+  // dimensions).
   std::array<const Dimension*, kMaxDimensions> inline_order;
   std::vector<const Dimension*> heap_order;  // Only for invalid ids (> 30).
   const Dimension** order = inline_order.data();
@@ -146,25 +335,11 @@ inline size_t WriteKey(const MetricId& id, ReserveFn reserve) {
     heap_order.resize(n);
     order = heap_order.data();
   }
-  // One size computation and one capacity check, then plain copies: this
-  // runs for every datum PutMetricData stores.
+  SortDimensions(dims, order);
+  // One size computation and one capacity check, then plain copies.
   size_t size = id.metric_namespace.size() + 1 + id.metric_name.size();
-  constexpr size_t kInsertionSortMax = 8;
   for (size_t i = 0; i < n; ++i) {
-    const Dimension* d = &dims[i];
-    size += 2 + d->name.size() + d->value.size();
-    size_t j = i;
-    if (n <= kInsertionSortMax) {
-      for (; j > 0 && DimensionLess(*d, *order[j - 1]); --j) {
-        order[j] = order[j - 1];
-      }
-    }
-    order[j] = d;
-  }
-  if (n > kInsertionSortMax) {
-    std::sort(order, order + n, [](const Dimension* a, const Dimension* b) {
-      return DimensionLess(*a, *b);
-    });
+    size += 2 + dims[i].name.size() + dims[i].value.size();
   }
   char* const begin = reserve(size);
   char* out = begin;
@@ -217,41 +392,35 @@ void MetricKeyBuilder::Reserve(size_t size) {
   data_ = &heap_[0];
 }
 
+namespace internal {
+
+uint32_t ExtendCrc32c(uint32_t crc, absl::string_view bytes) {
+  return Crc32c(crc, bytes.data(), bytes.size());
+}
+
+uint32_t ExtendCrc32cPortable(uint32_t crc, absl::string_view bytes) {
+  return Crc32cPortable(crc, bytes.data(), bytes.size());
+}
+
+}  // namespace internal
+
 uint64_t MetricIdTable::Hash(absl::string_view key) {
-  // wyhash's scheme: one 64x64 -> 128-bit multiply per 16 bytes (the key's
-  // words folded into both factors), the last 16 bytes read overlapping,
-  // the length folded in at the end. Deterministic (no per-process seed):
-  // the table never leaves the process, and a fixed hash keeps runs
-  // reproducible.
-  constexpr uint64_t kA = 0xa0761d6478bd642full;
-  constexpr uint64_t kB = 0xe7037ed1a0b428dbull;
-  constexpr uint64_t kC = 0x8ebc6af09c88c6e3ull;
-  const char* p = key.data();
-  const size_t n = key.size();
-  uint64_t h = kA;
-  uint64_t a;
-  uint64_t b;
-  if (n > 16) {
-    size_t i = 0;
-    for (; i + 16 < n; i += 16) {
-      h = Mix(Load64(p + i) ^ kB, Load64(p + i + 8) ^ h);
-    }
-    a = Load64(p + n - 16);
-    b = Load64(p + n - 8);
-  } else if (n >= 8) {
-    a = Load64(p);
-    b = Load64(p + n - 8);
-  } else if (n >= 4) {
-    a = Load32(p);
-    b = Load32(p + n - 4);
-  } else {
-    a = 0;
-    for (size_t i = 0; i < n; ++i) {
-      a |= static_cast<uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
-    }
-    b = 0;
-  }
-  return Mix(Mix(a ^ kB, b ^ h) ^ n, kC);
+  // Deterministic (no per-process seed): the table never leaves the
+  // process, and a fixed hash keeps runs reproducible.
+  return FinishHash(Crc32c(kCrcSeed, key.data(), key.size()), key.size());
+}
+
+uint64_t MetricIdTable::Hash(const MetricId& id) {
+#if CWALARM_CRC32C_SSE42
+  const size_t n = id.dimensions.size();
+  if (n <= kMaxDimensions && kHaveSse42) return HashIdSse42(id);
+#endif
+  return HashByKey(id);
+}
+
+__attribute__((noinline)) uint64_t MetricIdTable::HashByKey(
+    const MetricId& id) {
+  return Hash(MetricKeyBuilder(id).view());
 }
 
 uint32_t MetricIdTable::SchemaOf(const char* entry) {
@@ -296,6 +465,50 @@ bool MetricIdTable::Matches(uint32_t index, absl::string_view key) const {
     value += n;
   }
   return p == end;
+}
+
+bool MetricIdTable::Matches(uint32_t index, const MetricId& id) const {
+  const std::vector<Dimension>& dims = id.dimensions;
+  const size_t n = dims.size();
+  const char* entry = entries_[index];
+  const Schema& schema = schemas_[SchemaOf(entry)];
+  // Piece by piece: namespace, name, then each dimension's name and value
+  // in canonical order. Equal pieces make equal keys. Values shorter than
+  // 128 bytes (one-byte lengths) are read in one pass.
+  if (n <= kMaxDimensions && schema.dimension_names.size() == n &&
+      SameString(schema.metric_namespace, id.metric_namespace) &&
+      SameString(schema.name, id.metric_name)) {
+    const Dimension* order[kMaxDimensions];
+    SortDimensions(dims, order);
+    const char* lengths = entry + 1 + sizeof(uint32_t);
+    const char* value = lengths + n;
+    size_t k = 0;
+    for (; k < n; ++k) {
+      const auto size = static_cast<unsigned char>(lengths[k]);
+      const Dimension& d = *order[k];
+      // A length of 128 or more takes two bytes: `value` is then wrong from
+      // the start, so no such entry is accepted here (all reads stay inside
+      // the entry); the key comparison below settles it.
+      if ((size & 0x80) != 0 ||
+          !SameString(schema.dimension_names[k], d.name) ||
+          d.value.size() != size || !SameBytes(value, d.value.data(), size)) {
+        break;
+      }
+      value += size;
+    }
+    if (k == n) return true;
+  }
+  // Different pieces can still spell the same key when a string holds a
+  // key separator ("x\x1f" "D\x1e" "v" as a metric name is the key of
+  // {"x", {D: v}}). Those, ids of more than kMaxDimensions dimensions,
+  // values of 128 bytes or more, and the rare candidate whose hash tag
+  // merely collides are settled by building the key and comparing it.
+  return MatchesByKey(index, id);
+}
+
+__attribute__((noinline)) bool MetricIdTable::MatchesByKey(
+    uint32_t index, const MetricId& id) const {
+  return Matches(index, MetricKeyBuilder(id).view());
 }
 
 MetricId MetricIdTable::Get(uint32_t index) const {

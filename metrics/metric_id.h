@@ -22,10 +22,12 @@
 // "schema" of namespace, name and dimension names) and an 8-byte hash slot.
 //
 //   MetricIdTable table;
-//   MetricKeyBuilder key(id);
-//   const uint64_t hash = MetricIdTable::Hash(key.view());
-//   uint32_t i = table.Find(key.view(), hash);
-//   if (i == MetricIdTable::kNone) i = table.Insert(key.view(), hash, id);
+//   const uint64_t hash = MetricIdTable::Hash(id);  // == Hash(id's key)
+//   uint32_t i = table.Find(id, hash);  // Compares in place: no key built.
+//   if (i == MetricIdTable::kNone) {
+//     MetricKeyBuilder key(id);  // Only for a new metric.
+//     i = table.Insert(key.view(), hash, id);
+//   }
 //   MetricId again = table.Get(i);  // id.Canonical()
 //
 // Thread-safety: MetricId and MetricKeyBuilder are plain value types;
@@ -134,6 +136,13 @@ inline size_t NextPerMetricCapacity(size_t capacity) {
   return capacity + capacity / 4;
 }
 
+// CRC-32C (Castagnoli, reflected, no pre- or post-inversion) of `bytes`
+// continued from `crc`: what MetricIdTable's hash is built on, with SSE4.2's
+// crc32 instruction where the CPU has it. Exposed for tests.
+uint32_t ExtendCrc32c(uint32_t crc, absl::string_view bytes);
+// The same CRC by table lookup, on any CPU.
+uint32_t ExtendCrc32cPortable(uint32_t crc, absl::string_view bytes);
+
 }  // namespace internal
 
 // Interned metric identities, dense indices 0, 1, 2, ... in insertion order.
@@ -150,6 +159,15 @@ inline size_t NextPerMetricCapacity(size_t capacity) {
 // Lookups compare the key against the entry piece by piece (schema
 // fragments and values), without rebuilding the stored key. Ids with a
 // unique namespace or name per metric pay a schema each (about 200 bytes).
+//
+// The hash is CRC-32C of the key's bytes (then mixed with its length). A
+// CRC is computed over a byte stream, so it can be fed the id's pieces
+// (namespace, separator, name, ...) one after the other: `Hash(id)` equals
+// `Hash(key)` without building the key, however the id's strings split the
+// key's bytes. `Find(id, ...)` and `Matches(index, id)` compare the id's
+// pieces with the entry's in place; only when they differ and the key
+// could still be equal (a string holding a key separator, or an id of more
+// than kMaxDimensions dimensions) do they build the key and compare it.
 class MetricIdTable {
  public:
   static constexpr uint32_t kNone = UINT32_MAX;
@@ -162,6 +180,10 @@ class MetricIdTable {
 
   // The hash of a key (MetricKeyBuilder::view()); what Find and Insert take.
   static uint64_t Hash(absl::string_view key);
+  // The hash of `id`'s key, Hash(MetricKeyBuilder(id).view()), without
+  // building the key (unless the id has more than kMaxDimensions
+  // dimensions, or the CPU has no CRC-32C instruction).
+  static uint64_t Hash(const MetricId& id);
 
   size_t size() const { return entries_.size(); }
 
@@ -178,6 +200,18 @@ class MetricIdTable {
       const Slot slot = slots_[pos];
       if (slot.index == kNone) return kNone;
       if (slot.tag == tag && Matches(slot.index, key)) return slot.index;
+    }
+  }
+
+  // The index whose key is `id`'s key (hash `hash` = Hash(id)), or kNone:
+  // Find(MetricKeyBuilder(id).view(), hash) without building the key.
+  uint32_t Find(const MetricId& id, uint64_t hash) const {
+    if (slots_.empty()) return kNone;
+    const uint32_t tag = Tag(hash);
+    for (size_t pos = tag & mask_;; pos = (pos + 1) & mask_) {
+      const Slot slot = slots_[pos];
+      if (slot.index == kNone) return kNone;
+      if (slot.tag == tag && Matches(slot.index, id)) return slot.index;
     }
   }
 
@@ -205,6 +239,10 @@ class MetricIdTable {
   }
   // True when entry `index` has key `key`. Precondition: index < size().
   bool Matches(uint32_t index, absl::string_view key) const;
+  // True when entry `index` has `id`'s key: Matches(index,
+  // MetricKeyBuilder(id).view()), comparing the id's strings in place.
+  // Precondition: index < size().
+  bool Matches(uint32_t index, const MetricId& id) const;
 
   // Adds `id`, whose key is `key` and hash `hash`, as index size().
   // Precondition: Find(key, hash) == kNone.
@@ -238,6 +276,11 @@ class MetricIdTable {
     std::vector<std::string> dimension_names;
     std::vector<std::string> fragments;
   };
+
+  // Hash(id) and Matches(index, id) through the built key (out of line:
+  // the key's buffer stays off the fast paths' stack frames).
+  static uint64_t HashByKey(const MetricId& id);
+  bool MatchesByKey(uint32_t index, const MetricId& id) const;
 
   static uint32_t Tag(uint64_t hash) {
     return static_cast<uint32_t>(hash ^ (hash >> 32));

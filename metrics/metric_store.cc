@@ -42,8 +42,9 @@ std::string ShowValue(double v) {
 
 }  // namespace
 
-bool MetricStore::PlainValueValid(const MetricDatum& datum,
-                                  const IngestWindow& window) {
+// Inlined into PutKeyed (GCC kept it out of line: a call per datum).
+inline __attribute__((always_inline)) bool MetricStore::PlainValueValid(
+    const MetricDatum& datum, const IngestWindow& window) {
   // Exactly ValidateMetricDatumValues(datum, context, clock)'s acceptance
   // for this shape: one value form (Value; Counts are only read with
   // Values), |Value| <= 2^360 (NaN fails), a Unit of the enum,
@@ -75,18 +76,16 @@ void MetricStore::Reserve(size_t metrics) {
 }
 
 std::optional<MetricIndex> MetricStore::Find(const MetricId& id) const {
-  MetricKeyBuilder key(id);
-  const MetricIndex index =
-      ids_.Find(key.view(), MetricIdTable::Hash(key.view()));
+  const MetricIndex index = ids_.Find(id, MetricIdTable::Hash(id));
   if (index == MetricIdTable::kNone) return std::nullopt;
   return index;
 }
 
 MetricIndex MetricStore::Intern(const MetricId& id) {
-  MetricKeyBuilder key(id);
-  const uint64_t hash = MetricIdTable::Hash(key.view());
-  const MetricIndex known = ids_.Find(key.view(), hash);
+  const uint64_t hash = MetricIdTable::Hash(id);
+  const MetricIndex known = ids_.Find(id, hash);
   if (known != MetricIdTable::kNone) return known;
+  MetricKeyBuilder key(id);
   return InternNew(key.view(), hash, id);
 }
 
@@ -98,25 +97,23 @@ absl::Status MetricStore::Put(const MetricDatum& datum,
 absl::Status MetricStore::PutOne(const MetricDatum& datum,
                                  absl::string_view context,
                                  const absl::Time* ingest_clock) {
-  MetricKeyBuilder key(datum.metric);
-  const uint64_t hash = MetricIdTable::Hash(key.view());
+  const uint64_t hash = MetricIdTable::Hash(datum.metric);
   const MetricIndex candidate = ids_.Probe(hash);
   if (candidate != MetricIdTable::kNone) {
     // The record is needed once the entry matches: overlap the two misses.
     __builtin_prefetch(&metrics_[candidate]);
   }
-  return PutKeyed(datum, context, ingest_clock, key.view(), hash, candidate);
+  return PutKeyed(datum, context, ingest_clock, hash, candidate);
 }
 
 absl::Status MetricStore::PutKeyed(const MetricDatum& datum,
                                    absl::string_view context,
                                    const absl::Time* ingest_clock,
-                                   absl::string_view key, uint64_t hash,
-                                   MetricIndex candidate,
+                                   uint64_t hash, MetricIndex candidate,
                                    const IngestWindow* window) {
   MetricIndex known = candidate;
-  if (known == MetricIdTable::kNone || !ids_.Matches(known, key)) {
-    known = ids_.Find(key, hash);
+  if (known == MetricIdTable::kNone || !ids_.Matches(known, datum.metric)) {
+    known = ids_.Find(datum.metric, hash);
   }
   // A metric whose id passed ValidateMetricId before skips the id rules: they
   // come first in ValidateMetricDatum and depend only on the key, so the
@@ -141,9 +138,12 @@ absl::Status MetricStore::PutKeyed(const MetricDatum& datum,
   // A Values/Counts datum whose counts are all zero carries no sample (and
   // does not intern its metric).
   if (samples.empty()) return absl::OkStatus();
-  const MetricIndex index = known != MetricIdTable::kNone
-                                ? known
-                                : InternNew(key, hash, datum.metric);
+  MetricIndex index = known;
+  if (index == MetricIdTable::kNone) {
+    // A new metric: the only time its key is built.
+    MetricKeyBuilder key(datum.metric);
+    index = InternNew(key.view(), hash, datum.metric);
+  }
   if (!id_valid) ids_.set_flag(index);
   // Standard-resolution data is stored at minute granularity (spec 1.5): a
   // 10/20/30-second alarm sees it only in the bucket holding the minute's
@@ -180,24 +180,17 @@ PutMetricDataResult MetricStore::PutMetricData(
   // record and cells. Doing each step for a whole batch before the next
   // overlaps the misses of different datums. The datums are then stored
   // one by one in request order exactly as Put stores them: a candidate is
-  // confirmed against the key, and a miss is looked up again (an earlier
+  // confirmed against the id, and a miss is looked up again (an earlier
   // datum of the batch may have interned the metric).
   constexpr size_t kBatch = 256;
   uint64_t hashes[kBatch];
   MetricIndex candidates[kBatch];
-  size_t key_ends[kBatch];
   for (size_t base = 0; base < data.size(); base += kBatch) {
     const size_t n = std::min(kBatch, data.size() - base);
-    // The keys end to end at the front of key_scratch_ (which only grows);
-    // views into it are taken after this loop, once it no longer moves.
-    size_t used = 0;
+    // Hashed from the ids' strings in place: no key is built for a known
+    // metric (MetricIdTable::Hash(id), Matches(index, id)).
     for (size_t j = 0; j < n; ++j) {
-      const size_t size =
-          MetricKeyBuilder::WriteAt(data[base + j].metric, &key_scratch_, used);
-      used += size;
-      key_ends[j] = used;
-      hashes[j] = MetricIdTable::Hash(
-          absl::string_view(key_scratch_.data() + used - size, size));
+      hashes[j] = MetricIdTable::Hash(data[base + j].metric);
       ids_.PrefetchSlot(hashes[j]);
     }
     // A software pipeline, kDistance datums between stages: probe the slot
@@ -235,11 +228,8 @@ PutMetricDataResult MetricStore::PutMetricData(
         context[kPrefix.size() + digits++] = '0';
       }
       const absl::string_view ctx(context, kPrefix.size() + digits);
-      const size_t key_begin = j == 0 ? 0 : key_ends[j - 1];
-      const absl::string_view key(key_scratch_.data() + key_begin,
-                                  key_ends[j] - key_begin);
-      absl::Status status = PutKeyed(data[i], ctx, &ingest_clock, key,
-                                     hashes[j], candidates[j], &window);
+      absl::Status status = PutKeyed(data[i], ctx, &ingest_clock, hashes[j],
+                                     candidates[j], &window);
       if (!status.ok()) {
         result.rejected.push_back({i, std::move(status)});
         continue;
@@ -1163,12 +1153,12 @@ absl::Status MetricStore::ImportState(std::vector<MetricState> metrics) {
   MetricIdTable ids;
   for (size_t i = 0; i < metrics.size(); ++i) {
     const MetricState& m = metrics[i];
-    MetricKeyBuilder key(m.id);
-    const uint64_t hash = MetricIdTable::Hash(key.view());
-    if (ids.Find(key.view(), hash) != MetricIdTable::kNone) {
+    const uint64_t hash = MetricIdTable::Hash(m.id);
+    if (ids.Find(m.id, hash) != MetricIdTable::kNone) {
       return absl::InvalidArgumentError(absl::StrCat(
           "metric \"", m.id.metric_name, "\": appears twice in the state"));
     }
+    MetricKeyBuilder key(m.id);
     ids.Insert(key.view(), hash, m.id);
     for (const UnitCellsState& u : m.units) {
       if (!CellsWellFormed(u.starts, u.sets.size())) {

@@ -24,8 +24,9 @@
 //   StatisticSet b = store.Aggregate(m, std::nullopt, start, start + period);
 //
 // Ingest has three speeds. `Put`/`PutMetricData` take datums that name their
-// metric: the metric is looked up without allocating (MetricKeyBuilder, a
-// MetricIdTable of compact identities) and its id is validated once, the
+// metric: the metric is looked up without allocating or building its key
+// (a MetricIdTable of compact identities, hashed and compared from the id's
+// strings in place) and its id is validated once, the
 // first time a datum names it; PutMetricData looks its datums up in batches
 // so that the cache misses of many lookups overlap. `Add` stores one
 // statistic set of an interned metric. `AddScrape` (one value of each of many
@@ -589,11 +590,11 @@ class MetricStore {
   // interned.
   MetricIndex InternNew(absl::string_view key, uint64_t hash,
                         const MetricId& id);
-  // Put: builds the key, looks it up and calls PutKeyed.
+  // Put: hashes the id, probes the table and calls PutKeyed.
   absl::Status PutOne(const MetricDatum& datum, absl::string_view context,
                       const absl::Time* ingest_clock);
-  // Put/PutMetricData after lookup: `key`/`hash` are the datum's metric key
-  // and its hash, `candidate` a MetricIdTable::Probe result (or kNone; it is
+  // Put/PutMetricData after lookup: `hash` is MetricIdTable::Hash of the
+  // datum's metric, `candidate` a MetricIdTable::Probe result (or kNone; it is
   // confirmed here, and a miss is looked up again, since an earlier datum of
   // the request may have interned the metric). Validates (the id rules only
   // when the metric is not known valid) and stores. `ingest_clock` adds the
@@ -608,8 +609,8 @@ class MetricStore {
     absl::Time latest;    // ingest_clock + kMaxDatumLead.
   };
   absl::Status PutKeyed(const MetricDatum& datum, absl::string_view context,
-                        const absl::Time* ingest_clock, absl::string_view key,
-                        uint64_t hash, MetricIndex candidate,
+                        const absl::Time* ingest_clock, uint64_t hash,
+                        MetricIndex candidate,
                         const IngestWindow* window = nullptr);
   // True only when `datum` has exactly the Value form and
   // ValidateMetricDatumValues with the window's clock would return OK
@@ -836,9 +837,6 @@ class MetricStore {
   std::vector<Metric> metrics_;
   // Identities, by the same index as metrics_.
   MetricIdTable ids_;
-  // PutMetricData's keys of one batch, end to end at its front
-  // (MetricKeyBuilder::WriteAt; it only grows).
-  std::string key_scratch_;
 };
 
 

@@ -172,6 +172,134 @@ TEST(MetricIdTableTest, FindsExactlyTheInsertedKeysAndReturnsCanonicalIds) {
   EXPECT_GT(absent, 1000);
 }
 
+// Ids that stress the lookup without a built key (MetricIdTable::Hash(id),
+// Find(id, hash), Matches(index, id)): dimension orders shuffled, duplicate
+// names (and duplicate dimensions), multi-byte UTF-8, empty strings,
+// lengths at the limits (255-byte names, 1024-byte values) and around the
+// one-byte length (127/128), the same text split differently between
+// namespace and name or a dimension's name and value ({"ab","c"} vs
+// {"a","bc"}), key separators inside strings, and 0, 1, 2, 3..8, 9..30 and
+// more than 30 dimensions. Drawn from a small alphabet so that different
+// ids often share a key.
+MetricId TrickyId(std::mt19937_64& rng) {
+  static const char* const kPieces[] = {
+      "a",   "b",    "ab",          "c",  "bc",    "",     "\x1f", "\x1e",
+      "a\x1e" "b", "\x1f" "a", "\xc3\xa9", "\xe2\x82\xac", " ", "i-1",  "abc"};
+  auto text = [&rng](size_t max_pieces) {
+    std::string s;
+    const size_t n = rng() % (max_pieces + 1);
+    for (size_t i = 0; i < n; ++i) s += kPieces[rng() % std::size(kPieces)];
+    return s;
+  };
+  auto sized = [&rng, &text](size_t max_pieces) {
+    switch (rng() % 16) {
+      case 0:
+        return std::string(127 + rng() % 3, 'v');  // Around the varint step.
+      case 1:
+        return std::string(255, 'n');
+      case 2:
+        return std::string(1024, 'w');
+      default:
+        return text(max_pieces);
+    }
+  };
+  MetricId id;
+  id.metric_namespace = text(2);
+  id.metric_name = rng() % 8 == 0 ? sized(3) : text(3);
+  size_t dims;
+  switch (rng() % 8) {
+    case 0:
+      dims = 0;
+      break;
+    case 1:
+      dims = 3 + rng() % 6;
+      break;
+    case 2:
+      dims = 9 + rng() % 25;  // std::sort; past kMaxDimensions.
+      break;
+    default:
+      dims = 1 + rng() % 2;
+  }
+  for (size_t i = 0; i < dims; ++i) {
+    id.dimensions.push_back({text(2), sized(2)});
+  }
+  if (dims > 1 && rng() % 4 == 0) id.dimensions.push_back(id.dimensions[0]);
+  std::shuffle(id.dimensions.begin(), id.dimensions.end(), rng);
+  return id;
+}
+
+// Rule: the CRC the table hashes with is CRC-32C continued across calls:
+// the hardware path (where the CPU has one) and the table give the same
+// value, the check value of "123456789" is CRC-32C's, and feeding a string
+// in any two parts gives the CRC of the whole.
+TEST(MetricIdTableTest, Crc32cIsOneRunningStateOverTheBytes) {
+  EXPECT_EQ(~internal::ExtendCrc32c(~0u, "123456789"), 0xe3069283u);
+  EXPECT_EQ(~internal::ExtendCrc32cPortable(~0u, "123456789"), 0xe3069283u);
+  std::mt19937_64 rng(5);
+  for (int i = 0; i < 300; ++i) {
+    std::string s(rng() % 40, '\0');
+    for (char& c : s) c = static_cast<char>(rng());
+    const uint32_t seed = static_cast<uint32_t>(rng());
+    const uint32_t whole = internal::ExtendCrc32c(seed, s);
+    ASSERT_EQ(internal::ExtendCrc32cPortable(seed, s), whole) << i;
+    const size_t cut = s.empty() ? 0 : rng() % (s.size() + 1);
+    ASSERT_EQ(internal::ExtendCrc32c(
+                  internal::ExtendCrc32c(seed, absl::string_view(s).substr(0, cut)),
+                  absl::string_view(s).substr(cut)),
+              whole)
+        << i;
+  }
+}
+
+// Rule (issue 7, lookup without building the key): for every id, Hash(id)
+// is Hash(key), and Find(id, ...) and Matches(index, id) give what
+// Find(key, ...) and Matches(index, key) give, on a table filled through
+// keys, for the tricky ids above (same index, or none, for every input).
+TEST(MetricIdTableTest, LookupByIdAgreesWithLookupByKey) {
+  for (uint64_t seed : {21u, 22u}) {
+    std::mt19937_64 rng(seed);
+    std::vector<MetricId> ids;
+    for (int i = 0; i < 1500; ++i) ids.push_back(TrickyId(rng));
+    // Spellings that share a key across the pieces, and their neighbours.
+    ids.push_back({"a", "b\x1f" "c", {}});
+    ids.push_back({"a\x1f" "b", "c", {}});
+    ids.push_back({"N", "m", {{"ab", "c"}}});
+    ids.push_back({"N", "m", {{"a", "bc"}}});
+    ids.push_back({"N", "m\x1f" "ab", {{"x", "c"}}});
+    ids.push_back({"N", "m\x1f" "ab\x1e" "c", {}});
+    ids.push_back({"N", "m", {{"ab\x1e" "c", "d"}}});
+    ids.push_back({"N", "m", {{"ab", "c\x1f" "d"}}});
+    MetricIdTable table;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      const MetricId& id = ids[i];
+      MetricKeyBuilder key(id);
+      const uint64_t hash = MetricIdTable::Hash(key.view());
+      ASSERT_EQ(MetricIdTable::Hash(id), hash) << seed << " " << i;
+      const uint32_t by_key = table.Find(key.view(), hash);
+      ASSERT_EQ(table.Find(id, hash), by_key) << seed << " " << i;
+      if (by_key != MetricIdTable::kNone) {
+        ASSERT_TRUE(table.Matches(by_key, id)) << seed << " " << i;
+      } else if (i % 2 == 0) {  // Half the ids are inserted.
+        table.Insert(key.view(), hash, id);
+      }
+      // Entries that are not the id's: the id-side compare agrees with the
+      // key's, also for entries with the same schema or the same length.
+      for (int probe = 0; probe < 4 && table.size() > 0; ++probe) {
+        const auto other = static_cast<uint32_t>(rng() % table.size());
+        ASSERT_EQ(table.Matches(other, id), table.Matches(other, key.view()))
+            << seed << " " << i << " entry " << other;
+      }
+    }
+    // Every id again, after all insertions (and table growth).
+    for (size_t i = 0; i < ids.size(); ++i) {
+      MetricKeyBuilder key(ids[i]);
+      const uint64_t hash = MetricIdTable::Hash(key.view());
+      ASSERT_EQ(table.Find(ids[i], hash), table.Find(key.view(), hash))
+          << seed << " " << i;
+    }
+  }
+}
+
 // Rule: identity is the key, as before the compact table: a metric name
 // holding the key separators names the same metric as the id whose
 // dimensions spell the same key (spec-silent; kept from MetricId::Key()).
@@ -505,6 +633,94 @@ TEST(PutMetricDataBatchTest, FastAcceptanceKeepsValidationsVerdictAndMessage) {
       ExpectSameExport(batched, one_by_one);
     }
   }
+}
+
+// Rule (issue 7, lookup without building the key): PutMetricData gives
+// every datum the metric, verdict and message that a lookup by the built
+// key gives: a reference interns by MetricKeyBuilder keys, validates the id
+// only while its metric is not known valid (ValidateMetricDatumValues once
+// it is), and interns after acceptance. Covers the tricky ids (their
+// rejections name the field the key lookup names), invalid ids that spell
+// the key of a valid, known metric (accepted into it, as the key path
+// does), and zero-count datums (which do not intern).
+TEST(PutMetricDataBatchTest, LookupByIdGivesTheKeyLookupsMetricAndVerdict) {
+  std::mt19937_64 rng(31);
+  MetricStore store;
+  absl::flat_hash_map<std::string, std::pair<MetricIndex, bool>> reference;
+  MetricIndex next = 0;
+  int accepted_invalid_ids = 0;  // The key of a known valid metric.
+  auto clean = [](int k) {
+    return MetricId{"App", absl::StrCat("m", k % 5),
+                    {{"Host", absl::StrCat("h", k)}, {"Az", "a"}}};
+  };
+  for (int request = 0; request < 6; ++request) {
+    std::vector<MetricDatum> data(300);
+    for (MetricDatum& d : data) {
+      switch (rng() % 6) {
+        case 0:
+        case 1:
+          d.metric = TrickyId(rng);
+          break;
+        case 2:  // Three spellings of one key; the first has an invalid
+                 // namespace (a control character).
+          switch (rng() % 3) {
+            case 0:
+              d.metric = {"App\x1f" "x", "D\x1e" "v", {}};
+              break;
+            case 1:
+              d.metric = {"App", "x", {{"D", "v"}}};
+              break;
+            default:
+              d.metric = {"App", "x\x1f" "D\x1e" "v", {}};
+          }
+          break;
+        default:
+          d.metric = clean(static_cast<int>(rng() % 60));
+          if (rng() % 2) {
+            std::swap(d.metric.dimensions[0], d.metric.dimensions[1]);
+          }
+      }
+      d.timestamp = kClock - absl::Seconds(static_cast<int64_t>(rng() % 600));
+      d.value = static_cast<double>(rng() % 100);
+      if (rng() % 10 == 0) {  // Zero counts: accepted, nothing interned.
+        d.value.reset();
+        d.values = {1};
+        d.counts = {0};
+      }
+    }
+    const PutMetricDataResult r = store.PutMetricData(data, kClock);
+    size_t rejected = 0;
+    int accepted = 0;
+    for (size_t i = 0; i < data.size(); ++i) {
+      const std::string context = absl::StrCat("MetricData.member.", i + 1);
+      const std::string key(MetricKeyBuilder(data[i].metric).view());
+      auto known = reference.find(key);
+      const bool id_valid = known != reference.end() && known->second.second;
+      const absl::Status expected =
+          id_valid ? ValidateMetricDatumValues(data[i], context, kClock)
+                   : ValidateMetricDatum(data[i], context, kClock);
+      const std::string where = absl::StrCat(request, " ", i);
+      if (!expected.ok()) {
+        ASSERT_LT(rejected, r.rejected.size()) << where;
+        EXPECT_EQ(r.rejected[rejected].index, i) << where;
+        EXPECT_EQ(r.rejected[rejected].status, expected) << where;
+        ++rejected;
+        continue;
+      }
+      ++accepted;
+      if (!ValidateMetricId(data[i].metric, "id").ok()) ++accepted_invalid_ids;
+      if (data[i].ToStatisticSet().empty()) continue;
+      if (known == reference.end()) {
+        known = reference.emplace(key, std::make_pair(next++, false)).first;
+      }
+      known->second.second = true;
+      EXPECT_EQ(store.Find(data[i].metric), known->second.first) << where;
+    }
+    EXPECT_EQ(rejected, r.rejected.size()) << request;
+    EXPECT_EQ(r.accepted, accepted) << request;
+    ASSERT_EQ(store.metric_count(), next) << request;
+  }
+  EXPECT_GT(accepted_invalid_ids, 0);
 }
 
 }  // namespace
