@@ -467,7 +467,8 @@ bool MetricIdTable::Matches(uint32_t index, absl::string_view key) const {
   return p == end;
 }
 
-bool MetricIdTable::Matches(uint32_t index, const MetricId& id) const {
+MetricIdTable::Match MetricIdTable::Compare(uint32_t index,
+                                            const MetricId& id) const {
   const std::vector<Dimension>& dims = id.dimensions;
   const size_t n = dims.size();
   const char* entry = entries_[index];
@@ -496,14 +497,14 @@ bool MetricIdTable::Matches(uint32_t index, const MetricId& id) const {
       }
       value += size;
     }
-    if (k == n) return true;
+    if (k == n) return Match::kSamePieces;
   }
   // Different pieces can still spell the same key when a string holds a
   // key separator ("x\x1f" "D\x1e" "v" as a metric name is the key of
   // {"x", {D: v}}). Those, ids of more than kMaxDimensions dimensions,
   // values of 128 bytes or more, and the rare candidate whose hash tag
   // merely collides are settled by building the key and comparing it.
-  return MatchesByKey(index, id);
+  return MatchesByKey(index, id) ? Match::kSameKey : Match::kNo;
 }
 
 __attribute__((noinline)) bool MetricIdTable::MatchesByKey(

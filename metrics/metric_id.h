@@ -203,15 +203,33 @@ class MetricIdTable {
     }
   }
 
+  // How entry `index` relates to `id`:
+  // - kNo: another key;
+  // - kSamePieces: the same namespace, name and dimensions (in any order),
+  //   so ValidateMetricId gives `id` the verdict it gave the entry;
+  // - kSameKey: the same key, either spelled with other pieces (a string
+  //   holding a key separator: "App\x1fx" "D\x1ev" is the key of
+  //   {"App", "x", {D: v}}) or compared through the built key (a value of
+  //   128 bytes or more, more than kMaxDimensions dimensions), so the id's
+  //   own validity is not known.
+  // The same key is the same metric either way (IdsWithTheSameKeyAreOneEntry
+  // in tests/metric_lookup_test.cc). Precondition: index < size().
+  enum class Match : uint8_t { kNo, kSameKey, kSamePieces };
+
   // The index whose key is `id`'s key (hash `hash` = Hash(id)), or kNone:
   // Find(MetricKeyBuilder(id).view(), hash) without building the key.
-  uint32_t Find(const MetricId& id, uint64_t hash) const {
-    if (slots_.empty()) return kNone;
+  // `how` (optional) receives how the entry found matched (Compare), or
+  // Match::kNo when none did.
+  uint32_t Find(const MetricId& id, uint64_t hash,
+                Match* how = nullptr) const {
+    if (slots_.empty()) return Found(kNone, Match::kNo, how);
     const uint32_t tag = Tag(hash);
     for (size_t pos = tag & mask_;; pos = (pos + 1) & mask_) {
       const Slot slot = slots_[pos];
-      if (slot.index == kNone) return kNone;
-      if (slot.tag == tag && Matches(slot.index, id)) return slot.index;
+      if (slot.index == kNone) return Found(kNone, Match::kNo, how);
+      if (slot.tag != tag) continue;
+      const Match m = Compare(slot.index, id);
+      if (m != Match::kNo) return Found(slot.index, m, how);
     }
   }
 
@@ -239,10 +257,13 @@ class MetricIdTable {
   }
   // True when entry `index` has key `key`. Precondition: index < size().
   bool Matches(uint32_t index, absl::string_view key) const;
+  Match Compare(uint32_t index, const MetricId& id) const;
   // True when entry `index` has `id`'s key: Matches(index,
   // MetricKeyBuilder(id).view()), comparing the id's strings in place.
   // Precondition: index < size().
-  bool Matches(uint32_t index, const MetricId& id) const;
+  bool Matches(uint32_t index, const MetricId& id) const {
+    return Compare(index, id) != Match::kNo;
+  }
 
   // Adds `id`, whose key is `key` and hash `hash`, as index size().
   // Precondition: Find(key, hash) == kNone.
@@ -282,6 +303,10 @@ class MetricIdTable {
   static uint64_t HashByKey(const MetricId& id);
   bool MatchesByKey(uint32_t index, const MetricId& id) const;
 
+  static uint32_t Found(uint32_t index, Match m, Match* how) {
+    if (how != nullptr) *how = m;
+    return index;
+  }
   static uint32_t Tag(uint64_t hash) {
     return static_cast<uint32_t>(hash ^ (hash >> 32));
   }

@@ -112,13 +112,20 @@ absl::Status MetricStore::PutKeyed(const MetricDatum& datum,
                                    uint64_t hash, MetricIndex candidate,
                                    const IngestWindow* window) {
   MetricIndex known = candidate;
-  if (known == MetricIdTable::kNone || !ids_.Matches(known, datum.metric)) {
-    known = ids_.Find(datum.metric, hash);
+  MetricIdTable::Match how = known == MetricIdTable::kNone
+                                 ? MetricIdTable::Match::kNo
+                                 : ids_.Compare(known, datum.metric);
+  if (how == MetricIdTable::Match::kNo) {
+    known = ids_.Find(datum.metric, hash, &how);
   }
-  // A metric whose id passed ValidateMetricId before skips the id rules: they
-  // come first in ValidateMetricDatum and depend only on the key, so the
-  // result (message included) is the same.
-  const bool id_valid = known != MetricIdTable::kNone && ids_.flag(known);
+  // A metric whose id passed ValidateMetricId before skips the id rules when
+  // the datum names it with the same pieces: the rules come first in
+  // ValidateMetricDatum and depend only on the pieces, so the result
+  // (message included) is the same. The same key spelled with other pieces
+  // ("App\x1fx" "D\x1ev" for {"App", "x", {D: v}}) is the same metric but
+  // gets the id rules, so an invalid spelling is rejected, not stored.
+  const bool id_valid =
+      how == MetricIdTable::Match::kSamePieces && ids_.flag(known);
   absl::Status status;
   if (id_valid && window != nullptr && PlainValueValid(datum, *window)) {
     // ValidateMetricDatumValues would accept it: nothing to format or check.
