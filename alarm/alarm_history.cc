@@ -2,6 +2,9 @@
 
 #include "alarm/alarm_history.h"
 
+#include <cassert>
+#include <cstring>
+
 #include "absl/strings/str_cat.h"
 #include "alarm/alarm_json.h"
 #include "alarm/cw_format.h"
@@ -22,6 +25,41 @@ void AppendState(absl::string_view state_name, absl::string_view reason,
     w->Append(reason_data);
   }
   w->Char('}');
+}
+
+// `text` at `p`; returns the end.
+char* Put(char* p, absl::string_view text) {
+  if (text.empty()) return p;  // data() may be null.
+  std::memcpy(p, text.data(), text.size());
+  return p + text.size();
+}
+
+// AppendState's text for a state name and a reason that need no escape
+// (JSON-clean: AlarmStateName's names always are), and its size.
+constexpr absl::string_view kStateValue = "{\"stateValue\":\"";
+constexpr absl::string_view kStateReason = "\",\"stateReason\":\"";
+constexpr absl::string_view kStateReasonData = "\",\"stateReasonData\":";
+size_t CleanStateSize(absl::string_view state_name, absl::string_view reason,
+                      absl::string_view reason_data) {
+  return kStateValue.size() + state_name.size() + kStateReason.size() +
+         reason.size() +
+         (reason_data.empty() ? 1 : kStateReasonData.size() + reason_data.size()) +
+         1;
+}
+char* PutCleanState(char* p, absl::string_view state_name,
+                    absl::string_view reason, absl::string_view reason_data) {
+  p = Put(p, kStateValue);
+  p = Put(p, state_name);
+  p = Put(p, kStateReason);
+  p = Put(p, reason);
+  if (reason_data.empty()) {
+    *p++ = '"';
+  } else {
+    p = Put(p, kStateReasonData);
+    p = Put(p, reason_data);
+  }
+  *p++ = '}';
+  return p;
 }
 
 }  // namespace
@@ -96,8 +134,30 @@ AlarmHistoryItem MakeStateUpdateItem(
   summary.append(old_name.data(), old_name.size());
   summary.append(" to ");
   summary.append(new_name.data(), new_name.size());
-  // What JsonWriter writes for WriteState's calls (compact form), appended
-  // directly: the reasons quoted, the reason data embedded as is.
+  // What JsonWriter writes for WriteState's calls (compact form): the
+  // reasons quoted, the reason data embedded as is. Reasons the evaluator
+  // builds never need an escape (SetAlarmState's may): then the text's size
+  // is known up front and it is written in one pass into a buffer of
+  // exactly that size.
+  if (JsonWriter::CleanPrefix(old_reason) == old_reason.size() &&
+      JsonWriter::CleanPrefix(new_reason) == new_reason.size()) {
+    constexpr absl::string_view kHead = "{\"version\":\"1.0\",\"oldState\":";
+    constexpr absl::string_view kMiddle = ",\"newState\":";
+    const size_t size = kHead.size() +
+                        CleanStateSize(old_name, old_reason, old_reason_data) +
+                        kMiddle.size() +
+                        CleanStateSize(new_name, new_reason, new_reason_data) +
+                        1;
+    item.data.resize(size);
+    char* p = &item.data[0];
+    p = Put(p, kHead);
+    p = PutCleanState(p, old_name, old_reason, old_reason_data);
+    p = Put(p, kMiddle);
+    p = PutCleanState(p, new_name, new_reason, new_reason_data);
+    *p++ = '}';
+    assert(p == item.data.data() + size);
+    return item;
+  }
   StringAppender w(&item.data,
                    200 + old_reason.size() + old_reason_data.size() +
                        new_reason.size() + new_reason_data.size());

@@ -1069,13 +1069,11 @@ size_t CountBefore(const int64_t* starts, size_t size, int64_t keep_from) {
   return static_cast<size_t>(base - starts) + (*base < keep_from ? 1 : 0);
 }
 
-// Removes the first `n` elements of `v` (n <= v.size()): the kept ones
-// moved to the front (one memmove for trivially copyable elements), the
-// capacity kept.
+// Removes the first `n` elements of `v` (n <= v.size()), keeping its
+// capacity.
 template <typename T>
 void DropFront(std::vector<T>& v, size_t n) {
-  std::move(v.begin() + static_cast<std::ptrdiff_t>(n), v.end(), v.begin());
-  v.resize(v.size() - n);
+  v.erase(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(n));
 }
 
 }  // namespace

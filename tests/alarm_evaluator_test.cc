@@ -192,6 +192,73 @@ TEST_F(AlarmEvaluatorTest, StateUpdateHistoryItemHasSummaryAndData) {
   EXPECT_EQ(evaluator_.history().back().type, HistoryItemType::kAction);
 }
 
+// MakeStateUpdateItem writes reasons that need no escape in one pass at
+// exact size, others through the escaping writer: both against what
+// JsonWriter writes for the same item. Edge cases: empty reasons, empty
+// reason data (no stateReasonData key), a quote, a backslash or a control
+// character in either reason, non-ASCII text, every pair of states.
+TEST(StateUpdateItemTest, MatchesJsonWriterForCleanAndEscapedReasons) {
+  const std::vector<std::string> reasons = {
+      "",
+      "Unchecked: Initial alarm creation",
+      "Threshold Crossed: 1 datapoint [90.0 (02/01/24 12:04:00)] was "
+      "greater than the threshold (50.0).",
+      "set by \"ops\"",
+      "back\\slash",
+      std::string("tab\there\nnewline") + '\x01',
+      "caf\xc3\xa9 \xe2\x82\xac",
+  };
+  const std::vector<std::string> datas = {
+      "", R"({"version":"1.0","queryDate":"2024-01-02T12:05:30.000+0000"})"};
+  const AlarmState states[] = {AlarmState::kOk, AlarmState::kAlarm,
+                               AlarmState::kInsufficientData};
+  auto write_state = [](JsonWriter& w, AlarmState state,
+                        const std::string& reason, const std::string& data) {
+    w.BeginObject();
+    w.Key("stateValue");
+    w.String(AlarmStateName(state));
+    w.Key("stateReason");
+    w.String(reason);
+    if (!data.empty()) {
+      w.Key("stateReasonData");
+      w.Raw(data);
+    }
+    w.EndObject();
+  };
+  int checked = 0;
+  for (const std::string& old_reason : reasons) {
+    for (const std::string& new_reason : reasons) {
+      for (const std::string& old_data : datas) {
+        for (const std::string& new_data : datas) {
+          const AlarmState old_state = states[checked % 3];
+          const AlarmState new_state = states[(checked + 1) % 3];
+          ++checked;
+          JsonWriter w;
+          w.BeginObject();
+          w.Key("version");
+          w.String("1.0");
+          w.Key("oldState");
+          write_state(w, old_state, old_reason, old_data);
+          w.Key("newState");
+          write_state(w, new_state, new_reason, new_data);
+          w.EndObject();
+          const AlarmHistoryItem item = MakeStateUpdateItem(
+              "cpu-high", old_state, old_reason, old_data, new_state,
+              new_reason, new_data, absl::FromUnixSeconds(1704196800));
+          EXPECT_EQ(item.data, w.str())
+              << "old \"" << old_reason << "\" new \"" << new_reason << "\"";
+          EXPECT_EQ(item.summary,
+                    absl::StrCat("Alarm updated from ", AlarmStateName(old_state),
+                                 " to ", AlarmStateName(new_state)));
+          EXPECT_EQ(item.alarm_name, "cpu-high");
+          EXPECT_EQ(item.type, HistoryItemType::kStateUpdate);
+        }
+      }
+    }
+  }
+  EXPECT_EQ(checked, 7 * 7 * 2 * 2);
+}
+
 TEST_F(AlarmEvaluatorTest, ActionsDisabledTransitionsWithoutActions) {
   AlarmSpec spec = CpuAlarmSpec();
   spec.actions_enabled = false;
