@@ -7,6 +7,7 @@
 #include "alarm/alarm_evaluator.h"
 
 #include <optional>
+#include <random>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -20,6 +21,7 @@
 #include "alarm/alarm_history.h"
 #include "alarm/alarm_json.h"
 #include "alarm/alarm_spec.h"
+#include "alarm/alarm_spec_pool.h"
 #include "alarm/alarm_state.h"
 #include "alarm/json_writer.h"
 #include "alarm/threshold.h"
@@ -190,6 +192,85 @@ TEST_F(AlarmEvaluatorTest, StateUpdateHistoryItemHasSummaryAndData) {
   // Ordering: StateUpdate before its Action items, same timestamp (4.7).
   EXPECT_EQ(actions[0].timestamp, updates[0].timestamp);
   EXPECT_EQ(evaluator_.history().back().type, HistoryItemType::kAction);
+}
+
+// A sink that keeps a copy of the whole spec of every call.
+class SpecRecordingSink : public ActionSink {
+ public:
+  absl::Status Execute(const StateChange& change) override {
+    specs.push_back(*change.alarm);
+    return absl::OkStatus();
+  }
+  std::vector<AlarmSpec> specs;
+};
+
+// The spec a sink reads is rebuilt from per-shape buffers: it must be the
+// alarm's spec (FindAlarm) whatever transitioned before. Edge cases: shapes
+// whose ids share a buffer, one shape with metrics from the store and with
+// a dimension order of its own (not from the store), an update that
+// changes an alarm's shape, deletes and re-creations (shape ids reused),
+// thresholds and names that differ within a shape.
+TEST(SpecScratchTest, SinkSeesTheAlarmsSpecWhateverTransitionedBefore) {
+  for (uint32_t seed : {7u, 8u}) {
+    SCOPED_TRACE(absl::StrCat("seed ", seed));
+    std::mt19937 rng(seed);
+    MetricStore store;
+    SpecRecordingSink sink;
+    AlarmEvaluator evaluator(&store, &sink);
+    constexpr int kAlarms = 40;
+    auto make = [&](int i, int variant) {
+      AlarmSpec spec = CpuAlarmSpec();
+      spec.alarm_name = absl::StrCat("alarm-", i);
+      spec.metric.dimensions = {{"InstanceId", absl::StrCat("i-", i % 10)},
+                                {"AutoScalingGroupName", "asg"}};
+      // Dimensions not in canonical order keep the spec's metric in the
+      // shape; sorted ones come from the store.
+      if (variant % 2 == 1) {
+        std::swap(spec.metric.dimensions[0], spec.metric.dimensions[1]);
+      }
+      spec.evaluation_periods = 1 + variant % 3;
+      spec.alarm_description = absl::StrCat("variant ", variant % 12);
+      spec.threshold = 40 + i % 20;
+      return spec;
+    };
+    absl::Time now = Utc(12, 0, 0);
+    int calls = 0;
+    for (int i = 0; i < kAlarms; ++i) {
+      ASSERT_THAT(evaluator.PutMetricAlarm(make(i, static_cast<int>(rng() % 24)), now),
+                  IsOk());
+    }
+    for (int minute = 1; minute < 40; ++minute) {
+      now = Utc(12, minute, 0);
+      for (int m = 0; m < 10; ++m) {
+        MetricDatum d;
+        d.metric = make(m, 0).metric;
+        d.timestamp = now - absl::Seconds(50);
+        d.value = static_cast<double>(rng() % 100);
+        ASSERT_THAT(store.Put(d, "test"), IsOk());
+      }
+      // Now and then an update (a new shape) or a delete and re-creation.
+      const int i = static_cast<int>(rng() % kAlarms);
+      if (rng() % 3 == 0) {
+        ASSERT_THAT(evaluator.PutMetricAlarm(make(i, static_cast<int>(rng() % 24)), now),
+                    IsOk());
+      } else if (rng() % 3 == 0) {
+        ASSERT_THAT(evaluator.DeleteAlarm(absl::StrCat("alarm-", i), now),
+                    IsOk());
+        ASSERT_THAT(evaluator.PutMetricAlarm(make(i, static_cast<int>(rng() % 24)), now),
+                    IsOk());
+      }
+      sink.specs.clear();
+      evaluator.Evaluate(now + absl::Seconds(5));
+      calls += static_cast<int>(sink.specs.size());
+      for (const AlarmSpec& seen : sink.specs) {
+        const std::optional<AlarmSpec> want = evaluator.FindAlarm(seen.alarm_name);
+        ASSERT_TRUE(want.has_value()) << seen.alarm_name;
+        EXPECT_TRUE(SameAlarmSpec(seen, *want)) << seen.alarm_name;
+        EXPECT_EQ(seen.metric.dimensions, want->metric.dimensions);
+      }
+    }
+    EXPECT_GT(calls, 200);
+  }
 }
 
 // MakeStateUpdateItem writes reasons that need no escape in one pass at
