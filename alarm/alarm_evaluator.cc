@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cassert>
 #include <condition_variable>
+#include <cstring>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -1779,14 +1780,25 @@ void AlarmEvaluator::ApplyStateChange(uint32_t slot, AlarmState new_state,
 }
 
 void AlarmEvaluator::AppendArn(uint32_t slot, std::string* out) const {
-  // AlarmArn's text, written into a reused string.
-  out->clear();
-  out->append("arn:aws:cloudwatch:");
-  out->append(options_.region);
-  out->push_back(':');
-  out->append(options_.account_id);
-  out->append(":alarm:");
-  out->append(NameOf(slot).data(), NameOf(slot).size());
+  // AlarmArn's text, written into a reused string at its size.
+  constexpr absl::string_view kPrefix = "arn:aws:cloudwatch:";
+  constexpr absl::string_view kAlarm = ":alarm:";
+  const absl::string_view region = options_.region;
+  const absl::string_view account = options_.account_id;
+  const absl::string_view name = NameOf(slot);
+  out->resize(kPrefix.size() + region.size() + 1 + account.size() +
+              kAlarm.size() + name.size());
+  char* p = &(*out)[0];
+  auto put = [&p](absl::string_view text) {
+    if (!text.empty()) std::memcpy(p, text.data(), text.size());
+    p += text.size();
+  };
+  put(kPrefix);
+  put(region);
+  *p++ = ':';
+  put(account);
+  put(kAlarm);
+  put(name);
 }
 
 void AlarmEvaluator::RepeatScalingActions(uint32_t slot, absl::Time now,

@@ -128,12 +128,16 @@ AlarmHistoryItem MakeStateUpdateItem(
   item.type = HistoryItemType::kStateUpdate;
   const absl::string_view old_name = AlarmStateName(old_state);
   const absl::string_view new_name = AlarmStateName(new_state);
-  std::string& summary = item.summary;
-  summary.reserve(40 + old_name.size() + new_name.size());
-  summary.append("Alarm updated from ");
-  summary.append(old_name.data(), old_name.size());
-  summary.append(" to ");
-  summary.append(new_name.data(), new_name.size());
+  // "Alarm updated from OLD to NEW", written at its size.
+  constexpr absl::string_view kFrom = "Alarm updated from ";
+  constexpr absl::string_view kTo = " to ";
+  item.summary.resize(kFrom.size() + old_name.size() + kTo.size() +
+                      new_name.size());
+  char* s = &item.summary[0];
+  s = Put(s, kFrom);
+  s = Put(s, old_name);
+  s = Put(s, kTo);
+  Put(s, new_name);
   // What JsonWriter writes for WriteState's calls (compact form): the
   // reasons quoted, the reason data embedded as is. Reasons the evaluator
   // builds never need an escape (SetAlarmState's may): then the text's size
@@ -178,6 +182,32 @@ AlarmHistoryItem MakeActionItem(absl::string_view alarm_name,
   item.alarm_name.assign(alarm_name.data(), alarm_name.size());
   item.timestamp = transition_time;
   item.type = HistoryItemType::kAction;
+  // A success with an ARN that needs no escape and fits the summary (the
+  // usual case): both texts written in one pass at their sizes.
+  constexpr absl::string_view kExecuted = "Successfully executed action ";
+  if (result.ok() && kExecuted.size() + action_arn.size() <= 255 &&
+      JsonWriter::CleanPrefix(action_arn) == action_arn.size()) {
+    item.summary.resize(kExecuted.size() + action_arn.size());
+    Put(Put(&item.summary[0], kExecuted), action_arn);
+    char timestamp[kMaxTimestampChars];
+    const absl::string_view ts(
+        timestamp,
+        static_cast<size_t>(WriteCwTimestamp(transition_time, timestamp) -
+                            timestamp));
+    constexpr absl::string_view kHead =
+        "{\"actionState\":\"Succeeded\",\"notificationResource\":\"";
+    constexpr absl::string_view kMiddle = "\",\"stateUpdateTimestamp\":\"";
+    constexpr absl::string_view kTail = "\"}";
+    item.data.resize(kHead.size() + action_arn.size() + kMiddle.size() +
+                     ts.size() + kTail.size());
+    char* p = &item.data[0];
+    p = Put(p, kHead);
+    p = Put(p, action_arn);
+    p = Put(p, kMiddle);
+    p = Put(p, ts);
+    Put(p, kTail);
+    return item;
+  }
   if (result.ok()) {
     item.summary.reserve(29 + action_arn.size());
     item.summary.append("Successfully executed action ");

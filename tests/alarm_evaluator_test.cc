@@ -194,14 +194,64 @@ TEST_F(AlarmEvaluatorTest, StateUpdateHistoryItemHasSummaryAndData) {
   EXPECT_EQ(evaluator_.history().back().type, HistoryItemType::kAction);
 }
 
+// MakeActionItem writes a success with a clean ARN in one pass: against
+// JsonWriter's text and the summary rule (255 characters at most). Edge
+// cases: an empty ARN, ARNs that make the summary 254, 255 and 256
+// characters long, a quote and a control character in the ARN, a failure,
+// an infinite transition time.
+TEST(ActionItemTest, MatchesJsonWriterForEveryArnAndOutcome) {
+  const std::string prefix = "Successfully executed action ";
+  std::vector<std::string> arns = {
+      "", kAlarmArn, "arn:aws:sns:us-east-1:1:a\"b", std::string("x\ty") + '\x02'};
+  for (size_t length : {254u, 255u, 256u}) {
+    arns.push_back(std::string(length - prefix.size(), 'a'));
+  }
+  const absl::Time times[] = {Utc(12, 5, 30) + absl::Milliseconds(7),
+                              absl::InfiniteFuture()};
+  for (const std::string& arn : arns) {
+    for (const absl::Status& result :
+         {absl::OkStatus(), absl::UnavailableError("down \"now\"")}) {
+      for (absl::Time t : times) {
+        const AlarmHistoryItem item = MakeActionItem("cpu", arn, result, t);
+        JsonWriter w;
+        w.BeginObject();
+        w.Key("actionState");
+        w.String(result.ok() ? "Succeeded" : "Failed");
+        w.Key("notificationResource");
+        w.String(arn);
+        w.Key("stateUpdateTimestamp");
+        w.CwTimestamp(t);
+        if (!result.ok()) {
+          w.Key("error");
+          w.String(result.message());
+        }
+        w.EndObject();
+        EXPECT_EQ(item.data, w.str()) << arn;
+        std::string summary =
+            result.ok() ? prefix + arn
+                        : absl::StrCat("Failed to execute action ", arn,
+                                       ". Received error: \"",
+                                       result.message(), "\"");
+        if (summary.size() > 255) summary = summary.substr(0, 252) + "...";
+        EXPECT_EQ(item.summary, summary);
+        EXPECT_EQ(item.type, HistoryItemType::kAction);
+        EXPECT_EQ(item.timestamp, t);
+        EXPECT_EQ(item.alarm_name, "cpu");
+      }
+    }
+  }
+}
+
 // A sink that keeps a copy of the whole spec of every call.
 class SpecRecordingSink : public ActionSink {
  public:
   absl::Status Execute(const StateChange& change) override {
     specs.push_back(*change.alarm);
+    arns.push_back(change.alarm_arn);
     return absl::OkStatus();
   }
   std::vector<AlarmSpec> specs;
+  std::vector<std::string> arns;
 };
 
 // The spec a sink reads is rebuilt from per-shape buffers: it must be the
@@ -260,9 +310,14 @@ TEST(SpecScratchTest, SinkSeesTheAlarmsSpecWhateverTransitionedBefore) {
                     IsOk());
       }
       sink.specs.clear();
+      sink.arns.clear();
       evaluator.Evaluate(now + absl::Seconds(5));
       calls += static_cast<int>(sink.specs.size());
-      for (const AlarmSpec& seen : sink.specs) {
+      for (size_t k = 0; k < sink.specs.size(); ++k) {
+        const AlarmSpec& seen = sink.specs[k];
+        // The alarm's ARN, written into the reused StateChange.
+        EXPECT_EQ(sink.arns[k], AlarmArn("us-east-1", "123456789012",
+                                         seen.alarm_name));
         const std::optional<AlarmSpec> want = evaluator.FindAlarm(seen.alarm_name);
         ASSERT_TRUE(want.has_value()) << seen.alarm_name;
         EXPECT_TRUE(SameAlarmSpec(seen, *want)) << seen.alarm_name;

@@ -468,24 +468,32 @@ TEST(FormatJavaDoubleTest, FewDecimalsPathMatchesTheGeneralPath) {
 }
 
 TEST(FormatCwTimestampTest, RepeatedAndCollidingInstantsPrintTheirOwnText) {
-  // The per-thread cache of printed instants (one slot per minute modulo 8)
-  // must never hand out another instant's text: same minute with other
-  // milliseconds, 8 minutes apart (same slot), a year apart.
+  // The per-thread caches of printed instants (CW-ts and reason
+  // timestamps: one slot per minute modulo 8) must never hand out another
+  // instant's text: same minute with other milliseconds or seconds, 8
+  // minutes apart (same slot), a year apart, a century apart (same
+  // two-digit year in the reason form), and an infinite instant in between.
   const absl::Time base = Utc(2026, 1, 1, 10, 3, 0);
   const absl::Time instants[] = {
       base,
       base + absl::Milliseconds(500),
+      base + absl::Seconds(7),
       base + absl::Minutes(8),
       base + absl::Hours(24 * 365),
       base,
+      absl::InfiniteFuture(),
       base - absl::Minutes(8),
+      Utc(2126, 1, 1, 10, 3, 0),
       base + absl::Milliseconds(500),
+      base + absl::Seconds(7),
   };
   for (int round = 0; round < 3; ++round) {
     for (absl::Time t : instants) {
       EXPECT_EQ(FormatCwTimestamp(t),
                 absl::FormatTime("%Y-%m-%dT%H:%M:%E3S+0000", t,
                                  absl::UTCTimeZone()));
+      EXPECT_EQ(FormatReasonTimestamp(t),
+                absl::FormatTime("%d/%m/%y %H:%M:%S", t, absl::UTCTimeZone()));
     }
   }
 }
