@@ -188,6 +188,19 @@ void StringAppender::Int(int64_t value) {
 }
 
 void StringAppender::JsonDouble(double value) {
+  // The whole numbers 1-9 (a minute's sample count, small thresholds):
+  // Java's "d.0" without the general formatter.
+  if (value >= 1 && value <= 9) {
+    const int digit = static_cast<int>(value);
+    if (static_cast<double>(digit) == value) {
+      Room(3);
+      p_[0] = static_cast<char>('0' + digit);
+      p_[1] = '.';
+      p_[2] = '0';
+      p_ += 3;
+      return;
+    }
+  }
   if (std::isnan(value) || std::isinf(value)) {
     Literal("null");
     return;

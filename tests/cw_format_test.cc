@@ -14,6 +14,7 @@
 #include <ostream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
@@ -573,6 +574,29 @@ TEST(StringAppenderTest, GrowsPastItsFirstRoomAndEndsAtTheWrittenBytes) {
   }
   expected += "null";
   EXPECT_EQ(out, expected);
+}
+
+// JsonDouble prints 1-9 itself: every value around and between them
+// (0, -0, 0.5, 1 - ulp, 9 + ulp, 10, negatives, NaN) as JsonWriter::Double.
+TEST(StringAppenderTest, JsonDoubleMatchesJsonWriterAroundSmallWholeNumbers) {
+  std::vector<double> values = {0.0, -0.0, 0.5, 10, -1, -9,
+                                std::nan(""), 1e-300};
+  for (int d = 0; d <= 10; ++d) {
+    values.push_back(d);
+    values.push_back(std::nextafter(static_cast<double>(d), 0.0));
+    values.push_back(std::nextafter(static_cast<double>(d), 11.0));
+    values.push_back(d + 0.25);
+  }
+  for (double v : values) {
+    std::string appended;
+    {
+      StringAppender a(&appended, 0);
+      a.JsonDouble(v);
+    }
+    JsonWriter w;
+    w.Double(v);
+    EXPECT_EQ(appended, w.str()) << v;
+  }
 }
 
 }  // namespace
