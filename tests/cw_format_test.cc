@@ -552,6 +552,24 @@ TEST(JsonWriterTest, EscapesAtEveryPositionOfTheWordScan) {
   }
 }
 
+// CleanPrefix finds the first byte to escape when there are two, in any
+// of its scans (32-byte steps, a 16-byte step, the last 16 bytes read
+// overlapping bytes already scanned, and strings under 16 bytes).
+TEST(JsonWriterTest, CleanPrefixFindsTheFirstOfTwoSpecials) {
+  for (size_t len = 0; len < 72; ++len) {
+    EXPECT_EQ(JsonWriter::CleanPrefix(std::string(len, 'a')), len);
+    for (size_t first = 0; first < len; ++first) {
+      for (size_t second = first; second < len; second += 5) {
+        std::string s(len, 'a');
+        s[second] = '"';
+        s[first] = static_cast<char>(first % 2 == 0 ? '\\' : 0x05);
+        ASSERT_EQ(JsonWriter::CleanPrefix(s), first)
+            << len << " " << first << " " << second;
+      }
+    }
+  }
+}
+
 TEST(StringAppenderTest, GrowsPastItsFirstRoomAndEndsAtTheWrittenBytes) {
   std::string out = "head:";
   {
