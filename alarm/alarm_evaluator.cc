@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cassert>
 #include <condition_variable>
+#include <cstring>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -64,11 +65,27 @@ AlarmSpec AlarmEvaluator::SpecOf(uint32_t slot) const {
 
 const AlarmSpec& AlarmEvaluator::SpecScratch(uint32_t slot) const {
   const ColdAlarm& c = cold_[slot];
-  AlarmSpec& spec = spec_scratch_;
-  spec = ShapeOf(slot);
+  SpecScratchEntry& e = spec_scratch_[c.shape % kSpecScratchEntries];
+  AlarmSpec& spec = e.spec;
+  if (e.shape != c.shape) {
+    // By assignment: the strings and vectors keep their capacity.
+    spec = ShapeOf(slot);
+    e.shape = c.shape;
+    e.metric_from_store = false;
+  }
+  // What SpecOf replaces in the shape; the rest is the shape's.
   const absl::string_view name = NameOf(slot);
   spec.alarm_name.assign(name.data(), name.size());
-  if (c.metric_from_store) spec.metric = store_->metric(hot_[slot].metric);
+  if (c.metric_from_store) {
+    store_->CopyMetric(hot_[slot].metric, &spec.metric);
+    e.metric_from_store = true;
+  } else if (e.metric_from_store) {
+    // Alarms of one shape all take their metric from the store or none
+    // does (the shape holds the metric otherwise); kept so that the buffer
+    // never carries another alarm's metric.
+    spec.metric = ShapeOf(slot).metric;
+    e.metric_from_store = false;
+  }
   if (spec.threshold.has_value()) spec.threshold = hot_[slot].threshold;
   return spec;
 }
@@ -174,11 +191,15 @@ void AlarmEvaluator::StoreSpec(uint32_t slot, AlarmSpec spec,
   if (c.metric_from_store) spec.metric = MetricId();
   if (spec.threshold.has_value()) spec.threshold = 0.0;
   c.shape = shapes_.Intern(std::move(spec));
-  if (replace) shapes_.Release(old_shape);
+  if (replace) {
+    ForgetSpecScratch(old_shape);
+    shapes_.Release(old_shape);
+  }
 }
 
 void AlarmEvaluator::ClearCold(uint32_t slot) {
   ColdAlarm& c = cold_[slot];
+  ForgetSpecScratch(c.shape);
   shapes_.Release(c.shape);
   if (c.has_extra) extras_.erase(slot);
   dead_name_bytes_ += c.name_size;
@@ -1759,14 +1780,25 @@ void AlarmEvaluator::ApplyStateChange(uint32_t slot, AlarmState new_state,
 }
 
 void AlarmEvaluator::AppendArn(uint32_t slot, std::string* out) const {
-  // AlarmArn's text, written into a reused string.
-  out->clear();
-  out->append("arn:aws:cloudwatch:");
-  out->append(options_.region);
-  out->push_back(':');
-  out->append(options_.account_id);
-  out->append(":alarm:");
-  out->append(NameOf(slot).data(), NameOf(slot).size());
+  // AlarmArn's text, written into a reused string at its size.
+  constexpr absl::string_view kPrefix = "arn:aws:cloudwatch:";
+  constexpr absl::string_view kAlarm = ":alarm:";
+  const absl::string_view region = options_.region;
+  const absl::string_view account = options_.account_id;
+  const absl::string_view name = NameOf(slot);
+  out->resize(kPrefix.size() + region.size() + 1 + account.size() +
+              kAlarm.size() + name.size());
+  char* p = &(*out)[0];
+  auto put = [&p](absl::string_view text) {
+    if (!text.empty()) std::memcpy(p, text.data(), text.size());
+    p += text.size();
+  };
+  put(kPrefix);
+  put(region);
+  *p++ = ':';
+  put(account);
+  put(kAlarm);
+  put(name);
 }
 
 void AlarmEvaluator::RepeatScalingActions(uint32_t slot, absl::Time now,

@@ -406,11 +406,18 @@ class AlarmEvaluator {
   }
   // The whole spec, rebuilt.
   AlarmSpec SpecOf(uint32_t slot) const;
-  // SpecOf(slot) into spec_scratch_ by assignment (its strings and vectors
-  // keep their capacity, so no allocation once warm): the spec a sink call
+  // SpecOf(slot) in a reused buffer (spec_scratch_): the spec a sink call
   // reads. Valid until the next call; sinks do not re-enter (choices row
-  // 80), so one buffer serves every transition.
+  // 80). The buffer of the alarm's shape is rebuilt from the shape only
+  // when it last held another one; then just the name, metric and
+  // threshold are assigned.
   const AlarmSpec& SpecScratch(uint32_t slot) const;
+  // Marks shape `id`'s SpecScratch buffer stale (the pool may free the id
+  // and reuse it for another shape).
+  void ForgetSpecScratch(uint32_t id) {
+    SpecScratchEntry& e = spec_scratch_[id % kSpecScratchEntries];
+    if (e.shape == id) e.shape = kNoShape;
+  }
   // The threshold SpecOf(slot) carries, as BuildStateReason reads it
   // (value_or(0)): the hot record's when the shape has one, else 0.
   double ReasonThreshold(uint32_t slot) const {
@@ -745,7 +752,17 @@ class AlarmEvaluator {
   std::string reason_data_scratch_;
   std::vector<double> recent_scratch_;
   StateChange change_scratch_;
-  mutable AlarmSpec spec_scratch_;
+  // SpecScratch's buffers, one per shape id modulo kSpecScratchEntries:
+  // the shape last copied there (kNoShape: none) and whether its metric
+  // was replaced by an alarm's metric from the store.
+  static constexpr uint32_t kNoShape = UINT32_MAX;
+  static constexpr size_t kSpecScratchEntries = 8;
+  struct SpecScratchEntry {
+    uint32_t shape = kNoShape;
+    bool metric_from_store = false;
+    AlarmSpec spec;
+  };
+  mutable SpecScratchEntry spec_scratch_[kSpecScratchEntries];
 };
 
 }  // namespace cwalarm

@@ -2,6 +2,9 @@
 
 #include "alarm/alarm_history.h"
 
+#include <cassert>
+#include <cstring>
+
 #include "absl/strings/str_cat.h"
 #include "alarm/alarm_json.h"
 #include "alarm/cw_format.h"
@@ -22,6 +25,41 @@ void AppendState(absl::string_view state_name, absl::string_view reason,
     w->Append(reason_data);
   }
   w->Char('}');
+}
+
+// `text` at `p`; returns the end.
+char* Put(char* p, absl::string_view text) {
+  if (text.empty()) return p;  // data() may be null.
+  std::memcpy(p, text.data(), text.size());
+  return p + text.size();
+}
+
+// AppendState's text for a state name and a reason that need no escape
+// (JSON-clean: AlarmStateName's names always are), and its size.
+constexpr absl::string_view kStateValue = "{\"stateValue\":\"";
+constexpr absl::string_view kStateReason = "\",\"stateReason\":\"";
+constexpr absl::string_view kStateReasonData = "\",\"stateReasonData\":";
+size_t CleanStateSize(absl::string_view state_name, absl::string_view reason,
+                      absl::string_view reason_data) {
+  return kStateValue.size() + state_name.size() + kStateReason.size() +
+         reason.size() +
+         (reason_data.empty() ? 1 : kStateReasonData.size() + reason_data.size()) +
+         1;
+}
+char* PutCleanState(char* p, absl::string_view state_name,
+                    absl::string_view reason, absl::string_view reason_data) {
+  p = Put(p, kStateValue);
+  p = Put(p, state_name);
+  p = Put(p, kStateReason);
+  p = Put(p, reason);
+  if (reason_data.empty()) {
+    *p++ = '"';
+  } else {
+    p = Put(p, kStateReasonData);
+    p = Put(p, reason_data);
+  }
+  *p++ = '}';
+  return p;
 }
 
 }  // namespace
@@ -90,14 +128,40 @@ AlarmHistoryItem MakeStateUpdateItem(
   item.type = HistoryItemType::kStateUpdate;
   const absl::string_view old_name = AlarmStateName(old_state);
   const absl::string_view new_name = AlarmStateName(new_state);
-  std::string& summary = item.summary;
-  summary.reserve(40 + old_name.size() + new_name.size());
-  summary.append("Alarm updated from ");
-  summary.append(old_name.data(), old_name.size());
-  summary.append(" to ");
-  summary.append(new_name.data(), new_name.size());
-  // What JsonWriter writes for WriteState's calls (compact form), appended
-  // directly: the reasons quoted, the reason data embedded as is.
+  // "Alarm updated from OLD to NEW", written at its size.
+  constexpr absl::string_view kFrom = "Alarm updated from ";
+  constexpr absl::string_view kTo = " to ";
+  item.summary.resize(kFrom.size() + old_name.size() + kTo.size() +
+                      new_name.size());
+  char* s = &item.summary[0];
+  s = Put(s, kFrom);
+  s = Put(s, old_name);
+  s = Put(s, kTo);
+  Put(s, new_name);
+  // What JsonWriter writes for WriteState's calls (compact form): the
+  // reasons quoted, the reason data embedded as is. Reasons the evaluator
+  // builds never need an escape (SetAlarmState's may): then the text's size
+  // is known up front and it is written in one pass into a buffer of
+  // exactly that size.
+  if (JsonWriter::CleanPrefix(old_reason) == old_reason.size() &&
+      JsonWriter::CleanPrefix(new_reason) == new_reason.size()) {
+    constexpr absl::string_view kHead = "{\"version\":\"1.0\",\"oldState\":";
+    constexpr absl::string_view kMiddle = ",\"newState\":";
+    const size_t size = kHead.size() +
+                        CleanStateSize(old_name, old_reason, old_reason_data) +
+                        kMiddle.size() +
+                        CleanStateSize(new_name, new_reason, new_reason_data) +
+                        1;
+    item.data.resize(size);
+    char* p = &item.data[0];
+    p = Put(p, kHead);
+    p = PutCleanState(p, old_name, old_reason, old_reason_data);
+    p = Put(p, kMiddle);
+    p = PutCleanState(p, new_name, new_reason, new_reason_data);
+    *p++ = '}';
+    assert(p == item.data.data() + size);
+    return item;
+  }
   StringAppender w(&item.data,
                    200 + old_reason.size() + old_reason_data.size() +
                        new_reason.size() + new_reason_data.size());
@@ -118,6 +182,32 @@ AlarmHistoryItem MakeActionItem(absl::string_view alarm_name,
   item.alarm_name.assign(alarm_name.data(), alarm_name.size());
   item.timestamp = transition_time;
   item.type = HistoryItemType::kAction;
+  // A success with an ARN that needs no escape and fits the summary (the
+  // usual case): both texts written in one pass at their sizes.
+  constexpr absl::string_view kExecuted = "Successfully executed action ";
+  if (result.ok() && kExecuted.size() + action_arn.size() <= 255 &&
+      JsonWriter::CleanPrefix(action_arn) == action_arn.size()) {
+    item.summary.resize(kExecuted.size() + action_arn.size());
+    Put(Put(&item.summary[0], kExecuted), action_arn);
+    char timestamp[kMaxTimestampChars];
+    const absl::string_view ts(
+        timestamp,
+        static_cast<size_t>(WriteCwTimestamp(transition_time, timestamp) -
+                            timestamp));
+    constexpr absl::string_view kHead =
+        "{\"actionState\":\"Succeeded\",\"notificationResource\":\"";
+    constexpr absl::string_view kMiddle = "\",\"stateUpdateTimestamp\":\"";
+    constexpr absl::string_view kTail = "\"}";
+    item.data.resize(kHead.size() + action_arn.size() + kMiddle.size() +
+                     ts.size() + kTail.size());
+    char* p = &item.data[0];
+    p = Put(p, kHead);
+    p = Put(p, action_arn);
+    p = Put(p, kMiddle);
+    p = Put(p, ts);
+    Put(p, kTail);
+    return item;
+  }
   if (result.ok()) {
     item.summary.reserve(29 + action_arn.size());
     item.summary.append("Successfully executed action ");

@@ -333,6 +333,22 @@ char* PutIsoBody(const UtcFields& f, char* p) {
   return Put3(f.millis, p);
 }
 
+// `dd/MM/yy HH:mm:ss` of `f` at `out`; returns the end.
+char* WriteReasonFields(const UtcFields& f, char* out) {
+  char* p = Put2(f.day, out);
+  *p++ = '/';
+  p = Put2(f.month, p);
+  *p++ = '/';
+  p = Put2(static_cast<int>(f.year % 100), p);
+  *p++ = ' ';
+  p = Put2(f.hour, p);
+  *p++ = ':';
+  p = Put2(f.minute, p);
+  *p++ = ':';
+  return Put2(f.second, p);
+}
+
+
 }  // namespace
 
 char* WriteCwTimestamp(absl::Time t, char* out) {
@@ -395,6 +411,22 @@ std::string FormatIsoTimestamp(absl::Time t) {
 }
 
 char* WriteReasonTimestamp(absl::Time t, char* out) {
+  // As WriteCwTimestamp: the last instants printed, by whole minute, per
+  // thread (a reason lists bucket starts that other reasons of the same
+  // evaluation list too).
+  constexpr size_t kReasonChars = 17;  // dd/MM/yy HH:mm:ss
+  struct Entry {
+    bool valid = false;  // As in WriteCwTimestamp.
+    absl::Time t;
+    char text[kReasonChars];
+  };
+  thread_local Entry cache[8];
+  const int64_t minute = absl::ToUnixSeconds(t) / 60;
+  Entry& e = cache[static_cast<uint64_t>(minute) & 7];
+  if (e.valid && e.t == t) {
+    std::memcpy(out, e.text, kReasonChars);
+    return out + kReasonChars;
+  }
   UtcFields f;
   if (!ToUtcFields(t, &f)) {
     const std::string text =
@@ -403,17 +435,11 @@ char* WriteReasonTimestamp(absl::Time t, char* out) {
     std::memcpy(out, text.data(), n);
     return out + n;
   }
-  char* p = Put2(f.day, out);
-  *p++ = '/';
-  p = Put2(f.month, p);
-  *p++ = '/';
-  p = Put2(static_cast<int>(f.year % 100), p);
-  *p++ = ' ';
-  p = Put2(f.hour, p);
-  *p++ = ':';
-  p = Put2(f.minute, p);
-  *p++ = ':';
-  return Put2(f.second, p);
+  char* p = WriteReasonFields(f, out);
+  e.valid = true;
+  e.t = t;
+  std::memcpy(e.text, out, kReasonChars);
+  return p;
 }
 
 void AppendReasonTimestamp(absl::Time t, std::string* out) {

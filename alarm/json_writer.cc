@@ -160,21 +160,43 @@ size_t JsonWriter::CleanPrefix(absl::string_view s) {
   const char* p = s.data();
   const char* const end = s.data() + s.size();
 #ifdef __SSE2__
-  // 16 bytes at a time: a byte <= 0x1f (unsigned), '"' or '\\'.
-  const __m128i control_max = _mm_set1_epi8(0x1f);
-  const __m128i quote = _mm_set1_epi8('"');
-  const __m128i backslash = _mm_set1_epi8('\\');
-  while (end - p >= 16) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    const __m128i hit = _mm_or_si128(
-        _mm_cmpeq_epi8(_mm_max_epu8(v, control_max), control_max),
-        _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
-    const int mask = _mm_movemask_epi8(hit);
-    if (mask != 0) {
-      return static_cast<size_t>(p - s.data()) +
+  if (end - p >= 16) {
+    // 16 bytes at a time: a byte <= 0x1f (unsigned), '"' or '\\'.
+    const __m128i control_max = _mm_set1_epi8(0x1f);
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    // One bit per byte of the 16 at `q` that needs an escape.
+    auto hits = [&](const char* q) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
+      return _mm_movemask_epi8(_mm_or_si128(
+          _mm_cmpeq_epi8(_mm_max_epu8(v, control_max), control_max),
+          _mm_or_si128(_mm_cmpeq_epi8(v, quote),
+                       _mm_cmpeq_epi8(v, backslash))));
+    };
+    auto at = [&](const char* q, int mask) {
+      return static_cast<size_t>(q - s.data()) +
              static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+    };
+    // 32 bytes per step, one test for both halves.
+    while (end - p >= 32) {
+      const int low = hits(p);
+      const int high = hits(p + 16);
+      if ((low | high) != 0) return low != 0 ? at(p, low) : at(p + 16, high);
+      p += 32;
     }
-    p += 16;
+    if (end - p >= 16) {
+      const int mask = hits(p);
+      if (mask != 0) return at(p, mask);
+      p += 16;
+    }
+    if (p != end) {
+      // The last 16 bytes, overlapping some already found clean: a hit is
+      // at or after `p`.
+      const char* const last = end - 16;
+      const int mask = hits(last);
+      if (mask != 0) return at(last, mask);
+    }
+    return s.size();
   }
 #endif
   while (end - p >= 8 && !WordNeedsEscape(p)) p += 8;
@@ -188,6 +210,19 @@ void StringAppender::Int(int64_t value) {
 }
 
 void StringAppender::JsonDouble(double value) {
+  // The whole numbers 1-9 (a minute's sample count, small thresholds):
+  // Java's "d.0" without the general formatter.
+  if (value >= 1 && value <= 9) {
+    const int digit = static_cast<int>(value);
+    if (static_cast<double>(digit) == value) {
+      Room(3);
+      p_[0] = static_cast<char>('0' + digit);
+      p_[1] = '.';
+      p_[2] = '0';
+      p_ += 3;
+      return;
+    }
+  }
   if (std::isnan(value) || std::isinf(value)) {
     Literal("null");
     return;

@@ -513,9 +513,15 @@ __attribute__((noinline)) bool MetricIdTable::MatchesByKey(
 }
 
 MetricId MetricIdTable::Get(uint32_t index) const {
+  MetricId id;
+  GetInto(index, &id);
+  return id;
+}
+
+void MetricIdTable::GetInto(uint32_t index, MetricId* out) const {
   const char* entry = entries_[index];
   const Schema& schema = schemas_[SchemaOf(entry)];
-  MetricId id;
+  MetricId& id = *out;
   id.metric_namespace = schema.metric_namespace;
   id.metric_name = schema.name;
   const size_t dims = schema.dimension_names.size();
@@ -542,7 +548,6 @@ MetricId MetricIdTable::Get(uint32_t index) const {
     id.dimensions[k].value.assign(value, n[k]);
     value += n[k];
   }
-  return id;
 }
 
 uint32_t MetricIdTable::InternSchema(const MetricId& canonical) {

@@ -272,6 +272,9 @@ class MetricIdTable {
   // The id of entry `index`, dimensions in canonical order (what
   // `id.Canonical()` was for the id inserted). Precondition: index < size().
   MetricId Get(uint32_t index) const;
+  // Get(index) assigned to `*out`, whose strings and dimension vector keep
+  // their capacity (no allocation when they are large enough).
+  void GetInto(uint32_t index, MetricId* out) const;
   // The metric name of entry `index`, without building the id.
   absl::string_view metric_name(uint32_t index) const {
     return schemas_[SchemaOf(entries_[index])].name;

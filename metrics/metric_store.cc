@@ -1051,38 +1051,67 @@ bool MetricStore::AggregateCountSumAt(MetricIndex index,
   return true;
 }
 
+namespace {
+
+// The number of leading `starts` before `keep_from` (std::lower_bound's
+// index) of a sorted, non-empty run: a binary search without branches on
+// the data, inline (the retention loop calls it once per metric).
+size_t CountBefore(const int64_t* starts, size_t size, int64_t keep_from) {
+  const int64_t* base = starts;
+  while (size > 1) {
+    const size_t half = size / 2;
+    base = base[half] < keep_from ? base + half : base;
+    size -= half;
+  }
+  return static_cast<size_t>(base - starts) + (*base < keep_from ? 1 : 0);
+}
+
+// Removes the first `n` elements of `v` (n <= v.size()), keeping its
+// capacity.
+template <typename T>
+void DropFront(std::vector<T>& v, size_t n) {
+  v.erase(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(n));
+}
+
+}  // namespace
+
 void MetricStore::DropBefore(absl::Time horizon) {
   const int64_t h = absl::ToUnixSeconds(horizon);
   dropped_before_ = std::max(dropped_before_, h);
+  // A cell [s, s + 10) ends at or before the horizon when s + 10 <= h: the
+  // cells kept start at or after `keep_from`.
+  const int64_t keep_from = h - kStorageCellSeconds + 1;
   bool removed = false;
+  // The work per metric is a look at its oldest cell, plus, when it has
+  // cells to drop, a binary search and one move of the cells kept.
   for (size_t index = 0; index < metrics_.size(); ++index) {
     Metric& metric = metrics_[index];
     const uint8_t flags = index < tails_.size() ? tails_[index].flags : 0;
-    std::vector<std::vector<CellPrefix>>* prefixes = nullptr;
-    if (flags & Tail::kTotals) {
-      prefixes = &prefixes_[static_cast<MetricIndex>(index)];
-      prefixes->resize(metric.units.size());
-    }
     // The minute tail mirrors the newest two cells: only a drop that
     // leaves fewer than two behind changes them (RefreshTail).
     bool refresh_tail = false;
-    for (size_t u = 0; u < metric.units.size(); ++u) {
-      UnitCells& cells = metric.units[u];
-      // A cell [s, s + 10) ends at or before the horizon when s + 10 <= h.
-      auto it = std::lower_bound(cells.starts.begin(), cells.starts.end(),
-                                 h - kStorageCellSeconds + 1);
-      auto n = it - cells.starts.begin();
-      if (n == 0) continue;
-      cells.starts.erase(cells.starts.begin(), it);
+    UnitCells* const units = metric.units.data();
+    const size_t unit_count = metric.units.size();
+    std::vector<std::vector<CellPrefix>>* prefixes = nullptr;
+    if (flags & Tail::kTotals) {
+      prefixes = &prefixes_[static_cast<MetricIndex>(index)];
+      prefixes->resize(unit_count);
+    }
+    for (size_t u = 0; u < unit_count; ++u) {
+      UnitCells& cells = units[u];
+      const size_t size = cells.starts.size();
+      if (size == 0 || cells.starts[0] >= keep_from) continue;  // Nothing old.
+      const size_t n = CountBefore(cells.starts.data(), size, keep_from);
+      DropFront(cells.starts, n);
+      DropFront(cells.sets, n);
       removed = true;
-      if (cells.starts.size() < 2) refresh_tail = true;
-      cells.sets.erase(cells.sets.begin(), cells.sets.begin() + n);
+      if (size - n < 2) refresh_tail = true;
+      if (prefixes == nullptr) continue;
       // Running totals keep their differences: drop the same entries, or
       // start over when they did not reach that far.
-      if (prefixes == nullptr) continue;
       std::vector<CellPrefix>& prefix = (*prefixes)[u];
-      if (prefix.size() > static_cast<size_t>(n)) {
-        prefix.erase(prefix.begin(), prefix.begin() + n);
+      if (prefix.size() > n) {
+        DropFront(prefix, n);
       } else {
         prefix.clear();
         SyncPrefix(cells, prefix, 0);
@@ -1093,12 +1122,11 @@ void MetricStore::DropBefore(absl::Time horizon) {
     const auto samples = samples_.find(static_cast<MetricIndex>(index));
     if (samples == samples_.end()) continue;
     for (UnitSamples& cells : samples->second) {
-      auto it = std::lower_bound(cells.starts.begin(), cells.starts.end(),
-                                 h - kStorageCellSeconds + 1);
-      auto n = it - cells.starts.begin();
-      if (n == 0) continue;
-      cells.starts.erase(cells.starts.begin(), it);
-      cells.cells.erase(cells.cells.begin(), cells.cells.begin() + n);
+      const size_t size = cells.starts.size();
+      if (size == 0 || cells.starts[0] >= keep_from) continue;
+      const size_t n = CountBefore(cells.starts.data(), size, keep_from);
+      DropFront(cells.starts, n);
+      DropFront(cells.cells, n);
     }
   }
   if (removed) {

@@ -95,6 +95,11 @@ class MetricStore {
   // the compact stored form: a copy, not a reference). Precondition:
   // index < metric_count().
   MetricId metric(MetricIndex index) const { return ids_.Get(index); }
+  // metric(index) assigned to `*out` (MetricIdTable::GetInto: no
+  // allocation when its strings and dimensions are large enough).
+  void CopyMetric(MetricIndex index, MetricId* out) const {
+    ids_.GetInto(index, out);
+  }
 
   // Aggregates the samples of metric `index` with timestamps in [start, end)
   // whose unit equals `unit`, or of every unit when `unit` is nullopt (our

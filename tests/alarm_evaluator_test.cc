@@ -7,6 +7,7 @@
 #include "alarm/alarm_evaluator.h"
 
 #include <optional>
+#include <random>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -20,6 +21,7 @@
 #include "alarm/alarm_history.h"
 #include "alarm/alarm_json.h"
 #include "alarm/alarm_spec.h"
+#include "alarm/alarm_spec_pool.h"
 #include "alarm/alarm_state.h"
 #include "alarm/json_writer.h"
 #include "alarm/threshold.h"
@@ -190,6 +192,207 @@ TEST_F(AlarmEvaluatorTest, StateUpdateHistoryItemHasSummaryAndData) {
   // Ordering: StateUpdate before its Action items, same timestamp (4.7).
   EXPECT_EQ(actions[0].timestamp, updates[0].timestamp);
   EXPECT_EQ(evaluator_.history().back().type, HistoryItemType::kAction);
+}
+
+// MakeActionItem writes a success with a clean ARN in one pass: against
+// JsonWriter's text and the summary rule (255 characters at most). Edge
+// cases: an empty ARN, ARNs that make the summary 254, 255 and 256
+// characters long, a quote and a control character in the ARN, a failure,
+// an infinite transition time.
+TEST(ActionItemTest, MatchesJsonWriterForEveryArnAndOutcome) {
+  const std::string prefix = "Successfully executed action ";
+  std::vector<std::string> arns = {
+      "", kAlarmArn, "arn:aws:sns:us-east-1:1:a\"b", std::string("x\ty") + '\x02'};
+  for (size_t length : {254u, 255u, 256u}) {
+    arns.push_back(std::string(length - prefix.size(), 'a'));
+  }
+  const absl::Time times[] = {Utc(12, 5, 30) + absl::Milliseconds(7),
+                              absl::InfiniteFuture()};
+  for (const std::string& arn : arns) {
+    for (const absl::Status& result :
+         {absl::OkStatus(), absl::UnavailableError("down \"now\"")}) {
+      for (absl::Time t : times) {
+        const AlarmHistoryItem item = MakeActionItem("cpu", arn, result, t);
+        JsonWriter w;
+        w.BeginObject();
+        w.Key("actionState");
+        w.String(result.ok() ? "Succeeded" : "Failed");
+        w.Key("notificationResource");
+        w.String(arn);
+        w.Key("stateUpdateTimestamp");
+        w.CwTimestamp(t);
+        if (!result.ok()) {
+          w.Key("error");
+          w.String(result.message());
+        }
+        w.EndObject();
+        EXPECT_EQ(item.data, w.str()) << arn;
+        std::string summary =
+            result.ok() ? prefix + arn
+                        : absl::StrCat("Failed to execute action ", arn,
+                                       ". Received error: \"",
+                                       result.message(), "\"");
+        if (summary.size() > 255) summary = summary.substr(0, 252) + "...";
+        EXPECT_EQ(item.summary, summary);
+        EXPECT_EQ(item.type, HistoryItemType::kAction);
+        EXPECT_EQ(item.timestamp, t);
+        EXPECT_EQ(item.alarm_name, "cpu");
+      }
+    }
+  }
+}
+
+// A sink that keeps a copy of the whole spec of every call.
+class SpecRecordingSink : public ActionSink {
+ public:
+  absl::Status Execute(const StateChange& change) override {
+    specs.push_back(*change.alarm);
+    arns.push_back(change.alarm_arn);
+    return absl::OkStatus();
+  }
+  std::vector<AlarmSpec> specs;
+  std::vector<std::string> arns;
+};
+
+// The spec a sink reads is rebuilt from per-shape buffers: it must be the
+// alarm's spec (FindAlarm) whatever transitioned before. Edge cases: shapes
+// whose ids share a buffer, one shape with metrics from the store and with
+// a dimension order of its own (not from the store), an update that
+// changes an alarm's shape, deletes and re-creations (shape ids reused),
+// thresholds and names that differ within a shape.
+TEST(SpecScratchTest, SinkSeesTheAlarmsSpecWhateverTransitionedBefore) {
+  for (uint32_t seed : {7u}) {
+    SCOPED_TRACE(absl::StrCat("seed ", seed));
+    std::mt19937 rng(seed);
+    MetricStore store;
+    SpecRecordingSink sink;
+    AlarmEvaluator evaluator(&store, &sink);
+    constexpr int kAlarms = 40;
+    auto make = [&](int i, int variant) {
+      AlarmSpec spec = CpuAlarmSpec();
+      spec.alarm_name = absl::StrCat("alarm-", i);
+      spec.metric.dimensions = {{"InstanceId", absl::StrCat("i-", i % 10)},
+                                {"AutoScalingGroupName", "asg"}};
+      // Dimensions not in canonical order keep the spec's metric in the
+      // shape; sorted ones come from the store.
+      if (variant % 2 == 1) {
+        std::swap(spec.metric.dimensions[0], spec.metric.dimensions[1]);
+      }
+      spec.evaluation_periods = 1 + variant % 3;
+      spec.alarm_description = absl::StrCat("variant ", variant % 12);
+      spec.threshold = 40 + i % 20;
+      return spec;
+    };
+    absl::Time now = Utc(12, 0, 0);
+    int calls = 0;
+    for (int i = 0; i < kAlarms; ++i) {
+      ASSERT_THAT(evaluator.PutMetricAlarm(make(i, static_cast<int>(rng() % 24)), now),
+                  IsOk());
+    }
+    for (int minute = 1; minute < 40; ++minute) {
+      now = Utc(12, minute, 0);
+      for (int m = 0; m < 10; ++m) {
+        MetricDatum d;
+        d.metric = make(m, 0).metric;
+        d.timestamp = now - absl::Seconds(50);
+        d.value = static_cast<double>(rng() % 100);
+        ASSERT_THAT(store.Put(d, "test"), IsOk());
+      }
+      // Now and then an update (a new shape) or a delete and re-creation.
+      const int i = static_cast<int>(rng() % kAlarms);
+      if (rng() % 3 == 0) {
+        ASSERT_THAT(evaluator.PutMetricAlarm(make(i, static_cast<int>(rng() % 24)), now),
+                    IsOk());
+      } else if (rng() % 3 == 0) {
+        ASSERT_THAT(evaluator.DeleteAlarm(absl::StrCat("alarm-", i), now),
+                    IsOk());
+        ASSERT_THAT(evaluator.PutMetricAlarm(make(i, static_cast<int>(rng() % 24)), now),
+                    IsOk());
+      }
+      sink.specs.clear();
+      sink.arns.clear();
+      evaluator.Evaluate(now + absl::Seconds(5));
+      calls += static_cast<int>(sink.specs.size());
+      for (size_t k = 0; k < sink.specs.size(); ++k) {
+        const AlarmSpec& seen = sink.specs[k];
+        // The alarm's ARN, written into the reused StateChange.
+        EXPECT_EQ(sink.arns[k], AlarmArn("us-east-1", "123456789012",
+                                         seen.alarm_name));
+        const std::optional<AlarmSpec> want = evaluator.FindAlarm(seen.alarm_name);
+        ASSERT_TRUE(want.has_value()) << seen.alarm_name;
+        EXPECT_TRUE(SameAlarmSpec(seen, *want)) << seen.alarm_name;
+        EXPECT_EQ(seen.metric.dimensions, want->metric.dimensions);
+      }
+    }
+    EXPECT_GT(calls, 200);
+  }
+}
+
+// MakeStateUpdateItem writes reasons that need no escape in one pass at
+// exact size, others through the escaping writer: both against what
+// JsonWriter writes for the same item. Edge cases: empty reasons, empty
+// reason data (no stateReasonData key), a quote, a backslash or a control
+// character in either reason, non-ASCII text, every pair of states.
+TEST(StateUpdateItemTest, MatchesJsonWriterForCleanAndEscapedReasons) {
+  const std::vector<std::string> reasons = {
+      "",
+      "Unchecked: Initial alarm creation",
+      "Threshold Crossed: 1 datapoint [90.0 (02/01/24 12:04:00)] was "
+      "greater than the threshold (50.0).",
+      "set by \"ops\"",
+      "back\\slash",
+      std::string("tab\there\nnewline") + '\x01',
+      "caf\xc3\xa9 \xe2\x82\xac",
+  };
+  const std::vector<std::string> datas = {
+      "", R"({"version":"1.0","queryDate":"2024-01-02T12:05:30.000+0000"})"};
+  const AlarmState states[] = {AlarmState::kOk, AlarmState::kAlarm,
+                               AlarmState::kInsufficientData};
+  auto write_state = [](JsonWriter& w, AlarmState state,
+                        const std::string& reason, const std::string& data) {
+    w.BeginObject();
+    w.Key("stateValue");
+    w.String(AlarmStateName(state));
+    w.Key("stateReason");
+    w.String(reason);
+    if (!data.empty()) {
+      w.Key("stateReasonData");
+      w.Raw(data);
+    }
+    w.EndObject();
+  };
+  int checked = 0;
+  for (const std::string& old_reason : reasons) {
+    for (const std::string& new_reason : reasons) {
+      for (const std::string& old_data : datas) {
+        for (const std::string& new_data : datas) {
+          const AlarmState old_state = states[checked % 3];
+          const AlarmState new_state = states[(checked + 1) % 3];
+          ++checked;
+          JsonWriter w;
+          w.BeginObject();
+          w.Key("version");
+          w.String("1.0");
+          w.Key("oldState");
+          write_state(w, old_state, old_reason, old_data);
+          w.Key("newState");
+          write_state(w, new_state, new_reason, new_data);
+          w.EndObject();
+          const AlarmHistoryItem item = MakeStateUpdateItem(
+              "cpu-high", old_state, old_reason, old_data, new_state,
+              new_reason, new_data, absl::FromUnixSeconds(1704196800));
+          EXPECT_EQ(item.data, w.str())
+              << "old \"" << old_reason << "\" new \"" << new_reason << "\"";
+          EXPECT_EQ(item.summary,
+                    absl::StrCat("Alarm updated from ", AlarmStateName(old_state),
+                                 " to ", AlarmStateName(new_state)));
+          EXPECT_EQ(item.alarm_name, "cpu-high");
+          EXPECT_EQ(item.type, HistoryItemType::kStateUpdate);
+        }
+      }
+    }
+  }
+  EXPECT_EQ(checked, 7 * 7 * 2 * 2);
 }
 
 TEST_F(AlarmEvaluatorTest, ActionsDisabledTransitionsWithoutActions) {

@@ -14,6 +14,7 @@
 #include <ostream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
@@ -468,24 +469,32 @@ TEST(FormatJavaDoubleTest, FewDecimalsPathMatchesTheGeneralPath) {
 }
 
 TEST(FormatCwTimestampTest, RepeatedAndCollidingInstantsPrintTheirOwnText) {
-  // The per-thread cache of printed instants (one slot per minute modulo 8)
-  // must never hand out another instant's text: same minute with other
-  // milliseconds, 8 minutes apart (same slot), a year apart.
+  // The per-thread caches of printed instants (CW-ts and reason
+  // timestamps: one slot per minute modulo 8) must never hand out another
+  // instant's text: same minute with other milliseconds or seconds, 8
+  // minutes apart (same slot), a year apart, a century apart (same
+  // two-digit year in the reason form), and an infinite instant in between.
   const absl::Time base = Utc(2026, 1, 1, 10, 3, 0);
   const absl::Time instants[] = {
       base,
       base + absl::Milliseconds(500),
+      base + absl::Seconds(7),
       base + absl::Minutes(8),
       base + absl::Hours(24 * 365),
       base,
+      absl::InfiniteFuture(),
       base - absl::Minutes(8),
+      Utc(2126, 1, 1, 10, 3, 0),
       base + absl::Milliseconds(500),
+      base + absl::Seconds(7),
   };
   for (int round = 0; round < 3; ++round) {
     for (absl::Time t : instants) {
       EXPECT_EQ(FormatCwTimestamp(t),
                 absl::FormatTime("%Y-%m-%dT%H:%M:%E3S+0000", t,
                                  absl::UTCTimeZone()));
+      EXPECT_EQ(FormatReasonTimestamp(t),
+                absl::FormatTime("%d/%m/%y %H:%M:%S", t, absl::UTCTimeZone()));
     }
   }
 }
@@ -543,6 +552,24 @@ TEST(JsonWriterTest, EscapesAtEveryPositionOfTheWordScan) {
   }
 }
 
+// CleanPrefix finds the first byte to escape when there are two, in any
+// of its scans (32-byte steps, a 16-byte step, the last 16 bytes read
+// overlapping bytes already scanned, and strings under 16 bytes).
+TEST(JsonWriterTest, CleanPrefixFindsTheFirstOfTwoSpecials) {
+  for (size_t len = 0; len < 72; ++len) {
+    EXPECT_EQ(JsonWriter::CleanPrefix(std::string(len, 'a')), len);
+    for (size_t first = 0; first < len; ++first) {
+      for (size_t second = first; second < len; second += 5) {
+        std::string s(len, 'a');
+        s[second] = '"';
+        s[first] = static_cast<char>(first % 2 == 0 ? '\\' : 0x05);
+        ASSERT_EQ(JsonWriter::CleanPrefix(s), first)
+            << len << " " << first << " " << second;
+      }
+    }
+  }
+}
+
 TEST(StringAppenderTest, GrowsPastItsFirstRoomAndEndsAtTheWrittenBytes) {
   std::string out = "head:";
   {
@@ -565,6 +592,29 @@ TEST(StringAppenderTest, GrowsPastItsFirstRoomAndEndsAtTheWrittenBytes) {
   }
   expected += "null";
   EXPECT_EQ(out, expected);
+}
+
+// JsonDouble prints 1-9 itself: every value around and between them
+// (0, -0, 0.5, 1 - ulp, 9 + ulp, 10, negatives, NaN) as JsonWriter::Double.
+TEST(StringAppenderTest, JsonDoubleMatchesJsonWriterAroundSmallWholeNumbers) {
+  std::vector<double> values = {0.0, -0.0, 0.5, 10, -1, -9,
+                                std::nan(""), 1e-300};
+  for (int d = 0; d <= 10; ++d) {
+    values.push_back(d);
+    values.push_back(std::nextafter(static_cast<double>(d), 0.0));
+    values.push_back(std::nextafter(static_cast<double>(d), 11.0));
+    values.push_back(d + 0.25);
+  }
+  for (double v : values) {
+    std::string appended;
+    {
+      StringAppender a(&appended, 0);
+      a.JsonDouble(v);
+    }
+    JsonWriter w;
+    w.Double(v);
+    EXPECT_EQ(appended, w.str()) << v;
+  }
 }
 
 }  // namespace

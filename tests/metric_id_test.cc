@@ -5,6 +5,7 @@
 #include "metrics/metric_id.h"
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -165,6 +166,43 @@ TEST(MetricIdTableTest, GrowthAndReserveKeepEveryEntry) {
                 static_cast<uint32_t>(i));
       EXPECT_EQ(table.Get(static_cast<uint32_t>(i)).Key(), id(i).Key());
       EXPECT_EQ(table.flag(static_cast<uint32_t>(i)), i % 2 == 0);
+    }
+  }
+}
+
+// GetInto over an id that held another one (more, fewer or no dimensions,
+// longer and shorter strings, empty values, 30 dimensions) gives what Get
+// gives, field by field and in Get's dimension order.
+TEST(MetricIdTableTest, GetIntoOverwritesAPreviousIdExactly) {
+  MetricIdTable table;
+  std::vector<MetricId> ids;
+  for (int i = 0; i < 40; ++i) {
+    MetricId id{absl::StrCat("Namespace/", std::string(i % 7 * 5, 'n')),
+                absl::StrCat("M", i % 4), {}};
+    const int dims = i % 5 == 4 ? 30 : i % 4;
+    for (int k = 0; k < dims; ++k) {
+      id.dimensions.push_back({absl::StrCat("D", (k * 7 + i) % 30),
+                               std::string((i + k) % 3 * 9, 'v')});
+    }
+    MetricKeyBuilder key(id);
+    const uint64_t hash = MetricIdTable::Hash(key.view());
+    if (table.Find(key.view(), hash) != MetricIdTable::kNone) continue;
+    table.Insert(key.view(), hash, id);
+    ids.push_back(id);
+  }
+  MetricId reused;
+  for (int round = 0; round < 3; ++round) {
+    for (uint32_t i = 0; i < ids.size(); ++i) {
+      // Every order of visits: forward, backward, strided.
+      const uint32_t index =
+          round == 0 ? i
+          : round == 1 ? static_cast<uint32_t>(ids.size() - 1 - i)
+                       : static_cast<uint32_t>((i * 7) % ids.size());
+      table.GetInto(index, &reused);
+      const MetricId want = table.Get(index);
+      EXPECT_EQ(reused.metric_namespace, want.metric_namespace);
+      EXPECT_EQ(reused.metric_name, want.metric_name);
+      EXPECT_EQ(reused.dimensions, want.dimensions);
     }
   }
 }

@@ -164,6 +164,101 @@ TEST_F(MetricStoreTest, DropBeforeRemovesCellsEndingAtOrBeforeHorizon) {
   EXPECT_EQ(s.sum, 5);
 }
 
+// DropBefore against its definition: after each call, every metric's
+// exported cells (and raw samples) are exactly those it had that end after
+// the horizon. Random metrics with few or many cells, two units, raw
+// samples, running totals; horizons before every cell, between cells,
+// on a cell's end, and after every cell; a metric with no cells.
+TEST(MetricStoreDropBeforeTest, KeepsExactlyTheCellsEndingAfterTheHorizon) {
+  constexpr int64_t kT = 1767225600;
+  for (uint32_t seed : {1u, 2u, 3u}) {
+    SCOPED_TRACE(absl::StrCat("seed ", seed));
+    std::mt19937 rng(seed);
+    MetricStore store;
+    std::vector<MetricIndex> metrics;
+    for (int i = 0; i < 12; ++i) {
+      metrics.push_back(store.Intern({"NS", absl::StrCat("M", i), {}}));
+      if (i % 4 == 1) store.EnableSamples(metrics.back());
+      if (i % 4 == 2) store.EnableRunningTotals(metrics.back());
+    }
+    // Metric 0 stays empty. Others get 0-40 cells, some 10-second, some
+    // minute-aligned, some in a second unit.
+    for (size_t i = 1; i < metrics.size(); ++i) {
+      const int cells = static_cast<int>(rng() % 41);
+      const int64_t step = (i % 3 == 0) ? 10 : 60;
+      for (int c = 0; c < cells; ++c) {
+        const Unit unit = (i % 5 == 0 && rng() % 2 == 0) ? Unit::kPercent
+                                                         : Unit::kNone;
+        store.Add(metrics[i], unit, absl::FromUnixSeconds(kT + c * step),
+                  StatisticSet::Of(static_cast<double>(rng() % 100)));
+      }
+    }
+    int64_t horizon = kT - 100;
+    while (horizon < kT + 41 * 60 + 100) {
+      auto before = store.ExportState();
+      ASSERT_TRUE(before.ok());
+      store.DropBefore(absl::FromUnixSeconds(horizon));
+      (void)store.BeginReadEpoch();  // Brings running totals up to date.
+      auto after = store.ExportState();
+      ASSERT_TRUE(after.ok());
+      ASSERT_EQ(before->size(), after->size());
+      for (size_t i = 0; i < before->size(); ++i) {
+        SCOPED_TRACE(absl::StrCat("metric ", i, " horizon ", horizon - kT));
+        const MetricStore::MetricState& b = (*before)[i];
+        const MetricStore::MetricState& a = (*after)[i];
+        ASSERT_EQ(b.units.size(), a.units.size());
+        for (size_t u = 0; u < b.units.size(); ++u) {
+          std::vector<int64_t> starts;
+          std::vector<double> sums;
+          for (size_t k = 0; k < b.units[u].starts.size(); ++k) {
+            if (b.units[u].starts[k] + 10 <= horizon) continue;
+            starts.push_back(b.units[u].starts[k]);
+            sums.push_back(b.units[u].sets[k].sum);
+          }
+          EXPECT_EQ(a.units[u].starts, starts);
+          std::vector<double> kept_sums;
+          for (const StatisticSet& set : a.units[u].sets) {
+            kept_sums.push_back(set.sum);
+          }
+          EXPECT_EQ(kept_sums, sums);
+        }
+        ASSERT_EQ(b.sample_units.size(), a.sample_units.size());
+        for (size_t u = 0; u < b.sample_units.size(); ++u) {
+          std::vector<int64_t> starts;
+          for (int64_t s : b.sample_units[u].starts) {
+            if (s + 10 > horizon) starts.push_back(s);
+          }
+          EXPECT_EQ(a.sample_units[u].starts, starts);
+          EXPECT_EQ(a.sample_units[u].cells.size(), starts.size());
+        }
+      }
+      // The minute tail and the running totals still answer what a walk
+      // over the cells gives.
+      for (MetricIndex m : metrics) {
+        const int64_t first = kT + 60 * static_cast<int64_t>(rng() % 42);
+        StatisticSet walk[3];
+        store.AggregateBucketsAt(m, std::nullopt, first, 60, walk);
+        StatisticSet totals[3];
+        if (store.AggregateCountSumAt(m, std::nullopt, first, 60, totals)) {
+          for (int k = 0; k < 3; ++k) {
+            EXPECT_EQ(totals[k].sample_count, walk[k].sample_count);
+            EXPECT_EQ(totals[k].sum, walk[k].sum);
+          }
+        }
+        StatisticSet minute;
+        if (store.MinuteCell(m, std::nullopt, first, &minute)) {
+          EXPECT_EQ(minute.sample_count, walk[0].sample_count);
+          EXPECT_EQ(minute.sum, walk[0].sum);
+          EXPECT_EQ(minute.maximum, walk[0].maximum);
+        }
+      }
+      // Steps of 1 s to 9 min: on cell ends, a second before and after
+      // them, and between them.
+      horizon += 1 + static_cast<int64_t>(rng() % 540);
+    }
+  }
+}
+
 TEST_F(MetricStoreTest, InternIgnoresDimensionOrder) {
   MetricIndex a = store_.Intern({"NS", "M", {{"a", "1"}, {"b", "2"}}});
   MetricIndex b = store_.Intern({"NS", "M", {{"b", "2"}, {"a", "1"}}});
