@@ -353,7 +353,8 @@ CWALARM_ALWAYS_INLINE bool MetricStore::StoreInNewestMinute(
   // metric of one unit (its minute tail on, no running totals, no raw
   // samples) gets a sample for its newest cell or for the minute after it.
   // Everything AddToCell would do for it, without its divisions, range
-  // tests and calls.
+  // tests and calls. (A later minute, after a gap, is StoreAfterGap's, in
+  // the callers' out-of-line slow paths.)
   //
   // It reads the tail, not the cells, to know where the newest cell is:
   // while kMirror and kHasUnit are set, the metric has exactly one unit,
@@ -449,8 +450,64 @@ void MetricStore::AddAt(MetricIndex index, Unit unit, int64_t seconds,
   AddSlow(index, unit, seconds, samples);
 }
 
+bool MetricStore::StoreAfterGap(MetricIndex index, Unit unit,
+                                int64_t seconds, const StatisticSet& samples) {
+  if (index >= tails_.size()) return false;
+  Tail& t = tails_[index];
+  if (!(t.flags == (Tail::kMirror | Tail::kHasUnit) &&
+        t.unit == static_cast<uint8_t>(unit))) {
+    return false;
+  }
+  // The first 10-second cell of its minute (minute-aligned cells keep the
+  // mirror on), a minute whose cell x 6 fits min_cell10 unclamped (as in
+  // StoreInNewestMinute). No multiplication of `seconds`, which may be
+  // anywhere in int64.
+  int64_t second_of_minute = seconds % 60;
+  int64_t minute = seconds / 60;
+  if (second_of_minute < 0) {
+    second_of_minute += 60;
+    --minute;
+  }
+  constexpr int64_t kLow = INT32_MIN / 6 + 1;
+  constexpr int64_t kHigh = INT32_MAX / 6 - 1;
+  // Later than the minute after the newest cell (kNoMinute, no cell, is
+  // below every minute in range).
+  if (second_of_minute >= kStorageCellSeconds || minute < kLow ||
+      minute > kHigh || minute <= int64_t{t.newest_minute} + 1) {
+    return false;
+  }
+  Metric& metric = metrics_[index];
+  UnitCells& cells = *metric.units.data();
+  assert(metric.units.size() == 1 && cells.unit == unit &&
+         (t.newest_minute == Tail::kNoMinute
+              ? cells.starts.empty()
+              : cells.starts.back() == int64_t{t.newest_minute} * 60));
+  if (cells.starts.size() == cells.starts.capacity() ||
+      cells.sets.size() == cells.sets.capacity()) {
+    return false;  // AddToCell grows the vectors.
+  }
+  const StatisticSet set = samples;
+  cells.starts.push_back(minute * 60);
+  cells.sets.push_back(set);
+  // The minute before the new cell has none: the gap, or no cell at all.
+  minute_cells_[(minute - 1) & 1][index] = StatisticSet();
+  minute_cells_[minute & 1][index] = set;
+  t.newest_minute = static_cast<int32_t>(minute);
+  // NoteWrite's change tracking (no running totals here).
+  const int32_t cell10 = static_cast<int32_t>(minute * 6);
+  if (t.epoch != epoch_) {
+    t.epoch = epoch_;
+    t.min_cell10 = cell10;
+  } else if (cell10 < t.min_cell10) {
+    t.min_cell10 = cell10;
+  }
+  written_since_epoch_ = true;
+  return true;
+}
+
 void MetricStore::AddSlow(MetricIndex index, Unit unit, int64_t seconds,
                           const StatisticSet& samples) {
+  if (StoreAfterGap(index, unit, seconds, samples)) return;
   AddToCell(index, CellsFor(metrics_[index], unit),
             FloorTo(seconds, kStorageCellSeconds), samples);
 }
@@ -594,6 +651,7 @@ absl::Status MetricStore::CheckBatch(absl::string_view api, Unit unit,
 
 void MetricStore::AddValueSlow(MetricIndex index, Unit unit, int64_t cell,
                                double value) {
+  if (StoreAfterGap(index, unit, cell, StatisticSet::Of(value))) return;
   AddToCell(index, CellsFor(metrics_[index], unit), cell,
             StatisticSet::Of(value));
   if (tails_[index].flags & Tail::kSamples) {

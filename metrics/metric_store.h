@@ -678,6 +678,15 @@ class MetricStore {
   bool StoreInNewestMinute(Tail& t, Metric& metric, MetricIndex index,
                            Unit unit, int64_t seconds,
                            const StatisticSet& samples, uint32_t epoch);
+  // The write of `samples` at `seconds` (Unix seconds, floored) when it
+  // starts a new newest cell that is not the minute after the newest one
+  // (TryAddToNewestMinute takes that): after a gap of minutes, or the first
+  // cell since retention dropped them all, of a minute-aligned metric of
+  // unit `unit` with neither running totals nor raw samples, the vectors
+  // having room. Everything AddToCell would do, without its search; false
+  // (nothing written) otherwise. The slow paths try it first.
+  bool StoreAfterGap(MetricIndex index, Unit unit, int64_t seconds,
+                     const StatisticSet& samples);
   // Add for `seconds` (Unix seconds, floored): its fast path, else AddSlow.
   void AddAt(MetricIndex index, Unit unit, int64_t seconds,
              const StatisticSet& samples);
