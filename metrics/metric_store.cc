@@ -432,8 +432,8 @@ CWALARM_ALWAYS_INLINE bool MetricStore::TryAddToNewestMinute(
     MetricIndex index, Unit unit, int64_t seconds,
     const StatisticSet& samples) {
   if (index >= tails_.size() ||
-      !StoreInNewestMinute(tails_[index], metrics_[index], index, unit,
-                           seconds, samples, epoch_)) {
+      !StoreInNewestMinute(tails_[index], metrics_[index], index, unit, seconds,
+                           samples, epoch_)) {
     return false;
   }
   written_since_epoch_ = true;
@@ -450,8 +450,8 @@ void MetricStore::AddAt(MetricIndex index, Unit unit, int64_t seconds,
   AddSlow(index, unit, seconds, samples);
 }
 
-bool MetricStore::StoreAfterGap(MetricIndex index, Unit unit,
-                                int64_t seconds, const StatisticSet& samples) {
+bool MetricStore::StoreAfterGap(MetricIndex index, Unit unit, int64_t seconds,
+                                const StatisticSet& samples) {
   if (index >= tails_.size()) return false;
   Tail& t = tails_[index];
   if (!(t.flags == (Tail::kMirror | Tail::kHasUnit) &&
@@ -744,8 +744,8 @@ absl::Status MetricStore::AddScrape(Unit unit, int64_t unix_seconds,
       PrefetchLine(reinterpret_cast<uintptr_t>(u.sets.data() + u.sets.size()) -
                    sizeof(StatisticSet));
     } else {
-      PrefetchLine(reinterpret_cast<uintptr_t>(u.starts.data() +
-                                               u.starts.size()));
+      PrefetchLine(
+          reinterpret_cast<uintptr_t>(u.starts.data() + u.starts.size()));
       PrefetchLine(reinterpret_cast<uintptr_t>(u.sets.data() + u.sets.size()));
     }
   };
@@ -1241,8 +1241,8 @@ absl::StatusOr<std::vector<MetricStore::MetricState>> MetricStore::ExportState()
     state.id = ids_.Get(index);
     for (const UnitCells& u : m.units) {
       state.units.push_back(UnitCellsState{
-          u.unit, u.starts, std::vector<StatisticSet>(u.sets.begin(),
-                                                      u.sets.end())});
+          u.unit, u.starts,
+          std::vector<StatisticSet>(u.sets.begin(), u.sets.end())});
     }
     if (samples_enabled(index)) {
       state.samples_enabled = true;

@@ -566,9 +566,13 @@ class MetricStore {
       ::operator delete(p, n * sizeof(T), kAlign);
     }
     template <typename U>
-    bool operator==(const LineAligned<U>&) const { return true; }
+    bool operator==(const LineAligned<U>&) const {
+      return true;
+    }
     template <typename U>
-    bool operator!=(const LineAligned<U>&) const { return false; }
+    bool operator!=(const LineAligned<U>&) const {
+      return false;
+    }
   };
   using AlignedSets = std::vector<StatisticSet, LineAligned<StatisticSet>>;
   // Running totals of cells (`prefixes_`). `inexact` counts the cells

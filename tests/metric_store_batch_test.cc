@@ -263,8 +263,8 @@ bool SameBits(const StatisticSet& a, const StatisticSet& b) {
 // drain) of metrics in runs, shuffled, or with duplicates, give bit for bit
 // what Add one sample at a time gives (change tracking and raw samples
 // too), and the cells and minute tail of the general write path (AddColumn,
-// one sample a call, which takes no fast path). The edge cases: the minute after the
-// newest cell, the newest cell again, late minutes, gaps of minutes,
+// one sample a call, which takes no fast path). The edge cases: the minute
+// after the newest cell, the newest cell again, late minutes, gaps of minutes,
 // unaligned (10-second) cells, a second unit, retention that drops every cell
 // of a metric (its next write starts from no cell), the fast path's minute
 // range ends (INT32_MIN / 6 + 1 and INT32_MAX / 6 - 1 minutes), values at
@@ -275,12 +275,15 @@ TEST(MetricStoreBatchTest, PrefetchedScrapesEqualAddOneAtATimeBitForBit) {
   constexpr int kMetrics = 4160;  // Past AddScrape's prefetch threshold.
   const int64_t kLowMinute = INT32_MIN / 6 + 1;
   const int64_t kHighMinute = INT32_MAX / 6 - 1;
-  const int64_t bases[] = {kT0, 60 * (kHighMinute - 12),
-                           60 * (kLowMinute - 3)};
-  const double kEdgeValues[] = {0x1p360,  -0x1p360, 0.0, -0.0,
+  const int64_t bases[] = {kT0, 60 * (kHighMinute - 12), 60 * (kLowMinute - 3)};
+  const double kEdgeValues[] = {0x1p360,
+                                -0x1p360,
+                                0.0,
+                                -0.0,
                                 std::numeric_limits<double>::denorm_min(),
                                 -std::numeric_limits<double>::min(),
-                                1e-300,   -7.25};
+                                1e-300,
+                                -7.25};
   for (int seed = 1; seed <= 3; ++seed) {
     std::mt19937_64 rng(seed);
     MetricStore batch, single, general;
@@ -300,10 +303,17 @@ TEST(MetricStoreBatchTest, PrefetchedScrapesEqualAddOneAtATimeBitForBit) {
     uint32_t seen_single = single.BeginReadEpoch();
     for (int round = 0; round < 20; ++round) {
       switch (rng() % 10) {
-        case 0: t -= 60 * (1 + static_cast<int64_t>(rng() % 3)); break;
-        case 1: break;                                             // Again.
-        case 2: t += 60 * (2 + static_cast<int64_t>(rng() % 3)); break;
-        case 3: t += 10 + static_cast<int64_t>(rng() % 50); break;  // 10 s.
+        case 0:  // Late minutes.
+          t -= 60 * (1 + static_cast<int64_t>(rng() % 3));
+          break;
+        case 1:  // The same instant again.
+          break;
+        case 2:  // A gap of minutes.
+          t += 60 * (2 + static_cast<int64_t>(rng() % 3));
+          break;
+        case 3:  // A later 10-second cell of the minute.
+          t += 10 + static_cast<int64_t>(rng() % 50);
+          break;
         default:  // The next minute, 0-9 s in (the first 10 s cell).
           t = (t / 60 + 1) * 60 + static_cast<int64_t>(rng() % 10);
           break;
