@@ -343,13 +343,15 @@ void MetricStore::AggregateSampleBuckets(
 // work (callgrind).
 #define CWALARM_ALWAYS_INLINE inline __attribute__((always_inline))
 
-CWALARM_ALWAYS_INLINE bool MetricStore::TryAddToNewestMinute(
-    MetricIndex index, Unit unit, int64_t seconds, const StatisticSet& samples) {
+CWALARM_ALWAYS_INLINE bool MetricStore::StoreInNewestMinute(
+    Tail& t, Metric& metric, MetricIndex index, Unit unit, int64_t seconds,
+    const StatisticSet& samples, uint32_t epoch) {
   // The common case of a live feed, a scrape or a replay: a minute-aligned
   // metric of one unit (its minute tail on, no running totals, no raw
   // samples) gets a sample for its newest cell or for the minute after it.
   // Everything AddToCell would do for it, without its divisions, range
-  // tests and calls.
+  // tests and calls. (A later minute, after a gap, is StoreAfterGap's, in
+  // the callers' out-of-line slow paths.)
   //
   // It reads the tail, not the cells, to know where the newest cell is:
   // while kMirror and kHasUnit are set, the metric has exactly one unit,
@@ -363,8 +365,6 @@ CWALARM_ALWAYS_INLINE bool MetricStore::TryAddToNewestMinute(
   // general path on random writes (late data, gaps, units, retention,
   // snapshots).
   static_assert(60 % kStorageCellSeconds == 0, "a minute is whole cells");
-  if (index >= tails_.size()) return false;
-  Tail& t = tails_[index];
   const int64_t nm = t.newest_minute;
   // Minutes whose cell (x 6 in units of 10 s) and the next one's fit
   // min_cell10 unclamped: Cell10 is then exactly 6 x minute. kNoMinute (no
@@ -377,8 +377,10 @@ CWALARM_ALWAYS_INLINE bool MetricStore::TryAddToNewestMinute(
             static_cast<uint64_t>(kHigh - kLow))) {
     return false;
   }
-  UnitCells& cells = metrics_[index].units.front();
-  assert(metrics_[index].units.size() == 1 && cells.unit == unit &&
+  // data(), not front(): GCC keeps front()'s emptiness assertion.
+  UnitCells& cells = *metric.units.data();
+  assert(&t == &tails_[index] && &metric == &metrics_[index] &&
+         epoch == epoch_ && metric.units.size() == 1 && cells.unit == unit &&
          !cells.starts.empty() && cells.starts.back() == nm * 60);
   // Wraps instead of overflowing for far-away timestamps.
   const uint64_t delta =
@@ -414,11 +416,22 @@ CWALARM_ALWAYS_INLINE bool MetricStore::TryAddToNewestMinute(
   }
   // NoteWrite's change tracking (no running totals here).
   const int32_t cell10 = static_cast<int32_t>(minute * 6);
-  if (t.epoch != epoch_) {
-    t.epoch = epoch_;
+  if (t.epoch != epoch) {
+    t.epoch = epoch;
     t.min_cell10 = cell10;
   } else if (cell10 < t.min_cell10) {
     t.min_cell10 = cell10;
+  }
+  return true;
+}
+
+CWALARM_ALWAYS_INLINE bool MetricStore::TryAddToNewestMinute(
+    MetricIndex index, Unit unit, int64_t seconds,
+    const StatisticSet& samples) {
+  if (index >= tails_.size() ||
+      !StoreInNewestMinute(tails_[index], metrics_[index], index, unit, seconds,
+                           samples, epoch_)) {
+    return false;
   }
   written_since_epoch_ = true;
   return true;
@@ -434,8 +447,64 @@ void MetricStore::AddAt(MetricIndex index, Unit unit, int64_t seconds,
   AddSlow(index, unit, seconds, samples);
 }
 
+bool MetricStore::StoreAfterGap(MetricIndex index, Unit unit, int64_t seconds,
+                                const StatisticSet& samples) {
+  if (index >= tails_.size()) return false;
+  Tail& t = tails_[index];
+  if (!(t.flags == (Tail::kMirror | Tail::kHasUnit) &&
+        t.unit == static_cast<uint8_t>(unit))) {
+    return false;
+  }
+  // The first 10-second cell of its minute (minute-aligned cells keep the
+  // mirror on), a minute whose cell x 6 fits min_cell10 unclamped (as in
+  // StoreInNewestMinute). No multiplication of `seconds`, which may be
+  // anywhere in int64.
+  int64_t second_of_minute = seconds % 60;
+  int64_t minute = seconds / 60;
+  if (second_of_minute < 0) {
+    second_of_minute += 60;
+    --minute;
+  }
+  constexpr int64_t kLow = INT32_MIN / 6 + 1;
+  constexpr int64_t kHigh = INT32_MAX / 6 - 1;
+  // Later than the minute after the newest cell (kNoMinute, no cell, is
+  // below every minute in range).
+  if (second_of_minute >= kStorageCellSeconds || minute < kLow ||
+      minute > kHigh || minute <= int64_t{t.newest_minute} + 1) {
+    return false;
+  }
+  Metric& metric = metrics_[index];
+  UnitCells& cells = *metric.units.data();
+  assert(metric.units.size() == 1 && cells.unit == unit &&
+         (t.newest_minute == Tail::kNoMinute
+              ? cells.starts.empty()
+              : cells.starts.back() == int64_t{t.newest_minute} * 60));
+  if (cells.starts.size() == cells.starts.capacity() ||
+      cells.sets.size() == cells.sets.capacity()) {
+    return false;  // AddToCell grows the vectors.
+  }
+  const StatisticSet set = samples;
+  cells.starts.push_back(minute * 60);
+  cells.sets.push_back(set);
+  // The minute before the new cell has none: the gap, or no cell at all.
+  minute_cells_[(minute - 1) & 1][index] = StatisticSet();
+  minute_cells_[minute & 1][index] = set;
+  t.newest_minute = static_cast<int32_t>(minute);
+  // NoteWrite's change tracking (no running totals here).
+  const int32_t cell10 = static_cast<int32_t>(minute * 6);
+  if (t.epoch != epoch_) {
+    t.epoch = epoch_;
+    t.min_cell10 = cell10;
+  } else if (cell10 < t.min_cell10) {
+    t.min_cell10 = cell10;
+  }
+  written_since_epoch_ = true;
+  return true;
+}
+
 void MetricStore::AddSlow(MetricIndex index, Unit unit, int64_t seconds,
                           const StatisticSet& samples) {
+  if (StoreAfterGap(index, unit, seconds, samples)) return;
   AddToCell(index, CellsFor(metrics_[index], unit),
             FloorTo(seconds, kStorageCellSeconds), samples);
 }
@@ -579,6 +648,7 @@ absl::Status MetricStore::CheckBatch(absl::string_view api, Unit unit,
 
 void MetricStore::AddValueSlow(MetricIndex index, Unit unit, int64_t cell,
                                double value) {
+  if (StoreAfterGap(index, unit, cell, StatisticSet::Of(value))) return;
   AddToCell(index, CellsFor(metrics_[index], unit), cell,
             StatisticSet::Of(value));
   if (tails_[index].flags & Tail::kSamples) {
@@ -610,51 +680,83 @@ absl::Status MetricStore::AddScrape(Unit unit, int64_t unix_seconds,
   // (TailOf would size them at the first write anyway; a default Tail reads
   // as "never written"), so the stages below may prefetch them.
   if (tails_.size() < metrics_.size()) GrowTails();
-  StatisticSet* const minute_copies = minute_cells_[(cell / 60) & 1].data();
+  // Every sample of a checked batch is stored (by the fast path or
+  // AddValueSlow), so the batch is a write.
+  written_since_epoch_ = true;
+  const uint32_t epoch = epoch_;
+  const int64_t minute = FloorTo(cell, 60) / 60;
+  StatisticSet* const minute_copies = minute_cells_[minute & 1].data();
+  // The per-metric arrays by value: the loop's stores (doubles, pointers in
+  // the cell vectors) could otherwise alias the vectors' own pointers, which
+  // GCC would reload for every sample. Neither array is resized below.
+  Tail* const tails = tails_.data();
+  Metric* const records = metrics_.data();
+  const MetricIndex* const idx = metrics.data();
+  const double* const val = values.data();
+  auto store = [&](size_t i) CWALARM_LAMBDA_INLINE {
+    const MetricIndex m = idx[i];
+    // Metrics with raw samples never take the fast path.
+    if (!StoreInNewestMinute(tails[m], records[m], m, unit, cell,
+                             StatisticSet::Of(val[i]), epoch)) {
+      AddValueSlow(m, unit, cell, val[i]);
+    }
+  };
+  // A store whose records, tails, minute copies and newest cells all stay
+  // in the caches (about 400 bytes a metric, so a few thousand metrics fit
+  // the 1 MiB L2 of a server core) gains nothing from prefetching, and the
+  // requests cost ~15 instructions a sample: store straight away.
+  constexpr size_t kPrefetchMinMetrics = 4096;
+  if (metrics_.size() < kPrefetchMinMetrics) {
+    for (size_t i = 0; i < n; ++i) store(i);
+    return absl::OkStatus();
+  }
   // A software pipeline. A sample reaches its cells through two dependent
   // loads (the Metric record, which holds the first unit's cell vectors;
   // the tails of `starts` and `sets`) and also writes its Tail record and
   // minute copy; with many metrics each one misses the cache. Stage 1
-  // (kAhead * 2 samples ahead) prefetches the Metric record, the Tail
+  // (kRecordAhead samples ahead) prefetches the Metric record, the Tail
   // record and the copy of the sample's minute (MinuteCell), whose
-  // addresses come straight from the input; stage 2 (kAhead) the cell
-  // tails, whose addresses stage 1 brought in. About 2 * kAhead samples'
-  // misses are in flight at once. Prefetches never fault, and a wrong guess
+  // addresses come straight from the input; stage 2 (kCellAhead) the lines
+  // the write will touch in the cell vectors, whose addresses stage 1
+  // brought in: the newest set when the tail says the sample is for the
+  // newest minute, else the ends of `starts` and `sets` (a new newest
+  // cell). About kRecordAhead samples' misses are in flight at once.
+  // Prefetches never fault, and a wrong guess (say, a tail not in yet)
   // only costs bandwidth.
-  constexpr size_t kAhead = 12;
-  const MetricIndex* const idx = metrics.data();
-  const double* const val = values.data();
+  constexpr size_t kRecordAhead = 24;
+  constexpr size_t kCellAhead = 12;
+  static_assert(kCellAhead < kRecordAhead, "records come first");
   auto stage1 = [&](size_t k) CWALARM_LAMBDA_INLINE {
     const MetricIndex m = idx[k];
-    PrefetchRecord(m);
-    __builtin_prefetch(&tails_[m], 1);
-    __builtin_prefetch(&minute_copies[m], 1);
+    PrefetchLine(reinterpret_cast<uintptr_t>(&records[m]));
+    PrefetchLine(reinterpret_cast<uintptr_t>(&tails[m]));
+    PrefetchLine(reinterpret_cast<uintptr_t>(&minute_copies[m]));
   };
   auto stage2 = [&](size_t k) CWALARM_LAMBDA_INLINE {
-    const Metric& ahead = metrics_[idx[k]];
+    const MetricIndex m = idx[k];
+    const Metric& ahead = records[m];
     if (ahead.units.empty()) return;
-    const UnitCells& u = ahead.units.front();
-    __builtin_prefetch(u.starts.data() + u.starts.size(), 1);
-    __builtin_prefetch(u.sets.data() + u.sets.size(), 1);
-    __builtin_prefetch(u.sets.data() + u.sets.size() - 1, 1);
-  };
-  auto store = [&](size_t i) CWALARM_LAMBDA_INLINE {
-    const MetricIndex m = idx[i];
-    // Metrics with raw samples never take the fast path.
-    if (!TryAddToNewestMinute(m, unit, cell, StatisticSet::Of(val[i]))) {
-      AddValueSlow(m, unit, cell, val[i]);
+    const UnitCells& u = *ahead.units.data();
+    if (tails[m].newest_minute == minute) {
+      PrefetchLine(reinterpret_cast<uintptr_t>(u.sets.data() + u.sets.size()) -
+                   sizeof(StatisticSet));
+    } else {
+      PrefetchLine(
+          reinterpret_cast<uintptr_t>(u.starts.data() + u.starts.size()));
+      PrefetchLine(reinterpret_cast<uintptr_t>(u.sets.data() + u.sets.size()));
     }
   };
-  // Step k runs stage 1 for sample k, stage 2 for k - kAhead and stores
-  // sample k - 2 * kAhead: samples are stored in order, exactly as
-  // one-by-one Add would. The middle loop, where every stage has a sample,
-  // runs without bounds tests.
+  // Step k runs stage 1 for sample k, stage 2 for k - (kRecordAhead -
+  // kCellAhead) and stores sample k - kRecordAhead: samples are stored in
+  // order, exactly as one-by-one Add would. The middle loop, where every
+  // stage has a sample, runs without bounds tests.
+  constexpr size_t kGap = kRecordAhead - kCellAhead;
   auto step = [&](size_t k) CWALARM_LAMBDA_INLINE {
     if (k < n) stage1(k);
-    if (k >= kAhead && k - kAhead < n) stage2(k - kAhead);
-    if (k >= 2 * kAhead) store(k - 2 * kAhead);
+    if (k >= kGap && k - kGap < n) stage2(k - kGap);
+    if (k >= kRecordAhead) store(k - kRecordAhead);
   };
-  if (n <= 2 * kAhead) {
+  if (n <= kRecordAhead) {
     // Too short for the pipeline (its fill and drain would be most of the
     // work): prefetch every record, then store in order.
     for (size_t i = 0; i < n; ++i) stage1(i);
@@ -662,13 +764,13 @@ absl::Status MetricStore::AddScrape(Unit unit, int64_t unix_seconds,
     return absl::OkStatus();
   }
   size_t k = 0;
-  for (; k < 2 * kAhead; ++k) step(k);
+  for (; k < kRecordAhead; ++k) step(k);
   for (; k < n; ++k) {
     stage1(k);
-    stage2(k - kAhead);
-    store(k - 2 * kAhead);
+    stage2(k - kGap);
+    store(k - kRecordAhead);
   }
-  for (; k < n + 2 * kAhead; ++k) step(k);
+  for (; k < n + kRecordAhead; ++k) step(k);
   return absl::OkStatus();
 }
 
@@ -876,7 +978,7 @@ void MetricStore::AggregateRunningWindowAt(MetricIndex index,
     return;
   }
   const std::vector<int64_t>& starts = cells->starts;
-  const std::vector<StatisticSet>& sets = cells->sets;
+  const AlignedSets& sets = cells->sets;
   const size_t n = starts.size();
   size_t lo = w->first;
   size_t hi;
@@ -1163,7 +1265,9 @@ absl::StatusOr<std::vector<MetricStore::MetricState>> MetricStore::ExportState()
     MetricState state;
     state.id = ids_.Get(index);
     for (const UnitCells& u : m.units) {
-      state.units.push_back(UnitCellsState{u.unit, u.starts, u.sets});
+      state.units.push_back(UnitCellsState{
+          u.unit, u.starts,
+          std::vector<StatisticSet>(u.sets.begin(), u.sets.end())});
     }
     if (samples_enabled(index)) {
       state.samples_enabled = true;
@@ -1223,7 +1327,8 @@ absl::Status MetricStore::ImportState(std::vector<MetricState> metrics) {
       // Running totals are built when an alarm asks for them
       // (EnableRunningTotals).
       metric.units.push_back(
-          UnitCells{u.unit, std::move(u.starts), std::move(u.sets)});
+          UnitCells{u.unit, std::move(u.starts),
+                    AlignedSets(u.sets.begin(), u.sets.end())});
     }
     const auto index = static_cast<MetricIndex>(metrics_.size());
     if (m.samples_enabled) {

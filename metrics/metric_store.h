@@ -43,8 +43,10 @@
 #ifndef CWALARM_METRICS_METRIC_STORE_H_
 #define CWALARM_METRICS_METRIC_STORE_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <vector>
@@ -552,6 +554,33 @@ class MetricStore {
   absl::Status ImportState(std::vector<MetricState> metrics);
 
  private:
+  // The allocator of the cell sets and the minute copies: every block
+  // starts on a 64-byte cache line (C++17 aligned operator new; malloc only
+  // aligns to 16, which puts every 32-byte element of half the blocks
+  // across two lines), so that writing or reading one set touches one line.
+  template <typename T>
+  struct LineAligned {
+    using value_type = T;
+    static constexpr std::align_val_t kAlign{64};
+    LineAligned() = default;
+    template <typename U>
+    LineAligned(const LineAligned<U>&) {}  // NOLINT: rebinding converts.
+    T* allocate(size_t n) {
+      return static_cast<T*>(::operator new(n * sizeof(T), kAlign));
+    }
+    void deallocate(T* p, size_t n) {
+      ::operator delete(p, n * sizeof(T), kAlign);
+    }
+    template <typename U>
+    bool operator==(const LineAligned<U>&) const {
+      return true;
+    }
+    template <typename U>
+    bool operator!=(const LineAligned<U>&) const {
+      return false;
+    }
+  };
+  using AlignedSets = std::vector<StatisticSet, LineAligned<StatisticSet>>;
   // Running totals of cells (`prefixes_`). `inexact` counts the cells
   // whose SampleCount or Sum is not an integer within +-2^39.
   struct CellPrefix {
@@ -562,10 +591,14 @@ class MetricStore {
   // One metric's cells for one unit, sorted by cell start (seconds since the
   // epoch, a multiple of kStorageCellSeconds). Struct of arrays: evaluation
   // binary-searches `starts` and then reads `sets` sequentially.
+  //
+  // `sets` start on a cache line, so that each 32-byte set lies in one line
+  // (malloc only aligns to 16 bytes, which puts every set of half the
+  // metrics across two lines): a write to the newest cell then misses once.
   struct UnitCells {
     Unit unit;
     std::vector<int64_t> starts;
-    std::vector<StatisticSet> sets;
+    AlignedSets sets;
   };
   // Raw-sample cells of one metric and unit, as UnitCells.
   struct UnitSamples {
@@ -642,10 +675,28 @@ class MetricStore {
   // The write of `samples` at `seconds` (Unix seconds, floored) when it
   // goes to the newest cell or the minute after it of a minute-aligned
   // metric of unit `unit` with neither running totals nor raw samples, and
-  // the vectors have room; false (nothing written) otherwise. Add's and
-  // AddScrape's fast path.
+  // the vectors have room; false (nothing written) otherwise. Add's, Put's
+  // and PutMetricData's fast path.
   bool TryAddToNewestMinute(MetricIndex index, Unit unit, int64_t seconds,
                             const StatisticSet& samples);
+  // TryAddToNewestMinute's write for metric `index`, whose tail is `t` and
+  // record `metric`, in epoch `epoch` (epoch_), without its bounds test and
+  // without setting written_since_epoch_ (the caller does, once for a
+  // batch). The batch loop passes what it keeps in registers.
+  // Precondition: index < tails_.size(), &t == &tails_[index],
+  // &metric == &metrics_[index], epoch == epoch_.
+  bool StoreInNewestMinute(Tail& t, Metric& metric, MetricIndex index,
+                           Unit unit, int64_t seconds,
+                           const StatisticSet& samples, uint32_t epoch);
+  // The write of `samples` at `seconds` (Unix seconds, floored) when it
+  // starts a new newest cell that is not the minute after the newest one
+  // (TryAddToNewestMinute takes that): after a gap of minutes, or the first
+  // cell since retention dropped them all, of a minute-aligned metric of
+  // unit `unit` with neither running totals nor raw samples, the vectors
+  // having room. Everything AddToCell would do, without its search; false
+  // (nothing written) otherwise. The slow paths try it first.
+  bool StoreAfterGap(MetricIndex index, Unit unit, int64_t seconds,
+                     const StatisticSet& samples);
   // Add for `seconds` (Unix seconds, floored): its fast path, else AddSlow.
   void AddAt(MetricIndex index, Unit unit, int64_t seconds,
              const StatisticSet& samples);
@@ -810,7 +861,7 @@ class MetricStore {
   // tail (after late data, DropBefore or ImportState) when the mirror is on.
   void RefreshTail(MetricIndex index);
   std::vector<Tail> tails_;
-  std::vector<StatisticSet> minute_cells_[2];
+  AlignedSets minute_cells_[2];  // Line-aligned: a copy is one line.
   // Metrics with running totals written in the current epoch (each once),
   // whose totals SyncPrefixes updates from their Tail::min_cell10.
   std::vector<MetricIndex> dirty_metrics_;

@@ -6,8 +6,10 @@
 // spec 3.7 late data merged), and bad batches are refused whole, naming the
 // sample (spec 3.2.3: values in [-2^360, 2^360], no NaN/Infinity).
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <optional>
 #include <random>
@@ -222,6 +224,213 @@ TEST(MetricStoreBatchTest, LongScrapesEqualAddOneAtATimeCellsTailAndChanges) {
       single.AggregateSampleBuckets(m, std::nullopt,
                                     absl::FromUnixSeconds(kT0 - 3600),
                                     absl::Hours(3), absl::MakeSpan(b));
+      EXPECT_EQ(a[0].total_weight(), b[0].total_weight()) << "seed " << seed;
+      EXPECT_EQ(a[0].minimum(), b[0].minimum()) << "seed " << seed;
+      EXPECT_EQ(a[0].maximum(), b[0].maximum()) << "seed " << seed;
+    }
+  }
+}
+
+// Every standard cell of every metric, byte for byte (bit patterns of the
+// doubles, so -0.0 and 0.0 differ), as one string.
+std::string CellBytes(const MetricStore& store) {
+  absl::StatusOr<std::vector<MetricStore::MetricState>> state =
+      store.ExportState();
+  EXPECT_THAT(state.status(), IsOk());
+  std::string out;
+  if (!state.ok()) return out;
+  for (const MetricStore::MetricState& m : *state) {
+    out.append(absl::StrCat("|", m.units.size()));
+    for (const MetricStore::UnitCellsState& u : m.units) {
+      out.append(absl::StrCat(":", static_cast<int>(u.unit), ":",
+                              u.starts.size(), ":"));
+      out.append(reinterpret_cast<const char*>(u.starts.data()),
+                 u.starts.size() * sizeof(int64_t));
+      out.append(reinterpret_cast<const char*>(u.sets.data()),
+                 u.sets.size() * sizeof(StatisticSet));
+    }
+  }
+  return out;
+}
+
+bool SameBits(const StatisticSet& a, const StatisticSet& b) {
+  return std::memcmp(&a, &b, sizeof(StatisticSet)) == 0;
+}
+
+// spec 3.2.3 (raw sample -> its 10 s cell), 3.7 (late data merged) and 1.5
+// (minute data) through AddScrape's prefetching pipeline, which runs for
+// stores of 4096 metrics or more: long batches (past the pipeline's fill and
+// drain) of metrics in runs, shuffled, or with duplicates, give bit for bit
+// what Add one sample at a time gives (change tracking and raw samples
+// too), and the cells and minute tail of the general write path (AddColumn,
+// one sample a call, which takes no fast path). The edge cases: the minute
+// after the newest cell, the newest cell again, late minutes, gaps of minutes,
+// unaligned (10-second) cells, a second unit, retention that drops every cell
+// of a metric (its next write starts from no cell), the fast path's minute
+// range ends (INT32_MIN / 6 + 1 and INT32_MAX / 6 - 1 minutes), values at
+// +-2^360, subnormal and signed zeros, and batches refused for NaN,
+// +-Infinity or a value past 2^360 (the first bad value's position and value
+// named, nothing stored).
+TEST(MetricStoreBatchTest, PrefetchedScrapesEqualAddOneAtATimeBitForBit) {
+  constexpr int kMetrics = 4160;  // Past AddScrape's prefetch threshold.
+  const int64_t kLowMinute = INT32_MIN / 6 + 1;
+  const int64_t kHighMinute = INT32_MAX / 6 - 1;
+  const int64_t bases[] = {kT0, 60 * (kHighMinute - 12), 60 * (kLowMinute - 3)};
+  const double kEdgeValues[] = {0x1p360,
+                                -0x1p360,
+                                0.0,
+                                -0.0,
+                                std::numeric_limits<double>::denorm_min(),
+                                -std::numeric_limits<double>::min(),
+                                1e-300,
+                                -7.25};
+  for (int seed = 1; seed <= 3; ++seed) {
+    std::mt19937_64 rng(seed);
+    MetricStore batch, single, general;
+    InternBoth(batch, single, kMetrics);
+    for (int i = 0; i < kMetrics; ++i) general.Intern(Host(i));
+    for (MetricStore* s : {&batch, &single, &general}) {
+      for (int i = 0; i < kMetrics; i += 97) {
+        s->EnableSamples(static_cast<MetricIndex>(i));
+      }
+      for (int i = 5; i < kMetrics; i += 89) {
+        s->EnableRunningTotals(static_cast<MetricIndex>(i));
+      }
+    }
+    const int64_t base = bases[seed - 1];
+    int64_t t = base;
+    uint32_t seen_batch = batch.BeginReadEpoch();
+    uint32_t seen_single = single.BeginReadEpoch();
+    for (int round = 0; round < 20; ++round) {
+      switch (rng() % 10) {
+        case 0:  // Late minutes.
+          t -= 60 * (1 + static_cast<int64_t>(rng() % 3));
+          break;
+        case 1:  // The same instant again.
+          break;
+        case 2:  // A gap of minutes.
+          t += 60 * (2 + static_cast<int64_t>(rng() % 3));
+          break;
+        case 3:  // A later 10-second cell of the minute.
+          t += 10 + static_cast<int64_t>(rng() % 50);
+          break;
+        default:  // The next minute, 0-9 s in (the first 10 s cell).
+          t = (t / 60 + 1) * 60 + static_cast<int64_t>(rng() % 10);
+          break;
+      }
+      const Unit unit = rng() % 12 == 0 ? Unit::kCount : Unit::kMilliseconds;
+      const size_t n = rng() % 1500;
+      std::vector<MetricIndex> ids(n);
+      const uint64_t order = rng() % 3;
+      const size_t first = rng() % kMetrics;
+      for (size_t k = 0; k < n; ++k) {
+        ids[k] = static_cast<MetricIndex>(
+            order == 0 ? (first + k) % kMetrics  // A target's run.
+                       : rng() % kMetrics);      // Shuffled, duplicates.
+      }
+      if (order == 2) std::shuffle(ids.begin(), ids.end(), rng);
+      std::vector<double> values(n);
+      for (size_t k = 0; k < n; ++k) {
+        values[k] = rng() % 16 == 0
+                        ? kEdgeValues[rng() % 8]
+                        : std::ldexp(static_cast<double>(rng() % 2001) - 1000,
+                                     static_cast<int>(rng() % 60) - 30);
+      }
+      if (n > 0 && rng() % 4 == 0) {  // Refused whole: nothing is stored.
+        std::vector<double> bad = values;
+        const size_t at = rng() % n;
+        const double kBad[] = {std::numeric_limits<double>::quiet_NaN(),
+                               std::numeric_limits<double>::infinity(),
+                               -std::numeric_limits<double>::infinity(),
+                               std::nextafter(0x1p360, 1e300)};
+        const uint64_t which = rng() % 4;
+        bad[at] = kBad[which];
+        if (at + 1 < n) bad[n - 1] = kBad[(which + 1) % 4];  // Not named.
+        const std::string shown[] = {"NaN", "Infinity", "-Infinity", "e+108"};
+        ASSERT_THAT(
+            batch.AddScrape(unit, t, ids, bad),
+            StatusIs(absl::StatusCode::kInvalidArgument,
+                     AllOf(HasSubstr(absl::StrCat("values[", at, "] (")),
+                           HasSubstr(shown[which]),
+                           HasSubstr(absl::StrCat("(index ", ids[at], ")")),
+                           HasSubstr("nothing was stored"))))
+            << "seed " << seed << " round " << round;
+      }
+      ASSERT_THAT(batch.AddScrape(unit, t, ids, values), IsOk());
+      for (size_t k = 0; k < n; ++k) {
+        const MetricIndex m = ids[k];
+        const int64_t times[] = {t};
+        const double one[] = {values[k]};
+        ASSERT_THAT(general.AddColumn(m, unit, times, one), IsOk());
+        if (single.samples_enabled(m)) {  // Add keeps no raw samples.
+          ASSERT_THAT(single.AddScrape(unit, t, {m}, one), IsOk());
+        } else {
+          single.Add(m, unit, absl::FromUnixSeconds(t),
+                     StatisticSet::Of(values[k]));
+        }
+      }
+      // The batch's ends and some metrics anywhere.
+      std::vector<MetricIndex> check;
+      for (size_t k = 0; k < n && k < 8; ++k) {
+        check.push_back(ids[k]);
+        check.push_back(ids[n - 1 - k]);
+      }
+      for (int k = 0; k < 48; ++k) {
+        check.push_back(static_cast<MetricIndex>(rng() % kMetrics));
+      }
+      for (const MetricIndex m : check) {
+        ASSERT_EQ(batch.EarliestCellWrittenSince(m, seen_batch),
+                  single.EarliestCellWrittenSince(m, seen_single))
+            << "seed " << seed << " round " << round << " metric " << m;
+        for (int64_t back = -1; back < 3; ++back) {
+          int64_t minute = t / 60 - back;
+          if (t % 60 < 0) --minute;
+          for (const std::optional<Unit> u :
+               {std::optional<Unit>(), std::optional<Unit>(Unit::kCount),
+                std::optional<Unit>(Unit::kMilliseconds)}) {
+            StatisticSet a, b;
+            const bool known = batch.MinuteCell(m, u, minute * 60, &a);
+            ASSERT_EQ(known, single.MinuteCell(m, u, minute * 60, &b))
+                << "seed " << seed << " round " << round << " metric " << m;
+            if (known) {
+              ASSERT_TRUE(SameBits(a, b))
+                  << "seed " << seed << " round " << round << " metric " << m;
+            }
+            StatisticSet c;
+            ASSERT_EQ(known, general.MinuteCell(m, u, minute * 60, &c))
+                << "seed " << seed << " round " << round << " metric " << m;
+            if (known) {
+              ASSERT_TRUE(SameBits(a, c))
+                  << "seed " << seed << " round " << round << " metric " << m;
+            }
+          }
+        }
+      }
+      if (round % 3 == 2) {
+        seen_batch = batch.BeginReadEpoch();
+        seen_single = single.BeginReadEpoch();
+      }
+      if (round % 6 == 5) {
+        // Retention up to a minute or two before the newest data: metrics
+        // not written since lose every cell.
+        const absl::Time horizon = absl::FromUnixSeconds(
+            (t / 60 - static_cast<int64_t>(rng() % 3)) * 60);
+        batch.DropBefore(horizon);
+        single.DropBefore(horizon);
+        general.DropBefore(horizon);
+      }
+    }
+    const std::string cells = CellBytes(batch);
+    ASSERT_TRUE(cells == CellBytes(single)) << "seed " << seed;
+    ASSERT_TRUE(cells == CellBytes(general)) << "seed " << seed;
+    for (int i = 0; i < kMetrics; i += 97) {
+      const auto m = static_cast<MetricIndex>(i);
+      std::vector<SampleDistribution> a(1), b(1);
+      const absl::Time from = absl::FromUnixSeconds(base - 86400);
+      batch.AggregateSampleBuckets(m, std::nullopt, from, absl::Hours(72),
+                                   absl::MakeSpan(a));
+      single.AggregateSampleBuckets(m, std::nullopt, from, absl::Hours(72),
+                                    absl::MakeSpan(b));
       EXPECT_EQ(a[0].total_weight(), b[0].total_weight()) << "seed " << seed;
       EXPECT_EQ(a[0].minimum(), b[0].minimum()) << "seed " << seed;
       EXPECT_EQ(a[0].maximum(), b[0].maximum()) << "seed " << seed;
