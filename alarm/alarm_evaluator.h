@@ -379,8 +379,8 @@ class AlarmEvaluator {
     uint32_t metric_from_store : 1;
     uint32_t configuration_time_rare : 1;
   };
-  // Live alarms at most (ColdAlarm::shape's range); a million alarms take
-  // about 128 MB, so this is far beyond any evaluator's memory.
+  // Live alarms at most (ColdAlarm::shape's range): at over 100 bytes an
+  // alarm, more would take over 50 GB.
   static constexpr size_t kMaxAlarms = (size_t{1} << 29) - 2;
 
   // Evaluates alarm `slot` whose evaluation anchor (Unix seconds, the slot

@@ -96,7 +96,10 @@ class AlarmNameIndex {
         --size_;
         return;
       }
-      assert(!HasEmpty(group.tags));  // `slot` must be present.
+      if (HasEmpty(group.tags)) {
+        assert(false && "AlarmNameIndex::Erase: slot not in the index");
+        return;
+      }
     }
   }
 
