@@ -6,6 +6,7 @@
 
 #include "alarm/alarm_evaluator.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <ostream>
@@ -981,8 +982,9 @@ TEST_F(AlarmEvaluatorTest, NamesSurviveDeletionAndArenaCompaction) {
 // random inserts, erases and finds over slots reused as the evaluator
 // reuses them: names of 1 and 255 characters and names differing in one
 // character, erasing into groups with and without an empty entry (deleted
-// marks), rehashes at the same size when deleted marks fill the table,
-// growth past 128 groups (by a quarter) and Reserve in the middle.
+// marks), growth past 128 groups (by a quarter), churn at a steady size
+// near the table's load limit (deleted marks pile up until a rehash), and
+// Reserve late in the churn.
 TEST(AlarmNameIndexTest, MatchesAHashMapUnderRandomChurn) {
   std::vector<std::string> names_by_slot;
   struct NameOf {
@@ -1016,12 +1018,12 @@ TEST(AlarmNameIndexTest, MatchesAHashMapUnderRandomChurn) {
     EXPECT_EQ(seen, reference.size());
     for (const auto& [n, slot] : reference) EXPECT_EQ(index.Find(n), slot) << n;
   };
-  // Phase 1: grow to ~3000 names (past 128 groups); phase 2: churn at a
-  // steady size (deleted marks pile up, then rehash in place).
-  for (int step = 0; step < 12000; ++step) {
-    if (step == 1500) index.Reserve(5000);
-    const bool growing = step < 4000;
-    const uint32_t k = static_cast<uint32_t>(rng() % 6000);
+  // Phase 1: grow to ~1400 names (past 128 groups); phase 2: churn at
+  // about that size.
+  for (int step = 0; step < 6000; ++step) {
+    if (step == 5500) index.Reserve(3000);
+    const bool growing = step < 2500;
+    const uint32_t k = static_cast<uint32_t>(rng() % 4000);
     const std::string n = name(k);
     auto it = reference.find(n);
     const bool insert = growing ? rng() % 4 != 0 : rng() % 2 == 0;
@@ -1047,14 +1049,55 @@ TEST(AlarmNameIndexTest, MatchesAHashMapUnderRandomChurn) {
       free_slots.push_back(it->second);
       reference.erase(it);
     }
-    if (step % 2000 == 0) check_all();
+    if (step % 1500 == 0) check_all();
   }
   check_all();
-  EXPECT_GE(index.capacity(), 5000u);
+  EXPECT_GE(index.capacity(), 3000u);
   // Erase everything: every name is gone, none is found.
   for (const auto& [n, slot] : reference) index.Erase(slot);
   EXPECT_EQ(index.size(), 0u);
   for (const auto& [n, slot] : reference) EXPECT_EQ(index.Find(n), Index::kNone);
+}
+
+// Deleted marks filling the table rehash it at the same size when the live
+// entries fit in 3/4 of it: a table filled to its limit (full groups), half
+// of it erased, then rounds of new names put and erased (each erase from a
+// full group leaves a deleted mark) until they fill it.
+TEST(AlarmNameIndexTest, RehashesInPlaceWhenDeletedMarksFillIt) {
+  std::vector<std::string> names;
+  struct NameOf {
+    const std::vector<std::string>* names;
+    absl::string_view operator()(uint32_t slot) const {
+      return (*names)[slot];
+    }
+  };
+  using Index = internal::AlarmNameIndex<NameOf>;
+  Index index(NameOf{&names});
+  index.Reserve(700);
+  const size_t capacity = index.capacity();
+  for (uint32_t i = 0; i < 700; ++i) {
+    names.push_back(absl::StrCat("first-", i));
+    index.Insert(i);
+  }
+  for (uint32_t i = 0; i < 700; i += 2) index.Erase(i);
+  // At most 350 + 100 live (< 3/4 of 700): no growth.
+  for (int round = 0; round < 40; ++round) {
+    for (uint32_t batch = 0; batch < 700; batch += 200) {
+      const uint32_t end = std::min<uint32_t>(batch + 200, 700);
+      for (uint32_t i = batch; i < end; i += 2) {
+        names[i] = absl::StrCat("round-", round, "-", i);
+        index.Insert(i);
+      }
+      for (uint32_t i = batch; i < end; i += 2) index.Erase(i);
+    }
+  }
+  EXPECT_EQ(index.capacity(), capacity);
+  EXPECT_EQ(index.size(), 350u);
+  for (uint32_t i = 0; i < 700; ++i) {
+    EXPECT_EQ(index.Find(absl::StrCat("first-", i)),
+              i % 2 == 1 ? i : Index::kNone);
+    EXPECT_EQ(index.Find(absl::StrCat("round-39-", i)), Index::kNone);
+  }
 }
 
 // spec 4.1 through the evaluator: many alarms in the name arena and index,
@@ -1063,11 +1106,11 @@ TEST(AlarmNameIndexTest, MatchesAHashMapUnderRandomChurn) {
 // over an existing name (configuration replaced, no second alarm).
 TEST_F(AlarmEvaluatorTest, ManyNamesPutDeletedReputAndOverwritten) {
   auto name = [](int i) {
-    if (i % 40 == 0) return std::string(255, static_cast<char>('A' + i / 40));
-    if (i % 40 == 1) return std::string(1, static_cast<char>('A' + i / 40));
+    if (i % 30 == 0) return std::string(255, static_cast<char>('A' + i / 30));
+    if (i % 30 == 1) return std::string(1, static_cast<char>('A' + i / 30));
     return absl::StrCat("cpu-high-i-", 1000000000 + i);
   };
-  constexpr int kAlarms = 400;
+  constexpr int kAlarms = 240;
   for (int i = 0; i < kAlarms; ++i) {
     AlarmSpec s = CpuAlarmSpec();
     s.alarm_name = name(i);
