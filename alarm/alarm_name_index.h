@@ -195,16 +195,18 @@ class AlarmNameIndex {
     Rehash(std::max(groups, need));
   }
 
+  // Names are read in slot order: the evaluator's arena holds them roughly
+  // in that order, so the reads are mostly sequential instead of a cache
+  // miss or two per name in table order (which made PutMetricAlarm without
+  // Reserve ~20% slower at 1e5 alarms).
   void Rehash(size_t groups) {
-    std::vector<Group> old(groups);
-    old.swap(groups_);
+    std::vector<uint32_t> slots;
+    slots.reserve(size_);
+    ForEach([&](uint32_t slot) { slots.push_back(slot); });
+    std::sort(slots.begin(), slots.end());
+    std::vector<Group>(groups).swap(groups_);
     deleted_ = 0;
-    for (const Group& group : old) {
-      for (uint64_t m = Used(group.tags); m != 0; m &= m - 1) {
-        const uint32_t slot = group.slots[LowestByte(m)];
-        Place(slot, Hash(name_of_(slot)));
-      }
-    }
+    for (uint32_t slot : slots) Place(slot, Hash(name_of_(slot)));
   }
 
   NameOf name_of_;
