@@ -15,6 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "alarm/evaluation_window.h"
+#include "metrics/metric_id.h"
 #include "metrics/period.h"
 
 namespace cwalarm {
@@ -48,7 +49,7 @@ AlarmEvaluator::AlarmEvaluator(MetricStore* store, ActionSink* sink,
     : store_(store),
       sink_(sink),
       options_(std::move(options)),
-      by_name_(0, NameHash{this}, NameEq{this}) {
+      by_name_(SlotName{this}) {
   assert(store_ != nullptr && sink_ != nullptr);
 }
 
@@ -140,15 +141,17 @@ void AlarmEvaluator::SetConfigurationUpdated(uint32_t slot, absl::Time t) {
 
 namespace {
 
-// Appends `name` to a chunked arena (AlarmEvaluator::name_chunks_) and
-// returns its offset; `*skipped` grows by the bytes left unused at the end
-// of a chunk the name did not fit in.
+// Appends `name` (1-255 bytes) to a chunked arena
+// (AlarmEvaluator::name_chunks_) after its length byte and returns the
+// offset of that byte; `*skipped` grows by the bytes left unused at the end
+// of a chunk the entry did not fit in.
 uint32_t AppendToArena(std::vector<std::unique_ptr<char[]>>* chunks,
                        uint32_t* end, absl::string_view name, uint32_t bits,
                        size_t* skipped) {
   const uint32_t chunk = uint32_t{1} << bits;
   const uint32_t within = *end & (chunk - 1);
-  if (within != 0 && within + name.size() > chunk) {
+  const size_t entry = 1 + name.size();
+  if (within != 0 && within + entry > chunk) {
     *skipped += chunk - within;
     *end += chunk - within;
   }
@@ -156,22 +159,21 @@ uint32_t AppendToArena(std::vector<std::unique_ptr<char[]>>* chunks,
     chunks->push_back(std::unique_ptr<char[]>(new char[chunk]));
   }
   const uint32_t offset = *end;
-  std::copy(name.begin(), name.end(),
-            (*chunks)[offset >> bits].get() + (offset & (chunk - 1)));
-  *end += static_cast<uint32_t>(name.size());
+  char* at = (*chunks)[offset >> bits].get() + (offset & (chunk - 1));
+  *at = static_cast<char>(static_cast<unsigned char>(name.size()));
+  std::copy(name.begin(), name.end(), at + 1);
+  *end += static_cast<uint32_t>(entry);
   return offset;
 }
 
 }  // namespace
 
 void AlarmEvaluator::StoreName(uint32_t slot, absl::string_view name) {
-  static_assert(sizeof(ColdAlarm) <= 24, "ColdAlarm is paid per alarm");
+  static_assert(sizeof(ColdAlarm) <= 16, "ColdAlarm is paid per alarm");
   // Validate() (PutMetricAlarm, ImportState) bounds names to 1-255.
   assert(!name.empty() && name.size() <= 255);
-  ColdAlarm& c = cold_[slot];
-  c.name_offset = AppendToArena(&name_chunks_, &name_end_, name,
-                                kNameChunkBits, &dead_name_bytes_);
-  c.name_size = static_cast<uint8_t>(name.size());
+  cold_[slot].name_offset = AppendToArena(&name_chunks_, &name_end_, name,
+                                          kNameChunkBits, &dead_name_bytes_);
 }
 
 void AlarmEvaluator::StoreSpec(uint32_t slot, AlarmSpec spec,
@@ -190,7 +192,9 @@ void AlarmEvaluator::StoreSpec(uint32_t slot, AlarmSpec spec,
       SameMetricAsPut(store_->metric(metric), spec.metric);
   if (c.metric_from_store) spec.metric = MetricId();
   if (spec.threshold.has_value()) spec.threshold = 0.0;
-  c.shape = shapes_.Intern(std::move(spec));
+  const uint32_t shape = shapes_.Intern(std::move(spec));
+  assert(shape < (uint32_t{1} << 29));  // kMaxAlarms.
+  c.shape = shape;
   if (replace) {
     ForgetSpecScratch(old_shape);
     shapes_.Release(old_shape);
@@ -202,7 +206,7 @@ void AlarmEvaluator::ClearCold(uint32_t slot) {
   ForgetSpecScratch(c.shape);
   shapes_.Release(c.shape);
   if (c.has_extra) extras_.erase(slot);
-  dead_name_bytes_ += c.name_size;
+  dead_name_bytes_ += 1 + NameOf(slot).size();
   c = ColdAlarm();
   // Compact the arena once half of it is dead, so that churn (put, delete,
   // put) does not grow it without bound. Offsets change; the names (and so
@@ -211,11 +215,11 @@ void AlarmEvaluator::ClearCold(uint32_t slot) {
     std::vector<std::unique_ptr<char[]>> chunks;
     uint32_t end = 0;
     size_t skipped = 0;
-    for (uint32_t live : by_name_) {
+    by_name_.ForEach([&](uint32_t live) {
       const uint32_t offset =
           AppendToArena(&chunks, &end, NameOf(live), kNameChunkBits, &skipped);
       cold_[live].name_offset = offset;
-    }
+    });
     name_chunks_.swap(chunks);
     name_end_ = end;
     dead_name_bytes_ = skipped;
@@ -224,25 +228,25 @@ void AlarmEvaluator::ClearCold(uint32_t slot) {
 
 std::optional<AlarmSpec> AlarmEvaluator::FindAlarm(
     absl::string_view name) const {
-  auto it = by_name_.find(name);
-  if (it == by_name_.end()) return std::nullopt;
-  return SpecOf(*it);
+  const uint32_t slot = by_name_.Find(name);
+  if (slot == NameIndex::kNone) return std::nullopt;
+  return SpecOf(slot);
 }
 
 const AlarmStatus* AlarmEvaluator::FindStatus(absl::string_view name) const {
-  auto it = by_name_.find(name);
-  return it == by_name_.end() ? nullptr : &MutableStatus(*it);
+  const uint32_t slot = by_name_.Find(name);
+  return slot == NameIndex::kNone ? nullptr : &MutableStatus(slot);
 }
 
 std::vector<AlarmDescription> AlarmEvaluator::DescribeAlarms() const {
   std::vector<AlarmDescription> out;
   out.reserve(by_name_.size());
-  for (uint32_t slot : by_name_) {
+  by_name_.ForEach([&](uint32_t slot) {
     out.push_back(AlarmDescription{
         std::make_shared<const AlarmSpec>(SpecOf(slot)),
         std::make_shared<const AlarmStatus>(StatusOf(slot)), ArnOf(slot),
         ConfigurationUpdated(slot)});
-  }
+  });
   std::sort(out.begin(), out.end(),
             [](const AlarmDescription& a, const AlarmDescription& b) {
               return a.spec->alarm_name < b.spec->alarm_name;
@@ -365,10 +369,10 @@ absl::Status AlarmEvaluator::PutMetricAlarm(AlarmSpec spec, absl::Time now) {
         "alarm \"", spec.alarm_name, "\": PutMetricAlarm: the evaluator holds "
         "4 GiB of alarm names"));
   }
-  auto it = by_name_.find(absl::string_view(spec.alarm_name));
-  if (it != by_name_.end()) {
+  const uint32_t existing = by_name_.Find(spec.alarm_name);
+  if (existing != NameIndex::kNone) {
     // Update: configuration fully replaced, state kept (spec 4.1).
-    uint32_t slot = *it;
+    const uint32_t slot = existing;
     // The initial status is dated by configuration_updated, which changes
     // now: store it first.
     const AlarmStatus& status = MutableStatus(slot);
@@ -390,12 +394,24 @@ absl::Status AlarmEvaluator::PutMetricAlarm(AlarmSpec spec, absl::Time now) {
     StoreSpec(slot, std::move(spec), h.metric, /*replace=*/true);
     return absl::OkStatus();
   }
+  if (by_name_.size() >= kMaxAlarms) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "alarm \"", spec.alarm_name, "\": PutMetricAlarm: the evaluator holds ",
+        kMaxAlarms, " alarms, its limit"));
+  }
   uint32_t slot;
   if (!free_slots_.empty()) {
     slot = free_slots_.back();
     free_slots_.pop_back();
   } else {
     slot = static_cast<uint32_t>(hot_.size());
+    // The records grow as the store's do (internal::NextPerMetricCapacity,
+    // docs/choices.md row 93): by a quarter past 1024, so that alarms put
+    // one by one without Reserve leave at most ~20% of hot_ unused instead
+    // of up to half.
+    if (hot_.size() == hot_.capacity()) {
+      hot_.reserve(internal::NextPerMetricCapacity(hot_.capacity()));
+    }
     hot_.emplace_back();
     cold_.emplace_back();
   }
@@ -407,7 +423,7 @@ absl::Status AlarmEvaluator::PutMetricAlarm(AlarmSpec spec, absl::Time now) {
     rare.math = std::move(math);
   }
   StoreName(slot, spec.alarm_name);
-  by_name_.insert(slot);
+  by_name_.Insert(slot);
   history_.push_back(MakeConfigurationItem(ConfigurationChange::kCreate, spec,
                                            ArnOf(slot), now));
   StoreSpec(slot, std::move(spec), hot_[slot].metric, /*replace=*/false);
@@ -416,7 +432,7 @@ absl::Status AlarmEvaluator::PutMetricAlarm(AlarmSpec spec, absl::Time now) {
 
 void AlarmEvaluator::Reserve(size_t alarms) {
   hot_.reserve(alarms);
-  by_name_.reserve(alarms);
+  by_name_.Reserve(alarms);
   // Which alarms slide is known only as they are put: AcquireWindow grows
   // windows_ by doubling, but never past this many.
   reserved_alarms_ = std::max(reserved_alarms_, alarms);
@@ -424,13 +440,12 @@ void AlarmEvaluator::Reserve(size_t alarms) {
 
 absl::Status AlarmEvaluator::DeleteAlarm(absl::string_view name,
                                          absl::Time now) {
-  auto it = by_name_.find(name);
-  if (it == by_name_.end()) {
+  const uint32_t slot = by_name_.Find(name);
+  if (slot == NameIndex::kNone) {
     return absl::NotFoundError(
         absl::StrCat("alarm \"", name, "\": DeleteAlarms: no such alarm"));
   }
-  uint32_t slot = *it;
-  by_name_.erase(it);
+  by_name_.Erase(slot);  // While the arena still holds its name.
   history_.push_back(MakeConfigurationItem(
       ConfigurationChange::kDelete, SpecOf(slot), ArnOf(slot), now));
   hot_[slot].live = false;
@@ -447,15 +462,14 @@ absl::Status AlarmEvaluator::SetAlarmState(absl::string_view name,
                                            absl::string_view reason,
                                            absl::string_view reason_data,
                                            absl::Time now) {
-  auto it = by_name_.find(name);
-  if (it == by_name_.end()) {
+  const uint32_t slot = by_name_.Find(name);
+  if (slot == NameIndex::kNone) {
     // CloudWatch answers ResourceNotFound with no message (spec 2).
     return absl::NotFoundError(absl::StrCat(
         "alarm \"", name, "\": SetAlarmState: no such alarm (ResourceNotFound)"));
   }
   absl::Status valid = ValidateSetAlarmState(name, reason, reason_data);
   if (!valid.ok()) return valid;
-  uint32_t slot = *it;
   if (!ChangesState(StatusOf(slot), state)) return absl::OkStatus();
   EvaluationReport ignored;
   Transition(slot, state, std::string(reason), std::string(reason_data), now,
@@ -742,10 +756,10 @@ uint32_t AlarmEvaluator::AcquireWindow() {
   } else {
     index = static_cast<uint32_t>(windows_.size());
     if (windows_.size() == windows_.capacity()) {
-      // Doubling, capped at the alarms Reserve announced (when more are to
-      // come): a load of N sliding alarms after Reserve(N) ends with N
-      // windows and no slack.
-      size_t grow = std::max<size_t>(2 * windows_.size(), 16);
+      // Grown as hot_ is (PutMetricAlarm), capped at the alarms Reserve
+      // announced (when more are to come): a load of N sliding alarms after
+      // Reserve(N) ends with N windows and no slack.
+      size_t grow = internal::NextPerMetricCapacity(windows_.capacity());
       if (reserved_alarms_ > windows_.size()) {
         grow = std::min(grow, reserved_alarms_);
       }

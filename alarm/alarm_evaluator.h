@@ -77,7 +77,6 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -85,6 +84,7 @@
 #include "absl/types/span.h"
 #include "alarm/action_sink.h"
 #include "alarm/alarm_history.h"
+#include "alarm/alarm_name_index.h"
 #include "alarm/alarm_spec.h"
 #include "alarm/alarm_spec_pool.h"
 #include "alarm/alarm_state.h"
@@ -192,11 +192,11 @@ class AlarmEvaluator {
 
   // Makes room for `alarms` alarms in all (live ones included), so that
   // putting that many allocates the per-alarm records once, at their size:
-  // without it the records grow by doubling and hold up to twice the memory
-  // they use (docs/benchmarks.md, Memory). Sliding alarms' running windows
-  // (Period above 60 s), whose number is known only as alarms are put, grow
-  // by doubling up to `alarms` at most. Like std::vector::reserve, it
-  // changes no behaviour and never shrinks.
+  // without it the records grow (by a quarter past 1024 alarms) and hold up
+  // to 25% more memory than they use (docs/benchmarks.md, Memory). Sliding
+  // alarms' running windows (Period above 60 s), whose number is known
+  // only as alarms are put, grow the same way up to `alarms` at most. Like
+  // std::vector::reserve, it changes no behaviour and never shrinks.
   void Reserve(size_t alarms);
 
   // PutAnomalyDetector (spec 3.8): validates `spec` (kInvalidArgument) and
@@ -350,27 +350,38 @@ class AlarmEvaluator {
     std::optional<AlarmStatus> status;
     std::unique_ptr<RareCold> rare;  // Null while default.
   };
-  // The per-alarm configuration, everything but the shared shape: 32 bytes.
+  // The per-alarm configuration, everything but the shared shape: 16 bytes.
   // The full AlarmSpec is SpecOf(slot): shape + name + metric + threshold.
   // No ARN: it is derived from the options and the name (ArnOf).
   // The threshold's value and the metric index are not repeated here: the
   // slot's HotAlarm has them (SpecOf reads them there).
   struct ColdAlarm {
+    ColdAlarm()
+        : shape(0),
+          has_extra(false),
+          metric_from_store(false),
+          configuration_time_rare(false) {}
     // ConfigurationUpdated(slot) in Unix nanoseconds, unless
     // configuration_time_rare (then RareCold::configuration_updated).
     int64_t configuration_updated_ns = 0;
-    uint32_t name_offset = 0;  // In the name arena (NameOf).
-    uint32_t shape = 0;        // In shapes_.
-    uint8_t name_size = 0;  // Validate() bounds names to 1-255 characters.
+    // In the name arena (NameOf): the name's length byte, then its bytes.
+    uint32_t name_offset = 0;
+    // In shapes_. 29 bits: the pool reuses ids, so they stay below the
+    // number of live alarms plus one, which PutMetricAlarm and ImportState
+    // keep below kMaxAlarms.
+    uint32_t shape : 29;
     // extras_ holds the slot's ColdExtra. Mutable: FindStatus stores the
     // initial status on demand.
-    mutable bool has_extra = false;
+    mutable uint32_t has_extra : 1;
     // True: the spec's metric is the store's metric(hot.metric) (the shape's is
     // cleared); false: the shape holds it (Metrics-list alarms, and metrics
     // whose dimensions are not in the store's canonical order).
-    bool metric_from_store = false;
-    bool configuration_time_rare = false;
+    uint32_t metric_from_store : 1;
+    uint32_t configuration_time_rare : 1;
   };
+  // Live alarms at most (ColdAlarm::shape's range): at over 100 bytes an
+  // alarm, more would take over 50 GB.
+  static constexpr size_t kMaxAlarms = (size_t{1} << 29) - 2;
 
   // Evaluates alarm `slot` whose evaluation anchor (Unix seconds, the slot
   // start) is `anchor`. Precondition: anchor > hot_[slot].last_slot.
@@ -392,10 +403,9 @@ class AlarmEvaluator {
   // depend on how the cold side is stored) ---
   absl::string_view NameOf(uint32_t slot) const {
     const ColdAlarm& c = cold_[slot];
-    return absl::string_view(
-        name_chunks_[c.name_offset >> kNameChunkBits].get() +
-            (c.name_offset & (kNameChunk - 1)),
-        c.name_size);
+    const char* at = name_chunks_[c.name_offset >> kNameChunkBits].get() +
+                     (c.name_offset & (kNameChunk - 1));
+    return absl::string_view(at + 1, static_cast<unsigned char>(*at));
   }
   absl::Time ConfigurationUpdated(uint32_t slot) const;
   void SetConfigurationUpdated(uint32_t slot, absl::Time t);
@@ -682,7 +692,7 @@ class AlarmEvaluator {
   // with wide_pool_; 32 bytes per sliding alarm, none for the others.
   mutable std::vector<MetricStore::RunningWindow> windows_;
   std::vector<uint32_t> windows_free_;
-  // The largest Reserve(alarms): windows_ never grows past it by doubling.
+  // The largest Reserve(alarms): windows_ never grows past it.
   size_t reserved_alarms_ = 0;
   // A deque, not a vector: it grows by 512-byte blocks, so a million alarms
   // do not pay for up to twice their cold records in growth slack.
@@ -692,9 +702,11 @@ class AlarmEvaluator {
   // Mutable: FindStatus stores the initial status on demand.
   mutable absl::flat_hash_map<uint32_t, std::unique_ptr<ColdExtra>> extras_;
   std::vector<uint32_t> free_slots_;
-  // The name arena: every live alarm's name, back to back in 4 KiB chunks
-  // (a name never straddles two; fixed chunks waste at most 255 bytes each,
-  // where one growing string would waste up to half its capacity).
+  // The name arena: every live alarm's name, each after its length byte
+  // (Validate() bounds names to 1-255 characters), back to back in 4 KiB
+  // chunks (a name never straddles two; fixed chunks waste at most 255
+  // bytes each, where one growing string would waste up to half its
+  // capacity).
   // ColdAlarm::name_offset is chunk << kNameChunkBits | offset in chunk.
   // Deleted names stay until dead_name_bytes_ is half of name_end_ (then
   // ClearCold compacts).
@@ -704,26 +716,12 @@ class AlarmEvaluator {
   uint32_t name_end_ = 0;  // Offset of the next free byte.
   size_t dead_name_bytes_ = 0;
   // Live slots, found by name: hashed and compared through the arena.
-  struct NameHash {
-    using is_transparent = void;
+  struct SlotName {
     const AlarmEvaluator* e;
-    size_t operator()(absl::string_view name) const {
-      return absl::Hash<absl::string_view>()(name);
-    }
-    size_t operator()(uint32_t slot) const { return (*this)(e->NameOf(slot)); }
+    absl::string_view operator()(uint32_t slot) const { return e->NameOf(slot); }
   };
-  struct NameEq {
-    using is_transparent = void;
-    const AlarmEvaluator* e;
-    bool operator()(uint32_t a, uint32_t b) const { return a == b; }
-    bool operator()(uint32_t a, absl::string_view b) const {
-      return e->NameOf(a) == b;
-    }
-    bool operator()(absl::string_view a, uint32_t b) const {
-      return a == e->NameOf(b);
-    }
-  };
-  absl::flat_hash_set<uint32_t, NameHash, NameEq> by_name_;
+  using NameIndex = internal::AlarmNameIndex<SlotName>;
+  NameIndex by_name_;
   AlarmSpecPool shapes_;
   std::vector<AlarmHistoryItem> history_;
   // PutAnomalyDetector's configurations by AnomalyDetectorSpec::Key(), with

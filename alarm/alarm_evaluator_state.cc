@@ -69,13 +69,19 @@ absl::Status AlarmEvaluator::ImportState(State state) {
           "alarm \"", s.spec.alarm_name, "\": appears twice in the state"));
     }
   }
+  // The name arena (32-bit offsets) holds each name after its length byte
+  // and leaves at most 255 bytes of each 4 KiB chunk unused (< 1/15).
   size_t name_bytes = 0;
   for (const AlarmSlotState& s : state.slots) {
-    if (s.live) name_bytes += s.spec.alarm_name.size();
+    if (s.live) name_bytes += 1 + s.spec.alarm_name.size();
   }
-  if (name_bytes > UINT32_MAX) {
+  if (name_bytes + name_bytes / 15 + kNameChunk > UINT32_MAX) {
     return absl::ResourceExhaustedError(
         "AlarmEvaluator::ImportState: more than 4 GiB of alarm names");
+  }
+  if (state.slots.size() - dead > kMaxAlarms) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "AlarmEvaluator::ImportState: more than ", kMaxAlarms, " alarms"));
   }
   std::vector<uint32_t> sorted_free = state.free_slots;
   std::sort(sorted_free.begin(), sorted_free.end());
@@ -135,7 +141,7 @@ absl::Status AlarmEvaluator::ImportState(State state) {
       rare.math = std::move(math);
     }
     StoreName(slot, s.spec.alarm_name);
-    by_name_.insert(slot);
+    by_name_.Insert(slot);
     StoreSpec(slot, std::move(s.spec), h.metric, /*replace=*/false);
   }
   free_slots_ = std::move(state.free_slots);

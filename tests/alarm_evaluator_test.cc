@@ -6,12 +6,16 @@
 
 #include "alarm/alarm_evaluator.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <optional>
 #include <random>
 #include <ostream>
+#include <random>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
@@ -20,6 +24,7 @@
 #include "actions/recording_sink.h"
 #include "alarm/alarm_history.h"
 #include "alarm/alarm_json.h"
+#include "alarm/alarm_name_index.h"
 #include "alarm/alarm_spec.h"
 #include "alarm/alarm_spec_pool.h"
 #include "alarm/alarm_state.h"
@@ -1171,6 +1176,185 @@ TEST_F(AlarmEvaluatorTest, NamesSurviveDeletionAndArenaCompaction) {
   EXPECT_EQ(*evaluator_.FindAlarm(name(1))->threshold, 7);
   std::vector<AlarmDescription> d = evaluator_.DescribeAlarms();
   ASSERT_EQ(d.size(), kAlarms / 4 + 1);
+  for (size_t i = 1; i < d.size(); ++i) {
+    EXPECT_LT(d[i - 1].spec->alarm_name, d[i].spec->alarm_name);
+  }
+}
+
+// The name index (alarm/alarm_name_index.h) against a hash map, with
+// random inserts, erases and finds over slots reused as the evaluator
+// reuses them: names of 1 and 255 characters and names differing in one
+// character, erasing into groups with and without an empty entry (deleted
+// marks), growth past 128 groups (by a quarter), churn at a steady size
+// near the table's load limit (deleted marks pile up until a rehash), and
+// Reserve late in the churn.
+TEST(AlarmNameIndexTest, MatchesAHashMapUnderRandomChurn) {
+  std::vector<std::string> names_by_slot;
+  struct NameOf {
+    const std::vector<std::string>* names;
+    absl::string_view operator()(uint32_t slot) const {
+      return (*names)[slot];
+    }
+  };
+  internal::AlarmNameIndex<NameOf> index(NameOf{&names_by_slot});
+  using Index = internal::AlarmNameIndex<NameOf>;
+  EXPECT_EQ(index.Find("absent"), Index::kNone);
+  absl::flat_hash_map<std::string, uint32_t> reference;
+  std::vector<uint32_t> free_slots;
+  std::mt19937 rng(7);
+  auto name = [&](uint32_t k) {
+    switch (k % 4) {
+      case 0: return std::string(1, static_cast<char>('a' + k % 26));
+      case 1: return std::string(255, static_cast<char>('a' + k % 26));
+      default: return absl::StrCat("alarm-", k);
+    }
+  };
+  auto check_all = [&]() {
+    ASSERT_EQ(index.size(), reference.size());
+    size_t seen = 0;
+    index.ForEach([&](uint32_t slot) {
+      ++seen;
+      auto it = reference.find(names_by_slot[slot]);
+      ASSERT_TRUE(it != reference.end()) << slot;
+      EXPECT_EQ(it->second, slot);
+    });
+    EXPECT_EQ(seen, reference.size());
+    for (const auto& [n, slot] : reference) EXPECT_EQ(index.Find(n), slot) << n;
+  };
+  // Phase 1: grow to ~1400 names (past 128 groups); phase 2: churn at
+  // about that size.
+  for (int step = 0; step < 6000; ++step) {
+    if (step == 5500) index.Reserve(3000);
+    const bool growing = step < 2500;
+    const uint32_t k = static_cast<uint32_t>(rng() % 4000);
+    const std::string n = name(k);
+    auto it = reference.find(n);
+    const bool insert = growing ? rng() % 4 != 0 : rng() % 2 == 0;
+    if (it == reference.end()) {
+      ASSERT_EQ(index.Find(n), Index::kNone) << n;
+      if (!insert) continue;
+      uint32_t slot;
+      if (!free_slots.empty()) {
+        slot = free_slots.back();
+        free_slots.pop_back();
+        names_by_slot[slot] = n;
+      } else {
+        slot = static_cast<uint32_t>(names_by_slot.size());
+        names_by_slot.push_back(n);
+      }
+      index.Insert(slot);
+      reference[n] = slot;
+    } else {
+      ASSERT_EQ(index.Find(n), it->second) << n;
+      if (insert) continue;
+      index.Erase(it->second);
+      names_by_slot[it->second] = "(free)";
+      free_slots.push_back(it->second);
+      reference.erase(it);
+    }
+    if (step % 1500 == 0) check_all();
+  }
+  check_all();
+  EXPECT_GE(index.capacity(), 3000u);
+  // Erase everything: every name is gone, none is found.
+  for (const auto& [n, slot] : reference) index.Erase(slot);
+  EXPECT_EQ(index.size(), 0u);
+  for (const auto& [n, slot] : reference) EXPECT_EQ(index.Find(n), Index::kNone);
+}
+
+// Deleted marks filling the table rehash it at the same size when the live
+// entries fit in 3/4 of it: a table filled to its limit (full groups), half
+// of it erased, then rounds of new names put and erased (each erase from a
+// full group leaves a deleted mark) until they fill it.
+TEST(AlarmNameIndexTest, RehashesInPlaceWhenDeletedMarksFillIt) {
+  std::vector<std::string> names;
+  struct NameOf {
+    const std::vector<std::string>* names;
+    absl::string_view operator()(uint32_t slot) const {
+      return (*names)[slot];
+    }
+  };
+  using Index = internal::AlarmNameIndex<NameOf>;
+  Index index(NameOf{&names});
+  index.Reserve(700);
+  const size_t capacity = index.capacity();
+  for (uint32_t i = 0; i < 700; ++i) {
+    names.push_back(absl::StrCat("first-", i));
+    index.Insert(i);
+  }
+  for (uint32_t i = 0; i < 700; i += 2) index.Erase(i);
+  // At most 350 + 100 live (< 3/4 of 700): no growth.
+  for (int round = 0; round < 40; ++round) {
+    for (uint32_t batch = 0; batch < 700; batch += 200) {
+      const uint32_t end = std::min<uint32_t>(batch + 200, 700);
+      for (uint32_t i = batch; i < end; i += 2) {
+        names[i] = absl::StrCat("round-", round, "-", i);
+        index.Insert(i);
+      }
+      for (uint32_t i = batch; i < end; i += 2) index.Erase(i);
+    }
+  }
+  EXPECT_EQ(index.capacity(), capacity);
+  EXPECT_EQ(index.size(), 350u);
+  for (uint32_t i = 0; i < 700; ++i) {
+    EXPECT_EQ(index.Find(absl::StrCat("first-", i)),
+              i % 2 == 1 ? i : Index::kNone);
+    EXPECT_EQ(index.Find(absl::StrCat("round-39-", i)), Index::kNone);
+  }
+}
+
+// spec 4.1 through the evaluator: many alarms in the name arena and index,
+// names of 1 and 255 characters, DeleteAlarms then PutMetricAlarm of the
+// same name (a reused slot, the index's deleted marks), and PutMetricAlarm
+// over an existing name (configuration replaced, no second alarm).
+TEST_F(AlarmEvaluatorTest, ManyNamesPutDeletedReputAndOverwritten) {
+  auto name = [](int i) {
+    if (i % 30 == 0) return std::string(255, static_cast<char>('A' + i / 30));
+    if (i % 30 == 1) return std::string(1, static_cast<char>('A' + i / 30));
+    return absl::StrCat("cpu-high-i-", 1000000000 + i);
+  };
+  constexpr int kAlarms = 240;
+  for (int i = 0; i < kAlarms; ++i) {
+    AlarmSpec s = CpuAlarmSpec();
+    s.alarm_name = name(i);
+    s.threshold = i;
+    ASSERT_THAT(evaluator_.PutMetricAlarm(s, Utc(12, 0, 0)), IsOk()) << i;
+  }
+  for (int i = 0; i < kAlarms; i += 3) {
+    ASSERT_THAT(evaluator_.DeleteAlarm(name(i), Utc(12, 1, 0)), IsOk()) << i;
+  }
+  EXPECT_THAT(evaluator_.DeleteAlarm(name(0), Utc(12, 1, 0)),
+              StatusIs(absl::StatusCode::kNotFound));
+  // Every sixth comes back (into a freed slot); every fifth is overwritten.
+  for (int i = 0; i < kAlarms; i += 6) {
+    AlarmSpec s = CpuAlarmSpec();
+    s.alarm_name = name(i);
+    s.threshold = -i;
+    ASSERT_THAT(evaluator_.PutMetricAlarm(s, Utc(12, 2, 0)), IsOk()) << i;
+  }
+  for (int i = 1; i < kAlarms; i += 5) {
+    if (i % 3 == 0) continue;
+    AlarmSpec s = CpuAlarmSpec();
+    s.alarm_name = name(i);
+    s.threshold = 1e6 + i;
+    ASSERT_THAT(evaluator_.PutMetricAlarm(s, Utc(12, 3, 0)), IsOk()) << i;
+  }
+  int live = 0;
+  for (int i = 0; i < kAlarms; ++i) {
+    const bool deleted = i % 3 == 0 && i % 6 != 0;
+    std::optional<AlarmSpec> s = evaluator_.FindAlarm(name(i));
+    ASSERT_EQ(s.has_value(), !deleted) << i;
+    if (deleted) continue;
+    ++live;
+    EXPECT_EQ(s->alarm_name, name(i));
+    const double expected = i % 6 == 0                ? -i
+                            : i % 5 == 1 && i % 3 != 0 ? 1e6 + i
+                                                       : i;
+    EXPECT_EQ(*s->threshold, expected) << i;
+  }
+  EXPECT_EQ(evaluator_.alarm_count(), static_cast<size_t>(live));
+  std::vector<AlarmDescription> d = evaluator_.DescribeAlarms();
+  ASSERT_EQ(d.size(), static_cast<size_t>(live));
   for (size_t i = 1; i < d.size(); ++i) {
     EXPECT_LT(d[i - 1].spec->alarm_name, d[i].spec->alarm_name);
   }
