@@ -1170,8 +1170,8 @@ size_t CountBefore(const int64_t* starts, size_t size, int64_t keep_from) {
 
 // Removes the first `n` elements of `v` (n <= v.size()), keeping its
 // capacity.
-template <typename T>
-void DropFront(std::vector<T>& v, size_t n) {
+template <typename T, typename A>
+void DropFront(std::vector<T, A>& v, size_t n) {
   v.erase(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(n));
 }
 
