@@ -752,11 +752,17 @@ void AlarmEvaluator::ReleaseWide(HotAlarm& h) {
 // ending j minutes before its last evaluation), for ages below `bits`;
 // every bit of an age at or past `bits` is zero. kSliding: the record's
 // two words, age j at bit j, shifted up each minute. kSlidingWide: two
-// rings of `words` words (a power of two) and the position of age 0, so
-// that a minute moves the head and clears two bits instead of shifting
-// every word of both masks.
+// rings of `words` words (a power of two) and a word after them holding
+// the position of age 0 (low 32 bits) and how many ages breach (high 32
+// bits), so that a minute moves the head and clears two bits instead of
+// shifting every word of both masks, and whether any age breaches is a
+// test of that count instead of an OR over the ring.
 class AlarmEvaluator::MinuteBits {
  public:
+  // The ring word's halves (kSlidingWide).
+  static constexpr uint64_t kHeadBits = 0xffffffff;
+  static constexpr int kCountShift = 32;
+
   MinuteBits(uint64_t* present, uint64_t* breaching, uint64_t* head,
              int words, int bits)
       : present_(present),
@@ -770,6 +776,12 @@ class AlarmEvaluator::MinuteBits {
   void Assign(int age, bool present, bool breach) {
     const int p = Pos(age);
     const uint64_t bit = uint64_t{1} << (p & 63);
+    if (head_ != nullptr) {
+      // Keep the breaching count: minus the old bit, plus the new one.
+      const uint64_t old = (breaching_[p >> 6] >> (p & 63)) & 1;
+      *head_ = *head_ - (old << kCountShift) +
+               (uint64_t{breach} << kCountShift);
+    }
     present_[p >> 6] = (present_[p >> 6] & ~bit) | (present ? bit : 0);
     breaching_[p >> 6] = (breaching_[p >> 6] & ~bit) | (breach ? bit : 0);
   }
@@ -782,7 +794,7 @@ class AlarmEvaluator::MinuteBits {
       *breaching_ = (*breaching_ << 1) & keep;
       return;
     }
-    *head_ = (*head_ + 1) & Mask();
+    *head_ = (*head_ & ~kHeadBits) | ((*head_ + 1) & Mask());
     Assign(bits_, false, false);  // The age that leaves (bits <= 64 words).
     Assign(0, false, false);
   }
@@ -792,9 +804,8 @@ class AlarmEvaluator::MinuteBits {
   }
   // Whether any age breaches.
   bool AnyBreaching() const {
-    uint64_t any = 0;
-    for (int i = 0; i < words_; ++i) any |= breaching_[i];
-    return any != 0;
+    if (head_ != nullptr) return (*head_ >> kCountShift) != 0;
+    return *breaching_ != 0;
   }
   // Whether ages 0, steps, ..., (n - 1) steps all have a datapoint and none
   // breaches.
@@ -808,6 +819,7 @@ class AlarmEvaluator::MinuteBits {
   }
 
  private:
+  // Mask() < 2^32: words <= 8 (bits <= 512).
   uint64_t Mask() const { return 64 * static_cast<uint64_t>(words_) - 1; }
   int Pos(int age) const {
     if (head_ == nullptr) return age;
@@ -824,7 +836,7 @@ class AlarmEvaluator::MinuteBits {
 };
 
 inline AlarmEvaluator::MinuteBits AlarmEvaluator::BitsOf(HotAlarm& h) const {
-  const int bits = (h.r - 1) * (h.period_seconds / 60) + 1;
+  const int bits = (h.r - 1) * SlidingSteps(h) + 1;
   if (h.fast != FastPath::kSlidingWide) {
     return MinuteBits(&h.present_mask, &h.breaching_mask, nullptr, 1, bits);
   }
@@ -889,7 +901,7 @@ VerdictMasks AlarmEvaluator::RangeMasks(const HotAlarm& h) const {
   if (h.fast != FastPath::kSliding && h.fast != FastPath::kSlidingWide) {
     return VerdictMasks{h.present_mask, h.breaching_mask};
   }
-  const int steps = h.period_seconds / 60;
+  const int steps = SlidingSteps(h);
   if (h.fast == FastPath::kSliding) {  // One word each: every s-th bit.
     VerdictMasks m;
     uint64_t p = h.present_mask;
@@ -1304,7 +1316,7 @@ AlarmEvaluator::ShiftInSlidingMinute(int64_t anchor, const StatisticSet& set,
   }
   // Shift in the new window (bit 0), as DecideSliding does: bits <= 64,
   // one word each.
-  const int steps = h.period_seconds / 60;
+  const int steps = SlidingSteps(h);
   const int bits = (h.r - 1) * steps + 1;
   const uint64_t keep = ~uint64_t{0} >> (64 - bits);
   const uint64_t present = ((h.present_mask << 1) & keep) | present_now;
@@ -1327,33 +1339,42 @@ AlarmEvaluator::ShiftInSlidingMinute(int64_t anchor, const StatisticSet& set,
 AlarmEvaluator::MinuteResult AlarmEvaluator::ShiftInSlidingWide(
     uint64_t present_now, uint64_t breach_now, HotAlarm& h,
     Decision* d) const {
-  // MinuteBits::Advance and Assign(0, ...) on the rings, with the head and
-  // the mask in registers (the class reloads the head after every store).
-  const int steps = h.period_seconds / 60;
-  const int bits = (h.r - 1) * steps + 1;
+  // MinuteBits::Advance and Assign(0, ...) on the rings, with the head, the
+  // breaching count and the mask in registers (the class reloads the head
+  // after every store).
+  const int steps = SlidingSteps(h);
+  const uint64_t bits = uint64_t{h.r - 1u} * static_cast<uint32_t>(steps) + 1;
   std::vector<uint64_t>& entry = wide_pool_[h.present_mask];
   uint64_t* const present = entry.data();
   const size_t words = entry.size() / 2;
   uint64_t* const breaching = present + words;
   const uint64_t mask = 64 * words - 1;
-  const uint64_t head = (present[2 * words] + 1) & mask;
-  present[2 * words] = head;
-  const uint64_t leaving = (head - static_cast<uint64_t>(bits)) & mask;
-  present[leaving >> 6] &= ~(uint64_t{1} << (leaving & 63));
-  breaching[leaving >> 6] &= ~(uint64_t{1} << (leaving & 63));
-  const uint64_t bit = uint64_t{1} << (head & 63);
-  present[head >> 6] = (present[head >> 6] & ~bit) | (present_now << (head & 63));
-  breaching[head >> 6] =
-      (breaching[head >> 6] & ~bit) | (breach_now << (head & 63));
+  const uint64_t head_word = present[2 * words];
+  const uint64_t head = (head_word + 1) & mask;
+  uint64_t breaching_count = head_word >> MinuteBits::kCountShift;
+  const uint64_t leaving = (head - bits) & mask;
+  const uint64_t leaving_bit = uint64_t{1} << (leaving & 63);
+  breaching_count -= (breaching[leaving >> 6] >> (leaving & 63)) & 1;
+  present[leaving >> 6] &= ~leaving_bit;
+  breaching[leaving >> 6] &= ~leaving_bit;
+  // Age `bits` and older are clear, so the new head's bits are (it is the
+  // position that just left when the ring holds exactly `bits`).
+  present[head >> 6] |= present_now << (head & 63);
+  breaching[head >> 6] |= breach_now << (head & 63);
+  breaching_count += breach_now;
+  present[2 * words] = (breaching_count << MinuteBits::kCountShift) | head;
+#ifndef NDEBUG
+  uint64_t counted = 0;
+  for (size_t i = 0; i < words; ++i) counted += PopcountNewest(breaching[i]);
+  assert(counted == breaching_count);
+#endif
   const bool repeat =
       (h.repeat_states & (1u << static_cast<int>(h.state))) != 0;
   // An OK alarm none of whose minutes breaches, the newest with a
   // datapoint, stays OK unless missing data breaches (DecideSlidingMasks'
-  // quiet case, which also holds when the N newest are all present): one
-  // OR over the words instead of the N bits' test below.
-  uint64_t any_breaching = 0;
-  for (size_t i = 0; i < words; ++i) any_breaching |= breaching[i];
-  const bool quiet = any_breaching == 0 && present_now != 0;
+  // quiet case, which also holds when the N newest are all present): the
+  // ring's breaching count instead of the N bits' test below.
+  const bool quiet = breaching_count == 0 && present_now != 0;
   if (quiet && h.state == AlarmState::kOk && !repeat &&
       h.tmd != TreatMissingData::kBreaching) {
     return kMinuteDone;

@@ -533,6 +533,12 @@ class AlarmEvaluator {
             h.fast == FastPath::kSlidingWide) &&
            h.last_slot == previous60;
   }
+  // A sliding alarm's period in minutes, s. Unsigned: GCC divides the
+  // signed int32 by 60 with an idiv in the sliding loop; periods are
+  // positive.
+  static int SlidingSteps(const HotAlarm& h) {
+    return static_cast<int>(static_cast<uint32_t>(h.period_seconds) / 60u);
+  }
   // The serial loop's step for a sliding alarm one minute after its
   // previous evaluation (the caller checked IsSteadySliding):
   // inline, the store's StepRunningWindowMinute and the shift of the new
