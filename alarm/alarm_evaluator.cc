@@ -229,6 +229,20 @@ std::vector<AlarmDescription> AlarmEvaluator::DescribeAlarms() const {
   return out;
 }
 
+namespace {
+
+// The fields of a kSlidingWide alarm's ring word (see MinuteBits), and the
+// word of empty rings of `words` words (<= 8) for `bits` (<= 512) ages.
+constexpr int kRingCountShift = 16;
+constexpr int kRingMaskShift = 32;
+constexpr int kRingBitsShift = 48;
+uint64_t WideRingWord(size_t words, int64_t bits) {
+  return (uint64_t{64 * words - 1} << kRingMaskShift) |
+         (static_cast<uint64_t>(bits) << kRingBitsShift);
+}
+
+}  // namespace
+
 AlarmEvaluator::HotAlarm AlarmEvaluator::MakeHot(const AlarmSpec& spec,
                                                  AlarmState state) {
   // The evaluation loop streams one record per alarm: keep it a cache line.
@@ -277,11 +291,12 @@ AlarmEvaluator::HotAlarm AlarmEvaluator::MakeHot(const AlarmSpec& spec,
   h.present_mask = 0;
   h.breaching_mask = 0;
   if (h.fast == FastPath::kSlidingWide) {
-    // Two rings of a power of two of words each and their head
-    // (MinuteBits).
+    // Two rings of a power of two of words each; their head is in
+    // breaching_mask (MinuteBits).
     size_t words = 2;
     while (64 * words < static_cast<size_t>(sliding_bits)) words *= 2;
-    h.present_mask = AcquireWide(2 * words + 1);
+    h.present_mask = AcquireWide(2 * words);
+    h.breaching_mask = WideRingWord(words, sliding_bits);
   }
   h.window = 0;
   if (h.fast == FastPath::kSliding || h.fast == FastPath::kSlidingWide) {
@@ -448,16 +463,14 @@ uint32_t AlarmEvaluator::SlidingRun(const MinutePass& pass, HotAlarm* hot,
                                     MinuteResult* result) const {
   const int64_t previous60 = pass.anchor - 60;
   for (; slot < slots; ++slot) {
-    if (kPrefetch) {
-      constexpr uint32_t kAhead = 8;
-      pass.q.Prefetch(hot[std::min(slot + kAhead, slots - 1)].metric);
-    }
     HotAlarm& h = hot[slot];
     if (!IsSteadySliding(h, previous60)) {
       *result = kMinuteSlow;
       return slot;
     }
-    PrefetchSliding(hot, slots, slot);
+    // Below the Period-60 loop's threshold (EvaluateRound<false>) what a
+    // sliding step reads stays cached from round to round too.
+    if (kPrefetch) PrefetchSlidingRun(pass.q, hot, slots, slot);
     const MinuteResult r = DecideSlidingSteady(pass, h, d);
     if (r != kMinuteDone) {
       *result = r;
@@ -752,16 +765,20 @@ void AlarmEvaluator::ReleaseWide(HotAlarm& h) {
 // ending j minutes before its last evaluation), for ages below `bits`;
 // every bit of an age at or past `bits` is zero. kSliding: the record's
 // two words, age j at bit j, shifted up each minute. kSlidingWide: two
-// rings of `words` words (a power of two) and a word after them holding
-// the position of age 0 (low 32 bits) and how many ages breach (high 32
-// bits), so that a minute moves the head and clears two bits instead of
-// shifting every word of both masks, and whether any age breaches is a
-// test of that count instead of an OR over the ring.
+// rings of `words` words (a power of two) in wide_pool_[present_mask], and
+// in breaching_mask the ring word: the position of age 0 (bits 0-15), how
+// many ages breach (16-31), the rings' position mask 64 x words - 1
+// (32-47) and `bits` (48-63). A minute moves the head and clears two bits
+// instead of shifting every word of both masks; whether any age breaches
+// is a test of the count instead of an OR over the ring; and the steady
+// step (ShiftInSlidingWide) finds all it needs in the hot record.
 class AlarmEvaluator::MinuteBits {
  public:
-  // The ring word's halves (kSlidingWide).
-  static constexpr uint64_t kHeadBits = 0xffffffff;
-  static constexpr int kCountShift = 32;
+  // The ring word's fields (kSlidingWide).
+  static constexpr uint64_t kHeadBits = 0xffff;
+  static constexpr int kCountShift = kRingCountShift;
+  static constexpr int kMaskShift = kRingMaskShift;
+  static constexpr int kBitsShift = kRingBitsShift;
 
   MinuteBits(uint64_t* present, uint64_t* breaching, uint64_t* head,
              int words, int bits)
@@ -800,11 +817,12 @@ class AlarmEvaluator::MinuteBits {
   }
   void Clear() {
     for (int i = 0; i < words_; ++i) present_[i] = breaching_[i] = 0;
-    if (head_ != nullptr) *head_ = 0;
+    // Head and count; the mask and `bits` stay.
+    if (head_ != nullptr) *head_ &= ~uint64_t{0xffffffff};
   }
   // Whether any age breaches.
   bool AnyBreaching() const {
-    if (head_ != nullptr) return (*head_ >> kCountShift) != 0;
+    if (head_ != nullptr) return ((*head_ >> kCountShift) & 0xffff) != 0;
     return *breaching_ != 0;
   }
   // Whether ages 0, steps, ..., (n - 1) steps all have a datapoint and none
@@ -819,7 +837,6 @@ class AlarmEvaluator::MinuteBits {
   }
 
  private:
-  // Mask() < 2^32: words <= 8 (bits <= 512).
   uint64_t Mask() const { return 64 * static_cast<uint64_t>(words_) - 1; }
   int Pos(int age) const {
     if (head_ == nullptr) return age;
@@ -830,7 +847,7 @@ class AlarmEvaluator::MinuteBits {
   }
   uint64_t* present_;
   uint64_t* breaching_;
-  uint64_t* head_;  // Null for kSliding.
+  uint64_t* head_;  // The ring word; null for kSliding.
   int words_;
   int bits_;
 };
@@ -842,7 +859,7 @@ inline AlarmEvaluator::MinuteBits AlarmEvaluator::BitsOf(HotAlarm& h) const {
   }
   std::vector<uint64_t>& w = wide_pool_[h.present_mask];
   const int words = static_cast<int>(w.size() / 2);
-  return MinuteBits(w.data(), w.data() + words, w.data() + 2 * words, words,
+  return MinuteBits(w.data(), w.data() + words, &h.breaching_mask, words,
                     bits);
 }
 
@@ -1336,36 +1353,40 @@ AlarmEvaluator::ShiftInSlidingMinute(int64_t anchor, const StatisticSet& set,
   return DecideSlidingMasks(breaching == 0 && present_now != 0, h, d);
 }
 
-AlarmEvaluator::MinuteResult AlarmEvaluator::ShiftInSlidingWide(
+inline __attribute__((always_inline)) AlarmEvaluator::MinuteResult
+AlarmEvaluator::ShiftInSlidingWide(
     uint64_t present_now, uint64_t breach_now, HotAlarm& h,
     Decision* d) const {
-  // MinuteBits::Advance and Assign(0, ...) on the rings, with the head, the
-  // breaching count and the mask in registers (the class reloads the head
-  // after every store).
-  const int steps = SlidingSteps(h);
-  const uint64_t bits = uint64_t{h.r - 1u} * static_cast<uint32_t>(steps) + 1;
-  std::vector<uint64_t>& entry = wide_pool_[h.present_mask];
-  uint64_t* const present = entry.data();
-  const size_t words = entry.size() / 2;
-  uint64_t* const breaching = present + words;
-  const uint64_t mask = 64 * words - 1;
-  const uint64_t head_word = present[2 * words];
-  const uint64_t head = (head_word + 1) & mask;
-  uint64_t breaching_count = head_word >> MinuteBits::kCountShift;
+  // MinuteBits::Advance and Assign(0, ...) on the rings, with the ring word
+  // (head, breaching count, mask, bits) in a register.
+  const uint64_t ring = h.breaching_mask;
+  const uint64_t mask = (ring >> MinuteBits::kMaskShift) & 0xffff;
+  const uint64_t bits = ring >> MinuteBits::kBitsShift;
+  const uint64_t head = (ring + 1) & mask;
+  uint64_t breaching_count = (ring >> MinuteBits::kCountShift) & 0xffff;
+  uint64_t* const present = wide_pool_[h.present_mask].data();
+  uint64_t* const breaching = present + (mask + 1) / 64;
   const uint64_t leaving = (head - bits) & mask;
   const uint64_t leaving_bit = uint64_t{1} << (leaving & 63);
-  breaching_count -= (breaching[leaving >> 6] >> (leaving & 63)) & 1;
   present[leaving >> 6] &= ~leaving_bit;
-  breaching[leaving >> 6] &= ~leaving_bit;
+  if (breaching_count != 0) {  // Else the breaching ring is all clear.
+    breaching_count -= (breaching[leaving >> 6] >> (leaving & 63)) & 1;
+    breaching[leaving >> 6] &= ~leaving_bit;
+  }
   // Age `bits` and older are clear, so the new head's bits are (it is the
   // position that just left when the ring holds exactly `bits`).
   present[head >> 6] |= present_now << (head & 63);
-  breaching[head >> 6] |= breach_now << (head & 63);
-  breaching_count += breach_now;
-  present[2 * words] = (breaching_count << MinuteBits::kCountShift) | head;
+  if (breach_now != 0) {
+    breaching[head >> 6] |= uint64_t{1} << (head & 63);
+    ++breaching_count;
+  }
+  h.breaching_mask = (ring & ~uint64_t{0xffffffff}) |
+                     (breaching_count << MinuteBits::kCountShift) | head;
 #ifndef NDEBUG
   uint64_t counted = 0;
-  for (size_t i = 0; i < words; ++i) counted += PopcountNewest(breaching[i]);
+  for (uint64_t i = 0; i <= mask / 64; ++i) {
+    counted += PopcountNewest(breaching[i]);
+  }
   assert(counted == breaching_count);
 #endif
   const bool repeat =
@@ -1380,6 +1401,7 @@ AlarmEvaluator::MinuteResult AlarmEvaluator::ShiftInSlidingWide(
     return kMinuteDone;
   }
   // MinuteBits::NewestSteady.
+  const int steps = SlidingSteps(h);
   uint64_t all = 1;
   for (int k = 0, j = 0; k < h.n; ++k, j += steps) {
     const uint64_t p = (head - static_cast<uint64_t>(j)) & mask;
