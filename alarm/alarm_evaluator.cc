@@ -468,9 +468,12 @@ uint32_t AlarmEvaluator::SlidingRun(const MinutePass& pass, HotAlarm* hot,
       *result = kMinuteSlow;
       return slot;
     }
-    // Below the Period-60 loop's threshold (EvaluateRound<false>) what a
-    // sliding step reads stays cached from round to round too.
-    if (kPrefetch) PrefetchSlidingRun(pass.q, hot, slots, slot);
+    // Whatever the round's size (unlike the Period-60 loop's tails): a
+    // sliding window's leaving cell is Period/60 cells behind the newest,
+    // in each metric's own heap vectors, and a few periods of history of a
+    // thousand metrics (Period 3600: 40 bytes a minute, megabytes in all)
+    // outgrow the core's caches.
+    PrefetchSlidingRun(pass.q, hot, slots, slot);
     const MinuteResult r = DecideSlidingSteady(pass, h, d);
     if (r != kMinuteDone) {
       *result = r;
