@@ -254,6 +254,20 @@ std::vector<AlarmDescription> AlarmEvaluator::DescribeAlarms() const {
   return out;
 }
 
+namespace {
+
+// The fields of a kSlidingWide alarm's ring word (see MinuteBits), and the
+// word of empty rings of `words` words (<= 8) for `bits` (<= 512) ages.
+constexpr int kRingCountShift = 16;
+constexpr int kRingMaskShift = 32;
+constexpr int kRingBitsShift = 48;
+uint64_t WideRingWord(size_t words, int64_t bits) {
+  return (uint64_t{64 * words - 1} << kRingMaskShift) |
+         (static_cast<uint64_t>(bits) << kRingBitsShift);
+}
+
+}  // namespace
+
 AlarmEvaluator::HotAlarm AlarmEvaluator::MakeHot(const AlarmSpec& spec,
                                                  AlarmState state) {
   // The evaluation loop streams one record per alarm: keep it a cache line.
@@ -302,11 +316,12 @@ AlarmEvaluator::HotAlarm AlarmEvaluator::MakeHot(const AlarmSpec& spec,
   h.present_mask = 0;
   h.breaching_mask = 0;
   if (h.fast == FastPath::kSlidingWide) {
-    // Two rings of a power of two of words each and their head
-    // (MinuteBits).
+    // Two rings of a power of two of words each; their head is in
+    // breaching_mask (MinuteBits).
     size_t words = 2;
     while (64 * words < static_cast<size_t>(sliding_bits)) words *= 2;
-    h.present_mask = AcquireWide(2 * words + 1);
+    h.present_mask = AcquireWide(2 * words);
+    h.breaching_mask = WideRingWord(words, sliding_bits);
   }
   h.window = 0;
   if (h.fast == FastPath::kSliding || h.fast == FastPath::kSlidingWide) {
@@ -483,16 +498,17 @@ uint32_t AlarmEvaluator::SlidingRun(const MinutePass& pass, HotAlarm* hot,
                                     MinuteResult* result) const {
   const int64_t previous60 = pass.anchor - 60;
   for (; slot < slots; ++slot) {
-    if (kPrefetch) {
-      constexpr uint32_t kAhead = 8;
-      pass.q.Prefetch(hot[std::min(slot + kAhead, slots - 1)].metric);
-    }
     HotAlarm& h = hot[slot];
     if (!IsSteadySliding(h, previous60)) {
       *result = kMinuteSlow;
       return slot;
     }
-    PrefetchSliding(hot, slots, slot);
+    // Whatever the round's size (unlike the Period-60 loop's tails): a
+    // sliding window's leaving cell is Period/60 cells behind the newest,
+    // in each metric's own heap vectors, and a few periods of history of a
+    // thousand metrics (Period 3600: 40 bytes a minute, megabytes in all)
+    // outgrow the core's caches.
+    PrefetchSlidingRun(pass.q, hot, slots, slot);
     const MinuteResult r = DecideSlidingSteady(pass, h, d);
     if (r != kMinuteDone) {
       *result = r;
@@ -787,11 +803,21 @@ void AlarmEvaluator::ReleaseWide(HotAlarm& h) {
 // ending j minutes before its last evaluation), for ages below `bits`;
 // every bit of an age at or past `bits` is zero. kSliding: the record's
 // two words, age j at bit j, shifted up each minute. kSlidingWide: two
-// rings of `words` words (a power of two) and the position of age 0, so
-// that a minute moves the head and clears two bits instead of shifting
-// every word of both masks.
+// rings of `words` words (a power of two) in wide_pool_[present_mask], and
+// in breaching_mask the ring word: the position of age 0 (bits 0-15), how
+// many ages breach (16-31), the rings' position mask 64 x words - 1
+// (32-47) and `bits` (48-63). A minute moves the head and clears two bits
+// instead of shifting every word of both masks; whether any age breaches
+// is a test of the count instead of an OR over the ring; and the steady
+// step (ShiftInSlidingWide) finds all it needs in the hot record.
 class AlarmEvaluator::MinuteBits {
  public:
+  // The ring word's fields (kSlidingWide).
+  static constexpr uint64_t kHeadBits = 0xffff;
+  static constexpr int kCountShift = kRingCountShift;
+  static constexpr int kMaskShift = kRingMaskShift;
+  static constexpr int kBitsShift = kRingBitsShift;
+
   MinuteBits(uint64_t* present, uint64_t* breaching, uint64_t* head,
              int words, int bits)
       : present_(present),
@@ -805,6 +831,12 @@ class AlarmEvaluator::MinuteBits {
   void Assign(int age, bool present, bool breach) {
     const int p = Pos(age);
     const uint64_t bit = uint64_t{1} << (p & 63);
+    if (head_ != nullptr) {
+      // Keep the breaching count: minus the old bit, plus the new one.
+      const uint64_t old = (breaching_[p >> 6] >> (p & 63)) & 1;
+      *head_ = *head_ - (old << kCountShift) +
+               (uint64_t{breach} << kCountShift);
+    }
     present_[p >> 6] = (present_[p >> 6] & ~bit) | (present ? bit : 0);
     breaching_[p >> 6] = (breaching_[p >> 6] & ~bit) | (breach ? bit : 0);
   }
@@ -817,19 +849,19 @@ class AlarmEvaluator::MinuteBits {
       *breaching_ = (*breaching_ << 1) & keep;
       return;
     }
-    *head_ = (*head_ + 1) & Mask();
+    *head_ = (*head_ & ~kHeadBits) | ((*head_ + 1) & Mask());
     Assign(bits_, false, false);  // The age that leaves (bits <= 64 words).
     Assign(0, false, false);
   }
   void Clear() {
     for (int i = 0; i < words_; ++i) present_[i] = breaching_[i] = 0;
-    if (head_ != nullptr) *head_ = 0;
+    // Head and count; the mask and `bits` stay.
+    if (head_ != nullptr) *head_ &= ~uint64_t{0xffffffff};
   }
   // Whether any age breaches.
   bool AnyBreaching() const {
-    uint64_t any = 0;
-    for (int i = 0; i < words_; ++i) any |= breaching_[i];
-    return any != 0;
+    if (head_ != nullptr) return ((*head_ >> kCountShift) & 0xffff) != 0;
+    return *breaching_ != 0;
   }
   // Whether ages 0, steps, ..., (n - 1) steps all have a datapoint and none
   // breaches.
@@ -853,19 +885,19 @@ class AlarmEvaluator::MinuteBits {
   }
   uint64_t* present_;
   uint64_t* breaching_;
-  uint64_t* head_;  // Null for kSliding.
+  uint64_t* head_;  // The ring word; null for kSliding.
   int words_;
   int bits_;
 };
 
 inline AlarmEvaluator::MinuteBits AlarmEvaluator::BitsOf(HotAlarm& h) const {
-  const int bits = (h.r - 1) * (h.period_seconds / 60) + 1;
+  const int bits = (h.r - 1) * SlidingSteps(h) + 1;
   if (h.fast != FastPath::kSlidingWide) {
     return MinuteBits(&h.present_mask, &h.breaching_mask, nullptr, 1, bits);
   }
   std::vector<uint64_t>& w = wide_pool_[h.present_mask];
   const int words = static_cast<int>(w.size() / 2);
-  return MinuteBits(w.data(), w.data() + words, w.data() + 2 * words, words,
+  return MinuteBits(w.data(), w.data() + words, &h.breaching_mask, words,
                     bits);
 }
 
@@ -924,7 +956,7 @@ VerdictMasks AlarmEvaluator::RangeMasks(const HotAlarm& h) const {
   if (h.fast != FastPath::kSliding && h.fast != FastPath::kSlidingWide) {
     return VerdictMasks{h.present_mask, h.breaching_mask};
   }
-  const int steps = h.period_seconds / 60;
+  const int steps = SlidingSteps(h);
   if (h.fast == FastPath::kSliding) {  // One word each: every s-th bit.
     VerdictMasks m;
     uint64_t p = h.present_mask;
@@ -1339,7 +1371,7 @@ AlarmEvaluator::ShiftInSlidingMinute(int64_t anchor, const StatisticSet& set,
   }
   // Shift in the new window (bit 0), as DecideSliding does: bits <= 64,
   // one word each.
-  const int steps = h.period_seconds / 60;
+  const int steps = SlidingSteps(h);
   const int bits = (h.r - 1) * steps + 1;
   const uint64_t keep = ~uint64_t{0} >> (64 - bits);
   const uint64_t present = ((h.present_mask << 1) & keep) | present_now;
@@ -1359,41 +1391,55 @@ AlarmEvaluator::ShiftInSlidingMinute(int64_t anchor, const StatisticSet& set,
   return DecideSlidingMasks(breaching == 0 && present_now != 0, h, d);
 }
 
-AlarmEvaluator::MinuteResult AlarmEvaluator::ShiftInSlidingWide(
+inline __attribute__((always_inline)) AlarmEvaluator::MinuteResult
+AlarmEvaluator::ShiftInSlidingWide(
     uint64_t present_now, uint64_t breach_now, HotAlarm& h,
     Decision* d) const {
-  // MinuteBits::Advance and Assign(0, ...) on the rings, with the head and
-  // the mask in registers (the class reloads the head after every store).
-  const int steps = h.period_seconds / 60;
-  const int bits = (h.r - 1) * steps + 1;
-  std::vector<uint64_t>& entry = wide_pool_[h.present_mask];
-  uint64_t* const present = entry.data();
-  const size_t words = entry.size() / 2;
-  uint64_t* const breaching = present + words;
-  const uint64_t mask = 64 * words - 1;
-  const uint64_t head = (present[2 * words] + 1) & mask;
-  present[2 * words] = head;
-  const uint64_t leaving = (head - static_cast<uint64_t>(bits)) & mask;
-  present[leaving >> 6] &= ~(uint64_t{1} << (leaving & 63));
-  breaching[leaving >> 6] &= ~(uint64_t{1} << (leaving & 63));
-  const uint64_t bit = uint64_t{1} << (head & 63);
-  present[head >> 6] = (present[head >> 6] & ~bit) | (present_now << (head & 63));
-  breaching[head >> 6] =
-      (breaching[head >> 6] & ~bit) | (breach_now << (head & 63));
+  // MinuteBits::Advance and Assign(0, ...) on the rings, with the ring word
+  // (head, breaching count, mask, bits) in a register.
+  const uint64_t ring = h.breaching_mask;
+  const uint64_t mask = (ring >> MinuteBits::kMaskShift) & 0xffff;
+  const uint64_t bits = ring >> MinuteBits::kBitsShift;
+  const uint64_t head = (ring + 1) & mask;
+  uint64_t breaching_count = (ring >> MinuteBits::kCountShift) & 0xffff;
+  uint64_t* const present = wide_pool_[h.present_mask].data();
+  uint64_t* const breaching = present + (mask + 1) / 64;
+  const uint64_t leaving = (head - bits) & mask;
+  const uint64_t leaving_bit = uint64_t{1} << (leaving & 63);
+  present[leaving >> 6] &= ~leaving_bit;
+  if (breaching_count != 0) {  // Else the breaching ring is all clear.
+    breaching_count -= (breaching[leaving >> 6] >> (leaving & 63)) & 1;
+    breaching[leaving >> 6] &= ~leaving_bit;
+  }
+  // Age `bits` and older are clear, so the new head's bits are (it is the
+  // position that just left when the ring holds exactly `bits`).
+  present[head >> 6] |= present_now << (head & 63);
+  if (breach_now != 0) {
+    breaching[head >> 6] |= uint64_t{1} << (head & 63);
+    ++breaching_count;
+  }
+  h.breaching_mask = (ring & ~uint64_t{0xffffffff}) |
+                     (breaching_count << MinuteBits::kCountShift) | head;
+#ifndef NDEBUG
+  uint64_t counted = 0;
+  for (uint64_t i = 0; i <= mask / 64; ++i) {
+    counted += PopcountNewest(breaching[i]);
+  }
+  assert(counted == breaching_count);
+#endif
   const bool repeat =
       (h.repeat_states & (1u << static_cast<int>(h.state))) != 0;
   // An OK alarm none of whose minutes breaches, the newest with a
   // datapoint, stays OK unless missing data breaches (DecideSlidingMasks'
-  // quiet case, which also holds when the N newest are all present): one
-  // OR over the words instead of the N bits' test below.
-  uint64_t any_breaching = 0;
-  for (size_t i = 0; i < words; ++i) any_breaching |= breaching[i];
-  const bool quiet = any_breaching == 0 && present_now != 0;
+  // quiet case, which also holds when the N newest are all present): the
+  // ring's breaching count instead of the N bits' test below.
+  const bool quiet = breaching_count == 0 && present_now != 0;
   if (quiet && h.state == AlarmState::kOk && !repeat &&
       h.tmd != TreatMissingData::kBreaching) {
     return kMinuteDone;
   }
   // MinuteBits::NewestSteady.
+  const int steps = SlidingSteps(h);
   uint64_t all = 1;
   for (int k = 0, j = 0; k < h.n; ++k, j += steps) {
     const uint64_t p = (head - static_cast<uint64_t>(j)) & mask;

@@ -317,7 +317,8 @@ class AlarmEvaluator {
     // schedule, R <= 64): kMinute for Period 60 (DecideMinute), kSliding
     // for longer periods (DecideSliding), whose masks then hold one verdict
     // per minute; kSlidingWide when those x Period/60 + 1 bits do not
-    // fit in 64: they live in wide_pool_[present_mask] instead. kNone for
+    // fit in 64: they live in wide_pool_[present_mask] instead, and
+    // breaching_mask holds the rings' head word (MinuteBits). kNone for
     // free slots (the evaluation loops test kMinute without `live`).
     FastPath fast;
     // Incremental evaluation (kStandard, R <= 64 only): the verdicts of the
@@ -550,6 +551,12 @@ class AlarmEvaluator {
             h.fast == FastPath::kSlidingWide) &&
            h.last_slot == previous60;
   }
+  // A sliding alarm's period in minutes, s. Unsigned: GCC divides the
+  // signed int32 by 60 with an idiv in the sliding loop; periods are
+  // positive.
+  static int SlidingSteps(const HotAlarm& h) {
+    return static_cast<int>(static_cast<uint32_t>(h.period_seconds) / 60u);
+  }
   // The serial loop's step for a sliding alarm one minute after its
   // previous evaluation (the caller checked IsSteadySliding):
   // inline, the store's StepRunningWindowMinute and the shift of the new
@@ -575,7 +582,8 @@ class AlarmEvaluator {
   // 2 x kSlidingAhead slots after `slot` and, with that record by then in
   // the cache, for the leaving cell of the one kSlidingAhead after, as the
   // Period-60 loop asks for the minute tails (which serve the entering
-  // minute too). Called for sliding alarms only.
+  // minute too). Called for sliding alarms only, outside SlidingRun (which
+  // stages its requests itself: PrefetchSlidingRun).
   // `hot` and `slots` are hot_.data() and hot_.size(), which the loops
   // hold in locals. 8 (the record 16 slots ahead): a sliding step takes
   // 40-70 ns while its cells miss; 4 ahead left part of the misses exposed
@@ -596,6 +604,53 @@ class AlarmEvaluator {
             next.metric, windows_[next.window - 1], next.period_seconds);
       }
     }
+  }
+  // SlidingRun's requests, in two stages since each address depends on a
+  // line the stage before fetched: for the alarm 2 x kSlidingAhead slots
+  // ahead, every line its step reads whose address its hot record gives
+  // (the metric's record, its minute tail and the copy of the entering
+  // minute, its RunningWindow, a kSlidingWide alarm's wide_pool_ entry);
+  // for the one kSlidingAhead ahead, whose record, window and entry are in
+  // by then, the cell that leaves its window and its rings.
+  // Stage one asks without testing that the alarm slides: a request never
+  // faults (integer arithmetic, no out-of-range pointer), and a stray line
+  // costs less than the branch. The last 2 x kSlidingAhead slots of the
+  // round are not asked for.
+  __attribute__((always_inline)) void PrefetchSlidingRun(
+      const MetricStore::MinuteQuery& q, const HotAlarm* hot, uint32_t slots,
+      uint32_t slot) const {
+    if (slot + 2 * kSlidingAhead >= slots) return;
+    const HotAlarm& far = hot[slot + 2 * kSlidingAhead];
+    q.Prefetch(far.metric);
+    store_->PrefetchRunningWindowRecord(far.metric);
+    PrefetchAddress(reinterpret_cast<uintptr_t>(windows_.data()) +
+                    (uintptr_t{far.window} - 1) *
+                        sizeof(MetricStore::RunningWindow));
+    if (far.fast == FastPath::kSlidingWide) {
+      PrefetchAddress(reinterpret_cast<uintptr_t>(&wide_pool_[far.present_mask]));
+    }
+    const HotAlarm& next = hot[slot + kSlidingAhead];
+    if (next.window != 0) {
+      store_->PrefetchRunningWindowCells(
+          next.metric, windows_[next.window - 1], next.period_seconds);
+    }
+    if (next.fast == FastPath::kSlidingWide) {
+      // Its rings, one heap block of up to 128 bytes (present words first,
+      // which every step writes).
+      const uintptr_t rings =
+          reinterpret_cast<uintptr_t>(wide_pool_[next.present_mask].data());
+      PrefetchAddress(rings);
+      PrefetchAddress(rings + 63);
+    }
+  }
+  // A read prefetch of the line holding `address` (an asm statement on
+  // x86-64, as MetricStore's: GCC 12 may drop __builtin_prefetch).
+  static void PrefetchAddress(uintptr_t address) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    asm volatile("prefetcht0 (%0)" : : "r"(address));
+#else
+    __builtin_prefetch(reinterpret_cast<const void*>(address));
+#endif
   }
   // The serial loop's run of steady sliding alarms from `slot` (which
   // IsSteadySliding takes): steps every one DecideSlidingSteady leaves

@@ -988,14 +988,29 @@ void MetricStore::AggregateRunningWindowAt(MetricIndex index,
   // must still be the first cell at or after old_first) or written since (a
   // write at or after old_end is a cell that enters now, or later; so the
   // window's cells are still the `cells` from `lo` on).
+  //
+  // A DropBefore since the record (every retention pass) leaves such a
+  // window's cells as they were but moves them to lower indices: then `lo`
+  // is found again by a search and the totals are kept, instead of walking
+  // the whole window (P3600: 60 cells) once per alarm after every drop.
   const bool kept = w->end10 != RunningWindow::kNoEnd;
   const int64_t old_end = int64_t{w->end10} * kStorageCellSeconds;
   const int64_t old_first = kept ? old_end - period_s : INT64_MIN;
-  if (kept && first_s <= old_end &&
-      first_s >= old_first && old_first >= dropped_before_ && lo <= n &&
-      (lo == n || starts[lo] >= old_first) &&
-      (lo == 0 || starts[lo - 1] < old_first) &&
-      WrittenSinceAtOrAfter(index, w->epoch, old_end)) {
+  bool keep = kept && first_s <= old_end && first_s >= old_first &&
+              old_first >= dropped_before_ &&
+              WrittenSinceAtOrAfter(index, w->epoch, old_end);
+  if (keep && !(lo <= n && (lo == n || starts[lo] >= old_first) &&
+                (lo == 0 || starts[lo - 1] < old_first))) {
+    // Its cells, [old_first, old_end), are as they were (none written
+    // since before old_end, none dropped at or after old_first): `cells`
+    // of them from the first at or after old_first, which the check below
+    // confirms at the other end.
+    lo = FirstFromBack(starts, old_first);
+    const size_t end = lo + w->cells;
+    keep = end <= n && (end == n || starts[end] >= old_end) &&
+           (end == lo || starts[end - 1] < old_end);
+  }
+  if (keep) {
     hi = lo + w->cells;  // The first cell at or after old_end.
     // Leaving: the cells of [old_first, first). Entering: those of
     // [old_end, end), below.

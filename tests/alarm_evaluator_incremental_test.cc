@@ -389,11 +389,12 @@ TEST(AlarmEvaluatorIncrementalTest, SlidingRunningWindowMatchesReference) {
 // x Period/60 + 1 bits, kept in rings of 128 to 512 bits that move a
 // head each minute instead of shifting) agree with the reference after
 // every evaluation: Period 3600 with N 3 and 5 (121 and 241 bits), Period
-// 300 with N 20 (96 bits) and Period 600 with N 30 (291 bits, the ring
-// wraps every 512 minutes), every TreatMissingData, on data that crosses
-// the threshold, with gaps long enough to empty the newest window, data
-// for the next minute before the evaluation, late data into older windows
-// (the rebuild), skipped minutes and retention.
+// 300 with N 20 (96 bits), Period 600 with N 30 (291 bits, the ring
+// wraps every 512 minutes) and rings exactly full (128 and 256 bits, where
+// the age that leaves is at the new head), every TreatMissingData, on data
+// that crosses the threshold, with gaps long enough to empty the newest
+// window, data for the next minute before the evaluation, late data into
+// older windows (the rebuild), skipped minutes and retention.
 TEST(AlarmEvaluatorIncrementalTest, WideSlidingHistoryMatchesReference) {
   struct Config {
     int period;
@@ -401,6 +402,7 @@ TEST(AlarmEvaluatorIncrementalTest, WideSlidingHistoryMatchesReference) {
     int m;
     TreatMissingData tmd;
     Statistic statistic;
+    int minutes = 1500;  // Evaluated after the first hour.
   };
   const Config kConfigs[] = {
       {3600, 3, 2, TreatMissingData::kMissing, Statistic::kAverage},
@@ -408,6 +410,11 @@ TEST(AlarmEvaluatorIncrementalTest, WideSlidingHistoryMatchesReference) {
       {300, 20, 5, TreatMissingData::kNotBreaching, Statistic::kAverage},
       {600, 30, 10, TreatMissingData::kIgnore, Statistic::kSampleCount},
       {600, 30, 30, TreatMissingData::kMissing, Statistic::kMaximum},
+      // Rings exactly full, (R-1) x Period/60 + 1 = 64 x words: the age
+      // that leaves is at the new head (128 and 256 bits).
+      // Past two wraps of the ring is enough.
+      {7620, 2, 1, TreatMissingData::kNotBreaching, Statistic::kAverage, 400},
+      {5100, 4, 2, TreatMissingData::kMissing, Statistic::kAverage, 600},
   };
   for (const Config& c : kConfigs) {
     SCOPED_TRACE(absl::StrCat("period ", c.period, " n ", c.n));
@@ -427,7 +434,7 @@ TEST(AlarmEvaluatorIncrementalTest, WideSlidingHistoryMatchesReference) {
     int changes = 0;
     AlarmState last = p.State();
     const int phase_minutes = c.period * c.n / 60 + 7;  // Past the range.
-    for (int k = -60; k < 1500; ++k) {
+    for (int k = -60; k < c.minutes; ++k) {
       const int phase = ((k + 1000) / phase_minutes) % 3;
       const bool gap = phase == 2 && (k % phase_minutes) < c.period / 60 + 2;
       const double v = phase == 0 ? 10 + static_cast<int>(rng() % 20)

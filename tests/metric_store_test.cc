@@ -624,6 +624,54 @@ TEST(MetricStoreRunningWindowTest, RandomHistoriesMatchAggregateBucketsAt) {
   EXPECT_GT(fast_reads, 60 * 400 * 18 / 3);
 }
 
+// A retention pass (DropBefore) before a running window moves its cells to
+// lower indices but keeps them: the next window finds its first cell again
+// and keeps the totals (no walk), and is still AggregateBucketsAt's, bit for
+// bit; a drop into the window starts a new record. Edge cases: the drop
+// ending right at the window's first cell, and a window whose first minute
+// has no cell (the search lands on the next one).
+TEST(MetricStoreRunningWindowTest, DropBeforeTheWindowKeepsItsTotals) {
+  const int64_t noon = absl::ToUnixSeconds(Utc(12, 0, 0));
+  for (const bool gap : {false, true}) {
+    SCOPED_TRACE(gap ? "first minute empty" : "every minute");
+    MetricStore store;
+    const MetricIndex m = store.Intern(Cpu());
+    for (int k = 0; k < 30; ++k) {
+      if (gap && k == 20) continue;
+      store.Add(m, Unit::kNone, absl::FromUnixSeconds(noon + 60 * k + 5),
+                StatisticSet::Of(k));
+    }
+    constexpr int64_t kPeriod = 300;
+    MetricStore::RunningWindow w;
+    StatisticSet got;
+    store.AggregateRunningWindowAt(m, std::nullopt, noon + 60 * 19, kPeriod,
+                                   false, &w, &got);
+    ASSERT_EQ(w.first, 19u);
+    // Up to the window's first cell (minute 19): 19 cells go.
+    store.DropBefore(absl::FromUnixSeconds(noon + 60 * 19));
+    store.BeginReadEpoch();
+    const uint64_t count_before = w.count;
+    store.AggregateRunningWindowAt(m, std::nullopt, noon + 60 * 20, kPeriod,
+                                   false, &w, &got);
+    EXPECT_EQ(w.first, 1u);  // Minute 20 (or 21) after the drop.
+    EXPECT_EQ(w.cells, gap ? 4 : 5);
+    EXPECT_EQ(w.count, count_before);  // Minute 19 left, minute 24 entered.
+    StatisticSet want[1];
+    store.AggregateBucketsAt(m, std::nullopt, noon + 60 * 20, kPeriod,
+                             absl::Span<StatisticSet>(want, 1));
+    EXPECT_EQ(std::memcmp(&got, &want[0], 2 * sizeof(double)), 0);
+    // Into the window: its first cells are gone, the record starts over.
+    store.DropBefore(absl::FromUnixSeconds(noon + 60 * 22));
+    store.BeginReadEpoch();
+    store.AggregateRunningWindowAt(m, std::nullopt, noon + 60 * 21, kPeriod,
+                                   false, &w, &got);
+    store.AggregateBucketsAt(m, std::nullopt, noon + 60 * 21, kPeriod,
+                             absl::Span<StatisticSet>(want, 1));
+    EXPECT_EQ(std::memcmp(&got, &want[0], 2 * sizeof(double)), 0);
+    EXPECT_EQ(w.first, 0u);
+  }
+}
+
 // Growth moves the records (64-byte lines in a vector that grows by a
 // quarter past 1024 metrics) and Reserve resizes the id table: neither may
 // lose a metric's identity, cells, raw samples or running totals, which live
