@@ -349,28 +349,49 @@ char* WriteReasonFields(const UtcFields& f, char* out) {
 }
 
 
-}  // namespace
+// The last instants printed in one fixed-width form (`kChars` characters),
+// by whole minute, per thread: the instants of one reason (bucket starts)
+// repeat across the alarms of an evaluation, so they are copied when asked
+// again.
+template <size_t kChars>
+class RecentTimestamps {
+ public:
+  // Writes the cached text of `t` to `out` and returns its end, or nullptr
+  // when `t` is not cached.
+  static char* Find(absl::Time t, char* out) {
+    const Entry& e = EntryOf(t);
+    if (!e.valid || e.t != t) return nullptr;
+    std::memcpy(out, e.text, kChars);
+    return out + kChars;
+  }
+  // Keeps `text` (kChars characters) as the text of `t`.
+  static void Store(absl::Time t, const char* text) {
+    Entry& e = EntryOf(t);
+    e.valid = true;
+    e.t = t;
+    std::memcpy(e.text, text, kChars);
+  }
 
-char* WriteCwTimestamp(absl::Time t, char* out) {
-  // The instants of one reason (bucket starts) repeat across the alarms of
-  // an evaluation: the last few printed are kept per thread, by whole
-  // minute, and copied when asked again.
-  constexpr size_t kCwChars = 28;  // yyyy-MM-ddTHH:mm:ss.SSS+0000
+ private:
   struct Entry {
     // Set once `t` and `text` hold a printed instant. Without it a fresh
     // entry's default `t` would match a request for that very instant
     // (InfinitePast) and copy text never written.
     bool valid = false;
     absl::Time t;
-    char text[kCwChars];
+    char text[kChars];
   };
-  thread_local Entry cache[8];
-  const int64_t minute = absl::ToUnixSeconds(t) / 60;
-  Entry& e = cache[static_cast<uint64_t>(minute) & 7];
-  if (e.valid && e.t == t) {
-    std::memcpy(out, e.text, kCwChars);
-    return out + kCwChars;
+  static Entry& EntryOf(absl::Time t) {
+    thread_local Entry cache[8];
+    return cache[static_cast<uint64_t>(absl::ToUnixSeconds(t) / 60) & 7];
   }
+};
+
+}  // namespace
+
+char* WriteCwTimestamp(absl::Time t, char* out) {
+  constexpr size_t kCwChars = 28;  // yyyy-MM-ddTHH:mm:ss.SSS+0000
+  if (char* end = RecentTimestamps<kCwChars>::Find(t, out)) return end;
   UtcFields f;
   if (!ToUtcFields(t, &f)) {
     const std::string text =
@@ -382,9 +403,7 @@ char* WriteCwTimestamp(absl::Time t, char* out) {
   char* p = PutIsoBody(f, out);
   std::memcpy(p, "+0000", 5);
   p += 5;
-  e.valid = true;
-  e.t = t;
-  std::memcpy(e.text, out, kCwChars);
+  RecentTimestamps<kCwChars>::Store(t, out);
   return p;
 }
 
@@ -411,22 +430,8 @@ std::string FormatIsoTimestamp(absl::Time t) {
 }
 
 char* WriteReasonTimestamp(absl::Time t, char* out) {
-  // As WriteCwTimestamp: the last instants printed, by whole minute, per
-  // thread (a reason lists bucket starts that other reasons of the same
-  // evaluation list too).
   constexpr size_t kReasonChars = 17;  // dd/MM/yy HH:mm:ss
-  struct Entry {
-    bool valid = false;  // As in WriteCwTimestamp.
-    absl::Time t;
-    char text[kReasonChars];
-  };
-  thread_local Entry cache[8];
-  const int64_t minute = absl::ToUnixSeconds(t) / 60;
-  Entry& e = cache[static_cast<uint64_t>(minute) & 7];
-  if (e.valid && e.t == t) {
-    std::memcpy(out, e.text, kReasonChars);
-    return out + kReasonChars;
-  }
+  if (char* end = RecentTimestamps<kReasonChars>::Find(t, out)) return end;
   UtcFields f;
   if (!ToUtcFields(t, &f)) {
     const std::string text =
@@ -436,9 +441,7 @@ char* WriteReasonTimestamp(absl::Time t, char* out) {
     return out + n;
   }
   char* p = WriteReasonFields(f, out);
-  e.valid = true;
-  e.t = t;
-  std::memcpy(e.text, out, kReasonChars);
+  RecentTimestamps<kReasonChars>::Store(t, out);
   return p;
 }
 
