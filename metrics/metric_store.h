@@ -568,7 +568,8 @@ class MetricStore {
       return static_cast<T*>(::operator new(n * sizeof(T), kAlign));
     }
     void deallocate(T* p, size_t n) {
-      ::operator delete(p, n * sizeof(T), kAlign);
+      (void)n;  // Unsized: clang enables sized deallocation only on request.
+      ::operator delete(p, kAlign);
     }
     template <typename U>
     bool operator==(const LineAligned<U>&) const {

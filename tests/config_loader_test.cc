@@ -547,7 +547,9 @@ TEST(ConfigLoaderTest, CsvFileReaderMatchesParseMetricsCsvOnGeneratedText) {
       Streamed s = ReadStreamed(path, chunk);
       ASSERT_TRUE(s.open.ok()) << s.open;
       EXPECT_EQ(s.status, whole.status());
-      if (whole.ok()) EXPECT_EQ(s.data, expected);
+      if (whole.ok()) {
+        EXPECT_EQ(s.data, expected);
+      }
     }
   }
 }

@@ -213,7 +213,9 @@ TEST(MetricIdTableTest, PerMetricCapacityAlwaysGrows) {
     const size_t next = internal::NextPerMetricCapacity(capacity);
     ASSERT_GT(next, capacity);
     // At most a quarter more past the doubling range.
-    if (capacity >= 1024) ASSERT_LE(next, capacity + capacity / 4);
+    if (capacity >= 1024) {
+      ASSERT_LE(next, capacity + capacity / 4);
+    }
     capacity = next;
   }
 }
