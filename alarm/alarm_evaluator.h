@@ -94,6 +94,7 @@
 #include "alarm/state_reason.h"
 #include "metrics/extended_statistic.h"
 #include "metrics/metric_store.h"
+#include "metrics/prefetch.h"
 #include "metrics/sample_distribution.h"
 #include "metrics/statistic.h"
 
@@ -643,14 +644,9 @@ class AlarmEvaluator {
       PrefetchAddress(rings + 63);
     }
   }
-  // A read prefetch of the line holding `address` (an asm statement on
-  // x86-64, as MetricStore's: GCC 12 may drop __builtin_prefetch).
+  // A read prefetch of the line holding `address` (metrics/prefetch.h).
   static void PrefetchAddress(uintptr_t address) {
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-    asm volatile("prefetcht0 (%0)" : : "r"(address));
-#else
-    __builtin_prefetch(reinterpret_cast<const void*>(address));
-#endif
+    internal::PrefetchLine(address);
   }
   // The serial loop's run of steady sliding alarms from `slot` (which
   // IsSteadySliding takes): steps every one DecideSlidingSteady leaves

@@ -60,6 +60,7 @@
 #include "metrics/datapoint.h"
 #include "metrics/metric_id.h"
 #include "metrics/period.h"
+#include "metrics/prefetch.h"
 #include "metrics/sample_distribution.h"
 #include "metrics/statistic.h"
 #include "metrics/unit.h"
@@ -821,11 +822,7 @@ class MetricStore {
                             : MinuteQuery::kAnyUnit;
   }
   static void PrefetchLine(uintptr_t address) {
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-    asm volatile("prefetcht0 (%0)" : : "r"(address));
-#else
-    __builtin_prefetch(reinterpret_cast<const void*>(address));
-#endif
+    internal::PrefetchLine(address);
   }
   static int32_t Cell10(int64_t cell) {
     const int64_t c = cell / kStorageCellSeconds;
