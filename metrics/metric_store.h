@@ -196,44 +196,40 @@ class MetricStore {
   struct RunningWindow {
     static constexpr int32_t kNoEnd = INT32_MIN;
     static constexpr uint32_t kMaxCells = (uint32_t{1} << 15) - 1;
-    static constexpr int kSumBits = 48;
-    static constexpr int64_t kSumLimit = int64_t{1} << (kSumBits - 1);
-    static constexpr uint64_t kSumMask = (uint64_t{1} << kSumBits) - 1;
-    static constexpr uint64_t kInexactBit = uint64_t{1} << 63;
 
     // The SampleCount total (0 when inexact).
     uint32_t count() const { return count_; }
     // The Sum total (0 when inexact).
-    int64_t sum() const {
-      return static_cast<int64_t>(packed_ << (64 - kSumBits)) >>
-             (64 - kSumBits);
-    }
+    int64_t sum() const { return static_cast<int64_t>(packed_) >> kSumShift; }
     // Its number of cells.
     uint32_t cells() const {
-      return static_cast<uint32_t>(packed_ >> kSumBits) & kMaxCells;
+      return static_cast<uint32_t>(packed_ >> 1) & kMaxCells;
     }
     // False when a cell is not such an integer or the totals do not fit.
-    bool exact() const { return (packed_ & kInexactBit) == 0; }
+    bool exact() const { return (packed_ & kInexact) == 0; }
     // End of the window last aggregated, in Unix seconds / 10; kNoEnd: none.
     int32_t end10() const { return end10_; }
 
    private:
     friend class MetricStore;
-    // Totals that fit (sum within +-kSumLimit, count within uint32) with
-    // `cells` cells.
-    void SetExact(int64_t count, int64_t sum, uint32_t cells) {
-      count_ = static_cast<uint32_t>(count);
-      packed_ = (static_cast<uint64_t>(sum) & kSumMask) |
-                (uint64_t{cells} << kSumBits);
+    // The Sum is the top 48 bits of packed_ (two's complement), so that an
+    // arithmetic shift reads it.
+    static constexpr int kSumShift = 16;
+    static constexpr uint64_t kInexact = 1;
+    // packed_ for totals `count` and `sum` (which fit when
+    // TotalsFit(count, sum)) and `cells` cells.
+    static uint64_t PackExact(int64_t sum, uint32_t cells) {
+      return (static_cast<uint64_t>(sum) << kSumShift) | (uint64_t{cells} << 1);
     }
-    void SetInexact(uint32_t cells) {
-      count_ = 0;
-      packed_ = kInexactBit | (uint64_t{cells} << kSumBits);
+    static bool TotalsFit(int64_t count, int64_t sum) {
+      return (static_cast<uint64_t>(count) >> 32) == 0 &&
+             static_cast<int64_t>(static_cast<uint64_t>(sum) << kSumShift) >>
+                     kSumShift ==
+                 sum;
     }
     int32_t end10_ = kNoEnd;
     uint32_t count_ = 0;
-    // Sum (the low kSumBits bits, two's complement), cells (15 bits), and
-    // kInexactBit.
+    // Sum (bits 16-63), cells (bits 1-15) and kInexact (bit 0).
     uint64_t packed_ = 0;
   };
   static_assert(sizeof(RunningWindow) == 16, "four windows per cache line");
@@ -539,6 +535,9 @@ class MetricStore {
     const Tail* tails;
     size_t tails_size;
     size_t metrics_size;
+    // start10 when a RunningWindow ending there can step a minute within
+    // its int32 end (StepRunningWindowMinute), else a value no int32 is.
+    int64_t step_start10;
   };
   // Precondition: start is a multiple of 60.
   MinuteQuery PrepareMinute(int64_t start) const;
@@ -964,7 +963,11 @@ inline MetricStore::MinuteQuery MetricStore::PrepareMinute(
                      minute_cells_[(start / 60) & 1].data(),
                      tails_.data(),
                      tails_.size(),
-                     metrics_.size()};
+                     metrics_.size(),
+                     start / kStorageCellSeconds > RunningWindow::kNoEnd &&
+                             start / kStorageCellSeconds <= INT32_MAX - 6
+                         ? start / kStorageCellSeconds
+                         : INT64_MAX};
 }
 
 // Always inlined: the evaluator's serial loop calls it once per sliding
@@ -973,10 +976,11 @@ inline __attribute__((always_inline)) bool
 MetricStore::StepRunningWindowMinute(
     MetricIndex index, uint8_t unit, const MinuteQuery& q, int64_t period_s,
     uint32_t read_epoch, RunningWindow* w, StatisticSet* out) const {
-  // The window ended at this minute's start, its totals kept, and its
-  // end + 60 s still fits in end10.
-  if (w->end10_ != q.start10 || !w->exact() ||
-      w->end10_ > INT32_MAX - 6 || index >= q.tails_size) {
+  // The window ended at this minute's start (and its end + 60 s fits in
+  // end10: q.step_start10), its totals kept.
+  const uint64_t packed = w->packed_;
+  if (w->end10_ != q.step_start10 || (packed & RunningWindow::kInexact) ||
+      index >= q.tails_size) {
     return false;
   }
   const Tail& t = q.tails[index];
@@ -993,44 +997,30 @@ MetricStore::StepRunningWindowMinute(
     return false;
   }
   // The minute that enters, [end - 60, end): at most one cell (cells are
-  // minute-aligned), the newest one or the one before it, whose copy the
-  // tail keeps. That copy is an empty set when the minute has no cell; an
-  // empty copy of the minute before the newest cannot tell a cell with no
-  // samples from none, so that case walks.
-  uint32_t entered = 1;
-  const StatisticSet* in = &q.copies[index];
-  if (q.minute > t.newest_minute) {  // Also when there is no cell at all.
-    entered = 0;
-  } else if (q.minute != t.newest_minute &&
-             (q.minute != int64_t{t.newest_minute} - 1 || in->empty())) {
-    return false;
-  }
-  int64_t in_count = 0;
-  int64_t in_sum = 0;
-  if (entered != 0 && !(ExactInteger(in->sample_count, &in_count) &&
-                        ExactInteger(in->sum, &in_sum))) {
-    return false;
-  }
+  // minute-aligned), the newest one (newer == 0) or the one before it
+  // (newer == 1), whose copy the tail keeps; none when the newest cell is
+  // older (newer < 0, also when there is no cell at all). `after`: the
+  // cells at or after the window's end, those two minutes' (the newest is
+  // the last cell).
+  const int64_t newer = int64_t{t.newest_minute} - q.minute;
+  if (newer > 1) return false;
+  const size_t after = newer < 0 ? 0 : static_cast<size_t>(newer) + 1;
   // The minute that leaves, [old_first, old_first + 60): at most the
   // window's first cell. No cell of the window was dropped (old_first is at
   // or after the retention horizon) or written (tested above) since it was
-  // read, and the cells at or after its end are the entering one and, when
-  // the newest cell is the minute after it, that one (the only minutes
-  // from the end to the newest cell): so the window's cells are the
-  // w->cells() before the last `after` cells, wherever DropBefore has moved
-  // them. They are distinct minutes of [old_first, old_end): when there are
-  // period / 60 of them, the first is old_first's, without reading its
-  // start.
+  // read, so its cells are the w->cells() before the last `after` cells,
+  // wherever DropBefore has moved them (the precondition: `*w` is this
+  // query's, so they are in the vectors). They are distinct minutes of
+  // [old_first, old_end): when there are period / 60 of them, the first is
+  // old_first's, without reading its start.
   const int64_t old_first = q.start10 * kStorageCellSeconds - period_s;
   if (old_first < dropped_before_) return false;
   const Metric& metric = metrics_[index];
   if (metric.units.size() != 1) return false;
   const UnitCells& cells = *metric.units.data();  // Inline, unlike front().
-  const uint32_t window_cells = w->cells();
-  const size_t after = entered + (q.minute < t.newest_minute ? 1 : 0);
-  const size_t n = cells.starts.size();
-  if (n < after + window_cells) return false;  // Not this metric's window.
-  const size_t lo = n - after - window_cells;
+  const uint32_t window_cells = static_cast<uint32_t>(packed >> 1) &
+                                RunningWindow::kMaxCells;
+  const size_t lo = cells.starts.size() - after - window_cells;
   uint32_t left = 0;
   int64_t out_count = 0;
   int64_t out_sum = 0;
@@ -1042,18 +1032,34 @@ MetricStore::StepRunningWindowMinute(
     out_count = static_cast<int64_t>(cells.sets[lo].sample_count);
     out_sum = static_cast<int64_t>(cells.sets[lo].sum);
   }
+  // The entering cell's copy is an empty set when the minute has no cell;
+  // an empty copy of the minute before the newest cannot tell a cell with
+  // no samples from none, so that case walks.
+  uint32_t entered = 0;
+  int64_t in_count = 0;
+  int64_t in_sum = 0;
+  if (newer >= 0) {
+    const StatisticSet& in = q.copies[index];
+    if ((newer == 1 && in.empty()) ||
+        !(ExactInteger(in.sample_count, &in_count) &&
+          ExactInteger(in.sum, &in_sum))) {
+      return false;
+    }
+    entered = 1;
+  }
   const uint32_t count = window_cells - left + entered;
   // Full-width totals, exact (within +-2^53), kept when they fit the record.
   const int64_t new_count = int64_t{w->count_} + in_count - out_count;
-  const int64_t new_sum = w->sum() + in_sum - out_sum;
-  if (count > kMaxExactBucketCells || new_count < 0 ||
-      new_count > int64_t{UINT32_MAX} ||
-      new_sum < -RunningWindow::kSumLimit ||
-      new_sum >= RunningWindow::kSumLimit) {
+  const int64_t new_sum =
+      (static_cast<int64_t>(packed) >> RunningWindow::kSumShift) + in_sum -
+      out_sum;
+  if (count > kMaxExactBucketCells ||
+      !RunningWindow::TotalsFit(new_count, new_sum)) {
     return false;
   }
   w->end10_ += 6;
-  w->SetExact(new_count, new_sum, count);
+  w->count_ = static_cast<uint32_t>(new_count);
+  w->packed_ = RunningWindow::PackExact(new_sum, count);
   // At most 2^14 exact cells: the totals are the left-to-right sums.
   *out = StatisticSet();
   out->sample_count = static_cast<double>(new_count);
