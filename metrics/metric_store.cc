@@ -1037,13 +1037,13 @@ void MetricStore::AggregateRunningWindowAt(MetricIndex index,
       hi - lo <= RunningWindow::kMaxCells) {
     w->end10_ = static_cast<int32_t>(end10);
     const uint32_t window_cells = static_cast<uint32_t>(hi - lo);
-    if (totals.exact && totals.count >= 0 &&
-        totals.count <= int64_t{UINT32_MAX} &&
-        totals.sum >= -RunningWindow::kSumLimit &&
-        totals.sum < RunningWindow::kSumLimit) {
-      w->SetExact(totals.count, totals.sum, window_cells);
+    if (totals.exact && RunningWindow::TotalsFit(totals.count, totals.sum)) {
+      w->count_ = static_cast<uint32_t>(totals.count);
+      w->packed_ = RunningWindow::PackExact(totals.sum, window_cells);
     } else {
-      w->SetInexact(window_cells);
+      w->count_ = 0;
+      w->packed_ = RunningWindow::PackExact(0, window_cells) |
+                   RunningWindow::kInexact;
     }
   } else {
     *w = RunningWindow();
