@@ -1018,9 +1018,11 @@ bool AlarmEvaluator::DecideSliding(HotAlarm& h, int64_t anchor,
     }
     const bool extremes = h.statistic == Statistic::kMinimum ||
                           h.statistic == Statistic::kMaximum;
+    // h.seen_epoch is the read epoch of the window's last aggregation:
+    // every evaluation that sets it aggregates the window too.
     store_->AggregateRunningWindowAt(h.metric, unit, anchor - period, period,
-                                     extremes, &windows_[h.window - 1],
-                                     scratch);
+                                     extremes, h.seen_epoch,
+                                     &windows_[h.window - 1], scratch);
   };
   auto verdict = [&](const StatisticSet& set, bool* breach) {
     if (set.empty()) return false;
@@ -1310,9 +1312,8 @@ AlarmEvaluator::DecideSlidingSteady(const MinutePass& pass, HotAlarm& h,
       pass.anchor - int64_t{h.r} * period >= eval_dropped_before_) {
     MetricStore::RunningWindow& w = windows_[h.window - 1];
     StatisticSet set;
-    if (w.epoch == h.seen_epoch &&
-        store_->StepRunningWindowMinute(h.metric, h.unit, pass.q, period, &w,
-                                        &set)) {
+    if (store_->StepRunningWindowMinute(h.metric, h.unit, pass.q, period,
+                                        h.seen_epoch, &w, &set)) {
       return ShiftInSlidingMinute(pass.anchor, set, h, d);
     }
   }
@@ -1335,21 +1336,22 @@ AlarmEvaluator::MinuteResult AlarmEvaluator::DecideSlidingMinute(
   }
   MetricStore::RunningWindow& w = windows_[h.window - 1];
   StatisticSet set;
-  // The steady step: the window was aggregated with the verdicts (same
-  // epoch), so the store's test that nothing was written before its end
-  // since is the verdicts' test too. Minimum and Maximum walk the window.
+  // The steady step: the window was aggregated with the verdicts (in
+  // epoch h.seen_epoch), so the store's test that nothing was written
+  // before its end since is the verdicts' test too. Minimum and Maximum
+  // walk the window.
   const bool extremes =
       h.statistic == Statistic::kMinimum || h.statistic == Statistic::kMaximum;
-  if (extremes || w.epoch != h.seen_epoch ||
-      !store_->StepRunningWindowMinute(h.metric, h.unit, q, period, &w,
-                                       &set)) {
+  if (extremes ||
+      !store_->StepRunningWindowMinute(h.metric, h.unit, q, period,
+                                       h.seen_epoch, &w, &set)) {
     if (!store_->WrittenSinceAtOrAfter(h.metric, h.seen_epoch, anchor - 60)) {
       return kMinuteSlow;
     }
     std::optional<Unit> unit;
     if (h.unit != kAnyUnit) unit = static_cast<Unit>(h.unit);
     store_->AggregateRunningWindowAt(h.metric, unit, anchor - period, period,
-                                     extremes, &w, &set);
+                                     extremes, h.seen_epoch, &w, &set);
   }
   return ShiftInSlidingMinute(anchor, set, h, d);
 }

@@ -736,11 +736,12 @@ class AlarmEvaluator {
   // entry, so shards write them concurrently without sharing.
   mutable std::vector<std::vector<uint64_t>> wide_pool_;
   std::vector<uint32_t> wide_free_;
-  // The newest window of each sliding alarm (HotAlarm::window): a cursor
-  // into its metric's cells and the window's integer totals, so that a
-  // minute costs the cells leaving and entering the window
-  // (MetricStore::AggregateRunningWindowAt). Each alarm owns its entry, as
-  // with wide_pool_; 32 bytes per sliding alarm, none for the others.
+  // The newest window of each sliding alarm (HotAlarm::window): its end,
+  // cell count and integer totals, so that a minute costs the cells leaving
+  // and entering the window (MetricStore::AggregateRunningWindowAt). Its
+  // read epoch is the alarm's HotAlarm::seen_epoch (every evaluation that
+  // sets that aggregates the window). Each alarm owns its entry, as with
+  // wide_pool_; 16 bytes per sliding alarm, none for the others.
   mutable std::vector<MetricStore::RunningWindow> windows_;
   std::vector<uint32_t> windows_free_;
   // The largest Reserve(alarms): windows_ never grows past it.

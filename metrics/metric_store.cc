@@ -945,24 +945,23 @@ void MetricStore::AggregateWindowAt(MetricIndex index, std::optional<Unit> unit,
   }
 }
 
-void MetricStore::Tally(const StatisticSet& set, uint64_t sign,
-                        RunningWindow* w) {
+void MetricStore::Tally(const StatisticSet& set, int64_t sign,
+                        WindowTotals* totals) {
   int64_t count = 0;
   int64_t sum = 0;
   if (ExactInteger(set.sample_count, &count) && ExactInteger(set.sum, &sum)) {
-    w->count += sign * static_cast<uint64_t>(count);
-    w->sum += sign * static_cast<uint64_t>(sum);
+    totals->count += sign * count;
+    totals->sum += sign * sum;
   } else {
-    // Modulo 2^16: it wraps only in windows of more than 2^16 cells, which
-    // always walk (kMaxExactBucketCells) and are not kept.
-    w->inexact = static_cast<uint16_t>(w->inexact + sign);
+    totals->exact = false;
   }
 }
 
 void MetricStore::AggregateRunningWindowAt(MetricIndex index,
                                            std::optional<Unit> unit,
                                            int64_t first_s, int64_t period_s,
-                                           bool extremes, RunningWindow* w,
+                                           bool extremes, uint32_t read_epoch,
+                                           RunningWindow* w,
                                            StatisticSet* out) const {
   const int64_t end_s = first_s + period_s;
   // One unit, the query's (or any): the window is one run of cells. Other
@@ -972,83 +971,93 @@ void MetricStore::AggregateRunningWindowAt(MetricIndex index,
     cells = &metrics_[index].units.front();
     if (unit.has_value() && cells->unit != *unit) cells = nullptr;
   }
-  if (cells == nullptr || cells->starts.size() > UINT32_MAX) {
-    w->end10 = RunningWindow::kNoEnd;
+  if (cells == nullptr) {
+    *w = RunningWindow();
     AggregateWindowAt(index, unit, first_s, period_s, out);
     return;
   }
   const std::vector<int64_t>& starts = cells->starts;
   const AlignedSets& sets = cells->sets;
   const size_t n = starts.size();
-  size_t lo = w->first;
-  size_t hi;
   // The record still holds when it is an earlier window [old_first,
   // old_end) of this length that overlaps this one (or touches it), none of
-  // whose cells were dropped since (DropBefore shifts indices too: `lo`
-  // must still be the first cell at or after old_first) or written since (a
-  // write at or after old_end is a cell that enters now, or later; so the
-  // window's cells are still the `cells` from `lo` on).
-  //
-  // A DropBefore since the record (every retention pass) leaves such a
-  // window's cells as they were but moves them to lower indices: then `lo`
-  // is found again by a search and the totals are kept, instead of walking
-  // the whole window (P3600: 60 cells) once per alarm after every drop.
-  const bool kept = w->end10 != RunningWindow::kNoEnd;
-  const int64_t old_end = int64_t{w->end10} * kStorageCellSeconds;
+  // whose cells were dropped since (old_first at or after the retention
+  // horizon) or written since (a write at or after old_end is a cell that
+  // enters now, or later; so the window's cells are still the w->cells()
+  // before the first cell at or after old_end). A DropBefore before
+  // old_first moves them to lower indices, which the search from the back
+  // does not mind: the totals are kept, instead of walking the whole window
+  // (P3600: 60 cells) once per alarm after every retention pass.
+  const bool kept = w->end10_ != RunningWindow::kNoEnd;
+  const int64_t old_end = int64_t{w->end10_} * kStorageCellSeconds;
   const int64_t old_first = kept ? old_end - period_s : INT64_MIN;
+  const uint32_t old_cells = w->cells();
   bool keep = kept && first_s <= old_end && first_s >= old_first &&
               old_first >= dropped_before_ &&
-              WrittenSinceAtOrAfter(index, w->epoch, old_end);
-  if (keep && !(lo <= n && (lo == n || starts[lo] >= old_first) &&
-                (lo == 0 || starts[lo - 1] < old_first))) {
-    // Its cells, [old_first, old_end), are as they were (none written
-    // since before old_end, none dropped at or after old_first): `cells`
-    // of them from the first at or after old_first, which the check below
-    // confirms at the other end.
-    lo = FirstFromBack(starts, old_first);
-    const size_t end = lo + w->cells;
-    keep = end <= n && (end == n || starts[end] >= old_end) &&
-           (end == lo || starts[end - 1] < old_end);
+              WrittenSinceAtOrAfter(index, read_epoch, old_end);
+  size_t lo = 0;
+  size_t hi = 0;
+  if (keep) {
+    hi = FirstFromBack(starts, old_end);
+    lo = hi - old_cells;
+    // Its cells, [old_first, old_end), are as they were, so this holds;
+    // tested all the same, since a wrong `lo` would read out of bounds.
+    keep = hi >= old_cells && (lo == hi || starts[lo] >= old_first) &&
+           (lo == 0 || starts[lo - 1] < old_first);
+  }
+  // The totals follow the cells that leave and enter while the record's
+  // are kept; otherwise they are counted afresh over the new window.
+  const bool incremental = keep && w->exact();
+  WindowTotals totals;
+  if (incremental) {
+    totals.count = w->count();
+    totals.sum = w->sum();
   }
   if (keep) {
-    hi = lo + w->cells;  // The first cell at or after old_end.
     // Leaving: the cells of [old_first, first). Entering: those of
     // [old_end, end), below.
     for (; lo < n && starts[lo] < first_s; ++lo) {
-      Tally(sets[lo], ~uint64_t{0}, w);
+      if (incremental) Tally(sets[lo], -1, &totals);
     }
   } else {
     // A new record: the window's first cell as AggregateWindowAt finds it.
     lo = FirstFromBack(starts, first_s);
-    w->count = 0;
-    w->sum = 0;
-    w->inexact = 0;
     hi = lo;
   }
-  for (; hi < n && starts[hi] < end_s; ++hi) Tally(sets[hi], 1, w);
+  for (; hi < n && starts[hi] < end_s; ++hi) {
+    if (incremental) Tally(sets[hi], 1, &totals);
+  }
+  if (!incremental) {
+    for (size_t i = lo; i < hi; ++i) Tally(sets[i], 1, &totals);
+  }
   // Kept when its end and cell count fit the record's narrow fields (see
   // RunningWindow); otherwise the next query starts over.
   const int64_t end10 = end_s / kStorageCellSeconds;
-  w->end10 = end10 > RunningWindow::kNoEnd && end10 <= INT32_MAX &&
-                     hi - lo <= UINT16_MAX
-                 ? static_cast<int32_t>(end10)
-                 : RunningWindow::kNoEnd;
-  w->first = static_cast<uint32_t>(lo);
-  w->cells = static_cast<uint16_t>(hi - lo);
-  // Every write so far belongs to an epoch <= epoch_ - 1 or to epoch_,
-  // which a later EarliestCellWrittenSince(epoch_ - 1) reports (a write of
-  // epoch_ before this read too: conservative).
-  w->epoch = epoch_ - 1;
+  if (end10 > RunningWindow::kNoEnd && end10 <= INT32_MAX &&
+      hi - lo <= RunningWindow::kMaxCells) {
+    w->end10_ = static_cast<int32_t>(end10);
+    const uint32_t window_cells = static_cast<uint32_t>(hi - lo);
+    if (totals.exact && RunningWindow::TotalsFit(totals.count, totals.sum)) {
+      w->count_ = static_cast<uint32_t>(totals.count);
+      w->packed_ = RunningWindow::PackExact(totals.sum, window_cells);
+    } else {
+      w->count_ = 0;
+      w->packed_ = RunningWindow::PackExact(0, window_cells) |
+                   RunningWindow::kInexact;
+    }
+  } else {
+    *w = RunningWindow();
+  }
   *out = StatisticSet();
-  if (extremes || w->inexact != 0 || hi - lo > kMaxExactBucketCells) {
+  if (extremes || !totals.exact || hi - lo > kMaxExactBucketCells) {
     // Left to right, as AggregateBucketsAt merges: the same set.
     for (size_t i = lo; i < hi; ++i) out->Merge(sets[i]);
     return;
   }
   // At most 2^14 cells of integers within +-2^39: the totals are within
   // 2^53 and equal every left-to-right double sum (see kExactCellLimit).
-  out->sample_count = static_cast<double>(static_cast<int64_t>(w->count));
-  out->sum = static_cast<double>(static_cast<int64_t>(w->sum));
+  out->sample_count = static_cast<double>(totals.count);
+  out->sum = static_cast<double>(totals.sum);
 }
 
 void MetricStore::SyncPrefix(const UnitCells& cells,
@@ -1247,11 +1256,9 @@ void MetricStore::DropBefore(absl::Time horizon) {
     }
   }
   if (removed) {
-    // Cell indices moved: running windows read before now are re-checked
-    // (StepRunningWindowMinute). Counted as a write so that the next
-    // BeginReadEpoch starts a new epoch and windows read after the drop
-    // are told apart from those read before it.
-    last_drop_epoch_ = epoch_;
+    // Cell indices moved. Counted as a write so that the next
+    // BeginReadEpoch starts a new epoch and reads after the drop are told
+    // apart from those before it.
     written_since_epoch_ = true;
   }
 }

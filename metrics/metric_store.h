@@ -159,41 +159,85 @@ class MetricStore {
   // A sliding alarm (Period P > 60 evaluated every minute) aggregates the
   // window [a - P, a) at every anchor a, one minute after the previous one:
   // all but a minute of its cells were in the previous window. A
-  // RunningWindow remembers that previous window (where its first cell is
-  // in the metric's cells, and the integer totals of its cells), so that the
-  // next one costs the cells that leave and enter it (usually one each), not
-  // a search and a walk:
+  // RunningWindow remembers that previous window (its end, its number of
+  // cells and the integer totals of its cells), so that the next one costs
+  // the cells that leave and enter it (usually one each), not a search and a
+  // walk:
   //
   //   MetricStore::RunningWindow w;  // One per alarm, kept between rounds.
+  //   uint32_t read_epoch = 0;       // The epoch w was aggregated in.
   //   StatisticSet set;
-  //   store.AggregateRunningWindowAt(m, unit, a - 300, 300, false, &w, &set);
-  //   // one minute later:
-  //   store.AggregateRunningWindowAt(m, unit, a - 240, 300, false, &w, &set);
+  //   store.AggregateRunningWindowAt(m, unit, a - 300, 300, false,
+  //                                  read_epoch, &w, &set);
+  //   read_epoch = store.CurrentReadEpoch();
+  //   // one minute later (after store.BeginReadEpoch()):
+  //   store.AggregateRunningWindowAt(m, unit, a - 240, 300, false,
+  //                                  read_epoch, &w, &set);
   //
   // The record is the caller's (the store keeps nothing per window); each
   // one serves one (metric, unit, period) query (its length is not stored),
-  // and a default-constructed one holds no window.
+  // and a default-constructed one holds no window. The read epoch it was
+  // aggregated in is the caller's too (an evaluator already keeps one per
+  // alarm): passing an earlier one (0 always is) is safe, only slower, since
+  // the window then counts as possibly written since.
   //
-  // 32 bytes, two to a cache line: an evaluator keeps one per sliding alarm
-  // and reads it every minute. The fields are as narrow as their ranges
-  // allow: the end in units of 10 s (windows are multiples of 10 s) within
-  // int32, about +-680 years around 1970; the cell counts within 16 bits,
-  // which every window of up to 655,350 s of 10-second cells fits (longer
-  // ones, or ends outside that range, are not kept: the next query walks).
+  // 16 bytes, four to a cache line: an evaluator keeps one per sliding
+  // alarm. Where its cells are is not stored: they are the `cells()` cells
+  // before the first cell at or after its end, found from the back of the
+  // metric's cells (in the one-minute step, from the minute tail without a
+  // read). The end is in units of 10 s (windows are multiples of 10 s)
+  // within int32, about +-680 years around 1970, and the cell count within
+  // 15 bits, which every window of up to 327,670 s of 10-second cells fits
+  // (longer ones, or ends outside that range, are not kept: the next query
+  // walks). The totals are those of the CellPrefix rule (every cell's
+  // SampleCount and Sum integers within +-2^39), kept only while they also
+  // fit the record: SampleCount within [0, 2^32), Sum within +-2^47;
+  // otherwise the window is marked inexact and walked (exact all the same,
+  // just slower) until its totals fit again.
   struct RunningWindow {
     static constexpr int32_t kNoEnd = INT32_MIN;
-    // SampleCount and Sum of its cells whose SampleCount and Sum are
-    // integers within +-2^39 (the CellPrefix rule), modulo 2^64.
-    uint64_t count = 0;
-    uint64_t sum = 0;
+    static constexpr uint32_t kMaxCells = (uint32_t{1} << 15) - 1;
+
+    // The SampleCount total (0 when inexact).
+    uint32_t count() const { return count_; }
+    // The Sum total (0 when inexact).
+    int64_t sum() const { return static_cast<int64_t>(packed_) >> kSumShift; }
+    // Its number of cells.
+    uint32_t cells() const {
+      return static_cast<uint32_t>(packed_ >> 1) & kMaxCells;
+    }
+    // False when a cell is not such an integer or the totals do not fit.
+    bool exact() const { return (packed_ & kInexact) == 0; }
     // End of the window last aggregated, in Unix seconds / 10; kNoEnd: none.
-    int32_t end10 = kNoEnd;
-    uint32_t first = 0;     // Index of its first cell in the unit's cells.
-    uint32_t epoch = 0;     // The read epoch it was aggregated in.
-    uint16_t cells = 0;     // Its number of cells.
-    uint16_t inexact = 0;   // Its cells that are not such integers.
+    int32_t end10() const { return end10_; }
+
+   private:
+    friend class MetricStore;
+    // The Sum is the top 48 bits of packed_ (two's complement), so that an
+    // arithmetic shift reads it.
+    static constexpr int kSumShift = 16;
+    static constexpr uint64_t kInexact = 1;
+    // packed_ for totals `count` and `sum` (which fit when
+    // TotalsFit(count, sum)) and `cells` cells.
+    static uint64_t PackExact(int64_t sum, uint32_t cells) {
+      return (static_cast<uint64_t>(sum) << kSumShift) | (uint64_t{cells} << 1);
+    }
+    static bool TotalsFit(int64_t count, int64_t sum) {
+      return (static_cast<uint64_t>(count) >> 32) == 0 &&
+             static_cast<int64_t>(static_cast<uint64_t>(sum) << kSumShift) >>
+                     kSumShift ==
+                 sum;
+    }
+    int32_t end10_ = kNoEnd;
+    uint32_t count_ = 0;
+    // Sum (bits 16-63), cells (bits 1-15) and kInexact (bit 0).
+    uint64_t packed_ = 0;
   };
-  static_assert(sizeof(RunningWindow) == 32, "two windows per cache line");
+  static_assert(sizeof(RunningWindow) == 16, "four windows per cache line");
+  // The read epoch a read now belongs to (BeginReadEpoch's last result, or
+  // the one before the first call): what a caller keeps with a
+  // RunningWindow it has just aggregated.
+  uint32_t CurrentReadEpoch() const { return epoch_ - 1; }
   // Prefetches for AggregateRunningWindowAt(index, ..., &w, ...) a few
   // alarms ahead, in two steps, since the cells' addresses are in the
   // metric's record: PrefetchRunningWindowRecord(index) first, then (once
@@ -217,32 +261,40 @@ class MetricStore {
     // data(), not front(): GCC keeps front() (its emptiness assertion) out
     // of line.
     const UnitCells& cells = *metric.units.data();
+    // The leaving cell is the window's first: in the steady case one cell
+    // (the entering minute) follows the window. A guess is enough here
+    // (integer arithmetic, no out-of-range pointer).
+    const uintptr_t first = static_cast<uintptr_t>(cells.starts.size()) -
+                            uintptr_t{w.cells()} - 1;
     PrefetchLine(reinterpret_cast<uintptr_t>(cells.sets.data()) +
-                 uintptr_t{w.first} * sizeof(StatisticSet));
+                 first * sizeof(StatisticSet));
     // A window with a minute missing reads its first cell's start too.
-    if (int64_t{w.cells} * 60 != period_seconds) {
+    if (int64_t{w.cells()} * 60 != period_seconds) {
       PrefetchLine(reinterpret_cast<uintptr_t>(cells.starts.data()) +
-                   uintptr_t{w.first} * sizeof(int64_t));
+                   first * sizeof(int64_t));
     }
   }
   // The bucket [first, first + period) into *out, exactly what
   // AggregateBucketsAt gives for it (bit for bit), from `*w` when it still
   // describes an earlier window of the same query that overlaps this one
-  // and no cell before its end was written or dropped since (then only the
-  // cells leaving and entering are read); otherwise by a search and a walk.
-  // `*w` then describes this window. SampleCount and Sum come from the
-  // integer totals when every cell of the window is exact and it has at
-  // most 2^14 cells (every partial sum of the left-to-right addition is then
-  // exact, so equal to the total), and `minimum`/`maximum` are left as in an
-  // empty set unless `extremes`; otherwise from a walk over the window's
-  // cells (without a search). Metrics with cells of several units, or whose
-  // one unit is not `unit`, take AggregateWindowAt and leave `*w` empty.
+  // and no cell before its end was written since `read_epoch` (the read
+  // epoch `*w` was aggregated in, or an earlier one) nor dropped from it
+  // (then only the cells leaving and entering are read); otherwise by a
+  // search and a walk. `*w` then describes this window (its read epoch is
+  // CurrentReadEpoch()). SampleCount and Sum come from the integer totals
+  // when the window is exact and has at most 2^14 cells (every partial sum
+  // of the left-to-right addition is then exact, so equal to the total),
+  // and `minimum`/`maximum` are left as in an empty set unless `extremes`;
+  // otherwise from a walk over the window's cells (without a search).
+  // Metrics with cells of several units, or whose one unit is not `unit`,
+  // take AggregateWindowAt and leave `*w` empty.
   // Precondition: first and period multiples of 10 s; `*w` empty or last
   // used with the same index, unit and period.
   void AggregateRunningWindowAt(MetricIndex index, std::optional<Unit> unit,
                                 int64_t first_unix_seconds,
                                 int64_t period_seconds, bool extremes,
-                                RunningWindow* w, StatisticSet* out) const;
+                                uint32_t read_epoch, RunningWindow* w,
+                                StatisticSet* out) const;
 
   // Interns `id` (dimension order ignored) and returns its index. Alarms
   // intern the metric they watch so that it exists before data arrives.
@@ -484,6 +536,9 @@ class MetricStore {
     const Tail* tails;
     size_t tails_size;
     size_t metrics_size;
+    // start10 when a RunningWindow ending there can step a minute within
+    // its int32 end (StepRunningWindowMinute), else a value no int32 is.
+    int64_t step_start10;
   };
   // Precondition: start is a multiple of 60.
   MinuteQuery PrepareMinute(int64_t start) const;
@@ -491,14 +546,14 @@ class MetricStore {
   // AggregateRunningWindowAt's most common step, inline and without a walk
   // or a search: `*w` holds the window ending at the query's minute start
   // (q = PrepareMinute(end - 60) for the new window [end - period, end)),
-  // all of its cells exact integers, the metric's cells minute-aligned and
-  // of one unit (the minute tail is on), no cell written before that end
-  // and none dropped (DropBefore) since `*w` was aggregated. The minute
-  // that enters is the minute tail's copy; the one that leaves is at most
-  // the window's first cell (whose start is read only when the window
-  // lacks a minute). Then `*w` describes the new window, `*out` is
-  // bit for bit what AggregateRunningWindowAt(index, unit, end - period,
-  // period, /*extremes=*/false, w, out) gives (SampleCount and Sum from the
+  // its totals kept (exact()), the metric's cells minute-aligned and of one
+  // unit (the minute tail is on), no cell written before that end since
+  // `read_epoch` (as for AggregateRunningWindowAt) and none dropped from the
+  // window (DropBefore). The minute that enters is the minute tail's copy;
+  // the one that leaves is at most the window's first cell (whose start is
+  // read only when the window lacks a minute). Then `*w` describes the new
+  // window, `*out` is bit for bit what AggregateRunningWindowAt(index, unit,
+  // end - period, period, /*extremes=*/false, read_epoch, w, out) gives (SampleCount and Sum from the
   // totals, Minimum and Maximum as in an empty set) and it returns true.
   // Otherwise it returns false having touched nothing: call
   // AggregateRunningWindowAt. `unit` is a Unit or MinuteQuery::kAnyUnit.
@@ -507,7 +562,8 @@ class MetricStore {
   // AggregateRunningWindowAt.
   bool StepRunningWindowMinute(MetricIndex index, uint8_t unit,
                                const MinuteQuery& q, int64_t period_seconds,
-                               RunningWindow* w, StatisticSet* out) const;
+                               uint32_t read_epoch, RunningWindow* w,
+                               StatisticSet* out) const;
 
   // Keeps running totals for `index` (AggregateCountSumAt), from now on and
   // for the cells it already has. Only metrics that a long-period alarm
@@ -812,10 +868,18 @@ class MetricStore {
     *out = i;
     return true;
   }
-  // A RunningWindow's totals with `set` added (sign +1) or taken out (-1),
-  // under the CellPrefix rule: exact integers are counted, others only
-  // noted.
-  static void Tally(const StatisticSet& set, uint64_t sign, RunningWindow* w);
+  // A window's totals while they are counted (AggregateRunningWindowAt),
+  // in full width: within +-2^53 for at most 2^14 cells of the CellPrefix
+  // rule, so never wrapping.
+  struct WindowTotals {
+    int64_t count = 0;
+    int64_t sum = 0;
+    bool exact = true;  // Every cell counted was such an integer.
+  };
+  // `totals` with `set` added (sign +1) or taken out (-1), under the
+  // CellPrefix rule: exact integers are counted, others only noted.
+  static void Tally(const StatisticSet& set, int64_t sign,
+                    WindowTotals* totals);
   // A Unit as the tail's one byte; nullopt (every unit) as kAnyUnit.
   static uint8_t UnitByte(std::optional<Unit> unit) {
     return unit.has_value() ? static_cast<uint8_t>(*unit)
@@ -882,10 +946,6 @@ class MetricStore {
   uint32_t epoch_ = 1;
   bool written_since_epoch_ = true;
   int64_t dropped_before_ = INT64_MIN;
-  // The epoch (epoch_) of the last DropBefore that removed cells: a
-  // running window read in an earlier epoch (RunningWindow::epoch <
-  // last_drop_epoch_) may hold shifted indices.
-  uint32_t last_drop_epoch_ = 0;
 
   std::vector<Metric> metrics_;
   // Identities, by the same index as metrics_.
@@ -900,7 +960,11 @@ inline MetricStore::MinuteQuery MetricStore::PrepareMinute(
                      minute_cells_[(start / 60) & 1].data(),
                      tails_.data(),
                      tails_.size(),
-                     metrics_.size()};
+                     metrics_.size(),
+                     start / kStorageCellSeconds > RunningWindow::kNoEnd &&
+                             start / kStorageCellSeconds <= INT32_MAX - 6
+                         ? start / kStorageCellSeconds
+                         : INT64_MAX};
 }
 
 // Always inlined: the evaluator's serial loop calls it once per sliding
@@ -908,11 +972,12 @@ inline MetricStore::MinuteQuery MetricStore::PrepareMinute(
 inline __attribute__((always_inline)) bool
 MetricStore::StepRunningWindowMinute(
     MetricIndex index, uint8_t unit, const MinuteQuery& q, int64_t period_s,
-    RunningWindow* w, StatisticSet* out) const {
-  // The window ended at this minute's start, every cell of it exact, and
-  // its end + 60 s still fits in end10.
-  if (w->end10 != q.start10 || w->inexact != 0 ||
-      w->end10 > INT32_MAX - 6 || index >= q.tails_size) {
+    uint32_t read_epoch, RunningWindow* w, StatisticSet* out) const {
+  // The window ended at this minute's start (and its end + 60 s fits in
+  // end10: q.step_start10), its totals kept.
+  const uint64_t packed = w->packed_;
+  if (w->end10_ != q.step_start10 || (packed & RunningWindow::kInexact) ||
+      index >= q.tails_size) {
     return false;
   }
   const Tail& t = q.tails[index];
@@ -923,70 +988,79 @@ MetricStore::StepRunningWindowMinute(
     return false;
   }
   // Nothing written before the window's end since it was aggregated
-  // (WrittenSinceAtOrAfter(index, w->epoch, end - 60)).
-  if (t.epoch > w->epoch &&
-      (t.epoch != w->epoch + 1 || t.min_cell10 < q.start10)) {
+  // (WrittenSinceAtOrAfter(index, read_epoch, end - 60)).
+  if (t.epoch > read_epoch &&
+      (t.epoch != read_epoch + 1 || t.min_cell10 < q.start10)) {
     return false;
   }
   // The minute that enters, [end - 60, end): at most one cell (cells are
-  // minute-aligned), the newest one or the one before it, whose copy the
-  // tail keeps. That copy is an empty set when the minute has no cell; an
-  // empty copy of the minute before the newest cannot tell a cell with no
-  // samples from none, so that case walks.
-  uint32_t entered = 1;
-  const StatisticSet* in = &q.copies[index];
-  if (q.minute > t.newest_minute) {  // Also when there is no cell at all.
-    entered = 0;
-  } else if (q.minute != t.newest_minute &&
-             (q.minute != int64_t{t.newest_minute} - 1 || in->empty())) {
-    return false;
-  }
-  int64_t in_count = 0;
-  int64_t in_sum = 0;
-  if (entered != 0 && !(ExactInteger(in->sample_count, &in_count) &&
-                        ExactInteger(in->sum, &in_sum))) {
-    return false;
-  }
+  // minute-aligned), the newest one (newer == 0) or the one before it
+  // (newer == 1), whose copy the tail keeps; none when the newest cell is
+  // older (newer < 0, also when there is no cell at all). `after`: the
+  // cells at or after the window's end, those two minutes' (the newest is
+  // the last cell).
+  const int64_t newer = int64_t{t.newest_minute} - q.minute;
+  if (newer > 1) return false;
+  const size_t after = newer < 0 ? 0 : static_cast<size_t>(newer) + 1;
   // The minute that leaves, [old_first, old_first + 60): at most the
-  // window's first cell. Its index still holds when no cell was dropped
-  // since the window was read (DropBefore shifts indices; a write before
-  // its end, which would too, was excluded above). The window's cells are
-  // distinct minutes of [old_first, old_end): when there are period / 60
-  // of them, the first is old_first's, without reading its start.
+  // window's first cell. No cell of the window was dropped (old_first is at
+  // or after the retention horizon) or written (tested above) since it was
+  // read, so its cells are the w->cells() before the last `after` cells,
+  // wherever DropBefore has moved them (the precondition: `*w` is this
+  // query's, so they are in the vectors). They are distinct minutes of
+  // [old_first, old_end): when there are period / 60 of them, the first is
+  // old_first's, without reading its start.
   const int64_t old_first = q.start10 * kStorageCellSeconds - period_s;
-  if (old_first < dropped_before_ || last_drop_epoch_ > w->epoch) {
-    return false;
-  }
+  if (old_first < dropped_before_) return false;
   const Metric& metric = metrics_[index];
   if (metric.units.size() != 1) return false;
   const UnitCells& cells = *metric.units.data();  // Inline, unlike front().
-  // Cells [lo, lo + w->cells) are still in the vectors: only DropBefore
-  // removes cells.
-  const size_t lo = w->first;
+  const uint32_t window_cells = static_cast<uint32_t>(packed >> 1) &
+                                RunningWindow::kMaxCells;
+  const size_t lo = cells.starts.size() - after - window_cells;
   uint32_t left = 0;
-  uint64_t out_count = 0;
-  uint64_t out_sum = 0;
-  if (w->cells != 0 && (int64_t{w->cells} * 60 == period_s ||
-                        cells.starts[lo] < old_first + 60)) {
-    // In the window, so an exact cell (w->inexact == 0): the casts are
+  int64_t out_count = 0;
+  int64_t out_sum = 0;
+  if (window_cells != 0 && (int64_t{window_cells} * 60 == period_s ||
+                            cells.starts[lo] < old_first + 60)) {
+    // In the window, so an exact cell (the window is exact): the casts are
     // exact.
     left = 1;
-    out_count = static_cast<uint64_t>(
-        static_cast<int64_t>(cells.sets[lo].sample_count));
-    out_sum = static_cast<uint64_t>(static_cast<int64_t>(cells.sets[lo].sum));
+    out_count = static_cast<int64_t>(cells.sets[lo].sample_count);
+    out_sum = static_cast<int64_t>(cells.sets[lo].sum);
   }
-  const uint32_t count = uint32_t{w->cells} - left + entered;
-  if (count > kMaxExactBucketCells) return false;
-  w->count += static_cast<uint64_t>(in_count) - out_count;
-  w->sum += static_cast<uint64_t>(in_sum) - out_sum;
-  w->end10 += 6;
-  w->first = static_cast<uint32_t>(lo + left);
-  w->cells = static_cast<uint16_t>(count);
-  w->epoch = epoch_ - 1;  // As AggregateRunningWindowAt records it.
+  // The entering cell's copy is an empty set when the minute has no cell;
+  // an empty copy of the minute before the newest cannot tell a cell with
+  // no samples from none, so that case walks.
+  uint32_t entered = 0;
+  int64_t in_count = 0;
+  int64_t in_sum = 0;
+  if (newer >= 0) {
+    const StatisticSet& in = q.copies[index];
+    if ((newer == 1 && in.empty()) ||
+        !(ExactInteger(in.sample_count, &in_count) &&
+          ExactInteger(in.sum, &in_sum))) {
+      return false;
+    }
+    entered = 1;
+  }
+  const uint32_t count = window_cells - left + entered;
+  // Full-width totals, exact (within +-2^53), kept when they fit the record.
+  const int64_t new_count = int64_t{w->count_} + in_count - out_count;
+  const int64_t new_sum =
+      (static_cast<int64_t>(packed) >> RunningWindow::kSumShift) + in_sum -
+      out_sum;
+  if (count > kMaxExactBucketCells ||
+      !RunningWindow::TotalsFit(new_count, new_sum)) {
+    return false;
+  }
+  w->end10_ += 6;
+  w->count_ = static_cast<uint32_t>(new_count);
+  w->packed_ = RunningWindow::PackExact(new_sum, count);
   // At most 2^14 exact cells: the totals are the left-to-right sums.
   *out = StatisticSet();
-  out->sample_count = static_cast<double>(static_cast<int64_t>(w->count));
-  out->sum = static_cast<double>(static_cast<int64_t>(w->sum));
+  out->sample_count = static_cast<double>(new_count);
+  out->sum = static_cast<double>(new_sum);
   return true;
 }
 

@@ -564,6 +564,7 @@ TEST(MetricStoreRunningWindowTest, RandomHistoriesMatchAggregateBucketsAt) {
     int64_t period;
     bool extremes;
     MetricStore::RunningWindow w;
+    uint32_t read_epoch;  // The store's read epoch when w was aggregated.
   };
   int fast_reads = 0;
   for (uint32_t seed = 1; seed <= 60; ++seed) {
@@ -579,7 +580,7 @@ TEST(MetricStoreRunningWindowTest, RandomHistoriesMatchAggregateBucketsAt) {
           std::optional<Unit>(Unit::kCount)}) {
       for (int64_t period : {int64_t{120}, int64_t{300}, int64_t{3600}}) {
         for (bool extremes : {false, true}) {
-          queries.push_back(Query{unit, period, extremes, {}});
+          queries.push_back(Query{unit, period, extremes, {}, 0});
         }
       }
     }
@@ -596,7 +597,8 @@ TEST(MetricStoreRunningWindowTest, RandomHistoriesMatchAggregateBucketsAt) {
                                  absl::Span<StatisticSet>(want, 1));
         StatisticSet got = StatisticSet::Of(12345);  // Overwritten.
         store.AggregateRunningWindowAt(m, q.unit, first, q.period, q.extremes,
-                                       &q.w, &got);
+                                       q.read_epoch, &q.w, &got);
+        q.read_epoch = store.CurrentReadEpoch();
         SCOPED_TRACE(absl::StrCat("step ", step, " period ", q.period,
                                   " unit ", q.unit.has_value()
                                                 ? static_cast<int>(*q.unit)
@@ -614,7 +616,7 @@ TEST(MetricStoreRunningWindowTest, RandomHistoriesMatchAggregateBucketsAt) {
           ASSERT_EQ(
               std::memcmp(&got.maximum, &want[0].maximum, sizeof(double)), 0);
         }
-        fast_reads += q.w.end10 != MetricStore::RunningWindow::kNoEnd;
+        fast_reads += q.w.end10() != MetricStore::RunningWindow::kNoEnd;
       }
       if (rng() % 10 != 0) ++minute;
     }
@@ -645,17 +647,21 @@ TEST(MetricStoreRunningWindowTest, DropBeforeTheWindowKeepsItsTotals) {
     MetricStore::RunningWindow w;
     StatisticSet got;
     store.AggregateRunningWindowAt(m, std::nullopt, noon + 60 * 19, kPeriod,
-                                   false, &w, &got);
-    ASSERT_EQ(w.first, 19u);
+                                   false, /*read_epoch=*/0, &w, &got);
+    ASSERT_EQ(w.cells(), gap ? 4u : 5u);
+    ASSERT_TRUE(w.exact());
+    const uint32_t read_epoch = store.CurrentReadEpoch();
     // Up to the window's first cell (minute 19): 19 cells go.
     store.DropBefore(absl::FromUnixSeconds(noon + 60 * 19));
     store.BeginReadEpoch();
-    const uint64_t count_before = w.count;
+    const uint32_t count_before = w.count();
     store.AggregateRunningWindowAt(m, std::nullopt, noon + 60 * 20, kPeriod,
-                                   false, &w, &got);
-    EXPECT_EQ(w.first, 1u);  // Minute 20 (or 21) after the drop.
-    EXPECT_EQ(w.cells, gap ? 4 : 5);
-    EXPECT_EQ(w.count, count_before);  // Minute 19 left, minute 24 entered.
+                                   false, read_epoch, &w, &got);
+    EXPECT_EQ(w.cells(), gap ? 4u : 5u);
+    EXPECT_EQ(w.count(), count_before);  // Minute 19 left, minute 24 entered.
+    EXPECT_EQ(w.sum(), gap ? 20 + 21 + 22 + 23 + 24 - 20
+                           : 20 + 21 + 22 + 23 + 24);
+    const uint32_t read_epoch_2 = store.CurrentReadEpoch();
     StatisticSet want[1];
     store.AggregateBucketsAt(m, std::nullopt, noon + 60 * 20, kPeriod,
                              absl::Span<StatisticSet>(want, 1));
@@ -664,12 +670,140 @@ TEST(MetricStoreRunningWindowTest, DropBeforeTheWindowKeepsItsTotals) {
     store.DropBefore(absl::FromUnixSeconds(noon + 60 * 22));
     store.BeginReadEpoch();
     store.AggregateRunningWindowAt(m, std::nullopt, noon + 60 * 21, kPeriod,
-                                   false, &w, &got);
+                                   false, read_epoch_2, &w, &got);
     store.AggregateBucketsAt(m, std::nullopt, noon + 60 * 21, kPeriod,
                              absl::Span<StatisticSet>(want, 1));
     EXPECT_EQ(std::memcmp(&got, &want[0], 2 * sizeof(double)), 0);
-    EXPECT_EQ(w.first, 0u);
+    EXPECT_EQ(w.cells(), 4u);  // Minutes 22-25: 21 was dropped.
+    EXPECT_EQ(w.sum(), 22 + 23 + 24 + 25);
   }
+}
+
+// A RunningWindow keeps its totals in 48 bits of Sum and 32 of SampleCount:
+// windows of exact cells whose totals do not fit (a Sum past +-2^47 from
+// 10-second cells at the CellPrefix limit 2^39, a SampleCount past 2^32)
+// are walked instead, still AggregateBucketsAt's bit for bit, and keep
+// their totals again once those cells leave. Edge cases: a Sum total of
+// exactly -2^47 (fits) and 2^47 (does not), a SampleCount total of exactly
+// 2^32 - 1 (fits) and 2^32 (does not), in the general path and in the
+// one-minute step (which declines, touching nothing, where the totals
+// would stop fitting).
+TEST(MetricStoreRunningWindowTest, TotalsBeyondTheRecordWalkThenRecover) {
+  const int64_t noon = absl::ToUnixSeconds(Utc(12, 0, 0));
+  constexpr double kLimit = 549755813888.0;  // 2^39, the CellPrefix limit.
+  constexpr int64_t kPeriod = 3600;           // Up to 360 ten-second cells.
+  for (const double sign : {1.0, -1.0}) {
+    SCOPED_TRACE(sign);
+    MetricStore store;
+    const MetricIndex m = store.Intern(Cpu());
+    // Minute 0: four 10-second cells of sign x 2^39, minutes 1-59: six, so
+    // that the window ending at minute 43 has 256 of them (+-2^47). Minute
+    // 70: a SampleCount of 2^32 - 60, then one-minute cells of 1.
+    StatisticSet huge_count = StatisticSet::Of(1);
+    huge_count.sample_count = 4294967296.0 - 60;
+    for (int minute = 0; minute < 260; ++minute) {
+      if (minute < 60) {
+        for (int k = 0; k < (minute == 0 ? 4 : 6); ++k) {
+          store.Add(m, Unit::kNone,
+                    absl::FromUnixSeconds(noon + 60 * minute + 10 * k),
+                    StatisticSet::Of(sign * kLimit));
+        }
+      } else {
+        store.Add(m, Unit::kNone, absl::FromUnixSeconds(noon + 60 * minute),
+                  minute == 70 ? huge_count : StatisticSet::Of(1));
+      }
+    }
+    store.BeginReadEpoch();
+    MetricStore::RunningWindow w;
+    uint32_t read_epoch = 0;
+    for (int end = 1; end <= 200; ++end) {
+      SCOPED_TRACE(end);
+      const int64_t first = noon + 60 * end - kPeriod;
+      StatisticSet want[1];
+      store.AggregateBucketsAt(m, std::nullopt, first, kPeriod,
+                               absl::Span<StatisticSet>(want, 1));
+      StatisticSet got;
+      store.AggregateRunningWindowAt(m, std::nullopt, first, kPeriod, false,
+                                     read_epoch, &w, &got);
+      read_epoch = store.CurrentReadEpoch();
+      ASSERT_EQ(std::memcmp(&got, &want[0], 2 * sizeof(double)), 0)
+          << got.sum << " vs " << want[0].sum;
+      if (end <= 42) {
+        ASSERT_TRUE(w.exact());
+        ASSERT_EQ(static_cast<double>(w.sum()), want[0].sum);
+      } else if (end == 43) {
+        ASSERT_EQ(w.exact(), sign < 0);  // -2^47 fits, 2^47 does not.
+        if (sign < 0) {
+          ASSERT_EQ(w.sum(), -(int64_t{1} << 47));
+        }
+      } else if (end < 120) {
+        // Too many 2^39 cells, then the SampleCount: 2^32 - 60 + 59 + 6.
+        ASSERT_FALSE(w.exact());
+      } else if (end <= 130) {
+        ASSERT_TRUE(w.exact());
+        ASSERT_EQ(w.count(), UINT32_MAX);  // 2^32 - 60 + 59 ones.
+        ASSERT_EQ(w.sum(), 60);
+      } else {
+        ASSERT_TRUE(w.exact());
+        ASSERT_EQ(w.count(), 60u);
+        ASSERT_EQ(w.sum(), 60);
+      }
+    }
+  }
+
+  // The one-minute step: P300 windows of five minute cells of SampleCount
+  // c = (2^32 - 1) / 5, with c + 1 every seventh minute.
+  MetricStore store;
+  const MetricIndex m = store.Intern(Cpu());
+  constexpr double kFifth = 858993459.0;  // 5 x kFifth = 2^32 - 1.
+  auto add_minute = [&](int minute) {
+    StatisticSet set = StatisticSet::Of(2);
+    set.sample_count = minute % 7 == 3 ? kFifth + 1 : kFifth;
+    store.Add(m, Unit::kNone, absl::FromUnixSeconds(noon + 60 * minute), set);
+  };
+  for (int minute = 0; minute < 4; ++minute) add_minute(minute);
+  MetricStore::RunningWindow w;
+  uint32_t read_epoch = 0;
+  int taken = 0;
+  for (int end = 5; end <= 80; ++end) {
+    SCOPED_TRACE(end);
+    add_minute(end - 1);  // The minute that enters, as data arrives.
+    store.BeginReadEpoch();
+    const int64_t first = noon + 60 * end - 300;
+    StatisticSet want[1];
+    store.AggregateBucketsAt(m, Unit::kNone, first, 300,
+                             absl::Span<StatisticSet>(want, 1));
+    // Windows [end - 5, end) holding no minute 3 mod 7 fit exactly.
+    bool fits = true;
+    for (int k = end - 5; k < end; ++k) fits = fits && k % 7 != 3;
+    MetricStore::RunningWindow stepped = w;
+    StatisticSet got = StatisticSet::Of(12345);
+    const bool took = store.StepRunningWindowMinute(
+        m, static_cast<uint8_t>(Unit::kNone),
+        store.PrepareMinute(noon + 60 * end - 60), 300, read_epoch, &stepped,
+        &got);
+    StatisticSet general_set;
+    store.AggregateRunningWindowAt(m, Unit::kNone, first, 300, false,
+                                   read_epoch, &w, &general_set);
+    read_epoch = store.CurrentReadEpoch();
+    ASSERT_EQ(std::memcmp(&general_set, &want[0], 2 * sizeof(double)), 0);
+    ASSERT_EQ(w.exact(), fits);
+    if (fits) {
+      ASSERT_EQ(w.count(), UINT32_MAX);
+    }
+    if (took) {
+      ++taken;
+      ASSERT_TRUE(fits);
+      ASSERT_EQ(std::memcmp(&got, &general_set, sizeof(got)), 0);
+      ASSERT_EQ(std::memcmp(&stepped, &w, sizeof(w)), 0);
+    } else {
+      const StatisticSet sentinel = StatisticSet::Of(12345);
+      ASSERT_EQ(std::memcmp(&got, &sentinel, sizeof(got)), 0);
+    }
+  }
+  // A step from each fitting window into the next one that fits (two such
+  // windows in every seven).
+  EXPECT_GE(taken, 10);
 }
 
 // Growth moves the records (64-byte lines in a vector that grows by a
@@ -769,6 +903,7 @@ TEST(MetricStoreRunningWindowTest, MinuteStepMatchesAggregateRunningWindowAt) {
     std::optional<Unit> unit;
     int64_t period;
     MetricStore::RunningWindow w;
+    uint32_t read_epoch;  // The store's read epoch when w was aggregated.
   };
   int steps_taken = 0;
   int declined = 0;
@@ -785,7 +920,7 @@ TEST(MetricStoreRunningWindowTest, MinuteStepMatchesAggregateRunningWindowAt) {
          {std::optional<Unit>(), std::optional<Unit>(Unit::kNone),
           std::optional<Unit>(Unit::kCount)}) {
       for (int64_t period : {int64_t{120}, int64_t{300}, int64_t{3600}}) {
-        queries.push_back(Query{unit, period, {}});
+        queries.push_back(Query{unit, period, {}, 0});
       }
     }
     RandomHistory history;
@@ -816,12 +951,14 @@ TEST(MetricStoreRunningWindowTest, MinuteStepMatchesAggregateRunningWindowAt) {
                                       ? static_cast<uint8_t>(*q.unit)
                                       : MetricStore::MinuteQuery::kAnyUnit;
         const bool took = store.StepRunningWindowMinute(
-            m, unit_byte, minute_query, q.period, &stepped, &got);
+            m, unit_byte, minute_query, q.period, q.read_epoch, &stepped,
+            &got);
         MetricStore::RunningWindow general = q.w;
         StatisticSet general_set;
         store.AggregateRunningWindowAt(m, q.unit, first, q.period,
-                                       /*extremes=*/false, &general,
-                                       &general_set);
+                                       /*extremes=*/false, q.read_epoch,
+                                       &general, &general_set);
+        q.read_epoch = store.CurrentReadEpoch();
         if (!took) {
           ++declined;
           ASSERT_EQ(std::memcmp(&stepped, &q.w, sizeof(stepped)), 0);
@@ -839,8 +976,8 @@ TEST(MetricStoreRunningWindowTest, MinuteStepMatchesAggregateRunningWindowAt) {
             << got.sum << " vs " << want[0].sum;
         ASSERT_EQ(std::memcmp(&got, &general_set, sizeof(got)), 0);
         ASSERT_EQ(std::memcmp(&stepped, &general, sizeof(stepped)), 0)
-            << "first " << stepped.first << " vs " << general.first
-            << ", cells " << stepped.cells << " vs " << general.cells;
+            << "cells " << stepped.cells() << " vs " << general.cells()
+            << ", count " << stepped.count() << " vs " << general.count();
         q.w = stepped;
       }
       if (rng() % 10 != 0) ++minute;
