@@ -82,6 +82,31 @@ std::string FormatJavaDoubleGeneral(double value) {
 namespace {
 using cw_format_internal::FormatJavaDoubleGeneral;
 
+// "00" .. "99".
+struct TwoDigits {
+  char text[200] = {};
+  constexpr TwoDigits() {
+    for (int v = 0; v < 100; ++v) {
+      text[2 * v] = static_cast<char>('0' + v / 10);
+      text[2 * v + 1] = static_cast<char>('0' + v % 10);
+    }
+  }
+};
+constexpr TwoDigits kTwoDigits;
+
+// Writes the `k` low decimal digits of `fraction` (zero-padded on the
+// left) at `p`, two at a time; returns the end.
+char* PutFraction(uint64_t fraction, int k, char* p) {
+  int i = k;
+  while (i >= 2) {
+    i -= 2;
+    std::memcpy(p + i, kTwoDigits.text + 2 * (fraction % 100), 2);
+    fraction /= 100;
+  }
+  if (i == 1) p[0] = static_cast<char>('0' + fraction % 10);
+  return p + k;
+}
+
 // The shortest round-trip decimal of `a` (non-integer, in [1e-3, 1e7)) when
 // it has at most 8 digits after the point, as many metric values do
 // (63.27, 0.5): writes it in plain notation at `out` and returns the end;
@@ -115,13 +140,7 @@ char* WriteFewDecimals(double a, bool negative, char* out) {
   if (negative) *p++ = '-';
   p = std::to_chars(p, p + kMaxJavaDoubleChars - 1, m / unit).ptr;
   *p++ = '.';
-  // The k fraction digits, zero-padded on the left.
-  int64_t fraction = m % unit;
-  for (int i = k - 1; i >= 0; --i) {
-    p[i] = static_cast<char>('0' + fraction % 10);
-    fraction /= 10;
-  }
-  return p + k;
+  return PutFraction(static_cast<uint64_t>(m % unit), k, p);
 }
 
 // 10^0 .. 10^19 (all below 2^64).
@@ -224,13 +243,8 @@ char* WriteExactShortest(double a, bool negative, char* out) {
   if (negative) *p++ = '-';
   const uint64_t unit = kPow10[k];
   p = std::to_chars(p, p + 24, q / unit).ptr;
-  uint64_t fraction = q % unit;
   *p++ = '.';
-  for (int i = k - 1; i >= 0; --i) {
-    p[i] = static_cast<char>('0' + fraction % 10);
-    fraction /= 10;
-  }
-  return p + k;
+  return PutFraction(q % unit, k, p);
 }
 
 }  // namespace
@@ -399,17 +413,6 @@ bool ToUtcFields(absl::Time t, UtcFields* f) {
   return true;
 }
 
-// "00" .. "99".
-struct TwoDigits {
-  char text[200] = {};
-  constexpr TwoDigits() {
-    for (int v = 0; v < 100; ++v) {
-      text[2 * v] = static_cast<char>('0' + v / 10);
-      text[2 * v + 1] = static_cast<char>('0' + v % 10);
-    }
-  }
-};
-constexpr TwoDigits kTwoDigits;
 
 inline char* Put2(int v, char* p) {
   std::memcpy(p, kTwoDigits.text + 2 * v, 2);
