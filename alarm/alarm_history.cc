@@ -110,18 +110,16 @@ AlarmHistoryItem MakeConfigurationItem(ConfigurationChange change,
   return item;
 }
 
-AlarmHistoryItem MakeStateUpdateItem(absl::string_view alarm_name,
-                                     const StateTransition& t) {
-  return MakeStateUpdateItem(alarm_name, t.old_state, t.old_reason,
-                             t.old_reason_data, t.new_state, t.new_reason,
-                             t.new_reason_data, t.timestamp);
-}
+namespace {
 
-AlarmHistoryItem MakeStateUpdateItem(
+// MakeStateUpdateItem's text; `new_reason_clean` skips the scan of a new
+// reason the caller knows needs no escape.
+AlarmHistoryItem StateUpdateItem(
     absl::string_view alarm_name, AlarmState old_state,
     absl::string_view old_reason, absl::string_view old_reason_data,
     AlarmState new_state, absl::string_view new_reason,
-    absl::string_view new_reason_data, absl::Time timestamp) {
+    absl::string_view new_reason_data, absl::Time timestamp,
+    bool new_reason_clean) {
   AlarmHistoryItem item;
   item.alarm_name.assign(alarm_name.data(), alarm_name.size());
   item.timestamp = timestamp;
@@ -144,7 +142,8 @@ AlarmHistoryItem MakeStateUpdateItem(
   // is known up front and it is written in one pass into a buffer of
   // exactly that size.
   if (JsonWriter::CleanPrefix(old_reason) == old_reason.size() &&
-      JsonWriter::CleanPrefix(new_reason) == new_reason.size()) {
+      (new_reason_clean ||
+       JsonWriter::CleanPrefix(new_reason) == new_reason.size())) {
     constexpr absl::string_view kHead = "{\"version\":\"1.0\",\"oldState\":";
     constexpr absl::string_view kMiddle = ",\"newState\":";
     const size_t size = kHead.size() +
@@ -173,6 +172,40 @@ AlarmHistoryItem MakeStateUpdateItem(
   w.Finish();
   return item;
 }
+
+}  // namespace
+
+AlarmHistoryItem MakeStateUpdateItem(absl::string_view alarm_name,
+                                     const StateTransition& t) {
+  return MakeStateUpdateItem(alarm_name, t.old_state, t.old_reason,
+                             t.old_reason_data, t.new_state, t.new_reason,
+                             t.new_reason_data, t.timestamp);
+}
+
+AlarmHistoryItem MakeStateUpdateItem(
+    absl::string_view alarm_name, AlarmState old_state,
+    absl::string_view old_reason, absl::string_view old_reason_data,
+    AlarmState new_state, absl::string_view new_reason,
+    absl::string_view new_reason_data, absl::Time timestamp) {
+  return StateUpdateItem(alarm_name, old_state, old_reason, old_reason_data,
+                         new_state, new_reason, new_reason_data, timestamp,
+                         /*new_reason_clean=*/false);
+}
+
+namespace history_internal {
+
+AlarmHistoryItem MakeStateUpdateItemWithCleanNewReason(
+    absl::string_view alarm_name, AlarmState old_state,
+    absl::string_view old_reason, absl::string_view old_reason_data,
+    AlarmState new_state, absl::string_view new_reason,
+    absl::string_view new_reason_data, absl::Time timestamp) {
+  assert(JsonWriter::CleanPrefix(new_reason) == new_reason.size());
+  return StateUpdateItem(alarm_name, old_state, old_reason, old_reason_data,
+                         new_state, new_reason, new_reason_data, timestamp,
+                         /*new_reason_clean=*/true);
+}
+
+}  // namespace history_internal
 
 AlarmHistoryItem MakeActionItem(absl::string_view alarm_name,
                                 absl::string_view action_arn,

@@ -190,12 +190,13 @@ char* WriteExactShortest(double a, bool negative, char* out) {
   const int biased = static_cast<int>(bits >> 52);  // Sign bit is clear.
   const uint64_t m = fraction_bits | (uint64_t{1} << 52);
   const int f = 1075 - biased;  // a = m x 2^-f.
-  // e10 = floor(log10(a)) in [-3, 6]; the doubles nearest 1e-3, 1e-2 and
-  // 1e-1 lie above the real powers, so the comparisons are exact.
-  int e10 = -3;
+  // e10 = floor(log10(a)) in [-3, 6]: floor(e2 x log10(2)) or one more,
+  // for a in [2^e2, 2^(e2+1)). The doubles nearest 1e-2 and 1e-1 lie above
+  // the real powers, so the comparison is exact.
   static constexpr double kBounds[] = {1e-2, 1e-1, 1, 10, 100, 1e3,
                                        1e4,  1e5,  1e6};
-  while (e10 < 6 && a >= kBounds[e10 + 3]) ++e10;
+  int e10 = std::max(-3, ((biased - 1023) * 1233) >> 12);
+  if (e10 < 6 && a >= kBounds[e10 + 3]) ++e10;
   const int s = 16 - e10;  // In [10, 19].
   using u128 = unsigned __int128;
   const uint64_t scale = kPow10[s];

@@ -277,7 +277,11 @@ void BuildStateReasonInto(const AlarmSpec& spec, double threshold,
   if (!math) {
     w.Literal(",\"statistic\":");
     if (spec.statistic.has_value()) {
-      w.Quoted(StatisticName(*spec.statistic));
+      // The five statistic names need no escape.
+      const absl::string_view name = StatisticName(*spec.statistic);
+      w.Char('"');
+      w.Append(name);
+      w.Char('"');
     } else {
       w.Quoted(spec.extended_statistic.has_value()
                    ? absl::string_view(*spec.extended_statistic)
