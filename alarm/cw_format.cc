@@ -94,28 +94,16 @@ struct TwoDigits {
 };
 constexpr TwoDigits kTwoDigits;
 
-// Writes the 8 decimal digits of `n` (< 1e8, zero-padded) at `p`: n / 1e6
-// in 32.32 fixed point, then one multiplication by 100 per digit pair
-// (exact for every n < 1e8: checked over all of them).
-inline void Put8(uint32_t n, char* p) {
-  uint64_t t = (static_cast<uint64_t>(n) * 281474977u >> 16) + 1;
-  for (int i = 0; i < 4; ++i) {
-    std::memcpy(p + 2 * i, kTwoDigits.text + 2 * (t >> 32), 2);
-    t = (t & 0xffffffffu) * 100;
-  }
-}
-
-// Writes the `k` (1..24) low decimal digits of `fraction` (zero-padded on
-// the left) at `p`; returns the end.
+// Writes the `k` low decimal digits of `fraction` (zero-padded on the
+// left) at `p`, two at a time; returns the end.
 char* PutFraction(uint64_t fraction, int k, char* p) {
-  char digits[24];
-  Put8(static_cast<uint32_t>(fraction % 100000000u), digits + 16);
-  if (k > 8) {
-    fraction /= 100000000u;
-    Put8(static_cast<uint32_t>(fraction % 100000000u), digits + 8);
-    if (k > 16) Put8(static_cast<uint32_t>(fraction / 100000000u), digits);
+  int i = k;
+  while (i >= 2) {
+    i -= 2;
+    std::memcpy(p + i, kTwoDigits.text + 2 * (fraction % 100), 2);
+    fraction /= 100;
   }
-  std::memcpy(p, digits + 24 - k, static_cast<size_t>(k));
+  if (i == 1) p[0] = static_cast<char>('0' + fraction % 10);
   return p + k;
 }
 
