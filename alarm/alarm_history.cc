@@ -4,6 +4,8 @@
 
 #include <cassert>
 #include <cstring>
+#include <memory>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "alarm/alarm_json.h"
@@ -33,6 +35,12 @@ char* Put(char* p, absl::string_view text) {
   std::memcpy(p, text.data(), text.size());
   return p + text.size();
 }
+
+// The longest AlarmStateName ("INSUFFICIENT_DATA").
+constexpr size_t kMaxStateNameChars = 17;
+// Items up to this size are written on the stack, then copied into their
+// string.
+constexpr size_t kStackChars = 4096;
 
 // AppendState's text for a state name and a reason that need no escape
 // (JSON-clean: AlarmStateName's names always are), and its size.
@@ -129,13 +137,17 @@ AlarmHistoryItem StateUpdateItem(
   // "Alarm updated from OLD to NEW", written at its size.
   constexpr absl::string_view kFrom = "Alarm updated from ";
   constexpr absl::string_view kTo = " to ";
-  item.summary.resize(kFrom.size() + old_name.size() + kTo.size() +
-                      new_name.size());
-  char* s = &item.summary[0];
+  // Built on the stack and copied once: constructing the string from its
+  // text costs fewer instructions than resizing it (which zero-fills).
+  assert(old_name.size() <= kMaxStateNameChars &&
+         new_name.size() <= kMaxStateNameChars);
+  char summary[kFrom.size() + 2 * kMaxStateNameChars + kTo.size()];
+  char* s = summary;
   s = Put(s, kFrom);
   s = Put(s, old_name);
   s = Put(s, kTo);
-  Put(s, new_name);
+  s = Put(s, new_name);
+  item.summary = std::string(summary, static_cast<size_t>(s - summary));
   // What JsonWriter writes for WriteState's calls (compact form): the
   // reasons quoted, the reason data embedded as is. Reasons the evaluator
   // builds never need an escape (SetAlarmState's may): then the text's size
@@ -151,14 +163,20 @@ AlarmHistoryItem StateUpdateItem(
                         kMiddle.size() +
                         CleanStateSize(new_name, new_reason, new_reason_data) +
                         1;
-    item.data.resize(size);
-    char* p = &item.data[0];
+    // Up to a few KB (the usual item) on the stack, as the summary.
+    char stack[kStackChars];
+    std::unique_ptr<char[]> heap;
+    char* const text = size <= kStackChars
+                           ? stack
+                           : (heap = std::make_unique<char[]>(size)).get();
+    char* p = text;
     p = Put(p, kHead);
     p = PutCleanState(p, old_name, old_reason, old_reason_data);
     p = Put(p, kMiddle);
     p = PutCleanState(p, new_name, new_reason, new_reason_data);
     *p++ = '}';
-    assert(p == item.data.data() + size);
+    assert(p == text + size);
+    item.data = std::string(text, size);
     return item;
   }
   StringAppender w(&item.data,
@@ -220,25 +238,25 @@ AlarmHistoryItem MakeActionItem(absl::string_view alarm_name,
   constexpr absl::string_view kExecuted = "Successfully executed action ";
   if (result.ok() && kExecuted.size() + action_arn.size() <= 255 &&
       JsonWriter::CleanPrefix(action_arn) == action_arn.size()) {
-    item.summary.resize(kExecuted.size() + action_arn.size());
-    Put(Put(&item.summary[0], kExecuted), action_arn);
-    char timestamp[kMaxTimestampChars];
-    const absl::string_view ts(
-        timestamp,
-        static_cast<size_t>(WriteCwTimestamp(transition_time, timestamp) -
-                            timestamp));
+    // Both texts built on the stack (the summary is at most 255
+    // characters, so the ARN at most 226) and copied once.
+    char summary[255];
+    const char* const summary_end = Put(Put(summary, kExecuted), action_arn);
+    item.summary =
+        std::string(summary, static_cast<size_t>(summary_end - summary));
     constexpr absl::string_view kHead =
         "{\"actionState\":\"Succeeded\",\"notificationResource\":\"";
     constexpr absl::string_view kMiddle = "\",\"stateUpdateTimestamp\":\"";
     constexpr absl::string_view kTail = "\"}";
-    item.data.resize(kHead.size() + action_arn.size() + kMiddle.size() +
-                     ts.size() + kTail.size());
-    char* p = &item.data[0];
+    char data[kHead.size() + 255 + kMiddle.size() + kMaxTimestampChars +
+              kTail.size()];
+    char* p = data;
     p = Put(p, kHead);
     p = Put(p, action_arn);
     p = Put(p, kMiddle);
-    p = Put(p, ts);
-    Put(p, kTail);
+    p = WriteCwTimestamp(transition_time, p);
+    p = Put(p, kTail);
+    item.data = std::string(data, static_cast<size_t>(p - data));
     return item;
   }
   if (result.ok()) {
