@@ -748,7 +748,7 @@ void AlarmEvaluator::TransitionFromBuckets(uint32_t slot, const Decision& d,
     }
   }
   ApplyStateChange(slot, *d.state, reason_scratch_, reason_data_scratch_, now,
-                   report, recent_scratch_);
+                   report, recent_scratch_, /*reason_is_clean=*/true);
 }
 
 uint64_t AlarmEvaluator::AcquireWide(size_t words) {
@@ -1785,16 +1785,22 @@ void AlarmEvaluator::ApplyStateChange(uint32_t slot, AlarmState new_state,
                                       absl::string_view reason,
                                       absl::string_view reason_data,
                                       absl::Time now, EvaluationReport* report,
-                                      absl::Span<const double> metric_values) {
+                                      absl::Span<const double> metric_values,
+                                      bool reason_is_clean) {
   AlarmStatus& status = MutableStatus(slot);
   const AlarmState old_state = status.state;
   assert(ChangesState(status, new_state));
   // The StateUpdate item reads the old reason where it is, before the new
   // one replaces it (ApplyTransition's rule, spec 4.4, without the copies a
   // StateTransition makes).
-  history_.push_back(MakeStateUpdateItem(NameOf(slot), old_state,
-                                         status.reason, status.reason_data,
-                                         new_state, reason, reason_data, now));
+  history_.push_back(
+      reason_is_clean
+          ? history_internal::MakeStateUpdateItemWithCleanNewReason(
+                NameOf(slot), old_state, status.reason, status.reason_data,
+                new_state, reason, reason_data, now)
+          : MakeStateUpdateItem(NameOf(slot), old_state, status.reason,
+                                status.reason_data, new_state, reason,
+                                reason_data, now));
   status.state = new_state;
   // assign keeps the status strings' capacity: once an alarm has
   // transitioned, its reasons are rewritten in place.

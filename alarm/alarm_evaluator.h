@@ -470,12 +470,14 @@ class AlarmEvaluator {
   // Transition's work on views: writes the StateUpdate item (reading the
   // old reason in place), sets the status and runs the new state's actions
   // with one reused StateChange. `reason` and `reason_data` must not point
-  // into the alarm's status.
+  // into the alarm's status. `reason_is_clean`: the reason is the
+  // evaluator's own (BuildStateReason's), which never needs a JSON escape.
   void ApplyStateChange(uint32_t slot, AlarmState new_state,
                         absl::string_view reason,
                         absl::string_view reason_data, absl::Time now,
                         EvaluationReport* report,
-                        absl::Span<const double> metric_values);
+                        absl::Span<const double> metric_values,
+                        bool reason_is_clean = false);
   // ArnOf(c) written into `*out` (cleared first).
   void AppendArn(uint32_t slot, std::string* out) const;
   // The spec 4.2 exception: calls the sink again for the Auto Scaling ARNs

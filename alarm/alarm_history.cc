@@ -4,6 +4,8 @@
 
 #include <cassert>
 #include <cstring>
+#include <memory>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "alarm/alarm_json.h"
@@ -33,6 +35,12 @@ char* Put(char* p, absl::string_view text) {
   std::memcpy(p, text.data(), text.size());
   return p + text.size();
 }
+
+// The longest AlarmStateName ("INSUFFICIENT_DATA").
+constexpr size_t kMaxStateNameChars = 17;
+// Items up to this size are written on the stack, then copied into their
+// string.
+constexpr size_t kStackChars = 4096;
 
 // AppendState's text for a state name and a reason that need no escape
 // (JSON-clean: AlarmStateName's names always are), and its size.
@@ -110,18 +118,16 @@ AlarmHistoryItem MakeConfigurationItem(ConfigurationChange change,
   return item;
 }
 
-AlarmHistoryItem MakeStateUpdateItem(absl::string_view alarm_name,
-                                     const StateTransition& t) {
-  return MakeStateUpdateItem(alarm_name, t.old_state, t.old_reason,
-                             t.old_reason_data, t.new_state, t.new_reason,
-                             t.new_reason_data, t.timestamp);
-}
+namespace {
 
-AlarmHistoryItem MakeStateUpdateItem(
+// MakeStateUpdateItem's text; `new_reason_clean` skips the scan of a new
+// reason the caller knows needs no escape.
+AlarmHistoryItem StateUpdateItem(
     absl::string_view alarm_name, AlarmState old_state,
     absl::string_view old_reason, absl::string_view old_reason_data,
     AlarmState new_state, absl::string_view new_reason,
-    absl::string_view new_reason_data, absl::Time timestamp) {
+    absl::string_view new_reason_data, absl::Time timestamp,
+    bool new_reason_clean) {
   AlarmHistoryItem item;
   item.alarm_name.assign(alarm_name.data(), alarm_name.size());
   item.timestamp = timestamp;
@@ -131,20 +137,25 @@ AlarmHistoryItem MakeStateUpdateItem(
   // "Alarm updated from OLD to NEW", written at its size.
   constexpr absl::string_view kFrom = "Alarm updated from ";
   constexpr absl::string_view kTo = " to ";
-  item.summary.resize(kFrom.size() + old_name.size() + kTo.size() +
-                      new_name.size());
-  char* s = &item.summary[0];
+  // Built on the stack and copied once: constructing the string from its
+  // text costs fewer instructions than resizing it (which zero-fills).
+  assert(old_name.size() <= kMaxStateNameChars &&
+         new_name.size() <= kMaxStateNameChars);
+  char summary[kFrom.size() + 2 * kMaxStateNameChars + kTo.size()];
+  char* s = summary;
   s = Put(s, kFrom);
   s = Put(s, old_name);
   s = Put(s, kTo);
-  Put(s, new_name);
+  s = Put(s, new_name);
+  item.summary = std::string(summary, static_cast<size_t>(s - summary));
   // What JsonWriter writes for WriteState's calls (compact form): the
   // reasons quoted, the reason data embedded as is. Reasons the evaluator
   // builds never need an escape (SetAlarmState's may): then the text's size
   // is known up front and it is written in one pass into a buffer of
   // exactly that size.
   if (JsonWriter::CleanPrefix(old_reason) == old_reason.size() &&
-      JsonWriter::CleanPrefix(new_reason) == new_reason.size()) {
+      (new_reason_clean ||
+       JsonWriter::CleanPrefix(new_reason) == new_reason.size())) {
     constexpr absl::string_view kHead = "{\"version\":\"1.0\",\"oldState\":";
     constexpr absl::string_view kMiddle = ",\"newState\":";
     const size_t size = kHead.size() +
@@ -152,14 +163,20 @@ AlarmHistoryItem MakeStateUpdateItem(
                         kMiddle.size() +
                         CleanStateSize(new_name, new_reason, new_reason_data) +
                         1;
-    item.data.resize(size);
-    char* p = &item.data[0];
+    // Up to a few KB (the usual item) on the stack, as the summary.
+    char stack[kStackChars];
+    std::unique_ptr<char[]> heap;
+    char* const text = size <= kStackChars
+                           ? stack
+                           : (heap = std::make_unique<char[]>(size)).get();
+    char* p = text;
     p = Put(p, kHead);
     p = PutCleanState(p, old_name, old_reason, old_reason_data);
     p = Put(p, kMiddle);
     p = PutCleanState(p, new_name, new_reason, new_reason_data);
     *p++ = '}';
-    assert(p == item.data.data() + size);
+    assert(p == text + size);
+    item.data = std::string(text, size);
     return item;
   }
   StringAppender w(&item.data,
@@ -174,6 +191,40 @@ AlarmHistoryItem MakeStateUpdateItem(
   return item;
 }
 
+}  // namespace
+
+AlarmHistoryItem MakeStateUpdateItem(absl::string_view alarm_name,
+                                     const StateTransition& t) {
+  return MakeStateUpdateItem(alarm_name, t.old_state, t.old_reason,
+                             t.old_reason_data, t.new_state, t.new_reason,
+                             t.new_reason_data, t.timestamp);
+}
+
+AlarmHistoryItem MakeStateUpdateItem(
+    absl::string_view alarm_name, AlarmState old_state,
+    absl::string_view old_reason, absl::string_view old_reason_data,
+    AlarmState new_state, absl::string_view new_reason,
+    absl::string_view new_reason_data, absl::Time timestamp) {
+  return StateUpdateItem(alarm_name, old_state, old_reason, old_reason_data,
+                         new_state, new_reason, new_reason_data, timestamp,
+                         /*new_reason_clean=*/false);
+}
+
+namespace history_internal {
+
+AlarmHistoryItem MakeStateUpdateItemWithCleanNewReason(
+    absl::string_view alarm_name, AlarmState old_state,
+    absl::string_view old_reason, absl::string_view old_reason_data,
+    AlarmState new_state, absl::string_view new_reason,
+    absl::string_view new_reason_data, absl::Time timestamp) {
+  assert(JsonWriter::CleanPrefix(new_reason) == new_reason.size());
+  return StateUpdateItem(alarm_name, old_state, old_reason, old_reason_data,
+                         new_state, new_reason, new_reason_data, timestamp,
+                         /*new_reason_clean=*/true);
+}
+
+}  // namespace history_internal
+
 AlarmHistoryItem MakeActionItem(absl::string_view alarm_name,
                                 absl::string_view action_arn,
                                 const absl::Status& result,
@@ -187,25 +238,25 @@ AlarmHistoryItem MakeActionItem(absl::string_view alarm_name,
   constexpr absl::string_view kExecuted = "Successfully executed action ";
   if (result.ok() && kExecuted.size() + action_arn.size() <= 255 &&
       JsonWriter::CleanPrefix(action_arn) == action_arn.size()) {
-    item.summary.resize(kExecuted.size() + action_arn.size());
-    Put(Put(&item.summary[0], kExecuted), action_arn);
-    char timestamp[kMaxTimestampChars];
-    const absl::string_view ts(
-        timestamp,
-        static_cast<size_t>(WriteCwTimestamp(transition_time, timestamp) -
-                            timestamp));
+    // Both texts built on the stack (the summary is at most 255
+    // characters, so the ARN at most 226) and copied once.
+    char summary[255];
+    const char* const summary_end = Put(Put(summary, kExecuted), action_arn);
+    item.summary =
+        std::string(summary, static_cast<size_t>(summary_end - summary));
     constexpr absl::string_view kHead =
         "{\"actionState\":\"Succeeded\",\"notificationResource\":\"";
     constexpr absl::string_view kMiddle = "\",\"stateUpdateTimestamp\":\"";
     constexpr absl::string_view kTail = "\"}";
-    item.data.resize(kHead.size() + action_arn.size() + kMiddle.size() +
-                     ts.size() + kTail.size());
-    char* p = &item.data[0];
+    char data[kHead.size() + 255 + kMiddle.size() + kMaxTimestampChars +
+              kTail.size()];
+    char* p = data;
     p = Put(p, kHead);
     p = Put(p, action_arn);
     p = Put(p, kMiddle);
-    p = Put(p, ts);
-    Put(p, kTail);
+    p = WriteCwTimestamp(transition_time, p);
+    p = Put(p, kTail);
+    item.data = std::string(data, static_cast<size_t>(p - data));
     return item;
   }
   if (result.ok()) {

@@ -66,6 +66,17 @@ AlarmHistoryItem MakeStateUpdateItem(
     AlarmState new_state, absl::string_view new_reason,
     absl::string_view new_reason_data, absl::Time timestamp);
 
+namespace history_internal {
+// MakeStateUpdateItem for a caller that knows `new_reason` needs no JSON
+// escape (the evaluator's own reasons: fixed words, numbers, timestamps),
+// so that only the old reason is scanned. Same item as MakeStateUpdateItem.
+AlarmHistoryItem MakeStateUpdateItemWithCleanNewReason(
+    absl::string_view alarm_name, AlarmState old_state,
+    absl::string_view old_reason, absl::string_view old_reason_data,
+    AlarmState new_state, absl::string_view new_reason,
+    absl::string_view new_reason_data, absl::Time timestamp);
+}  // namespace history_internal
+
 // `Successfully executed action ARN`, or on failure `Failed to execute
 // action ARN. Received error: "message"` ([INFERRED] wording: the spec only
 // says failures contain "failed"). HistoryData is

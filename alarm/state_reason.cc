@@ -97,7 +97,6 @@ void BuildStateReasonInto(const AlarmSpec& spec, double threshold,
   const int n = spec.evaluation_periods;
   const int m = spec.EffectiveDatapointsToAlarm();
   const int r = static_cast<int>(range.size());
-  const TreatMissingData tmd = spec.EffectiveTreatMissingData();
   reason->clear();
   reason_data->clear();
 
@@ -166,7 +165,9 @@ void BuildStateReasonInto(const AlarmSpec& spec, double threshold,
                            WasWere(decision.used_real), " received for ",
                            Count(n, "period"));
     absl::StrAppend(reason, "Threshold Crossed: ", received,
-                    FillClause(decision.fill_count, tmd), ".");
+                    FillClause(decision.fill_count,
+                               spec.EffectiveTreatMissingData()),
+                    ".");
   } else {
     const bool alarm = new_state == AlarmState::kAlarm;
     const bool long_form =
@@ -239,7 +240,8 @@ void BuildStateReasonInto(const AlarmSpec& spec, double threshold,
       a.Char(')');
     }
     if (decision.fill_count != 0) {
-      a.Append(FillClause(decision.fill_count, tmd));
+      a.Append(FillClause(decision.fill_count,
+                          spec.EffectiveTreatMissingData()));
     }
     if (long_form) {
       const int minimum = alarm ? m : n - m + 1;
@@ -277,7 +279,11 @@ void BuildStateReasonInto(const AlarmSpec& spec, double threshold,
   if (!math) {
     w.Literal(",\"statistic\":");
     if (spec.statistic.has_value()) {
-      w.Quoted(StatisticName(*spec.statistic));
+      // The five statistic names need no escape.
+      const absl::string_view name = StatisticName(*spec.statistic);
+      w.Char('"');
+      w.Append(name);
+      w.Char('"');
     } else {
       w.Quoted(spec.extended_statistic.has_value()
                    ? absl::string_view(*spec.extended_statistic)

@@ -367,6 +367,7 @@ TEST(StateUpdateItemTest, MatchesJsonWriterForCleanAndEscapedReasons) {
     w.EndObject();
   };
   int checked = 0;
+  int checked_clean = 0;
   for (const std::string& old_reason : reasons) {
     for (const std::string& new_reason : reasons) {
       for (const std::string& old_data : datas) {
@@ -393,11 +394,27 @@ TEST(StateUpdateItemTest, MatchesJsonWriterForCleanAndEscapedReasons) {
                                  " to ", AlarmStateName(new_state)));
           EXPECT_EQ(item.alarm_name, "cpu-high");
           EXPECT_EQ(item.type, HistoryItemType::kStateUpdate);
+          // The evaluator's variant for its own (clean) new reasons: the
+          // same item whatever the old reason holds.
+          if (JsonWriter::CleanPrefix(new_reason) == new_reason.size()) {
+            const AlarmHistoryItem clean =
+                history_internal::MakeStateUpdateItemWithCleanNewReason(
+                    "cpu-high", old_state, old_reason, old_data, new_state,
+                    new_reason, new_data, absl::FromUnixSeconds(1704196800));
+            EXPECT_EQ(clean.data, item.data);
+            EXPECT_EQ(clean.summary, item.summary);
+            EXPECT_EQ(clean.alarm_name, item.alarm_name);
+            EXPECT_EQ(clean.timestamp, item.timestamp);
+            ++checked_clean;
+          }
         }
       }
     }
   }
   EXPECT_EQ(checked, 7 * 7 * 2 * 2);
+  // Clean new reasons: "", the initial reason, a threshold reason and the
+  // non-ASCII one.
+  EXPECT_EQ(checked_clean, 7 * 4 * 2 * 2);
 }
 
 TEST_F(AlarmEvaluatorTest, ActionsDisabledTransitionsWithoutActions) {

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <ostream>
@@ -466,6 +467,66 @@ TEST(FormatJavaDoubleTest, FewDecimalsPathMatchesTheGeneralPath) {
   EXPECT_EQ(FormatJavaDouble(-3.007), "-3.007");
   EXPECT_EQ(FormatJavaDouble(63.27), "63.27");
   EXPECT_EQ(FormatJavaDouble(0.1 + 0.2), "0.30000000000000004");
+}
+
+// The exact-integer path of FormatJavaDouble (non-integers of [1e-3, 1e7)
+// that need more than 8 decimals: most averages of measured values)
+// against the general path (to_chars' shortest digits), with the edge
+// cases named: powers of two, whose rounding interval is narrower below
+// (and their neighbours), odd and even significands (interval ends
+// excluded or included), the first and last doubles of each decade
+// (10^k and its predecessor), the ends of the plain range, values needing
+// 16 and 17 significant digits (a signal plus noise), negative values.
+TEST(FormatJavaDoubleTest, ExactShortestPathMatchesTheGeneralPath) {
+  std::mt19937_64 rng(23);
+  int checked = 0;
+  auto check = [&](double v) {
+    const double a = std::fabs(v);
+    if (!(a >= 1e-3 && a < 1e7)) return;
+    ASSERT_EQ(FormatJavaDouble(v),
+              cw_format_internal::FormatJavaDoubleGeneral(v))
+        << std::hexfloat << v;
+    ++checked;
+  };
+  for (int e = -10; e <= 23; ++e) {
+    const double p2 = std::ldexp(1.0, e);
+    double up = p2, down = p2;
+    for (int j = 0; j < 4; ++j) {
+      check(up);
+      check(-up);
+      check(down);
+      up = std::nextafter(up, 1e9);
+      down = std::nextafter(down, 0.0);
+    }
+  }
+  for (double p10 : {1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6,
+                     1e7}) {
+    double up = p10, down = p10;
+    for (int j = 0; j < 3; ++j) {
+      check(up);
+      check(down);
+      up = std::nextafter(up, 1e9);
+      down = std::nextafter(down, 0.0);
+    }
+  }
+  for (int i = 0; i < 12000; ++i) {
+    // Random significands (odd and even) at every binary exponent of the
+    // plain range.
+    const uint64_t bits = (rng() & ((uint64_t{1} << 52) - 1)) |
+                          (static_cast<uint64_t>(1013 + rng() % 34) << 52);
+    double x;
+    std::memcpy(&x, &bits, sizeof(x));
+    check(x);
+    check(-x);
+    check(50 + 35 * std::sin(i * 1e-3) + static_cast<double>(rng() % 2000) / 100);
+  }
+  EXPECT_GT(checked, 34000);
+  EXPECT_EQ(FormatJavaDouble(0.1 + 0.2), "0.30000000000000004");
+  EXPECT_EQ(FormatJavaDouble(1.0 / 3), "0.3333333333333333");
+  EXPECT_EQ(FormatJavaDouble(-2.0 / 3), "-0.6666666666666666");
+  EXPECT_EQ(FormatJavaDouble(std::nextafter(1e7, 0.0)), "9999999.999999998");
+  EXPECT_EQ(FormatJavaDouble(std::nextafter(1e-3, 1.0)),
+            "0.0010000000000000002");
 }
 
 TEST(FormatCwTimestampTest, RepeatedAndCollidingInstantsPrintTheirOwnText) {
