@@ -45,6 +45,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <new>
 #include <optional>
@@ -305,11 +306,24 @@ class MetricStore {
   // Stores `samples` (already validated) for metric `index` in the cell of
   // `timestamp`. The fast path for callers that intern once and ingest many
   // samples. Precondition: index < metric_count(), samples non-empty.
-  void Add(MetricIndex index, Unit unit, absl::Time timestamp,
-           const StatisticSet& samples) {
-    // The seconds are taken here, in the caller: AddAt's common case then
-    // makes no call.
-    AddAt(index, unit, absl::ToUnixSeconds(timestamp), samples);
+  // Forced inline (GCC kept it out of line: a call with its register saves
+  // costs about what the write does).
+  __attribute__((always_inline)) void Add(MetricIndex index, Unit unit,
+                                          absl::Time timestamp,
+                                          const StatisticSet& samples) {
+    // The seconds are taken here, in the caller, and a feed's most common
+    // write (the cell of the minute after the newest one, one sample a
+    // minute) is inline; everything else goes to AddAt.
+    const int64_t seconds = absl::ToUnixSeconds(timestamp);
+    if (__builtin_expect(index < tails_.size() &&
+                             AppendNextMinute(tails_[index], metrics_[index],
+                                              index, unit, seconds, samples,
+                                              epoch_),
+                         1)) {
+      written_since_epoch_ = true;
+      return;
+    }
+    AddAt(index, unit, seconds, samples);
   }
 
   // --- Batch ingest of raw values into interned metrics ---------------------
@@ -672,6 +686,49 @@ class MetricStore {
   // without search, older cells through InsertCell.
   void AddToCell(MetricIndex index, UnitCells& cells, int64_t cell,
                  const StatisticSet& samples);
+  // --- The minute fast paths ------------------------------------------------
+  //
+  // A minute-aligned metric of one unit (its minute tail on: kMirror and
+  // kHasUnit) with neither running totals nor raw samples, whose newest
+  // cell is in minute `t.newest_minute`, takes a write for its newest cell
+  // or a new newest cell without AddToCell's search, divisions and range
+  // tests: the tail says where the newest cell is (AddToCell turns the
+  // mirror off for a second unit or an unaligned cell and keeps the minute
+  // up to date; late data, DropBefore and ImportState re-read it through
+  // RefreshTail), so a write touches the record, the tail and the lines it
+  // writes, and never loads the end of `starts`.
+  //
+  // The minutes whose cell the fast paths write: a cell's start in units of
+  // 10 s (6 x the minute) and the next minute's fit Tail::min_cell10
+  // unclamped, so Cell10 is exactly 6 x minute. Tail::kNoMinute (no cell)
+  // is outside.
+  static constexpr int64_t kLowFastMinute = INT32_MIN / 6 + 1;
+  static constexpr int64_t kHighFastMinute = INT32_MAX / 6 - 1;
+  // True when tail `t` takes fast writes of `unit` (the conditions above,
+  // with a newest cell in [kLowFastMinute, kHighFastMinute]).
+  static bool TakesMinuteWrite(const Tail& t, Unit unit);
+  // NoteWrite's change tracking for a write into the cell of `minute`
+  // (within [kLowFastMinute, kHighFastMinute + 1]) in epoch `epoch`,
+  // without the running-totals list (the fast paths serve no metric that
+  // has totals) and without setting written_since_epoch_.
+  static void NoteMinuteWrite(Tail& t, uint32_t epoch, int64_t minute);
+  // Appends the cell of `minute` holding `samples` as the newest cell of
+  // `cells`, metric `index`'s only unit, whose tail `t` takes minute writes,
+  // when both vectors have room (false, nothing written, otherwise): the
+  // cell, its minute copy and the tail (newest minute, change tracking in
+  // epoch `epoch`). The copy of the minute before is the caller's.
+  // Precondition: minute > t.newest_minute, minute <= kHighFastMinute + 1.
+  bool AppendMinuteCell(Tail& t, UnitCells& cells, MetricIndex index,
+                        int64_t minute, const StatisticSet& samples,
+                        uint32_t epoch);
+  // The write of `samples` at `seconds` (Unix seconds, floored) when it
+  // starts the minute right after the newest cell of a metric whose tail
+  // takes minute writes and whose vectors have room: a live feed's, a
+  // scrape's and a replay's common write, inline in Add. False (nothing
+  // written) otherwise. Precondition as for StoreInNewestMinute.
+  bool AppendNextMinute(Tail& t, Metric& metric, MetricIndex index, Unit unit,
+                        int64_t seconds, const StatisticSet& samples,
+                        uint32_t epoch);
   // The write of `samples` at `seconds` (Unix seconds, floored) when it
   // goes to the newest cell or the minute after it of a minute-aligned
   // metric of unit `unit` with neither running totals nor raw samples, and
@@ -991,6 +1048,76 @@ MetricStore::StepRunningWindowMinute(
   out->sample_count = static_cast<double>(static_cast<int64_t>(w->count));
   out->sum = static_cast<double>(static_cast<int64_t>(w->sum));
   return true;
+}
+
+inline bool MetricStore::TakesMinuteWrite(const Tail& t, Unit unit) {
+  // The flags and the unit byte compared as one 16-bit word.
+  static_assert(offsetof(Tail, unit) == offsetof(Tail, flags) + 1,
+                "flags and unit are adjacent");
+  constexpr unsigned kFlags = Tail::kMirror | Tail::kHasUnit;
+  const unsigned unit_byte = static_cast<uint8_t>(unit);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  const auto want = static_cast<uint16_t>(kFlags << 8 | unit_byte);
+#else
+  const auto want = static_cast<uint16_t>(unit_byte << 8 | kFlags);
+#endif
+  uint16_t have;
+  std::memcpy(&have, &t.flags, sizeof(have));
+  return have == want &&
+         static_cast<uint64_t>(int64_t{t.newest_minute} - kLowFastMinute) <=
+             static_cast<uint64_t>(kHighFastMinute - kLowFastMinute);
+}
+
+inline void MetricStore::NoteMinuteWrite(Tail& t, uint32_t epoch,
+                                         int64_t minute) {
+  const int32_t cell10 = static_cast<int32_t>(minute * 6);
+  if (t.epoch != epoch) {
+    t.epoch = epoch;
+    t.min_cell10 = cell10;
+  } else if (cell10 < t.min_cell10) {
+    t.min_cell10 = cell10;
+  }
+}
+
+inline __attribute__((always_inline)) bool MetricStore::AppendMinuteCell(
+    Tail& t, UnitCells& cells, MetricIndex index, int64_t minute,
+    const StatisticSet& samples, uint32_t epoch) {
+  if (cells.starts.size() == cells.starts.capacity() ||
+      cells.sets.size() == cells.sets.capacity()) {
+    return false;  // AddToCell grows the vectors.
+  }
+  if (cells.starts.size() == cells.starts.capacity() ||
+      cells.sets.size() == cells.sets.capacity()) {
+    // Tested just above; said again so that GCC drops push_back's
+    // reallocation branch.
+    __builtin_unreachable();
+  }
+  // The set in registers: the stores below may alias `samples`, so GCC
+  // would load it again for the copy.
+  const StatisticSet set = samples;
+  cells.starts.push_back(minute * 60);
+  cells.sets.push_back(set);
+  minute_cells_[minute & 1][index] = set;
+  t.newest_minute = static_cast<int32_t>(minute);
+  NoteMinuteWrite(t, epoch, minute);
+  return true;
+}
+
+inline __attribute__((always_inline)) bool MetricStore::AppendNextMinute(
+    Tail& t, Metric& metric, MetricIndex index, Unit unit, int64_t seconds,
+    const StatisticSet& samples, uint32_t epoch) {
+  if (!TakesMinuteWrite(t, unit)) return false;
+  const int64_t next = int64_t{t.newest_minute} + 1;
+  // The first 10-second cell of the next minute; wraps instead of
+  // overflowing for far-away timestamps.
+  if (static_cast<uint64_t>(seconds) - static_cast<uint64_t>(next * 60) >=
+      static_cast<uint64_t>(kStorageCellSeconds)) {
+    return false;
+  }
+  // The minute before it is the previous newest cell: its copy stays.
+  // data(), not front(): GCC keeps front()'s emptiness assertion.
+  return AppendMinuteCell(t, *metric.units.data(), index, next, samples,
+                          epoch);
 }
 
 }  // namespace cwalarm
