@@ -344,8 +344,8 @@ void MetricStore::AggregateSampleBuckets(
 // work (callgrind).
 #define CWALARM_ALWAYS_INLINE inline __attribute__((always_inline))
 
-CWALARM_ALWAYS_INLINE bool MetricStore::StoreInNewestMinute(
-    Tail& t, Metric& metric, MetricIndex index, Unit unit, int64_t seconds,
+CWALARM_ALWAYS_INLINE bool MetricStore::StoreInMinute(
+    Tail& t, Metric& metric, MetricIndex index, uint16_t key, int64_t minute,
     const StatisticSet& samples, uint32_t epoch) {
   // The common case of a live feed, a scrape or a replay (see "The minute
   // fast paths" in the header): a sample for the minute after the newest
@@ -358,27 +358,26 @@ CWALARM_ALWAYS_INLINE bool MetricStore::StoreInNewestMinute(
   // general path on random writes (late data, gaps, units, retention,
   // snapshots).
   static_assert(60 % kStorageCellSeconds == 0, "a minute is whole cells");
-  if (!TakesMinuteWrite(t, unit)) return false;
+  if (!TakesMinuteWrite(t, key)) return false;
+  // kNotFastMinute and kNotFastMinute - 1 are no int32 minute.
   const int64_t nm = t.newest_minute;
   // data(), not front(): GCC keeps front()'s emptiness assertion.
   UnitCells& cells = *metric.units.data();
   assert(&t == &tails_[index] && &metric == &metrics_[index] &&
-         epoch == epoch_ && metric.units.size() == 1 && cells.unit == unit &&
-         !cells.starts.empty() && cells.starts.back() == nm * 60);
-  // Wraps instead of overflowing for far-away timestamps.
-  const uint64_t delta =
-      static_cast<uint64_t>(seconds) - static_cast<uint64_t>(nm * 60);
-  if (delta - 60 < static_cast<uint64_t>(kStorageCellSeconds)) {
+         epoch == epoch_ && metric.units.size() == 1 &&
+         (nm == Tail::kNoMinute ? cells.starts.empty()
+                                : cells.starts.back() == nm * 60));
+  if (nm == minute - 1) {
     // A new newest cell, the minute after it, into room the vectors have
     // (the general path grows them). The minute before it is the previous
     // newest: its copy stays.
-    return AppendMinuteCell(t, cells, index, nm + 1, samples, epoch);
+    return AppendMinuteCell(t, cells, index, minute, samples, epoch);
   }
-  if (delta < static_cast<uint64_t>(kStorageCellSeconds)) {
+  if (nm == minute) {
     StatisticSet& newest = cells.sets.back();
     newest.Merge(samples);
-    minute_cells_[nm & 1][index] = newest;
-    NoteMinuteWrite(t, epoch, nm);
+    minute_cells_[minute & 1][index] = newest;
+    NoteMinuteWrite(t, epoch, minute);
     return true;
   }
   return false;
@@ -388,8 +387,9 @@ CWALARM_ALWAYS_INLINE bool MetricStore::TryAddToNewestMinute(
     MetricIndex index, Unit unit, int64_t seconds,
     const StatisticSet& samples) {
   if (index >= tails_.size() ||
-      !StoreInNewestMinute(tails_[index], metrics_[index], index, unit, seconds,
-                           samples, epoch_)) {
+      !StoreInMinute(tails_[index], metrics_[index], index,
+                     MinuteWriteKey(unit), FastMinuteOf(seconds), samples,
+                     epoch_)) {
     return false;
   }
   written_since_epoch_ = true;
@@ -627,6 +627,9 @@ absl::Status MetricStore::AddScrape(Unit unit, int64_t unix_seconds,
   written_since_epoch_ = true;
   const uint32_t epoch = epoch_;
   const int64_t minute = FloorTo(cell, 60) / 60;
+  // What the fast path compares for every sample, computed once.
+  const int64_t fast_minute = FastMinuteOf(cell);
+  const uint16_t key = MinuteWriteKey(unit);
   StatisticSet* const minute_copies = minute_cells_[minute & 1].data();
   // The per-metric arrays by value: the loop's stores (doubles, pointers in
   // the cell vectors) could otherwise alias the vectors' own pointers, which
@@ -638,8 +641,8 @@ absl::Status MetricStore::AddScrape(Unit unit, int64_t unix_seconds,
   auto store = [&](size_t i) CWALARM_LAMBDA_INLINE {
     const MetricIndex m = idx[i];
     // Metrics with raw samples never take the fast path.
-    if (!StoreInNewestMinute(tails[m], records[m], m, unit, cell,
-                             StatisticSet::Of(val[i]), epoch)) {
+    if (!StoreInMinute(tails[m], records[m], m, key, fast_minute,
+                       StatisticSet::Of(val[i]), epoch)) {
       AddValueSlow(m, unit, cell, val[i]);
     }
   };

@@ -704,9 +704,22 @@ class MetricStore {
   // is outside.
   static constexpr int64_t kLowFastMinute = INT32_MIN / 6 + 1;
   static constexpr int64_t kHighFastMinute = INT32_MAX / 6 - 1;
-  // True when tail `t` takes fast writes of `unit` (the conditions above,
-  // with a newest cell in [kLowFastMinute, kHighFastMinute]).
-  static bool TakesMinuteWrite(const Tail& t, Unit unit);
+  // FastMinuteOf's answer for seconds no fast write takes: neither an int32
+  // newest minute nor one more than such a minute.
+  static constexpr int64_t kNotFastMinute = INT64_MIN / 2;
+  // The minute M of `seconds` (Unix seconds) when they fall in M's first
+  // 10-second cell and M is in (kLowFastMinute, kHighFastMinute] (so that M
+  // and M - 1 are in the fast range); kNotFastMinute otherwise. A batch at
+  // one timestamp computes it once.
+  static int64_t FastMinuteOf(int64_t seconds);
+  // The flags and unit bytes of a tail that takes fast writes of `unit`
+  // (kMirror | kHasUnit, `unit`) as one 16-bit word, which
+  // TakesMinuteWrite compares in one go.
+  static uint16_t MinuteWriteKey(Unit unit);
+  // True when tail `t` takes fast writes of the unit of `key`
+  // (MinuteWriteKey): the conditions above, except the newest cell's
+  // minute, which the callers compare with the write's.
+  static bool TakesMinuteWrite(const Tail& t, uint16_t key);
   // NoteWrite's change tracking for a write into the cell of `minute`
   // (within [kLowFastMinute, kHighFastMinute + 1]) in epoch `epoch`,
   // without the running-totals list (the fast paths serve no metric that
@@ -725,7 +738,8 @@ class MetricStore {
   // starts the minute right after the newest cell of a metric whose tail
   // takes minute writes and whose vectors have room: a live feed's, a
   // scrape's and a replay's common write, inline in Add. False (nothing
-  // written) otherwise. Precondition as for StoreInNewestMinute.
+  // written) otherwise. StoreInMinute's first case, for one sample.
+  // Precondition as for StoreInMinute.
   bool AppendNextMinute(Tail& t, Metric& metric, MetricIndex index, Unit unit,
                         int64_t seconds, const StatisticSet& samples,
                         uint32_t epoch);
@@ -737,14 +751,17 @@ class MetricStore {
   bool TryAddToNewestMinute(MetricIndex index, Unit unit, int64_t seconds,
                             const StatisticSet& samples);
   // TryAddToNewestMinute's write for metric `index`, whose tail is `t` and
-  // record `metric`, in epoch `epoch` (epoch_), without its bounds test and
+  // record `metric`, of a sample in the first cell of `minute`
+  // (FastMinuteOf(seconds), possibly kNotFastMinute) with unit key `key`
+  // (MinuteWriteKey), in epoch `epoch` (epoch_), without its bounds test and
   // without setting written_since_epoch_ (the caller does, once for a
-  // batch). The batch loop passes what it keeps in registers.
+  // batch). The batch loop passes what it keeps in registers and computes
+  // the minute and the key once.
   // Precondition: index < tails_.size(), &t == &tails_[index],
   // &metric == &metrics_[index], epoch == epoch_.
-  bool StoreInNewestMinute(Tail& t, Metric& metric, MetricIndex index,
-                           Unit unit, int64_t seconds,
-                           const StatisticSet& samples, uint32_t epoch);
+  bool StoreInMinute(Tail& t, Metric& metric, MetricIndex index, uint16_t key,
+                     int64_t minute, const StatisticSet& samples,
+                     uint32_t epoch);
   // The write of `samples` at `seconds` (Unix seconds, floored) when it
   // starts a new newest cell that is not the minute after the newest one
   // (TryAddToNewestMinute takes that): after a gap of minutes, or the first
@@ -1050,22 +1067,37 @@ MetricStore::StepRunningWindowMinute(
   return true;
 }
 
-inline bool MetricStore::TakesMinuteWrite(const Tail& t, Unit unit) {
-  // The flags and the unit byte compared as one 16-bit word.
-  static_assert(offsetof(Tail, unit) == offsetof(Tail, flags) + 1,
-                "flags and unit are adjacent");
+inline int64_t MetricStore::FastMinuteOf(int64_t seconds) {
+  constexpr int64_t kFirst = (kLowFastMinute + 1) * 60;
+  constexpr int64_t kLast = kHighFastMinute * 60 + kStorageCellSeconds - 1;
+  // Unsigned: one compare for both bounds, and a division without the
+  // rounding toward zero of negative values.
+  const uint64_t offset =
+      static_cast<uint64_t>(seconds) - static_cast<uint64_t>(kFirst);
+  if (offset > static_cast<uint64_t>(kLast - kFirst)) return kNotFastMinute;
+  const uint64_t minutes = offset / 60;
+  if (offset - minutes * 60 >= static_cast<uint64_t>(kStorageCellSeconds)) {
+    return kNotFastMinute;
+  }
+  return static_cast<int64_t>(minutes) + kLowFastMinute + 1;
+}
+
+inline uint16_t MetricStore::MinuteWriteKey(Unit unit) {
   constexpr unsigned kFlags = Tail::kMirror | Tail::kHasUnit;
   const unsigned unit_byte = static_cast<uint8_t>(unit);
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-  const auto want = static_cast<uint16_t>(kFlags << 8 | unit_byte);
+  return static_cast<uint16_t>(kFlags << 8 | unit_byte);
 #else
-  const auto want = static_cast<uint16_t>(unit_byte << 8 | kFlags);
+  return static_cast<uint16_t>(unit_byte << 8 | kFlags);
 #endif
+}
+
+inline bool MetricStore::TakesMinuteWrite(const Tail& t, uint16_t key) {
+  static_assert(offsetof(Tail, unit) == offsetof(Tail, flags) + 1,
+                "flags and unit are adjacent");
   uint16_t have;
   std::memcpy(&have, &t.flags, sizeof(have));
-  return have == want &&
-         static_cast<uint64_t>(int64_t{t.newest_minute} - kLowFastMinute) <=
-             static_cast<uint64_t>(kHighFastMinute - kLowFastMinute);
+  return have == key;
 }
 
 inline void MetricStore::NoteMinuteWrite(Tail& t, uint32_t epoch,
@@ -1095,7 +1127,10 @@ inline __attribute__((always_inline)) bool MetricStore::AppendMinuteCell(
   // The set in registers: the stores below may alias `samples`, so GCC
   // would load it again for the copy.
   const StatisticSet set = samples;
-  cells.starts.push_back(minute * 60);
+  // Lvalues: push_back(const T&) is inline in libstdc++, while
+  // push_back(T&&) calls emplace_back, which GCC may keep out of line.
+  const int64_t start = minute * 60;
+  cells.starts.push_back(start);
   cells.sets.push_back(set);
   minute_cells_[minute & 1][index] = set;
   t.newest_minute = static_cast<int32_t>(minute);
@@ -1106,8 +1141,16 @@ inline __attribute__((always_inline)) bool MetricStore::AppendMinuteCell(
 inline __attribute__((always_inline)) bool MetricStore::AppendNextMinute(
     Tail& t, Metric& metric, MetricIndex index, Unit unit, int64_t seconds,
     const StatisticSet& samples, uint32_t epoch) {
-  if (!TakesMinuteWrite(t, unit)) return false;
-  const int64_t next = int64_t{t.newest_minute} + 1;
+  // From the newest minute, not from `seconds` (FastMinuteOf): a compare of
+  // `seconds` with the next minute's first cell is cheaper than dividing
+  // them by 60, and Add gets new seconds with every sample.
+  const int64_t nm = t.newest_minute;
+  if (!(TakesMinuteWrite(t, MinuteWriteKey(unit)) &&
+        static_cast<uint64_t>(nm - kLowFastMinute) <=
+            static_cast<uint64_t>(kHighFastMinute - kLowFastMinute))) {
+    return false;
+  }
+  const int64_t next = nm + 1;
   // The first 10-second cell of the next minute; wraps instead of
   // overflowing for far-away timestamps.
   if (static_cast<uint64_t>(seconds) - static_cast<uint64_t>(next * 60) >=
