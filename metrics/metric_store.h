@@ -311,19 +311,19 @@ class MetricStore {
   __attribute__((always_inline)) void Add(MetricIndex index, Unit unit,
                                           absl::Time timestamp,
                                           const StatisticSet& samples) {
-    // The seconds are taken here, in the caller, and a feed's most common
-    // write (the cell of the minute after the newest one, one sample a
-    // minute) is inline; everything else goes to AddAt.
-    const int64_t seconds = absl::ToUnixSeconds(timestamp);
+    // A feed's most common write (the cell of the minute after the newest
+    // one, one sample a minute) is inline and makes no call (not even
+    // absl::ToUnixSeconds, which is out of line); everything else goes to
+    // AddAt, with the seconds taken here.
     if (__builtin_expect(index < tails_.size() &&
                              AppendNextMinute(tails_[index], metrics_[index],
-                                              index, unit, seconds, samples,
+                                              index, unit, timestamp, samples,
                                               epoch_),
                          1)) {
       written_since_epoch_ = true;
       return;
     }
-    AddAt(index, unit, seconds, samples);
+    AddAt(index, unit, absl::ToUnixSeconds(timestamp), samples);
   }
 
   // --- Batch ingest of raw values into interned metrics ---------------------
@@ -734,14 +734,14 @@ class MetricStore {
   bool AppendMinuteCell(Tail& t, UnitCells& cells, MetricIndex index,
                         int64_t minute, const StatisticSet& samples,
                         uint32_t epoch);
-  // The write of `samples` at `seconds` (Unix seconds, floored) when it
-  // starts the minute right after the newest cell of a metric whose tail
-  // takes minute writes and whose vectors have room: a live feed's, a
-  // scrape's and a replay's common write, inline in Add. False (nothing
-  // written) otherwise. StoreInMinute's first case, for one sample.
+  // The write of `samples` at `timestamp` when it falls in the first cell
+  // of the minute right after the newest cell of a metric whose tail takes
+  // minute writes and whose vectors have room: a live feed's, a scrape's
+  // and a replay's common write, inline in Add. False (nothing written)
+  // otherwise. StoreInMinute's first case, for one sample.
   // Precondition as for StoreInMinute.
   bool AppendNextMinute(Tail& t, Metric& metric, MetricIndex index, Unit unit,
-                        int64_t seconds, const StatisticSet& samples,
+                        absl::Time timestamp, const StatisticSet& samples,
                         uint32_t epoch);
   // The write of `samples` at `seconds` (Unix seconds, floored) when it
   // goes to the newest cell or the minute after it of a minute-aligned
@@ -1139,11 +1139,11 @@ inline __attribute__((always_inline)) bool MetricStore::AppendMinuteCell(
 }
 
 inline __attribute__((always_inline)) bool MetricStore::AppendNextMinute(
-    Tail& t, Metric& metric, MetricIndex index, Unit unit, int64_t seconds,
-    const StatisticSet& samples, uint32_t epoch) {
-  // From the newest minute, not from `seconds` (FastMinuteOf): a compare of
-  // `seconds` with the next minute's first cell is cheaper than dividing
-  // them by 60, and Add gets new seconds with every sample.
+    Tail& t, Metric& metric, MetricIndex index, Unit unit,
+    absl::Time timestamp, const StatisticSet& samples, uint32_t epoch) {
+  // From the newest minute, not from the timestamp's minute (FastMinuteOf):
+  // comparing the timestamp with the next minute's first cell needs neither
+  // absl::ToUnixSeconds (a call) nor a division by 60.
   const int64_t nm = t.newest_minute;
   if (!(TakesMinuteWrite(t, MinuteWriteKey(unit)) &&
         static_cast<uint64_t>(nm - kLowFastMinute) <=
@@ -1151,10 +1151,12 @@ inline __attribute__((always_inline)) bool MetricStore::AppendNextMinute(
     return false;
   }
   const int64_t next = nm + 1;
-  // The first 10-second cell of the next minute; wraps instead of
-  // overflowing for far-away timestamps.
-  if (static_cast<uint64_t>(seconds) - static_cast<uint64_t>(next * 60) >=
-      static_cast<uint64_t>(kStorageCellSeconds)) {
+  // The first 10-second cell of the next minute, [next * 60, next * 60 +
+  // 10 s), compared as absl::Time (inline; the cell's ends are whole
+  // seconds, so this is ToUnixSeconds(timestamp) in [next * 60, next * 60 +
+  // 9]).
+  if (timestamp < absl::FromUnixSeconds(next * 60) ||
+      !(timestamp < absl::FromUnixSeconds(next * 60 + kStorageCellSeconds))) {
     return false;
   }
   // The minute before it is the previous newest cell: its copy stays.
