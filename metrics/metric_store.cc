@@ -1149,7 +1149,8 @@ inline __attribute__((always_inline)) size_t CountBefore(const int64_t* starts,
 // capacity. Plain data moves with one memmove (erase's iterator code cost
 // as much as the move for the few cells retention keeps).
 template <typename T, typename A>
-void DropFront(std::vector<T, A>& v, size_t n) {
+inline __attribute__((always_inline)) void DropFront(std::vector<T, A>& v,
+                                                     size_t n) {
   if constexpr (std::is_trivially_copyable<T>::value) {
     const size_t keep = v.size() - n;
     if (keep != 0) std::memmove(v.data(), v.data() + n, keep * sizeof(T));

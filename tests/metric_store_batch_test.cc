@@ -712,6 +712,75 @@ TEST(MetricStoreBatchTest, MinuteAppendsMatchTheGeneralPath) {
   }
 }
 
+// Retention (DropBefore drops every cell that ends at or before the
+// horizon) against a filter of the exported cells: DropBefore guesses how
+// many cells to drop from the minutes between the oldest cell and the
+// horizon, steps back over a few missing minutes and otherwise searches, so
+// the histories mix runs of whole minutes, missing minutes (one, a few,
+// many), 10-second cells and a second unit, and the horizons fall before
+// every cell, inside the runs, on cell starts and ends, and after every
+// cell.
+TEST(MetricStoreBatchTest, DropBeforeKeepsExactlyTheCellsEndingAfterIt) {
+  for (int seed = 1; seed <= 3; ++seed) {
+    std::mt19937_64 rng(seed);
+    MetricStore store;
+    constexpr int kMetrics = 8;
+    for (int i = 0; i < kMetrics; ++i) {
+      ASSERT_EQ(store.Intern(Host(i)), static_cast<MetricIndex>(i));
+    }
+    int64_t newest = kT0;
+    for (int round = 0; round < 40; ++round) {
+      for (int i = 0; i < kMetrics; ++i) {
+        const auto m = static_cast<MetricIndex>(i);
+        int64_t t = newest - 600;
+        const int cells = static_cast<int>(rng() % 30);
+        for (int c = 0; c < cells; ++c) {
+          const uint64_t step = rng() % 16;
+          if (step == 0) {
+            t += 60 * (2 + static_cast<int64_t>(rng() % 4));  // Gap.
+          } else if (step == 1 && i % 2 == 0) {
+            t += 10;  // A 10-second cell.
+          } else if (step == 2) {
+            t += 60 * 20;  // A long gap.
+          } else {
+            t = (t / 60 + 1) * 60;  // The next minute.
+          }
+          const Unit unit =
+              (i == 3 && rng() % 5 == 0) ? Unit::kCount : Unit::kPercent;
+          store.Add(m, unit, absl::FromUnixSeconds(t), StatisticSet::Of(1));
+        }
+        newest = std::max(newest, t);
+      }
+      const auto before = Cells(store);
+      int64_t horizon;
+      switch (rng() % 4) {
+        case 0: horizon = kT0 - 7200; break;  // Before every cell.
+        case 1: horizon = newest + 3600; break;  // After every cell.
+        case 2: horizon = newest - 60 * static_cast<int64_t>(rng() % 40); break;
+        default:
+          horizon = newest - 60 * static_cast<int64_t>(rng() % 40) + 10;
+          break;
+      }
+      horizon += static_cast<int64_t>(rng() % 3) - 1;  // Around the ends.
+      store.DropBefore(absl::FromUnixSeconds(horizon));
+      auto want = before;
+      for (auto& metric : want) {
+        for (auto& unit_cells : metric) {
+          std::vector<Cell>& c = unit_cells.second;
+          c.erase(std::remove_if(c.begin(), c.end(),
+                                 [&](const Cell& cell) {
+                                   return cell.start + kStorageCellSeconds <=
+                                          horizon;
+                                 }),
+                  c.end());
+        }
+      }
+      ASSERT_EQ(Cells(store), want)
+          << "seed " << seed << " round " << round << " horizon " << horizon;
+    }
+  }
+}
+
 // The general write path (AddToCell, one sample per call) as a reference:
 // AddColumn never takes the newest-minute fast path that Add, Put,
 // PutMetricData and AddScrape share. Random PutMetricData requests (known
