@@ -607,7 +607,7 @@ TEST(MetricStoreBatchTest, AddFastPathMatchesGeneralPath) {
 // samples, so that the cell vectors fill up again and again, give bit for
 // bit the same cells, the same minute tail (MinuteCell), the same change
 // tracking (EarliestCellWrittenSince) and the same read epochs. The edge
-// cases: the vectors at capacity (every power of two of cells, and again
+// cases: fractions of a second (Add's timestamps), the vectors at capacity (every power of two of cells, and again
 // after retention), a gap of one minute, a gap of several, a late sample,
 // the newest minute again, its last second of the first cell (9 s) and its
 // second cell (10 s, which ends the mirror), a second unit, and DropBefore
@@ -652,7 +652,12 @@ TEST(MetricStoreBatchTest, MinuteAppendsMatchTheGeneralPath) {
       const int64_t t = kT0 + 60 * mm + second;
       const double v = std::ldexp(static_cast<double>(rng() % 2001) - 1000,
                                   static_cast<int>(rng() % 8) - 4);
-      add.Add(m, unit, absl::FromUnixSeconds(t), StatisticSet::Of(v));
+      // Add gets the time with a fraction of a second, which its inline
+      // append compares as absl::Time: the cell is the floor's.
+      add.Add(m, unit,
+              absl::FromUnixSeconds(t) +
+                  absl::Milliseconds(static_cast<int64_t>(rng() % 1000)),
+              StatisticSet::Of(v));
       const MetricIndex ids[] = {m};
       const double values[] = {v};
       const int64_t times[] = {t};
