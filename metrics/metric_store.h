@@ -323,7 +323,10 @@ class MetricStore {
       written_since_epoch_ = true;
       return;
     }
-    AddAt(index, unit, absl::ToUnixSeconds(timestamp), samples);
+    // A copy for the call, made here: the caller's set (often a temporary)
+    // then needs no address on the inline path and stays in registers.
+    const StatisticSet copy = samples;
+    AddAt(index, unit, absl::ToUnixSeconds(timestamp), copy);
   }
 
   // --- Batch ingest of raw values into interned metrics ---------------------
