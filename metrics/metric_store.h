@@ -825,8 +825,8 @@ class MetricStore {
   // per metric (the head and one copy), and ingest of the next minute
   // writes the other array.
   //
-  // NoteWrite and AddToCell (the funnel of every standard write) keep it up
-  // to date.
+  // NoteWrite and AddToCell (the general write path) and the minute fast
+  // paths (NoteMinuteWrite, AppendMinuteCell) keep it up to date.
   struct Tail {
     static constexpr int32_t kNoMinute = INT32_MIN;  // No cell yet.
     // min_cell10 of a write before INT32_MIN x 10 s: the change is reported
