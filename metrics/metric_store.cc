@@ -8,6 +8,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -343,94 +344,52 @@ void MetricStore::AggregateSampleBuckets(
 // work (callgrind).
 #define CWALARM_ALWAYS_INLINE inline __attribute__((always_inline))
 
-CWALARM_ALWAYS_INLINE bool MetricStore::StoreInNewestMinute(
-    Tail& t, Metric& metric, MetricIndex index, Unit unit, int64_t seconds,
+CWALARM_ALWAYS_INLINE bool MetricStore::StoreInMinute(
+    Tail& t, Metric& metric, MetricIndex index, uint16_t key, int64_t minute,
     const StatisticSet& samples, uint32_t epoch) {
-  // The common case of a live feed, a scrape or a replay: a minute-aligned
-  // metric of one unit (its minute tail on, no running totals, no raw
-  // samples) gets a sample for its newest cell or for the minute after it.
-  // Everything AddToCell would do for it, without its divisions, range
-  // tests and calls. (A later minute, after a gap, is StoreAfterGap's, in
-  // the callers' out-of-line slow paths.)
-  //
-  // It reads the tail, not the cells, to know where the newest cell is:
-  // while kMirror and kHasUnit are set, the metric has exactly one unit,
-  // `t.unit`, whose newest cell starts at minute `t.newest_minute`
-  // (AddToCell turns the mirror off for a second unit or an unaligned cell
-  // and keeps the minute up to date; late data, DropBefore and ImportState
-  // re-read it through RefreshTail). So the write touches the record, the
-  // tail and the lines it writes, and never loads the end of `starts`.
-  // metric_store_batch_test's AddFastPathMatchesGeneralPath and
+  // The common case of a live feed, a scrape or a replay (see "The minute
+  // fast paths" in the header): a sample for the minute after the newest
+  // cell (tested first: a feed's first sample of each minute) or for the
+  // newest cell. A later minute, after a gap, is StoreAfterGap's, in the
+  // callers' out-of-line slow paths.
+  // metric_store_batch_test's AddFastPathMatchesGeneralPath,
+  // MinuteAppendsMatchTheGeneralPath and
   // LongScrapesEqualAddOneAtATimeCellsTailAndChanges compare it with the
   // general path on random writes (late data, gaps, units, retention,
   // snapshots).
   static_assert(60 % kStorageCellSeconds == 0, "a minute is whole cells");
+  if (!TakesMinuteWrite(t, key)) return false;
+  // kNotFastMinute and kNotFastMinute - 1 are no int32 minute.
   const int64_t nm = t.newest_minute;
-  // Minutes whose cell (x 6 in units of 10 s) and the next one's fit
-  // min_cell10 unclamped: Cell10 is then exactly 6 x minute. kNoMinute (no
-  // cell) is outside.
-  constexpr int64_t kLow = INT32_MIN / 6 + 1;
-  constexpr int64_t kHigh = INT32_MAX / 6 - 1;
-  if (!(t.flags == (Tail::kMirror | Tail::kHasUnit) &&
-        t.unit == static_cast<uint8_t>(unit) &&
-        static_cast<uint64_t>(nm - kLow) <=
-            static_cast<uint64_t>(kHigh - kLow))) {
-    return false;
-  }
   // data(), not front(): GCC keeps front()'s emptiness assertion.
   UnitCells& cells = *metric.units.data();
   assert(&t == &tails_[index] && &metric == &metrics_[index] &&
-         epoch == epoch_ && metric.units.size() == 1 && cells.unit == unit &&
-         !cells.starts.empty() && cells.starts.back() == nm * 60);
-  // Wraps instead of overflowing for far-away timestamps.
-  const uint64_t delta =
-      static_cast<uint64_t>(seconds) - static_cast<uint64_t>(nm * 60);
-  int64_t minute = nm;
-  if (delta < static_cast<uint64_t>(kStorageCellSeconds)) {
-    // The newest cell.
+         epoch == epoch_ && metric.units.size() == 1 &&
+         (nm == Tail::kNoMinute ? cells.starts.empty()
+                                : cells.starts.back() == nm * 60));
+  if (nm == minute - 1) {
+    // A new newest cell, the minute after it, into room the vectors have
+    // (the general path grows them). The minute before it is the previous
+    // newest: its copy stays.
+    return AppendMinuteCell(t, cells, index, minute, samples, epoch);
+  }
+  if (nm == minute) {
     StatisticSet& newest = cells.sets.back();
     newest.Merge(samples);
-    minute_cells_[nm & 1][index] = newest;
-  } else if (delta - 60 < static_cast<uint64_t>(kStorageCellSeconds) &&
-             cells.starts.size() != cells.starts.capacity() &&
-             cells.sets.size() != cells.sets.capacity()) {
-    // A new newest cell, the minute after it, into room the vectors have
-    // (the general path grows them): no call. The minute before it is the
-    // previous newest: its copy stays.
-    minute = nm + 1;
-    if (cells.starts.size() == cells.starts.capacity() ||
-        cells.sets.size() == cells.sets.capacity()) {
-      // Tested just above; said again so that GCC drops push_back's
-      // reallocation branch.
-      __builtin_unreachable();
-    }
-    // The set in registers: the stores below may alias `samples`, so GCC
-    // would load it again for the copy.
-    const StatisticSet set = samples;
-    cells.starts.push_back(minute * 60);
-    cells.sets.push_back(set);
-    t.newest_minute = static_cast<int32_t>(minute);
-    minute_cells_[minute & 1][index] = set;
-  } else {
-    return false;
+    minute_cells_[minute & 1][index] = newest;
+    NoteMinuteWrite(t, epoch, minute);
+    return true;
   }
-  // NoteWrite's change tracking (no running totals here).
-  const int32_t cell10 = static_cast<int32_t>(minute * 6);
-  if (t.epoch != epoch) {
-    t.epoch = epoch;
-    t.min_cell10 = cell10;
-  } else if (cell10 < t.min_cell10) {
-    t.min_cell10 = cell10;
-  }
-  return true;
+  return false;
 }
 
 CWALARM_ALWAYS_INLINE bool MetricStore::TryAddToNewestMinute(
     MetricIndex index, Unit unit, int64_t seconds,
     const StatisticSet& samples) {
   if (index >= tails_.size() ||
-      !StoreInNewestMinute(tails_[index], metrics_[index], index, unit, seconds,
-                           samples, epoch_)) {
+      !StoreInMinute(tails_[index], metrics_[index], index,
+                     MinuteWriteKey(unit), FastMinuteOf(seconds), samples,
+                     epoch_)) {
     return false;
   }
   written_since_epoch_ = true;
@@ -456,21 +415,18 @@ bool MetricStore::StoreAfterGap(MetricIndex index, Unit unit, int64_t seconds,
     return false;
   }
   // The first 10-second cell of its minute (minute-aligned cells keep the
-  // mirror on), a minute whose cell x 6 fits min_cell10 unclamped (as in
-  // StoreInNewestMinute). No multiplication of `seconds`, which may be
-  // anywhere in int64.
+  // mirror on), a minute within the fast range. No multiplication of
+  // `seconds`, which may be anywhere in int64.
   int64_t second_of_minute = seconds % 60;
   int64_t minute = seconds / 60;
   if (second_of_minute < 0) {
     second_of_minute += 60;
     --minute;
   }
-  constexpr int64_t kLow = INT32_MIN / 6 + 1;
-  constexpr int64_t kHigh = INT32_MAX / 6 - 1;
   // Later than the minute after the newest cell (kNoMinute, no cell, is
   // below every minute in range).
-  if (second_of_minute >= kStorageCellSeconds || minute < kLow ||
-      minute > kHigh || minute <= int64_t{t.newest_minute} + 1) {
+  if (second_of_minute >= kStorageCellSeconds || minute < kLowFastMinute ||
+      minute > kHighFastMinute || minute <= int64_t{t.newest_minute} + 1) {
     return false;
   }
   Metric& metric = metrics_[index];
@@ -479,25 +435,11 @@ bool MetricStore::StoreAfterGap(MetricIndex index, Unit unit, int64_t seconds,
          (t.newest_minute == Tail::kNoMinute
               ? cells.starts.empty()
               : cells.starts.back() == int64_t{t.newest_minute} * 60));
-  if (cells.starts.size() == cells.starts.capacity() ||
-      cells.sets.size() == cells.sets.capacity()) {
-    return false;  // AddToCell grows the vectors.
+  if (!AppendMinuteCell(t, cells, index, minute, samples, epoch_)) {
+    return false;
   }
-  const StatisticSet set = samples;
-  cells.starts.push_back(minute * 60);
-  cells.sets.push_back(set);
   // The minute before the new cell has none: the gap, or no cell at all.
   minute_cells_[(minute - 1) & 1][index] = StatisticSet();
-  minute_cells_[minute & 1][index] = set;
-  t.newest_minute = static_cast<int32_t>(minute);
-  // NoteWrite's change tracking (no running totals here).
-  const int32_t cell10 = static_cast<int32_t>(minute * 6);
-  if (t.epoch != epoch_) {
-    t.epoch = epoch_;
-    t.min_cell10 = cell10;
-  } else if (cell10 < t.min_cell10) {
-    t.min_cell10 = cell10;
-  }
   written_since_epoch_ = true;
   return true;
 }
@@ -685,6 +627,9 @@ absl::Status MetricStore::AddScrape(Unit unit, int64_t unix_seconds,
   written_since_epoch_ = true;
   const uint32_t epoch = epoch_;
   const int64_t minute = FloorTo(cell, 60) / 60;
+  // What the fast path compares for every sample, computed once.
+  const int64_t fast_minute = FastMinuteOf(cell);
+  const uint16_t key = MinuteWriteKey(unit);
   StatisticSet* const minute_copies = minute_cells_[minute & 1].data();
   // The per-metric arrays by value: the loop's stores (doubles, pointers in
   // the cell vectors) could otherwise alias the vectors' own pointers, which
@@ -696,8 +641,8 @@ absl::Status MetricStore::AddScrape(Unit unit, int64_t unix_seconds,
   auto store = [&](size_t i) CWALARM_LAMBDA_INLINE {
     const MetricIndex m = idx[i];
     // Metrics with raw samples never take the fast path.
-    if (!StoreInNewestMinute(tails[m], records[m], m, unit, cell,
-                             StatisticSet::Of(val[i]), epoch)) {
+    if (!StoreInMinute(tails[m], records[m], m, key, fast_minute,
+                       StatisticSet::Of(val[i]), epoch)) {
       AddValueSlow(m, unit, cell, val[i]);
     }
   };
@@ -1180,9 +1125,26 @@ bool MetricStore::AggregateCountSumAt(MetricIndex index,
 namespace {
 
 // The number of leading `starts` before `keep_from` (std::lower_bound's
-// index) of a sorted, non-empty run: a binary search without branches on
-// the data, inline (the retention loop calls it once per metric).
-size_t CountBefore(const int64_t* starts, size_t size, int64_t keep_from) {
+// index) of a sorted run whose first start is before `keep_from` (so
+// size >= 1). Cells of one-minute data are one minute apart, so the count
+// is the number of minutes from the first start to `keep_from`: that guess
+// is checked (two loads) and, when it is wrong (gaps, late minutes, finer
+// cells), a binary search without branches on the data finds it. Inline:
+// the retention loop calls it once per metric with old cells.
+inline __attribute__((always_inline)) size_t CountBefore(const int64_t* starts,
+                                                        size_t size,
+                                                        int64_t keep_from) {
+  const uint64_t span =
+      static_cast<uint64_t>(keep_from) - static_cast<uint64_t>(starts[0]);
+  const uint64_t minutes = (span - 1) / 60 + 1;  // span >= 1.
+  size_t guess = minutes < size ? static_cast<size_t>(minutes) : size;
+  // A few missing minutes (a feed's occasional gap) make the count smaller
+  // than the guess: step back over them. starts[0] < keep_from stops it.
+  for (int k = 0; k < 4 && starts[guess - 1] >= keep_from; ++k) --guess;
+  if (starts[guess - 1] < keep_from &&
+      (guess == size || starts[guess] >= keep_from)) {
+    return guess;
+  }
   const int64_t* base = starts;
   while (size > 1) {
     const size_t half = size / 2;
@@ -1193,10 +1155,18 @@ size_t CountBefore(const int64_t* starts, size_t size, int64_t keep_from) {
 }
 
 // Removes the first `n` elements of `v` (n <= v.size()), keeping its
-// capacity.
+// capacity. Plain data moves with one memmove (erase's iterator code cost
+// as much as the move for the few cells retention keeps).
 template <typename T, typename A>
-void DropFront(std::vector<T, A>& v, size_t n) {
-  v.erase(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(n));
+inline __attribute__((always_inline)) void DropFront(std::vector<T, A>& v,
+                                                     size_t n) {
+  if constexpr (std::is_trivially_copyable<T>::value) {
+    const size_t keep = v.size() - n;
+    if (keep != 0) std::memmove(v.data(), v.data() + n, keep * sizeof(T));
+    v.resize(keep);
+  } else {
+    v.erase(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(n));
+  }
 }
 
 }  // namespace

@@ -45,6 +45,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <new>
 #include <optional>
@@ -358,11 +359,27 @@ class MetricStore {
   // Stores `samples` (already validated) for metric `index` in the cell of
   // `timestamp`. The fast path for callers that intern once and ingest many
   // samples. Precondition: index < metric_count(), samples non-empty.
-  void Add(MetricIndex index, Unit unit, absl::Time timestamp,
-           const StatisticSet& samples) {
-    // The seconds are taken here, in the caller: AddAt's common case then
-    // makes no call.
-    AddAt(index, unit, absl::ToUnixSeconds(timestamp), samples);
+  // Forced inline (GCC kept it out of line: a call with its register saves
+  // costs about what the write does).
+  __attribute__((always_inline)) void Add(MetricIndex index, Unit unit,
+                                          absl::Time timestamp,
+                                          const StatisticSet& samples) {
+    // A feed's most common write (the cell of the minute after the newest
+    // one, one sample a minute) is inline and makes no call (not even
+    // absl::ToUnixSeconds, which is out of line); everything else goes to
+    // AddAt, with the seconds taken here.
+    if (__builtin_expect(index < tails_.size() &&
+                             AppendNextMinute(tails_[index], metrics_[index],
+                                              index, unit, timestamp, samples,
+                                              epoch_),
+                         1)) {
+      written_since_epoch_ = true;
+      return;
+    }
+    // A copy for the call, made here: the caller's set (often a temporary)
+    // then needs no address on the inline path and stays in registers.
+    const StatisticSet copy = samples;
+    AddAt(index, unit, absl::ToUnixSeconds(timestamp), copy);
   }
 
   // --- Batch ingest of raw values into interned metrics ---------------------
@@ -729,6 +746,63 @@ class MetricStore {
   // without search, older cells through InsertCell.
   void AddToCell(MetricIndex index, UnitCells& cells, int64_t cell,
                  const StatisticSet& samples);
+  // --- The minute fast paths ------------------------------------------------
+  //
+  // A minute-aligned metric of one unit (its minute tail on: kMirror and
+  // kHasUnit) with neither running totals nor raw samples, whose newest
+  // cell is in minute `t.newest_minute`, takes a write for its newest cell
+  // or a new newest cell without AddToCell's search, divisions and range
+  // tests: the tail says where the newest cell is (AddToCell turns the
+  // mirror off for a second unit or an unaligned cell and keeps the minute
+  // up to date; late data, DropBefore and ImportState re-read it through
+  // RefreshTail), so a write touches the record, the tail and the lines it
+  // writes, and never loads the end of `starts`.
+  //
+  // The minutes whose cell the fast paths write: a cell's start in units of
+  // 10 s (6 x the minute) and the next minute's fit Tail::min_cell10
+  // unclamped, so Cell10 is exactly 6 x minute. Tail::kNoMinute (no cell)
+  // is outside.
+  static constexpr int64_t kLowFastMinute = INT32_MIN / 6 + 1;
+  static constexpr int64_t kHighFastMinute = INT32_MAX / 6 - 1;
+  // FastMinuteOf's answer for seconds no fast write takes: neither an int32
+  // newest minute nor one more than such a minute.
+  static constexpr int64_t kNotFastMinute = INT64_MIN / 2;
+  // The minute M of `seconds` (Unix seconds) when they fall in M's first
+  // 10-second cell and M is in (kLowFastMinute, kHighFastMinute] (so that M
+  // and M - 1 are in the fast range); kNotFastMinute otherwise. A batch at
+  // one timestamp computes it once.
+  static int64_t FastMinuteOf(int64_t seconds);
+  // The flags and unit bytes of a tail that takes fast writes of `unit`
+  // (kMirror | kHasUnit, `unit`) as one 16-bit word, which
+  // TakesMinuteWrite compares in one go.
+  static uint16_t MinuteWriteKey(Unit unit);
+  // True when tail `t` takes fast writes of the unit of `key`
+  // (MinuteWriteKey): the conditions above, except the newest cell's
+  // minute, which the callers compare with the write's.
+  static bool TakesMinuteWrite(const Tail& t, uint16_t key);
+  // NoteWrite's change tracking for a write into the cell of `minute`
+  // (within [kLowFastMinute, kHighFastMinute + 1]) in epoch `epoch`,
+  // without the running-totals list (the fast paths serve no metric that
+  // has totals) and without setting written_since_epoch_.
+  static void NoteMinuteWrite(Tail& t, uint32_t epoch, int64_t minute);
+  // Appends the cell of `minute` holding `samples` as the newest cell of
+  // `cells`, metric `index`'s only unit, whose tail `t` takes minute writes,
+  // when both vectors have room (false, nothing written, otherwise): the
+  // cell, its minute copy and the tail (newest minute, change tracking in
+  // epoch `epoch`). The copy of the minute before is the caller's.
+  // Precondition: minute > t.newest_minute, minute <= kHighFastMinute + 1.
+  bool AppendMinuteCell(Tail& t, UnitCells& cells, MetricIndex index,
+                        int64_t minute, const StatisticSet& samples,
+                        uint32_t epoch);
+  // The write of `samples` at `timestamp` when it falls in the first cell
+  // of the minute right after the newest cell of a metric whose tail takes
+  // minute writes and whose vectors have room: a live feed's, a scrape's
+  // and a replay's common write, inline in Add. False (nothing written)
+  // otherwise. StoreInMinute's first case, for one sample.
+  // Precondition as for StoreInMinute.
+  bool AppendNextMinute(Tail& t, Metric& metric, MetricIndex index, Unit unit,
+                        absl::Time timestamp, const StatisticSet& samples,
+                        uint32_t epoch);
   // The write of `samples` at `seconds` (Unix seconds, floored) when it
   // goes to the newest cell or the minute after it of a minute-aligned
   // metric of unit `unit` with neither running totals nor raw samples, and
@@ -737,14 +811,17 @@ class MetricStore {
   bool TryAddToNewestMinute(MetricIndex index, Unit unit, int64_t seconds,
                             const StatisticSet& samples);
   // TryAddToNewestMinute's write for metric `index`, whose tail is `t` and
-  // record `metric`, in epoch `epoch` (epoch_), without its bounds test and
+  // record `metric`, of a sample in the first cell of `minute`
+  // (FastMinuteOf(seconds), possibly kNotFastMinute) with unit key `key`
+  // (MinuteWriteKey), in epoch `epoch` (epoch_), without its bounds test and
   // without setting written_since_epoch_ (the caller does, once for a
-  // batch). The batch loop passes what it keeps in registers.
+  // batch). The batch loop passes what it keeps in registers and computes
+  // the minute and the key once.
   // Precondition: index < tails_.size(), &t == &tails_[index],
   // &metric == &metrics_[index], epoch == epoch_.
-  bool StoreInNewestMinute(Tail& t, Metric& metric, MetricIndex index,
-                           Unit unit, int64_t seconds,
-                           const StatisticSet& samples, uint32_t epoch);
+  bool StoreInMinute(Tail& t, Metric& metric, MetricIndex index, uint16_t key,
+                     int64_t minute, const StatisticSet& samples,
+                     uint32_t epoch);
   // The write of `samples` at `seconds` (Unix seconds, floored) when it
   // starts a new newest cell that is not the minute after the newest one
   // (TryAddToNewestMinute takes that): after a gap of minutes, or the first
@@ -805,8 +882,8 @@ class MetricStore {
   // per metric (the head and one copy), and ingest of the next minute
   // writes the other array.
   //
-  // NoteWrite and AddToCell (the funnel of every standard write) keep it up
-  // to date.
+  // NoteWrite and AddToCell (the general write path) and the minute fast
+  // paths (NoteMinuteWrite, AppendMinuteCell) keep it up to date.
   struct Tail {
     static constexpr int32_t kNoMinute = INT32_MIN;  // No cell yet.
     // min_cell10 of a write before INT32_MIN x 10 s: the change is reported
@@ -1062,6 +1139,104 @@ MetricStore::StepRunningWindowMinute(
   out->sample_count = static_cast<double>(new_count);
   out->sum = static_cast<double>(new_sum);
   return true;
+}
+
+inline int64_t MetricStore::FastMinuteOf(int64_t seconds) {
+  constexpr int64_t kFirst = (kLowFastMinute + 1) * 60;
+  constexpr int64_t kLast = kHighFastMinute * 60 + kStorageCellSeconds - 1;
+  // Unsigned: one compare for both bounds, and a division without the
+  // rounding toward zero of negative values.
+  const uint64_t offset =
+      static_cast<uint64_t>(seconds) - static_cast<uint64_t>(kFirst);
+  if (offset > static_cast<uint64_t>(kLast - kFirst)) return kNotFastMinute;
+  const uint64_t minutes = offset / 60;
+  if (offset - minutes * 60 >= static_cast<uint64_t>(kStorageCellSeconds)) {
+    return kNotFastMinute;
+  }
+  return static_cast<int64_t>(minutes) + kLowFastMinute + 1;
+}
+
+inline uint16_t MetricStore::MinuteWriteKey(Unit unit) {
+  constexpr unsigned kFlags = Tail::kMirror | Tail::kHasUnit;
+  const unsigned unit_byte = static_cast<uint8_t>(unit);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  return static_cast<uint16_t>(kFlags << 8 | unit_byte);
+#else
+  return static_cast<uint16_t>(unit_byte << 8 | kFlags);
+#endif
+}
+
+inline bool MetricStore::TakesMinuteWrite(const Tail& t, uint16_t key) {
+  static_assert(offsetof(Tail, unit) == offsetof(Tail, flags) + 1,
+                "flags and unit are adjacent");
+  uint16_t have;
+  std::memcpy(&have, &t.flags, sizeof(have));
+  return have == key;
+}
+
+inline void MetricStore::NoteMinuteWrite(Tail& t, uint32_t epoch,
+                                         int64_t minute) {
+  const int32_t cell10 = static_cast<int32_t>(minute * 6);
+  if (t.epoch != epoch) {
+    t.epoch = epoch;
+    t.min_cell10 = cell10;
+  } else if (cell10 < t.min_cell10) {
+    t.min_cell10 = cell10;
+  }
+}
+
+inline __attribute__((always_inline)) bool MetricStore::AppendMinuteCell(
+    Tail& t, UnitCells& cells, MetricIndex index, int64_t minute,
+    const StatisticSet& samples, uint32_t epoch) {
+  if (cells.starts.size() == cells.starts.capacity() ||
+      cells.sets.size() == cells.sets.capacity()) {
+    return false;  // AddToCell grows the vectors.
+  }
+  if (cells.starts.size() == cells.starts.capacity() ||
+      cells.sets.size() == cells.sets.capacity()) {
+    // Tested just above; said again so that GCC drops push_back's
+    // reallocation branch.
+    __builtin_unreachable();
+  }
+  // The set in registers: the stores below may alias `samples`, so GCC
+  // would load it again for the copy.
+  const StatisticSet set = samples;
+  // Lvalues: push_back(const T&) is inline in libstdc++, while
+  // push_back(T&&) calls emplace_back, which GCC may keep out of line.
+  const int64_t start = minute * 60;
+  cells.starts.push_back(start);
+  cells.sets.push_back(set);
+  minute_cells_[minute & 1][index] = set;
+  t.newest_minute = static_cast<int32_t>(minute);
+  NoteMinuteWrite(t, epoch, minute);
+  return true;
+}
+
+inline __attribute__((always_inline)) bool MetricStore::AppendNextMinute(
+    Tail& t, Metric& metric, MetricIndex index, Unit unit,
+    absl::Time timestamp, const StatisticSet& samples, uint32_t epoch) {
+  // From the newest minute, not from the timestamp's minute (FastMinuteOf):
+  // comparing the timestamp with the next minute's first cell needs neither
+  // absl::ToUnixSeconds (a call) nor a division by 60.
+  const int64_t nm = t.newest_minute;
+  if (!(TakesMinuteWrite(t, MinuteWriteKey(unit)) &&
+        static_cast<uint64_t>(nm - kLowFastMinute) <=
+            static_cast<uint64_t>(kHighFastMinute - kLowFastMinute))) {
+    return false;
+  }
+  const int64_t next = nm + 1;
+  // The first 10-second cell of the next minute, [next * 60, next * 60 +
+  // 10 s), compared as absl::Time (inline; the cell's ends are whole
+  // seconds, so this is ToUnixSeconds(timestamp) in [next * 60, next * 60 +
+  // 9]).
+  if (timestamp < absl::FromUnixSeconds(next * 60) ||
+      !(timestamp < absl::FromUnixSeconds(next * 60 + kStorageCellSeconds))) {
+    return false;
+  }
+  // The minute before it is the previous newest cell: its copy stays.
+  // data(), not front(): GCC keeps front()'s emptiness assertion.
+  return AppendMinuteCell(t, *metric.units.data(), index, next, samples,
+                          epoch);
 }
 
 }  // namespace cwalarm

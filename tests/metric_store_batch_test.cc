@@ -600,6 +600,192 @@ TEST(MetricStoreBatchTest, AddFastPathMatchesGeneralPath) {
   }
 }
 
+// spec 1.5 (one-minute data) and 3.7 (late data merged): the minute fast
+// paths (Add's inline append of the minute after the newest cell, and
+// AddScrape's per-batch minute) against the general write path (AddColumn,
+// one sample a call through AddToCell). Histories of mostly next-minute
+// samples, so that the cell vectors fill up again and again, give bit for
+// bit the same cells, the same minute tail (MinuteCell), the same change
+// tracking (EarliestCellWrittenSince) and the same read epochs. The edge
+// cases: fractions of a second (Add's timestamps), the vectors at capacity (every power of two of cells, and again
+// after retention), a gap of one minute, a gap of several, a late sample,
+// the newest minute again, its last second of the first cell (9 s) and its
+// second cell (10 s, which ends the mirror), a second unit, and DropBefore
+// of nothing, of everything, of everything but the newest cell and of
+// exactly the newest cell too (all gone).
+TEST(MetricStoreBatchTest, MinuteAppendsMatchTheGeneralPath) {
+  constexpr int kMetrics = 6;
+  for (int seed = 1; seed <= 4; ++seed) {
+    std::mt19937_64 rng(seed);
+    MetricStore add, scrape, general;
+    for (int i = 0; i < kMetrics; ++i) {
+      ASSERT_EQ(add.Intern(Host(i)), static_cast<MetricIndex>(i));
+      ASSERT_EQ(scrape.Intern(Host(i)), static_cast<MetricIndex>(i));
+      ASSERT_EQ(general.Intern(Host(i)), static_cast<MetricIndex>(i));
+    }
+    std::vector<int64_t> minute(kMetrics, 0);  // Newest minute, from kT0.
+    uint32_t seen = general.BeginReadEpoch();
+    ASSERT_EQ(add.BeginReadEpoch(), seen);
+    ASSERT_EQ(scrape.BeginReadEpoch(), seen);
+    for (int round = 0; round < 700; ++round) {
+      const auto m = static_cast<MetricIndex>(rng() % kMetrics);
+      int64_t& mm = minute[m];
+      int64_t second = static_cast<int64_t>(rng() % 10);  // First cell.
+      Unit unit = Unit::kPercent;
+      const uint64_t pick = rng() % 40;
+      if (pick == 0) {
+        mm += 2;  // A gap of one minute.
+      } else if (pick == 1) {
+        mm += 2 + static_cast<int64_t>(rng() % 5);  // A gap of minutes.
+      } else if (pick == 2) {
+        mm -= 1 + static_cast<int64_t>(rng() % 3);  // Late (mm goes back).
+      } else if (pick == 3) {
+        // The newest minute again, at the last second of its first cell.
+        second = 9;
+      } else if (pick == 4 && seed % 2 == 0) {
+        second = 10;  // The minute's second cell: the mirror goes off.
+      } else if (pick == 5 && seed % 2 == 0) {
+        unit = Unit::kCount;  // A second unit: the mirror goes off.
+      } else {
+        ++mm;  // The next minute.
+      }
+      const int64_t t = kT0 + 60 * mm + second;
+      const double v = std::ldexp(static_cast<double>(rng() % 2001) - 1000,
+                                  static_cast<int>(rng() % 8) - 4);
+      // Add gets the time with a fraction of a second, which its inline
+      // append compares as absl::Time: the cell is the floor's.
+      add.Add(m, unit,
+              absl::FromUnixSeconds(t) +
+                  absl::Milliseconds(static_cast<int64_t>(rng() % 1000)),
+              StatisticSet::Of(v));
+      const MetricIndex ids[] = {m};
+      const double values[] = {v};
+      const int64_t times[] = {t};
+      ASSERT_THAT(scrape.AddScrape(unit, t, ids, values), IsOk());
+      ASSERT_THAT(general.AddColumn(m, unit, times, values), IsOk());
+      if (pick == 2) mm += 1 + static_cast<int64_t>(rng() % 3);  // Back.
+      for (int i = 0; i < kMetrics; ++i) {
+        const auto k = static_cast<MetricIndex>(i);
+        const int64_t changed = general.EarliestCellWrittenSince(k, seen);
+        ASSERT_EQ(add.EarliestCellWrittenSince(k, seen), changed)
+            << "seed " << seed << " round " << round << " metric " << i;
+        ASSERT_EQ(scrape.EarliestCellWrittenSince(k, seen), changed)
+            << "seed " << seed << " round " << round << " metric " << i;
+      }
+      for (int64_t back = -1; back < 3; ++back) {
+        const int64_t start = kT0 + 60 * (mm - back);
+        StatisticSet a, b, c;
+        const bool known = general.MinuteCell(m, unit, start, &c);
+        ASSERT_EQ(add.MinuteCell(m, unit, start, &a), known)
+            << "seed " << seed << " round " << round;
+        ASSERT_EQ(scrape.MinuteCell(m, unit, start, &b), known)
+            << "seed " << seed << " round " << round;
+        if (known) {
+          ASSERT_TRUE(SameBits(a, c) && SameBits(b, c))
+              << "seed " << seed << " round " << round;
+        }
+      }
+      if (rng() % 4 == 0) {
+        seen = general.BeginReadEpoch();
+        ASSERT_EQ(add.BeginReadEpoch(), seen) << "round " << round;
+        ASSERT_EQ(scrape.BeginReadEpoch(), seen) << "round " << round;
+      }
+      if (round % 60 == 59) {
+        // Retention: nothing, everything, all but the newest cell of the
+        // newest metric (its cell ends 10 s after its start), or exactly up
+        // to the end of that newest cell (all of it), in turn.
+        const int64_t newest =
+            kT0 + 60 * *std::max_element(minute.begin(), minute.end());
+        const int64_t horizons[] = {kT0 - 3600, newest + 3600, newest,
+                                    newest + kStorageCellSeconds};
+        const absl::Time h =
+            absl::FromUnixSeconds(horizons[(round / 60) % 4]);
+        add.DropBefore(h);
+        scrape.DropBefore(h);
+        general.DropBefore(h);
+      }
+      if (round % 50 == 49) {
+        const std::string cells = CellBytes(general);
+        ASSERT_EQ(CellBytes(add), cells) << "seed " << seed << " round " << round;
+        ASSERT_EQ(CellBytes(scrape), cells)
+            << "seed " << seed << " round " << round;
+      }
+    }
+    const std::string cells = CellBytes(general);
+    EXPECT_EQ(CellBytes(add), cells) << "seed " << seed;
+    EXPECT_EQ(CellBytes(scrape), cells) << "seed " << seed;
+  }
+}
+
+// Retention (DropBefore drops every cell that ends at or before the
+// horizon) against a filter of the exported cells: DropBefore guesses how
+// many cells to drop from the minutes between the oldest cell and the
+// horizon, steps back over a few missing minutes and otherwise searches, so
+// the histories mix runs of whole minutes, missing minutes (one, a few,
+// many), 10-second cells and a second unit, and the horizons fall before
+// every cell, inside the runs, on cell starts and ends, and after every
+// cell.
+TEST(MetricStoreBatchTest, DropBeforeKeepsExactlyTheCellsEndingAfterIt) {
+  for (int seed = 1; seed <= 3; ++seed) {
+    std::mt19937_64 rng(seed);
+    MetricStore store;
+    constexpr int kMetrics = 8;
+    for (int i = 0; i < kMetrics; ++i) {
+      ASSERT_EQ(store.Intern(Host(i)), static_cast<MetricIndex>(i));
+    }
+    int64_t newest = kT0;
+    for (int round = 0; round < 40; ++round) {
+      for (int i = 0; i < kMetrics; ++i) {
+        const auto m = static_cast<MetricIndex>(i);
+        int64_t t = newest - 600;
+        const int cells = static_cast<int>(rng() % 30);
+        for (int c = 0; c < cells; ++c) {
+          const uint64_t step = rng() % 16;
+          if (step == 0) {
+            t += 60 * (2 + static_cast<int64_t>(rng() % 4));  // Gap.
+          } else if (step == 1 && i % 2 == 0) {
+            t += 10;  // A 10-second cell.
+          } else if (step == 2) {
+            t += 60 * 20;  // A long gap.
+          } else {
+            t = (t / 60 + 1) * 60;  // The next minute.
+          }
+          const Unit unit =
+              (i == 3 && rng() % 5 == 0) ? Unit::kCount : Unit::kPercent;
+          store.Add(m, unit, absl::FromUnixSeconds(t), StatisticSet::Of(1));
+        }
+        newest = std::max(newest, t);
+      }
+      const auto before = Cells(store);
+      int64_t horizon;
+      switch (rng() % 4) {
+        case 0: horizon = kT0 - 7200; break;  // Before every cell.
+        case 1: horizon = newest + 3600; break;  // After every cell.
+        case 2: horizon = newest - 60 * static_cast<int64_t>(rng() % 40); break;
+        default:
+          horizon = newest - 60 * static_cast<int64_t>(rng() % 40) + 10;
+          break;
+      }
+      horizon += static_cast<int64_t>(rng() % 3) - 1;  // Around the ends.
+      store.DropBefore(absl::FromUnixSeconds(horizon));
+      auto want = before;
+      for (auto& metric : want) {
+        for (auto& unit_cells : metric) {
+          std::vector<Cell>& c = unit_cells.second;
+          c.erase(std::remove_if(c.begin(), c.end(),
+                                 [&](const Cell& cell) {
+                                   return cell.start + kStorageCellSeconds <=
+                                          horizon;
+                                 }),
+                  c.end());
+        }
+      }
+      ASSERT_EQ(Cells(store), want)
+          << "seed " << seed << " round " << round << " horizon " << horizon;
+    }
+  }
+}
+
 // The general write path (AddToCell, one sample per call) as a reference:
 // AddColumn never takes the newest-minute fast path that Add, Put,
 // PutMetricData and AddScrape share. Random PutMetricData requests (known
