@@ -1,16 +1,22 @@
 // Copyright 2026 The cwalarm Authors. SPDX-License-Identifier: Apache-2.0
 //
-// Metric identity (dimension order ignored) and its validation (spec 1.2).
+// Metric identity (dimension order ignored) and its validation (spec 1.2),
+// and the huge-page allocator of the id table's and the store's arrays.
 
 #include "metrics/metric_id.h"
 
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "metrics/huge_page_allocator.h"
 #include "tests/testing/status_matchers.h"
 
 namespace cwalarm {
@@ -218,6 +224,100 @@ TEST(MetricIdTableTest, PerMetricCapacityAlwaysGrows) {
     }
     capacity = next;
   }
+}
+
+// --- internal::HugePageAllocator --------------------------------------------
+
+using internal::HugePageAllocator;
+using internal::HugePageBytesMapped;
+using internal::kHugePageBytes;
+
+uintptr_t Address(const void* p) { return reinterpret_cast<uintptr_t>(p); }
+
+struct alignas(128) WideRecord {
+  char bytes[128];
+};
+
+TEST(HugePageAllocatorTest, SmallBlocksAreLineAlignedAndNotMapped) {
+  const size_t mapped = HugePageBytesMapped();
+  HugePageAllocator<char> chars;
+  HugePageAllocator<WideRecord> wide;
+  // 1 byte, odd sizes, and one byte below the huge-page threshold.
+  for (size_t n : {size_t{1}, size_t{3}, size_t{4095}, kHugePageBytes - 1}) {
+    char* p = chars.allocate(n);
+    EXPECT_EQ(Address(p) % 64, 0u) << n;
+    p[0] = 'a';
+    p[n - 1] = 'z';
+    EXPECT_EQ(HugePageBytesMapped(), mapped) << n;
+    chars.deallocate(p, n);
+  }
+  WideRecord* w = wide.allocate(3);
+  EXPECT_EQ(Address(w) % alignof(WideRecord), 0u);
+  wide.deallocate(w, 3);
+  EXPECT_EQ(HugePageBytesMapped(), mapped);
+}
+
+TEST(HugePageAllocatorTest, HugeBlocksAreMappedOnHugePageBoundaries) {
+  const size_t mapped = HugePageBytesMapped();
+  HugePageAllocator<uint64_t> words;
+  // Exactly one huge page, one word more (a partial last huge page) and
+  // several huge pages plus an odd tail.
+  const size_t kWords = kHugePageBytes / sizeof(uint64_t);
+  for (size_t n : {kWords, kWords + 1, 3 * kWords + 777}) {
+    uint64_t* p = words.allocate(n);
+    EXPECT_EQ(Address(p) % kHugePageBytes, 0u) << n;
+    // Every byte is usable: ends, and a word in every huge page.
+    for (size_t i = 0; i < n; i += kWords / 2) p[i] = i;
+    p[n - 1] = n - 1;
+    for (size_t i = 0; i < n; i += kWords / 2) ASSERT_EQ(p[i], i);
+    EXPECT_EQ(p[n - 1], n - 1);
+    // Counted rounded up to base pages: at least the block, less than a
+    // base page (at most 64 KiB on any platform) more.
+    const size_t counted = HugePageBytesMapped() - mapped;
+    EXPECT_GE(counted, n * sizeof(uint64_t)) << n;
+    EXPECT_LT(counted, n * sizeof(uint64_t) + 65536) << n;
+    words.deallocate(p, n);
+    EXPECT_EQ(HugePageBytesMapped(), mapped) << n;
+  }
+}
+
+TEST(HugePageAllocatorTest, VectorGrowthKeepsContentsAcrossTheThreshold) {
+  const size_t mapped = HugePageBytesMapped();
+  {
+    std::vector<uint32_t, HugePageAllocator<uint32_t>> v;
+    // From a small block through the threshold (512 Ki words = 2 MiB) to a
+    // block of several huge pages; each growth copies into a new block.
+    const size_t kCount = 3 * (kHugePageBytes / sizeof(uint32_t)) / 2;
+    uint32_t x = 12345;
+    std::vector<uint32_t> expected;
+    expected.reserve(kCount);
+    for (size_t i = 0; i < kCount; ++i) {
+      x = x * 1103515245u + 12345u;  // Any values, reproducible.
+      v.push_back(x);
+      expected.push_back(x);
+    }
+    EXPECT_TRUE(std::equal(v.begin(), v.end(), expected.begin()));
+    EXPECT_EQ(Address(v.data()) % kHugePageBytes, 0u);
+    EXPECT_GE(HugePageBytesMapped() - mapped, v.capacity() * sizeof(uint32_t));
+    // Moved, then shrunk below the threshold: contents survive both.
+    auto moved = std::move(v);
+    moved.resize(1000);
+    moved.shrink_to_fit();
+    EXPECT_EQ(Address(moved.data()) % 64, 0u);
+    EXPECT_TRUE(std::equal(moved.begin(), moved.end(), expected.begin()));
+    EXPECT_EQ(HugePageBytesMapped(), mapped);  // Small again: unmapped.
+  }
+  EXPECT_EQ(HugePageBytesMapped(), mapped);
+}
+
+TEST(HugePageAllocatorTest, IsStatelessAndRebinds) {
+  static_assert(sizeof(std::vector<int, HugePageAllocator<int>>) ==
+                    sizeof(std::vector<int>),
+                "no per-container state");
+  HugePageAllocator<int> a;
+  HugePageAllocator<double> b(a);
+  EXPECT_TRUE(a == b);
+  EXPECT_FALSE(a != b);
 }
 
 }  // namespace
