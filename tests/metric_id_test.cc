@@ -5,7 +5,6 @@
 
 #include "metrics/metric_id.h"
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -151,9 +150,15 @@ INSTANTIATE_TEST_SUITE_P(
               {"NS", "M", {{"d", "1"}, {"d", "2"}}}, "appears more than once"}));
 
 TEST(MetricIdTableTest, GrowthAndReserveKeepEveryEntry) {
-  for (const size_t reserve : {size_t{0}, size_t{5000}}) {
+  // 300000 reserves slots and entry addresses of more than 2 MiB each, on
+  // huge pages (internal::HugePageAllocator), through every smaller size.
+  for (const size_t reserve : {size_t{0}, size_t{5000}, size_t{300000}}) {
     MetricIdTable table;
+    const size_t mapped = internal::HugePageBytesMapped();
     table.Reserve(reserve);
+    if (reserve == 300000) {
+      EXPECT_GE(internal::HugePageBytesMapped() - mapped, 4u << 20);
+    }
     auto id = [](int i) {
       return MetricId{"NS", absl::StrCat("M", i % 3),
                       {{"Id", absl::StrCat("v-", i)}}};
@@ -281,31 +286,28 @@ TEST(HugePageAllocatorTest, HugeBlocksAreMappedOnHugePageBoundaries) {
   }
 }
 
+// Any values, reproducible from the position.
+uint64_t ValueAt(size_t i) { return (i * 0x9E3779B97F4A7C15u) ^ (i >> 7); }
+
 TEST(HugePageAllocatorTest, VectorGrowthKeepsContentsAcrossTheThreshold) {
   const size_t mapped = HugePageBytesMapped();
   {
-    std::vector<uint32_t, HugePageAllocator<uint32_t>> v;
-    // From a small block through the threshold (512 Ki words = 2 MiB) to a
-    // block of several huge pages; each growth copies into a new block.
-    const size_t kCount = 3 * (kHugePageBytes / sizeof(uint32_t)) / 2;
-    uint32_t x = 12345;
-    std::vector<uint32_t> expected;
-    expected.reserve(kCount);
-    for (size_t i = 0; i < kCount; ++i) {
-      x = x * 1103515245u + 12345u;  // Any values, reproducible.
-      v.push_back(x);
-      expected.push_back(x);
-    }
-    EXPECT_TRUE(std::equal(v.begin(), v.end(), expected.begin()));
+    std::vector<uint64_t, HugePageAllocator<uint64_t>> v;
+    // From a small block through the threshold (256 Ki words = 2 MiB) into
+    // a block of two huge pages; each growth copies into a new block.
+    const size_t kCount = kHugePageBytes / sizeof(uint64_t) + 1000;
+    for (size_t i = 0; i < kCount; ++i) v.push_back(ValueAt(i));
+    for (size_t i = 0; i < kCount; ++i) ASSERT_EQ(v[i], ValueAt(i)) << i;
     EXPECT_EQ(Address(v.data()) % kHugePageBytes, 0u);
-    EXPECT_GE(HugePageBytesMapped() - mapped, v.capacity() * sizeof(uint32_t));
-    // Moved, then shrunk below the threshold: contents survive both.
+    EXPECT_GE(HugePageBytesMapped() - mapped, v.capacity() * sizeof(uint64_t));
+    // Moved, then shrunk below the threshold: contents survive both, and
+    // the huge block is unmapped.
     auto moved = std::move(v);
     moved.resize(1000);
     moved.shrink_to_fit();
     EXPECT_EQ(Address(moved.data()) % 64, 0u);
-    EXPECT_TRUE(std::equal(moved.begin(), moved.end(), expected.begin()));
-    EXPECT_EQ(HugePageBytesMapped(), mapped);  // Small again: unmapped.
+    for (size_t i = 0; i < moved.size(); ++i) ASSERT_EQ(moved[i], ValueAt(i));
+    EXPECT_EQ(HugePageBytesMapped(), mapped);
   }
   EXPECT_EQ(HugePageBytesMapped(), mapped);
 }
