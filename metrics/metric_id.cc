@@ -589,9 +589,9 @@ char* MetricIdTable::Allocate(size_t bytes) {
     // Chunks double from 4 KiB to 64 KiB, so that small stores stay small
     // and large ones waste at most a chunk's tail each. Past 64 KiB a chunk
     // doubles only while it stays within an eighth of the chunks so far
-    // (the unused tail stays within 1/8 of the arena), up to a huge page,
-    // where the allocator maps it on 2 MiB pages: a million metrics' entries
-    // (about 25 MB) then span some twenty TLB entries instead of thousands.
+    // (the unused tail stays within 1/8 of the arena), up to 2 MiB: from
+    // 16 MiB of entries on (some 700,000 typical metrics), each new chunk
+    // is one huge page (internal::HugePageAllocator), one TLB entry.
     const size_t size = std::max(bytes, next_chunk_bytes_);
     chunks_.emplace_back(size);
     chunk_bytes_ += size;
