@@ -46,6 +46,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "metrics/huge_page_allocator.h"
 
 namespace cwalarm {
 
@@ -320,13 +321,20 @@ class MetricIdTable {
   char* Allocate(size_t bytes);
   void Grow();
 
-  std::vector<Slot> slots_;
+  // The slots, the entry addresses and (once large) the entries' chunks
+  // are read at random by lookups: on huge pages (HugePageAllocator) once
+  // they reach 2 MiB, so that a lookup at a million metrics misses the
+  // cache but not the TLB.
+  template <typename T>
+  using HugeVector = std::vector<T, internal::HugePageAllocator<T>>;
+  HugeVector<Slot> slots_;
   size_t mask_ = 0;
-  std::vector<char*> entries_;
-  std::vector<std::unique_ptr<char[]>> chunks_;
+  HugeVector<char*> entries_;
+  std::vector<HugeVector<char>> chunks_;
   char* chunk_next_ = nullptr;
   size_t chunk_left_ = 0;
   size_t next_chunk_bytes_ = 4096;
+  size_t chunk_bytes_ = 0;  // The chunks' sizes, summed.
   std::vector<Schema> schemas_;
   absl::flat_hash_map<std::string, uint32_t> schema_by_key_;
 };

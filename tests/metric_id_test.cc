@@ -1,16 +1,21 @@
 // Copyright 2026 The cwalarm Authors. SPDX-License-Identifier: Apache-2.0
 //
-// Metric identity (dimension order ignored) and its validation (spec 1.2).
+// Metric identity (dimension order ignored) and its validation (spec 1.2),
+// and the huge-page allocator of the id table's and the store's arrays.
 
 #include "metrics/metric_id.h"
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "metrics/huge_page_allocator.h"
 #include "tests/testing/status_matchers.h"
 
 namespace cwalarm {
@@ -145,9 +150,15 @@ INSTANTIATE_TEST_SUITE_P(
               {"NS", "M", {{"d", "1"}, {"d", "2"}}}, "appears more than once"}));
 
 TEST(MetricIdTableTest, GrowthAndReserveKeepEveryEntry) {
-  for (const size_t reserve : {size_t{0}, size_t{5000}}) {
+  // 300000 reserves slots and entry addresses of more than 2 MiB each, on
+  // huge pages (internal::HugePageAllocator), through every smaller size.
+  for (const size_t reserve : {size_t{0}, size_t{5000}, size_t{300000}}) {
     MetricIdTable table;
+    const size_t mapped = internal::HugePageBytesMapped();
     table.Reserve(reserve);
+    if (reserve == 300000) {
+      EXPECT_GE(internal::HugePageBytesMapped() - mapped, 4u << 20);
+    }
     auto id = [](int i) {
       return MetricId{"NS", absl::StrCat("M", i % 3),
                       {{"Id", absl::StrCat("v-", i)}}};
@@ -218,6 +229,97 @@ TEST(MetricIdTableTest, PerMetricCapacityAlwaysGrows) {
     }
     capacity = next;
   }
+}
+
+// --- internal::HugePageAllocator --------------------------------------------
+
+using internal::HugePageAllocator;
+using internal::HugePageBytesMapped;
+using internal::kHugePageBytes;
+
+uintptr_t Address(const void* p) { return reinterpret_cast<uintptr_t>(p); }
+
+struct alignas(128) WideRecord {
+  char bytes[128];
+};
+
+TEST(HugePageAllocatorTest, SmallBlocksAreLineAlignedAndNotMapped) {
+  const size_t mapped = HugePageBytesMapped();
+  HugePageAllocator<char> chars;
+  HugePageAllocator<WideRecord> wide;
+  // 1 byte, odd sizes, and one byte below the huge-page threshold.
+  for (size_t n : {size_t{1}, size_t{3}, size_t{4095}, kHugePageBytes - 1}) {
+    char* p = chars.allocate(n);
+    EXPECT_EQ(Address(p) % 64, 0u) << n;
+    p[0] = 'a';
+    p[n - 1] = 'z';
+    EXPECT_EQ(HugePageBytesMapped(), mapped) << n;
+    chars.deallocate(p, n);
+  }
+  WideRecord* w = wide.allocate(3);
+  EXPECT_EQ(Address(w) % alignof(WideRecord), 0u);
+  wide.deallocate(w, 3);
+  EXPECT_EQ(HugePageBytesMapped(), mapped);
+}
+
+TEST(HugePageAllocatorTest, HugeBlocksAreMappedOnHugePageBoundaries) {
+  const size_t mapped = HugePageBytesMapped();
+  HugePageAllocator<uint64_t> words;
+  // Exactly one huge page, one word more (a partial last huge page) and
+  // several huge pages plus an odd tail.
+  const size_t kWords = kHugePageBytes / sizeof(uint64_t);
+  for (size_t n : {kWords, kWords + 1, 3 * kWords + 777}) {
+    uint64_t* p = words.allocate(n);
+    EXPECT_EQ(Address(p) % kHugePageBytes, 0u) << n;
+    // Every byte is usable: ends, and a word in every huge page.
+    for (size_t i = 0; i < n; i += kWords / 2) p[i] = i;
+    p[n - 1] = n - 1;
+    for (size_t i = 0; i < n; i += kWords / 2) ASSERT_EQ(p[i], i);
+    EXPECT_EQ(p[n - 1], n - 1);
+    // Counted rounded up to base pages: at least the block, less than a
+    // base page (at most 64 KiB on any platform) more.
+    const size_t counted = HugePageBytesMapped() - mapped;
+    EXPECT_GE(counted, n * sizeof(uint64_t)) << n;
+    EXPECT_LT(counted, n * sizeof(uint64_t) + 65536) << n;
+    words.deallocate(p, n);
+    EXPECT_EQ(HugePageBytesMapped(), mapped) << n;
+  }
+}
+
+// Any values, reproducible from the position.
+uint64_t ValueAt(size_t i) { return (i * 0x9E3779B97F4A7C15u) ^ (i >> 7); }
+
+TEST(HugePageAllocatorTest, VectorGrowthKeepsContentsAcrossTheThreshold) {
+  const size_t mapped = HugePageBytesMapped();
+  {
+    std::vector<uint64_t, HugePageAllocator<uint64_t>> v;
+    // From a small block through the threshold (256 Ki words = 2 MiB) into
+    // a block of two huge pages; each growth copies into a new block.
+    const size_t kCount = kHugePageBytes / sizeof(uint64_t) + 1000;
+    for (size_t i = 0; i < kCount; ++i) v.push_back(ValueAt(i));
+    for (size_t i = 0; i < kCount; ++i) ASSERT_EQ(v[i], ValueAt(i)) << i;
+    EXPECT_EQ(Address(v.data()) % kHugePageBytes, 0u);
+    EXPECT_GE(HugePageBytesMapped() - mapped, v.capacity() * sizeof(uint64_t));
+    // Moved, then shrunk below the threshold: contents survive both, and
+    // the huge block is unmapped.
+    auto moved = std::move(v);
+    moved.resize(1000);
+    moved.shrink_to_fit();
+    EXPECT_EQ(Address(moved.data()) % 64, 0u);
+    for (size_t i = 0; i < moved.size(); ++i) ASSERT_EQ(moved[i], ValueAt(i));
+    EXPECT_EQ(HugePageBytesMapped(), mapped);
+  }
+  EXPECT_EQ(HugePageBytesMapped(), mapped);
+}
+
+TEST(HugePageAllocatorTest, IsStatelessAndRebinds) {
+  static_assert(sizeof(std::vector<int, HugePageAllocator<int>>) ==
+                    sizeof(std::vector<int>),
+                "no per-container state");
+  HugePageAllocator<int> a;
+  HugePageAllocator<double> b(a);
+  EXPECT_TRUE(a == b);
+  EXPECT_FALSE(a != b);
 }
 
 }  // namespace

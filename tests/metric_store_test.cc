@@ -811,10 +811,12 @@ TEST(MetricStoreRunningWindowTest, TotalsBeyondTheRecordWalkThenRecover) {
 // lose a metric's identity, cells, raw samples or running totals, which live
 // partly in side tables keyed by index.
 TEST(MetricStoreGrowthTest, ReserveAndGrowthKeepIndicesCellsSamplesAndTotals) {
-  for (const bool reserve : {false, true}) {
-    SCOPED_TRACE(reserve ? "Reserve" : "growth");
+  // Reserve(40000): records of more than 2 MiB, on huge pages
+  // (internal::HugePageAllocator).
+  for (const size_t reserve : {size_t{0}, size_t{3000}, size_t{40000}}) {
+    SCOPED_TRACE(absl::StrCat("Reserve ", reserve));
     MetricStore store;
-    if (reserve) store.Reserve(3000);
+    if (reserve != 0) store.Reserve(reserve);
     auto id = [](int i) {
       return MetricId{"NS", "M", {{"Id", absl::StrCat("m-", i)}}};
     };
