@@ -663,6 +663,18 @@ class AlarmEvaluator {
                                                 HotAlarm* hot, uint32_t slots,
                                                 uint32_t slot, Decision* d,
                                                 MinuteResult* result) const;
+  // The Period-60 loop: decides (DecideMinute) the steady Period-60 alarms
+  // of slots [slot, end) in order and returns the first slot it does not
+  // step over (`end` when every one was kMinuteDone), with `*result` that
+  // slot's DecideMinute result, or kMinuteSlow when it does not take it
+  // (then undecided); `*result` is untouched when it returns `end`. kAsk:
+  // asks for the tail of the alarm kMinuteAhead slots on (which must
+  // exist: end <= slots - kMinuteAhead).
+  static constexpr uint32_t kMinuteAhead = 8;
+  template <bool kAsk>
+  uint32_t MinuteRun(const MinutePass& pass, HotAlarm* hot, uint32_t slot,
+                     uint32_t end, int64_t previous60, Decision* d,
+                     MinuteResult* result) const;
   // Evaluate's loop over every slot, with or without prefetching the
   // metrics' tails ahead; returns the evaluations it made through
   // DecideMinute and DecideSlidingMinute (the others count in `report`).
