@@ -1352,12 +1352,15 @@ AlarmEvaluator::DecideMinute(const MinutePass& pass, HotAlarm& h,
   // real datapoint (step 2 notBreaching: 0 >= M fails; missing/ignore:
   // partial data, 0 breaching, and the premature-alarm rule needs every
   // real datapoint to breach).
+  // (Every bucket of the range present, the usual case, implies the N
+  // newest; tested first as it needs neither N nor TreatMissingData.)
   if (breaching == 0 && h.state == AlarmState::kOk &&
-      (h.repeat_states & (1u << static_cast<int>(AlarmState::kOk))) == 0 &&
-      present != 0 &&
-      (h.tmd != TreatMissingData::kBreaching ||
-       (present & kLowBits[h.n]) == kLowBits[h.n])) {
-    return kMinuteDone;
+      (h.repeat_states & (1u << static_cast<int>(AlarmState::kOk))) == 0) {
+    if (present == range_bits) return kMinuteDone;
+    if (present != 0 && (h.tmd != TreatMissingData::kBreaching ||
+                         (present & kLowBits[h.n]) == kLowBits[h.n])) {
+      return kMinuteDone;
+    }
   }
   const uint64_t newest_n = kLowBits[h.n];
   if ((present & newest_n) == newest_n) {
