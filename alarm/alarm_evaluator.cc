@@ -520,7 +520,7 @@ uint32_t AlarmEvaluator::SlidingRun(const MinutePass& pass, HotAlarm* hot,
 }
 
 template <bool kAsk>
-inline __attribute__((always_inline)) uint32_t AlarmEvaluator::MinuteRun(
+uint32_t AlarmEvaluator::MinuteRun(
     const MinutePass& pass, HotAlarm* hot, uint32_t slot, uint32_t end,
     int64_t previous60, Decision* d, MinuteResult* result) const {
   // A copy whose address does not escape: the records' stores cannot

@@ -672,7 +672,7 @@ class AlarmEvaluator {
   // exist: end <= slots - kMinuteAhead).
   static constexpr uint32_t kMinuteAhead = 8;
   template <bool kAsk>
-  uint32_t MinuteRun(const MinutePass& pass, HotAlarm* hot, uint32_t slot,
+  __attribute__((noinline)) uint32_t MinuteRun(const MinutePass& pass, HotAlarm* hot, uint32_t slot,
                      uint32_t end, int64_t previous60, Decision* d,
                      MinuteResult* result) const;
   // Evaluate's loop over every slot, with or without prefetching the
