@@ -306,6 +306,7 @@ AlarmEvaluator::HotAlarm AlarmEvaluator::MakeHot(const AlarmSpec& spec,
   h.fast = FastPath::kNone;
   if (incremental && h.period_seconds == 60) {
     h.fast = FastPath::kMinute;
+    max_minute_r_ = std::max(max_minute_r_, int{h.r});
   } else if (incremental && sliding_bits <= 64) {
     h.fast = FastPath::kSliding;
   } else if (incremental && sliding_bits <= 512) {
@@ -523,6 +524,22 @@ template <bool kAsk>
 uint32_t AlarmEvaluator::MinuteRun(
     const MinutePass& pass, HotAlarm* hot, uint32_t slot, uint32_t end,
     int64_t previous60, Decision* d, MinuteResult* result) const {
+  // The store usually keeps at least as many minutes before the anchor as
+  // the longest range of a Period-60 alarm (a caller dropping data at
+  // RetentionHorizon keeps that many): then no alarm's range reaches a
+  // dropped cell, and that loop does not test it.
+  if (pass.max_r >= max_minute_r_) {
+    return MinuteLoop<kAsk, true>(pass, hot, slot, end, previous60, d,
+                                  result);
+  }
+  return MinuteLoop<kAsk, false>(pass, hot, slot, end, previous60, d,
+                                 result);
+}
+
+template <bool kAsk, bool kRangeKept>
+inline __attribute__((always_inline)) uint32_t AlarmEvaluator::MinuteLoop(
+    const MinutePass& pass, HotAlarm* hot, uint32_t slot, uint32_t end,
+    int64_t previous60, Decision* d, MinuteResult* result) const {
   // A copy whose address does not escape: the records' stores cannot
   // alias it, so its fields need no reload after them.
   const MinutePass p = pass;
@@ -534,7 +551,7 @@ uint32_t AlarmEvaluator::MinuteRun(
       *result = kMinuteSlow;
       return static_cast<uint32_t>(h - hot);
     }
-    const MinuteResult r = DecideMinute(p, *h, d);
+    const MinuteResult r = DecideMinute(p, *h, d, kRangeKept);
     if (r != kMinuteDone) {
       *result = r;
       return static_cast<uint32_t>(h - hot);
@@ -1311,13 +1328,15 @@ AlarmEvaluator::MinutePass AlarmEvaluator::MakeMinutePass(
 // instructions of a steady Period-60 evaluation (callgrind).
 inline __attribute__((always_inline)) AlarmEvaluator::MinuteResult
 AlarmEvaluator::DecideMinute(const MinutePass& pass, HotAlarm& h,
-                             Decision* d) const {
+                             Decision* d, bool range_kept) const {
   // Preconditions (the caller's): h.fast is kMinute, h.live, h.last_slot is
   // pass.anchor - 60. The cached verdicts must exist and every bucket of
   // the range must be on cells the store still has.
   const int r = h.r;
   const int64_t anchor = pass.anchor;
-  if (h.seen_epoch == 0 || r > pass.max_r) return kMinuteSlow;
+  if (h.seen_epoch == 0 || (!range_kept && r > pass.max_r)) {
+    return kMinuteSlow;
+  }
   static_assert(kAnyUnit == MetricStore::MinuteQuery::kAnyUnit,
                 "HotAlarm::unit is handed to the store's query as is");
   StatisticSet set;
@@ -1739,7 +1758,8 @@ EvaluationReport AlarmEvaluator::Evaluate(absl::Time now, int threads) {
         HotAlarm& h = hot[slot];
         if (h.fast == FastPath::kMinute && h.last_slot == anchor60 - 60) {
           Decision d;
-          const MinuteResult result = DecideMinute(pass, h, &d);
+          const MinuteResult result =
+              DecideMinute(pass, h, &d, /*range_kept=*/false);
           if (result != kMinuteSlow) {
             ++evaluated;
             if (result == kMinuteCold) out.work.push_back(Work{slot, true, d});
