@@ -1333,7 +1333,6 @@ AlarmEvaluator::DecideMinute(const MinutePass& pass, HotAlarm& h,
   // pass.anchor - 60. The cached verdicts must exist and every bucket of
   // the range must be on cells the store still has.
   const int r = h.r;
-  const int64_t anchor = pass.anchor;
   if (h.seen_epoch == 0 || (!range_kept && r > pass.max_r)) {
     return kMinuteSlow;
   }
@@ -1356,7 +1355,8 @@ AlarmEvaluator::DecideMinute(const MinutePass& pass, HotAlarm& h,
       ((h.breaching_mask << 1) | (verdict >> 1)) & range_bits;
   h.present_mask = present;
   h.breaching_mask = breaching;
-  h.last_slot = anchor;
+  // pass.anchor, as one add to memory (the loop then keeps no anchor).
+  h.last_slot += 60;
   h.seen_epoch = pass.epoch;
   const auto repeats = [&h] {
     return (h.repeat_states & (1u << static_cast<int>(h.state))) != 0;
