@@ -671,12 +671,14 @@ class AlarmEvaluator {
   // slot's DecideMinute result, or kMinuteSlow when it does not take it
   // (then undecided); `*result` is untouched when it returns `end`. kAsk:
   // asks for the tail of the alarm kMinuteAhead slots on (which must
-  // exist: end <= slots - kMinuteAhead).
+  // exist: end <= slots - kMinuteAhead). Out of line, as SlidingRun: its
+  // loop then keeps the round's values in registers (inlined into
+  // EvaluateRound it spilled them; ~4 instructions an evaluation).
   static constexpr uint32_t kMinuteAhead = 8;
   template <bool kAsk>
-  __attribute__((noinline)) uint32_t MinuteRun(const MinutePass& pass, HotAlarm* hot, uint32_t slot,
-                     uint32_t end, int64_t previous60, Decision* d,
-                     MinuteResult* result) const;
+  __attribute__((noinline)) uint32_t MinuteRun(
+      const MinutePass& pass, HotAlarm* hot, uint32_t slot, uint32_t end,
+      int64_t previous60, Decision* d, MinuteResult* result) const;
   // MinuteRun's loop; kRangeKept: pass.max_r >= max_minute_r_
   // (DecideMinute's range_kept).
   template <bool kAsk, bool kRangeKept>
