@@ -306,6 +306,7 @@ AlarmEvaluator::HotAlarm AlarmEvaluator::MakeHot(const AlarmSpec& spec,
   h.fast = FastPath::kNone;
   if (incremental && h.period_seconds == 60) {
     h.fast = FastPath::kMinute;
+    max_minute_r_ = std::max(max_minute_r_, int{h.r});
   } else if (incremental && sliding_bits <= 64) {
     h.fast = FastPath::kSliding;
   } else if (incremental && sliding_bits <= 512) {
@@ -519,6 +520,46 @@ uint32_t AlarmEvaluator::SlidingRun(const MinutePass& pass, HotAlarm* hot,
   return slot;
 }
 
+template <bool kAsk>
+uint32_t AlarmEvaluator::MinuteRun(
+    const MinutePass& pass, HotAlarm* hot, uint32_t slot, uint32_t end,
+    int64_t previous60, Decision* d, MinuteResult* result) const {
+  // The store usually keeps at least as many minutes before the anchor as
+  // the longest range of a Period-60 alarm (a caller dropping data at
+  // RetentionHorizon keeps that many): then no alarm's range reaches a
+  // dropped cell, and that loop does not test it.
+  if (pass.max_r >= max_minute_r_) {
+    return MinuteLoop<kAsk, true>(pass, hot, slot, end, previous60, d,
+                                  result);
+  }
+  return MinuteLoop<kAsk, false>(pass, hot, slot, end, previous60, d,
+                                 result);
+}
+
+template <bool kAsk, bool kRangeKept>
+inline __attribute__((always_inline)) uint32_t AlarmEvaluator::MinuteLoop(
+    const MinutePass& pass, HotAlarm* hot, uint32_t slot, uint32_t end,
+    int64_t previous60, Decision* d, MinuteResult* result) const {
+  // A copy whose address does not escape: the records' stores cannot
+  // alias it, so its fields need no reload after them.
+  const MinutePass p = pass;
+  HotAlarm* const last = hot + end;
+  for (HotAlarm* h = hot + slot; h != last; ++h) {
+    if (kAsk) p.q.Prefetch(h[kMinuteAhead].metric);
+    // kMinute implies a live slot (DeleteAlarm clears `fast`).
+    if (h->fast != FastPath::kMinute || h->last_slot != previous60) {
+      *result = kMinuteSlow;
+      return static_cast<uint32_t>(h - hot);
+    }
+    const MinuteResult r = DecideMinute(p, *h, d, kRangeKept);
+    if (r != kMinuteDone) {
+      *result = r;
+      return static_cast<uint32_t>(h - hot);
+    }
+  }
+  return end;
+}
+
 template <bool kPrefetch>
 int AlarmEvaluator::EvaluateRound(absl::Time now, int64_t anchor60,
                                   int64_t anchor10, EvaluationReport* report) {
@@ -540,23 +581,24 @@ int AlarmEvaluator::EvaluateRound(absl::Time now, int64_t anchor60,
   // the first alarm it does not take or that needs more; a run of the
   // other kind continues in its loop, and anything else is handled by the
   // rest of the outer loop, one alarm at a time.
+  // The Period-60 loop asks for the tail of the alarm kMinuteAhead slots
+  // on (kPrefetch) up to `ahead_end`, and runs without asking after it, so
+  // that the request needs no clamp to the last slot.
+  const uint32_t ahead_end = slots > kMinuteAhead ? slots - kMinuteAhead : 0;
   uint32_t slot = 0;
   while (slot < slots) {
     MinuteResult result = kMinuteSlow;
     uint32_t first = slot;
-    for (; slot < slots; ++slot) {
-      if (kPrefetch) {
-        constexpr uint32_t kAhead = 8;
-        pass.q.Prefetch(hot[std::min(slot + kAhead, slots - 1)].metric);
+    if (kPrefetch && slot < ahead_end) {
+      slot = MinuteRun<true>(pass, hot, slot, ahead_end, previous60, &d,
+                             &result);
+      if (slot == ahead_end) {
+        slot = MinuteRun<false>(pass, hot, slot, slots, previous60, &d,
+                                &result);
       }
-      HotAlarm& h = hot[slot];
-      // kMinute implies a live slot (DeleteAlarm clears `fast`).
-      if (h.fast != FastPath::kMinute || h.last_slot != previous60) {
-        result = kMinuteSlow;
-        break;
-      }
-      result = DecideMinute(pass, h, &d);
-      if (result != kMinuteDone) break;
+    } else {
+      slot = MinuteRun<false>(pass, hot, slot, slots, previous60, &d,
+                              &result);
     }
     // Every alarm the inner loop stepped over was evaluated (kMinuteDone).
     minute_evaluated += static_cast<int>(slot - first);
@@ -950,6 +992,65 @@ inline Decision SteadyOk(int n) {
   return d;
 }
 
+// The newest bucket's verdict as DecideMinute shifts it in: bit 0 set when
+// `set` has a datapoint, bit 1 when that datapoint also breaches, i.e.
+// IsBreaching(op, StatisticOfNonEmpty(statistic, set), threshold). One
+// switch over statistic and operator together: a single dispatch (one
+// indirect jump) where the two switches took two, with each case's
+// statistic and comparison known at compile time. Operators outside the
+// four static ones never breach (IsBreaching's default), as do statistics
+// outside the enum (StatisticOfNonEmpty's NaN).
+template <Statistic kStatistic, ComparisonOperator kOp>
+inline __attribute__((always_inline)) unsigned BreachBit(
+    const StatisticSet& set, double threshold) {
+  return IsBreaching(kOp, StatisticOfNonEmpty(kStatistic, set), threshold)
+             ? 2u
+             : 0u;
+}
+static_assert(static_cast<unsigned>(Statistic::kMaximum) < 8 &&
+                  static_cast<unsigned>(
+                      ComparisonOperator::kGreaterThanUpperThreshold) < 8,
+              "NewestVerdict keys statistic x 8 + operator");
+inline __attribute__((always_inline)) unsigned NewestVerdict(
+    Statistic statistic, ComparisonOperator op, const StatisticSet& set,
+    double threshold) {
+  if (set.empty()) return 0;
+  using S = Statistic;
+  using O = ComparisonOperator;
+  constexpr O kGe = O::kGreaterThanOrEqualToThreshold;
+  constexpr O kGt = O::kGreaterThanThreshold;
+  constexpr O kLt = O::kLessThanThreshold;
+  constexpr O kLe = O::kLessThanOrEqualToThreshold;
+  constexpr auto key = [](S s, O o) {
+    return static_cast<unsigned>(s) * 8 + static_cast<unsigned>(o);
+  };
+  unsigned breach = 0;
+  switch (static_cast<unsigned>(statistic) * 8 + static_cast<unsigned>(op)) {
+#define CWALARM_VERDICT_CASES(stat)                                   \
+  case key(stat, kGe):                                                \
+    breach = BreachBit<stat, kGe>(set, threshold);                    \
+    break;                                                            \
+  case key(stat, kGt):                                                \
+    breach = BreachBit<stat, kGt>(set, threshold);                    \
+    break;                                                            \
+  case key(stat, kLt):                                                \
+    breach = BreachBit<stat, kLt>(set, threshold);                    \
+    break;                                                            \
+  case key(stat, kLe):                                                \
+    breach = BreachBit<stat, kLe>(set, threshold);                    \
+    break;
+    CWALARM_VERDICT_CASES(S::kSampleCount)
+    CWALARM_VERDICT_CASES(S::kAverage)
+    CWALARM_VERDICT_CASES(S::kSum)
+    CWALARM_VERDICT_CASES(S::kMinimum)
+    CWALARM_VERDICT_CASES(S::kMaximum)
+#undef CWALARM_VERDICT_CASES
+    default:
+      break;
+  }
+  return 1u | breach;
+}
+
 }  // namespace
 
 VerdictMasks AlarmEvaluator::RangeMasks(const HotAlarm& h) const {
@@ -1229,52 +1330,76 @@ AlarmEvaluator::MinutePass AlarmEvaluator::MakeMinutePass(
 // instructions of a steady Period-60 evaluation (callgrind).
 inline __attribute__((always_inline)) AlarmEvaluator::MinuteResult
 AlarmEvaluator::DecideMinute(const MinutePass& pass, HotAlarm& h,
-                             Decision* d) const {
+                             Decision* d, bool range_kept) const {
   // Preconditions (the caller's): h.fast is kMinute, h.live, h.last_slot is
   // pass.anchor - 60. The cached verdicts must exist and every bucket of
   // the range must be on cells the store still has.
   const int r = h.r;
-  const int64_t anchor = pass.anchor;
-  if (h.seen_epoch == 0 || r > pass.max_r) return kMinuteSlow;
+  if (h.seen_epoch == 0 || (!range_kept && r > pass.max_r)) {
+    return kMinuteSlow;
+  }
   static_assert(kAnyUnit == MetricStore::MinuteQuery::kAnyUnit,
                 "HotAlarm::unit is handed to the store's query as is");
   StatisticSet set;
   if (!pass.q.NewCell(h.metric, h.unit, h.seen_epoch, &set)) {
     return kMinuteSlow;
   }
-  // Shift in the new bucket (bit 0, age 1), as DecideStandard does. R and
-  // N are 1..64 (AlarmSpec::Validate; the minute path needs R <= 64).
+  // Shift in the new bucket (bit 0, age 1), as DecideStandard does,
+  // without a branch on its verdict. R and N are 1..64
+  // (AlarmSpec::Validate; the minute path needs R <= 64).
   const uint64_t range_bits = kLowBits[r];
-  uint64_t present = (h.present_mask << 1) & range_bits;
-  uint64_t breaching = (h.breaching_mask << 1) & range_bits;
-  if (!set.empty()) {
-    present |= 1;
-    if (IsBreaching(h.op, StatisticOfNonEmpty(h.statistic, set),
-                    h.threshold)) {
-      breaching |= 1;
-    }
-  }
+  const unsigned verdict = NewestVerdict(h.statistic, h.op, set, h.threshold);
+  // (Written in two shapes on purpose: as twins, GCC pairs them in one
+  // vector register and spills it.)
+  const uint64_t present =
+      ((h.present_mask << 1) & range_bits) | (verdict & 1u);
+  const uint64_t breaching =
+      ((h.breaching_mask << 1) | (verdict >> 1)) & range_bits;
   h.present_mask = present;
   h.breaching_mask = breaching;
-  h.last_slot = anchor;
+  // pass.anchor, as one add to memory (the loop then keeps no anchor).
+  h.last_slot += 60;
   h.seen_epoch = pass.epoch;
   const auto repeats = [&h] {
     return (h.repeat_states & (1u << static_cast<int>(h.state))) != 0;
   };
+  // The steady state of most alarms, decided first: an OK alarm (without
+  // a re-invocation on OK) with no breaching bucket in its range and a
+  // datapoint in it stays OK (DecideMasks' state, without the call)
+  // unless missing data counts as breaching and one of its N newest
+  // buckets is missing. With the N newest all present that is spec 3.4
+  // step 1 with B = 0 (whatever TreatMissingData). With one missing and
+  // missing data not breaching, spec 3.4 concludes OK whenever there is a
+  // real datapoint (step 2 notBreaching: 0 >= M fails; missing/ignore:
+  // partial data, 0 breaching, and the premature-alarm rule needs every
+  // real datapoint to breach).
+  // (Every bucket of the range present, the usual case, implies the N
+  // newest; tested first as it needs neither N nor TreatMissingData.)
+  if (breaching == 0 && h.state == AlarmState::kOk &&
+      (h.repeat_states & (1u << static_cast<int>(AlarmState::kOk))) == 0) {
+    if (present == range_bits) return kMinuteDone;
+    if (present != 0 && (h.tmd != TreatMissingData::kBreaching ||
+                         (present & kLowBits[h.n]) == kLowBits[h.n])) {
+      return kMinuteDone;
+    }
+  }
   const uint64_t newest_n = kLowBits[h.n];
   if ((present & newest_n) == newest_n) {
     // The N newest buckets all have a datapoint, so spec 3.4 step 1
     // decides (TreatMissingData irrelevant): ALARM when at least M of them
-    // breach, else OK. First the steady state of most alarms, none
-    // breaching (AllPresentNoneBreaching): OK without counting bits; then
-    // the crossing alarms' case, DecideMasks' answer (same Decision
-    // fields) without the call and its counts over the whole range.
+    // breach, else OK. First none breaching (AllPresentNoneBreaching): OK
+    // without counting bits; then all N breaching (N >= M): ALARM without
+    // counting either; then the crossing alarms' case, DecideMasks' answer
+    // (same Decision fields) without the call and its counts over the
+    // whole range.
     if ((breaching & newest_n) == 0) {
       if (h.state == AlarmState::kOk && !repeats()) return kMinuteDone;
       *d = SteadyOk(h.n);
       return kMinuteCold;
     }
-    const int b = PopcountNewest(breaching & newest_n);
+    const int b = (breaching & newest_n) == newest_n
+                      ? int{h.n}
+                      : PopcountNewest(breaching & newest_n);
     const AlarmState s = b >= h.m ? AlarmState::kAlarm : AlarmState::kOk;
     if (s == h.state && !repeats()) return kMinuteDone;
     *d = Decision();
@@ -1285,17 +1410,6 @@ AlarmEvaluator::DecideMinute(const MinutePass& pass, HotAlarm& h,
     return kMinuteCold;
   }
   const bool repeat = repeats();
-  // A missing datapoint among the N newest and none breaching: spec 3.4
-  // concludes OK whenever there is a real datapoint and missing data does
-  // not count as breaching (step 1: 0 of N breach; step 2 notBreaching:
-  // 0 >= M fails; missing/ignore: partial data, 0 breaching, and the
-  // premature-alarm rule needs every real datapoint to breach). An OK
-  // alarm then stays OK: DecideMasks' state, without the call.
-  if (breaching == 0 && present != 0 &&
-      h.tmd != TreatMissingData::kBreaching && h.state == AlarmState::kOk &&
-      !repeat) {
-    return kMinuteDone;
-  }
   *d = DecideMasks(VerdictMasks{present, breaching}, r, h.n, h.m, h.tmd);
   const bool changes = d->state.has_value() && *d->state != h.state;
   return changes || repeat ? kMinuteCold : kMinuteDone;
@@ -1646,7 +1760,8 @@ EvaluationReport AlarmEvaluator::Evaluate(absl::Time now, int threads) {
         HotAlarm& h = hot[slot];
         if (h.fast == FastPath::kMinute && h.last_slot == anchor60 - 60) {
           Decision d;
-          const MinuteResult result = DecideMinute(pass, h, &d);
+          const MinuteResult result =
+              DecideMinute(pass, h, &d, /*range_kept=*/false);
           if (result != kMinuteSlow) {
             ++evaluated;
             if (result == kMinuteCold) out.work.push_back(Work{slot, true, d});

@@ -529,8 +529,10 @@ class AlarmEvaluator {
   };
   // After eval_epoch_ and eval_dropped_before_ are set.
   MinutePass MakeMinutePass(int64_t anchor60) const;
-  MinuteResult DecideMinute(const MinutePass& pass, HotAlarm& h,
-                            Decision* d) const;
+  // `range_kept`: the caller knows that pass.max_r >= h.r (every range of
+  // the minute path on cells the store has: that test is skipped).
+  MinuteResult DecideMinute(const MinutePass& pass, HotAlarm& h, Decision* d,
+                            bool range_kept) const;
   // DecideMinute's counterpart for sliding buckets (kSliding and
   // kSlidingWide: per-minute verdicts; same results), for an evaluation at
   // `anchor` one minute after the previous one: with no late data before
@@ -661,6 +663,26 @@ class AlarmEvaluator {
                                                 HotAlarm* hot, uint32_t slots,
                                                 uint32_t slot, Decision* d,
                                                 MinuteResult* result) const;
+  // The Period-60 loop: decides (DecideMinute) the steady Period-60 alarms
+  // of slots [slot, end) in order and returns the first slot it does not
+  // step over (`end` when every one was kMinuteDone), with `*result` that
+  // slot's DecideMinute result, or kMinuteSlow when it does not take it
+  // (then undecided); `*result` is untouched when it returns `end`. kAsk:
+  // asks for the tail of the alarm kMinuteAhead slots on (which must
+  // exist: end <= slots - kMinuteAhead). Out of line, as SlidingRun: its
+  // loop then keeps the round's values in registers (inlined into
+  // EvaluateRound it spilled them; ~4 instructions an evaluation).
+  static constexpr uint32_t kMinuteAhead = 8;
+  template <bool kAsk>
+  __attribute__((noinline)) uint32_t MinuteRun(
+      const MinutePass& pass, HotAlarm* hot, uint32_t slot, uint32_t end,
+      int64_t previous60, Decision* d, MinuteResult* result) const;
+  // MinuteRun's loop; kRangeKept: pass.max_r >= max_minute_r_
+  // (DecideMinute's range_kept).
+  template <bool kAsk, bool kRangeKept>
+  uint32_t MinuteLoop(const MinutePass& pass, HotAlarm* hot, uint32_t slot,
+                      uint32_t end, int64_t previous60, Decision* d,
+                      MinuteResult* result) const;
   // Evaluate's loop over every slot, with or without prefetching the
   // metrics' tails ahead; returns the evaluations it made through
   // DecideMinute and DecideSlidingMinute (the others count in `report`).
@@ -733,6 +755,11 @@ class AlarmEvaluator {
   ActionSink* sink_;
   EvaluatorOptions options_;
   std::vector<HotAlarm> hot_;
+  // At least the largest R of any kMinute alarm there is (MakeHot raises
+  // it; it is not lowered when alarms go): MinuteRun skips DecideMinute's
+  // test of the range against dropped cells when the store keeps this
+  // many minutes before the anchor.
+  int max_minute_r_ = 0;
   // Per-minute verdicts of sliding alarms whose history does not fit in
   // their record (present words, then breaching words); each alarm owns its
   // entry, so shards write them concurrently without sharing.

@@ -313,6 +313,71 @@ TEST(AlarmEvaluatorIncrementalTest, MinutePathShortcutsMatchReference) {
   }
 }
 
+// The minute path's verdict of the newest datapoint (one dispatch over
+// statistic and operator together) and its early exits (an OK alarm with
+// no breaching bucket; an alarm whose N newest buckets all breach, so
+// ALARM without counting): every statistic with every static operator and
+// every TreatMissingData, random M of N, on random minutes of 0-3 samples
+// from {40, 50, 60} (threshold 50; 2 for SampleCount), so that values equal
+// to the threshold (50, and the Average of 40 and 60) separate >= from >
+// and <= from <, in phases that stay below, cross, and stay above the
+// threshold, with missing minutes. The state after every evaluation must
+// be the reference's (spec 3.4, 3.5).
+TEST(AlarmEvaluatorIncrementalTest, MinuteVerdictEveryStatisticAndOperator) {
+  const Statistic kStatistics[] = {Statistic::kSampleCount, Statistic::kAverage,
+                                   Statistic::kSum, Statistic::kMinimum,
+                                   Statistic::kMaximum};
+  const ComparisonOperator kOps[] = {
+      ComparisonOperator::kGreaterThanOrEqualToThreshold,
+      ComparisonOperator::kGreaterThanThreshold,
+      ComparisonOperator::kLessThanThreshold,
+      ComparisonOperator::kLessThanOrEqualToThreshold};
+  const TreatMissingData kTmd[] = {
+      TreatMissingData::kMissing, TreatMissingData::kIgnore,
+      TreatMissingData::kBreaching, TreatMissingData::kNotBreaching};
+  std::mt19937_64 rng(7);
+  int changes = 0;
+  for (Statistic statistic : kStatistics) {
+    for (ComparisonOperator op : kOps) {
+      for (TreatMissingData tmd : kTmd) {
+        const int n = static_cast<int>(rng() % 4) + 1;
+        const int m = static_cast<int>(rng() % n) + 1;
+        SCOPED_TRACE(absl::StrCat("statistic ", static_cast<int>(statistic),
+                                  " op ", static_cast<int>(op), " tmd ",
+                                  static_cast<int>(tmd), " M ", m, " N ", n));
+        Pair p;
+        AlarmSpec spec = CpuAlarm(60);
+        spec.statistic = statistic;
+        spec.comparison_operator = op;
+        spec.threshold = statistic == Statistic::kSampleCount ? 2 : 50;
+        spec.datapoints_to_alarm = m;
+        spec.evaluation_periods = n;
+        spec.treat_missing_data = tmd;
+        p.PutAlarm(spec, At(-600));
+        AlarmState last = p.State();
+        for (int k = 0; k < 60; ++k) {
+          // Phases of 10 minutes: low values, mixed, high values.
+          const int phase = (k / 10) % 3;
+          const int samples =
+              rng() % 8 == 0 ? 0 : static_cast<int>(rng() % 3) + 1;
+          for (int i = 0; i < samples; ++i) {
+            const int pick = static_cast<int>(rng() % 4);
+            const double v = phase == 0   ? (pick == 0 ? 50 : 40)
+                             : phase == 2 ? (pick == 0 ? 50 : 60)
+                                          : 40 + 10 * (pick % 3);
+            p.Put(At(k * 60 + 5 + i), v);
+          }
+          ASSERT_EQ(p.Evaluate(At(k * 60 + 65)), "") << "minute " << k;
+          if (p.State() != last) ++changes;
+          last = p.State();
+        }
+      }
+    }
+  }
+  // Not vacuous: the alarms cross in both directions many times.
+  EXPECT_GT(changes, 200);
+}
+
 // Sliding buckets one minute apart (spec 3.2.1: Period 300 and 3600
 // evaluated every minute) take the alarm's running window (the cells that
 // leave and enter its newest window) and fall back to re-aggregation when
