@@ -628,39 +628,18 @@ class MetricStore {
   absl::Status ImportState(std::vector<MetricState> metrics);
 
  private:
-  // The allocator of the cell sets and the minute copies: every block
-  // starts on a 64-byte cache line (C++17 aligned operator new; malloc only
-  // aligns to 16, which puts every 32-byte element of half the blocks
-  // across two lines), so that writing or reading one set touches one line.
-  template <typename T>
-  struct LineAligned {
-    using value_type = T;
-    static constexpr std::align_val_t kAlign{64};
-    LineAligned() = default;
-    template <typename U>
-    LineAligned(const LineAligned<U>&) {}  // NOLINT: rebinding converts.
-    T* allocate(size_t n) {
-      return static_cast<T*>(::operator new(n * sizeof(T), kAlign));
-    }
-    void deallocate(T* p, size_t n) {
-      (void)n;  // Unsized: clang enables sized deallocation only on request.
-      ::operator delete(p, kAlign);
-    }
-    template <typename U>
-    bool operator==(const LineAligned<U>&) const {
-      return true;
-    }
-    template <typename U>
-    bool operator!=(const LineAligned<U>&) const {
-      return false;
-    }
-  };
-  using AlignedSets = std::vector<StatisticSet, LineAligned<StatisticSet>>;
+  // A metric's cell sets: every block starts on a 64-byte cache line
+  // (malloc only aligns to 16, which puts every 32-byte set of half the
+  // blocks across two lines), so that writing or reading one set touches
+  // one line; a metric whose cells reach 2 MiB (about 45 days of minutes)
+  // gets them on huge pages, as the per-metric arrays below.
+  using AlignedSets =
+      std::vector<StatisticSet, internal::HugePageAllocator<StatisticSet>>;
   // The per-metric arrays (`metrics_`, `tails_`, `minute_cells_`), which
   // ingest and evaluation index by metric, in any order: on huge pages once
   // they reach 2 MiB (a million metrics span 64 MB of records), so that a
   // random access misses the cache but not the TLB. Blocks start on a cache
-  // line, as LineAligned's do.
+  // line.
   template <typename T>
   using PerMetric = std::vector<T, internal::HugePageAllocator<T>>;
   // Running totals of cells (`prefixes_`). `inexact` counts the cells
