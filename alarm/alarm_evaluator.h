@@ -244,7 +244,10 @@ class AlarmEvaluator {
 
   // The earliest instant any alarm's evaluation range can reach when
   // evaluating at `now` or later; data before it may be dropped from the
-  // store (MetricStore::DropBefore).
+  // store (MetricStore::DropBefore). Constant time, from bounds kept as
+  // alarms are put; the first call after an update or deletion of an alarm
+  // with the longest range (or anomaly-detection Period) walks the alarms
+  // once.
   absl::Time RetentionHorizon(absl::Time now) const;
 
   // --- State export, for snapshots (config/snapshot_io.h) -------------------
