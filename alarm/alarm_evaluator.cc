@@ -392,6 +392,7 @@ absl::Status AlarmEvaluator::PutMetricAlarm(AlarmSpec spec, absl::Time now) {
     // The initial status is dated by configuration_updated, which changes
     // now: store it first.
     const AlarmStatus& status = MutableStatus(slot);
+    ForgetHorizon(slot);  // While its record and shape are the old ones.
     HotAlarm h = MakeHot(spec, status.state);
     h.last_slot = hot_[slot].last_slot;
     ReleaseWide(hot_[slot]);
@@ -408,6 +409,7 @@ absl::Status AlarmEvaluator::PutMetricAlarm(AlarmSpec spec, absl::Time now) {
       rare.math = std::move(math);
     }
     StoreSpec(slot, std::move(spec), h.metric, /*replace=*/true);
+    RaiseHorizon(slot);
     return absl::OkStatus();
   }
   if (by_name_.size() >= kMaxAlarms) {
@@ -443,6 +445,7 @@ absl::Status AlarmEvaluator::PutMetricAlarm(AlarmSpec spec, absl::Time now) {
   history_.push_back(MakeConfigurationItem(ConfigurationChange::kCreate, spec,
                                            ArnOf(slot), now));
   StoreSpec(slot, std::move(spec), hot_[slot].metric, /*replace=*/false);
+  RaiseHorizon(slot);
   return absl::OkStatus();
 }
 
@@ -464,6 +467,7 @@ absl::Status AlarmEvaluator::DeleteAlarm(absl::string_view name,
   by_name_.Erase(slot);  // While the arena still holds its name.
   history_.push_back(MakeConfigurationItem(
       ConfigurationChange::kDelete, SpecOf(slot), ArnOf(slot), now));
+  ForgetHorizon(slot);
   hot_[slot].live = false;
   ReleaseWide(hot_[slot]);
   // A free slot never takes the minute path (the loops test `fast` alone).
@@ -652,7 +656,6 @@ EvaluationReport AlarmEvaluator::Evaluate(absl::Time now) {
   // kPrefetchFrom alarms they stay cached from round to round and the
   // requests cost ~12 instructions an evaluation for nothing. Two copies
   // of the loop: a test inside it cost more than the requests (spills).
-  constexpr size_t kPrefetchFrom = 4096;
   const int minute_evaluated =
       hot_.size() >= kPrefetchFrom
           ? EvaluateRound<true>(now, anchor60, anchor10, &report)
@@ -1744,45 +1747,70 @@ EvaluationReport AlarmEvaluator::Evaluate(absl::Time now, int threads) {
   const uint32_t chunks = static_cast<uint32_t>((slots + chunk - 1) / chunk);
   std::vector<Shard> results(chunks);
   std::atomic<uint32_t> next_chunk{0};
+  // The shards step over steady Period-60 alarms in the serial loop's
+  // MinuteRun (which skips its range test when the store keeps every
+  // range), asking for tails ahead in rounds of kPrefetchFrom alarms or
+  // more, as the serial loop does. MinuteRun<true> asks for the alarm
+  // kMinuteAhead slots on, so it runs up to slots - kMinuteAhead at most
+  // (ask_end); a chunk's last alarms ask for the next chunk's first.
+  const int64_t previous60 = anchor60 - 60;
+  const uint32_t ask_end =
+      slots >= kPrefetchFrom ? static_cast<uint32_t>(slots - kMinuteAhead) : 0;
   auto run = [&](size_t) {
     StatisticSet scratch[64];
+    Decision d;  // Written by MinuteRun before every kMinuteCold.
     while (true) {
       const uint32_t c = next_chunk.fetch_add(1, std::memory_order_relaxed);
       if (c >= chunks) break;
       const uint32_t begin = c * chunk;
       const uint32_t end = static_cast<uint32_t>(
           std::min<size_t>(slots, size_t{begin} + chunk));
+      const uint32_t asked_end = std::min(end, ask_end);
       Shard& out = results[c];
       int evaluated = 0;  // Kept in a register; stored once at the end.
-      for (uint32_t slot = begin; slot < end; ++slot) {
-        constexpr uint32_t kAhead = 8;
-        pass.q.Prefetch(hot[std::min(slot + kAhead, end - 1)].metric);
-        HotAlarm& h = hot[slot];
-        if (h.fast == FastPath::kMinute && h.last_slot == anchor60 - 60) {
-          Decision d;
-          const MinuteResult result =
-              DecideMinute(pass, h, &d, /*range_kept=*/false);
-          if (result != kMinuteSlow) {
-            ++evaluated;
-            if (result == kMinuteCold) out.work.push_back(Work{slot, true, d});
-            continue;
+      uint32_t slot = begin;
+      while (slot < end) {
+        MinuteResult result = kMinuteSlow;
+        const uint32_t first = slot;
+        if (slot < asked_end) {
+          slot = MinuteRun<true>(pass, hot, slot, asked_end, previous60, &d,
+                                 &result);
+          if (slot == asked_end && slot < end) {
+            slot = MinuteRun<false>(pass, hot, slot, end, previous60, &d,
+                                    &result);
           }
+        } else {
+          slot = MinuteRun<false>(pass, hot, slot, end, previous60, &d,
+                                  &result);
+        }
+        // Every alarm the run stepped over was evaluated (kMinuteDone).
+        evaluated += static_cast<int>(slot - first);
+        if (slot == end) break;
+        // The run's last alarm: decided (kMinuteDone never stops a run) or
+        // not (kMinuteSlow: the general path below).
+        const uint32_t at = slot++;
+        HotAlarm& h = hot[at];
+        if (result != kMinuteSlow) {
+          ++evaluated;
+          if (result == kMinuteCold) out.work.push_back(Work{at, true, d});
+          continue;
         }
         if (!h.live) continue;
         const int64_t anchor =
             h.granularity_seconds == 60 ? anchor60 : anchor10;
         if (anchor <= h.last_slot) continue;
         if (h.path != AlarmPath::kStandard || h.r > 64) {
-          out.work.push_back(Work{slot, false, Decision()});
+          out.work.push_back(Work{at, false, Decision()});
           continue;
         }
         const int64_t previous_slot = h.last_slot;
         h.last_slot = anchor;
         ++evaluated;
-        Decision d;
+        Decision standard;
         int from = 0;
-        if (DecideStandard(h, anchor, previous_slot, scratch, &d, &from)) {
-          out.work.push_back(Work{slot, true, d});
+        if (DecideStandard(h, anchor, previous_slot, scratch, &standard,
+                           &from)) {
+          out.work.push_back(Work{at, true, standard});
         }
       }
       out.evaluated = evaluated;
@@ -2054,32 +2082,80 @@ std::vector<AlarmHistoryItem> AlarmEvaluator::TakeHistory() {
   return out;
 }
 
+void AlarmEvaluator::HorizonTermsOf(uint32_t slot, int* g, int64_t* range,
+                                    int64_t* anomaly_period) const {
+  const HotAlarm& h = hot_[slot];
+  *g = h.granularity_seconds == 60 ? 0 : 1;
+  *range = int64_t{h.r} * int64_t{h.period_seconds};
+  *anomaly_period =
+      h.path == AlarmPath::kMath && ShapeOf(slot).IsAnomalyDetection()
+          ? int64_t{h.period_seconds}
+          : HorizonBounds::kNoBound;
+}
+
+void AlarmEvaluator::RaiseHorizon(uint32_t slot) {
+  if (horizon_stale_) return;  // The recomputation will count it.
+  int g;
+  int64_t range, anomaly_period;
+  HorizonTermsOf(slot, &g, &range, &anomaly_period);
+  horizon_.range[g] = std::max(horizon_.range[g], range);
+  horizon_.anomaly_period[g] =
+      std::max(horizon_.anomaly_period[g], anomaly_period);
+}
+
+void AlarmEvaluator::ForgetHorizon(uint32_t slot) {
+  if (horizon_stale_) return;
+  int g;
+  int64_t range, anomaly_period;
+  HorizonTermsOf(slot, &g, &range, &anomaly_period);
+  // Below both bounds, the others still reach them.
+  if (range >= horizon_.range[g] ||
+      (anomaly_period != HorizonBounds::kNoBound &&
+       anomaly_period >= horizon_.anomaly_period[g])) {
+    horizon_stale_ = true;
+  }
+}
+
 absl::Time AlarmEvaluator::RetentionHorizon(absl::Time now) const {
   if (now == absl::InfiniteFuture() || now == absl::InfinitePast()) return now;
+  if (horizon_stale_) {
+    horizon_ = HorizonBounds();
+    for (uint32_t slot = 0; slot < hot_.size(); ++slot) {
+      if (!hot_[slot].live) continue;
+      int g;
+      int64_t range, anomaly_period;
+      HorizonTermsOf(slot, &g, &range, &anomaly_period);
+      horizon_.range[g] = std::max(horizon_.range[g], range);
+      horizon_.anomaly_period[g] =
+          std::max(horizon_.anomaly_period[g], anomaly_period);
+    }
+    horizon_stale_ = false;
+  }
   // In whole seconds: AlignDown(now, g) is FloorToMultiple of now's whole
   // seconds for the whole-second granularities (60, 10), and each range
-  // start is that minus R x Period, as Evaluate computes it.
+  // start is that minus R x Period, as Evaluate computes it; the earliest
+  // is the one of the longest range.
   const int64_t now_s = absl::ToUnixSeconds(now);  // Rounds down.
-  const int64_t anchor60 = FloorToMultiple(now_s, 60);
-  const int64_t anchor10 = FloorToMultiple(now_s, 10);
+  const int64_t ends[2] = {FloorToMultiple(now_s, 60),
+                           FloorToMultiple(now_s, 10)};
   int64_t horizon_s = INT64_MAX;
   absl::Time horizon = absl::InfiniteFuture();
-  for (uint32_t slot = 0; slot < hot_.size(); ++slot) {
-    const HotAlarm& h = hot_[slot];
-    if (!h.live) continue;
-    const int64_t end_s = h.granularity_seconds == 60 ? anchor60 : anchor10;
-    horizon_s = std::min(horizon_s,
-                         end_s - int64_t{h.r} * int64_t{h.period_seconds});
-    if (h.path == AlarmPath::kMath && ShapeOf(slot).IsAnomalyDetection()) {
-      // Anomaly models train on the window before the retrain boundary.
-      const absl::Time end = absl::FromUnixSeconds(end_s);
+  for (int g = 0; g < 2; ++g) {
+    if (horizon_.range[g] != HorizonBounds::kNoBound) {
+      horizon_s = std::min(horizon_s, ends[g] - horizon_.range[g]);
+    }
+    if (horizon_.anomaly_period[g] != HorizonBounds::kNoBound) {
+      // Anomaly models train on the window before the retrain boundary;
+      // the longest Period reaches furthest back.
+      const absl::Time end = absl::FromUnixSeconds(ends[g]);
       const int64_t interval =
           options_.anomaly_model.retrain_interval_seconds;
       const absl::Time boundary = AlignDown(end, absl::Seconds(interval));
       horizon = std::min(
-          horizon, boundary - absl::Seconds(
-                                  options_.anomaly_model.training_window_seconds +
-                                  h.period_seconds));
+          horizon,
+          boundary - absl::Seconds(
+                         options_.anomaly_model.training_window_seconds +
+                         horizon_.anomaly_period[g]));
     }
   }
   if (horizon_s != INT64_MAX) {

@@ -244,7 +244,10 @@ class AlarmEvaluator {
 
   // The earliest instant any alarm's evaluation range can reach when
   // evaluating at `now` or later; data before it may be dropped from the
-  // store (MetricStore::DropBefore).
+  // store (MetricStore::DropBefore). Constant time, from bounds kept as
+  // alarms are put; the first call after an update or deletion of an alarm
+  // with the longest range (or anomaly-detection Period) walks the alarms
+  // once.
   absl::Time RetentionHorizon(absl::Time now) const;
 
   // --- State export, for snapshots (config/snapshot_io.h) -------------------
@@ -673,6 +676,8 @@ class AlarmEvaluator {
   // loop then keeps the round's values in registers (inlined into
   // EvaluateRound it spilled them; ~4 instructions an evaluation).
   static constexpr uint32_t kMinuteAhead = 8;
+  // Rounds of at least this many alarms ask for tails ahead (Evaluate).
+  static constexpr size_t kPrefetchFrom = 4096;
   template <bool kAsk>
   __attribute__((noinline)) uint32_t MinuteRun(
       const MinutePass& pass, HotAlarm* hot, uint32_t slot, uint32_t end,
@@ -815,6 +820,31 @@ class AlarmEvaluator {
   };
   absl::flat_hash_map<std::string, AnomalyDetectorEntry> anomaly_detectors_;
   uint64_t anomaly_detector_version_ = 0;
+  // RetentionHorizon's bounds over the live alarms, so that a caller asking
+  // every minute does not walk every alarm: per evaluation granularity
+  // ([0]: one-minute anchors, [1]: 10-second ones), the longest range R x
+  // Period and the longest Period of an anomaly-detection alarm (whose
+  // model trains on the window before its retrain boundary); kNoBound when
+  // there is none. A put raises them; an update or deletion of an alarm
+  // that reaches one of them (so may have set it) marks them stale, and the
+  // next RetentionHorizon recomputes them (exact either way).
+  struct HorizonBounds {
+    static constexpr int64_t kNoBound = -1;  // Ranges and Periods are > 0.
+    int64_t range[2] = {kNoBound, kNoBound};
+    int64_t anomaly_period[2] = {kNoBound, kNoBound};
+  };
+  // `slot`'s contribution: its granularity's index, range and anomaly
+  // Period (kNoBound when it is not an anomaly-detection alarm). Precondition:
+  // the slot is live and its shape stored.
+  void HorizonTermsOf(uint32_t slot, int* g, int64_t* range,
+                      int64_t* anomaly_period) const;
+  // Folds live `slot` into horizon_ (after a put stored it).
+  void RaiseHorizon(uint32_t slot);
+  // Before live `slot` is updated or deleted: marks horizon_ stale when
+  // the slot reaches one of its bounds.
+  void ForgetHorizon(uint32_t slot);
+  mutable HorizonBounds horizon_;
+  mutable bool horizon_stale_ = false;
   // Read once per Evaluate call: the store's epoch (BeginReadEpoch) and its
   // retention horizon (dropped_before_seconds).
   uint32_t eval_epoch_ = 0;

@@ -103,6 +103,7 @@ absl::Status AlarmEvaluator::ImportState(State state) {
 
   hot_.resize(state.slots.size());
   cold_.resize(state.slots.size());
+  horizon_stale_ = true;  // RetentionHorizon recomputes its bounds.
   for (size_t i = 0; i < state.slots.size(); ++i) {
     AlarmSlotState& s = state.slots[i];
     if (!s.live) {

@@ -528,11 +528,11 @@ class MetricStore {
         return index < metrics_size;
       }
       const Tail& t = tails[index];
-      // min_cell10 < start / 10 exactly when the earliest cell written
-      // is before `start` (a multiple of 60, so of 10); kBeforeAll is below
-      // every start.
-      if (t.epoch > seen_epoch &&
-          (t.epoch != seen_epoch + 1 || t.min_cell10 < start10)) {
+      // Nothing written before `start` since seen_epoch: the tail's epoch
+      // is at most seen_epoch, or seen_epoch + 1 with min_cell10 >= start10
+      // (the earliest cell written is at or after `start`, a multiple of
+      // 60, so of 10). One compare of the tail's stamp (Tail::Stamp).
+      if (Tail::Stamp(t) > (uint64_t{seen_epoch} << 32) + stamp_limit) {
         return false;
       }
       return TailCell(t, index, unit, *this, out);
@@ -550,6 +550,7 @@ class MetricStore {
 
     int64_t minute;              // start / 60.
     int64_t start10;             // start / 10.
+    uint64_t stamp_limit;        // Tail::StampLimit(start10).
     const StatisticSet* copies;  // Where that minute's cell copies are.
     const Tail* tails;
     size_t tails_size;
@@ -872,6 +873,35 @@ class MetricStore {
   // NoteWrite and AddToCell (the general write path) and the minute fast
   // paths (NoteMinuteWrite, AppendMinuteCell) keep it up to date.
   struct Tail {
+    // `min_cell10` and `epoch` as one word that orders them for NewCell:
+    // `epoch` in the high half and `min_cell10` in the low half, order
+    // reversed (x ^ INT32_MAX maps int32 order onto reversed uint32
+    // order). Then "epoch at most E, or E + 1 with min_cell10 at least s"
+    // is Stamp(t) <= (E << 32) + StampLimit(s). The two fields are the
+    // record's first 8 bytes, min_cell10 first, so that a little-endian
+    // machine loads the word at once (GCC does not merge the two loads).
+    // Read epochs do not wrap (2^32 rounds).
+    static uint64_t Stamp(const Tail& t) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+      uint64_t word;
+      std::memcpy(&word, &t, sizeof(word));
+      return word ^ uint64_t{INT32_MAX};
+#else
+      return (uint64_t{t.epoch} << 32) |
+             (static_cast<uint32_t>(t.min_cell10) ^ uint32_t{INT32_MAX});
+#endif
+    }
+    // (1 << 32) + s reversed, for `start10` s within int32. No min_cell10
+    // is at least a later s (only epochs up to E pass); an earlier one is
+    // taken as INT32_MIN, which every min_cell10 is at least (kBeforeAll
+    // stands for every write before it).
+    static uint64_t StampLimit(int64_t start10) {
+      if (start10 > INT32_MAX) return (uint64_t{1} << 32) - 1;
+      const int32_t s =
+          start10 < INT32_MIN ? INT32_MIN : static_cast<int32_t>(start10);
+      return (uint64_t{1} << 32) |
+             (static_cast<uint32_t>(s) ^ uint32_t{INT32_MAX});
+    }
     static constexpr int32_t kNoMinute = INT32_MIN;  // No cell yet.
     // min_cell10 of a write before INT32_MIN x 10 s: the change is reported
     // as kUnknownChange.
@@ -880,11 +910,11 @@ class MetricStore {
     static constexpr uint8_t kHasUnit = 2;  // `unit` is the metric's unit.
     static constexpr uint8_t kTotals = 4;   // Running totals are kept.
     static constexpr uint8_t kSamples = 8;  // Raw samples are kept.
-    uint32_t epoch = 0;
     // The earliest cell written during `epoch`, in units of 10 s (cells are
     // multiples of kStorageCellSeconds); clamped down to kBeforeAll and up
     // to INT32_MAX (a lower bound, which readers may always be given).
     int32_t min_cell10 = 0;
+    uint32_t epoch = 0;
     // The newest cell's start in minutes (Unix seconds / 60) while
     // kMirror; kNoMinute when it has none.
     int32_t newest_minute = kNoMinute;
@@ -892,6 +922,8 @@ class MetricStore {
     uint8_t unit = 0;
   };
   static_assert(sizeof(Tail) == 16, "four tail heads per cache line");
+  static_assert(offsetof(Tail, min_cell10) == 0 && offsetof(Tail, epoch) == 4,
+                "Tail::Stamp reads the two as one word");
   // A read prefetch of the line holding `p`. GCC 12 at -O2 dropped both
   // __builtin_prefetch calls from the evaluation loop once PrefetchTail had
   // two of them (one survived), so on x86-64 it is an asm statement.
@@ -907,11 +939,13 @@ class MetricStore {
     }
     // Every cell is minute-aligned, so the minute holds at most the cell
     // that starts at `start`. The tail knows the newest cell's minute and
-    // the minute before it (an empty copy when that minute has no cell).
-    if (q.minute > t.newest_minute) {  // Also when there is no cell at all.
-      *out = StatisticSet();
-    } else if (q.minute >= int64_t{t.newest_minute} - 1) {
+    // the minute before it (an empty copy when that minute has no cell):
+    // `newer` 0 or 1, the steady case, tested first in one compare.
+    const int64_t newer = int64_t{t.newest_minute} - q.minute;
+    if (static_cast<uint64_t>(newer) <= 1) {
       *out = q.copies[index];
+    } else if (newer < 0) {  // Also when there is no cell at all.
+      *out = StatisticSet();
     } else {
       return false;
     }
@@ -1021,6 +1055,7 @@ inline MetricStore::MinuteQuery MetricStore::PrepareMinute(
     int64_t start) const {
   return MinuteQuery{start / 60,
                      start / kStorageCellSeconds,
+                     Tail::StampLimit(start / kStorageCellSeconds),
                      minute_cells_[(start / 60) & 1].data(),
                      tails_.data(),
                      tails_.size(),

@@ -573,6 +573,134 @@ TEST(AlarmEvaluatorShardedTest, ThreeThreadsEqualOne) {
   EXPECT_GT(repeated, 10);
 }
 
+// Sharded rounds step over steady Period-60 alarms in the serial loop's
+// MinuteRun: with 4200 alarms (the rounds ask for tails ahead, up to the
+// last kMinuteAhead slots), ranges R of 1 to 64 minutes, fresh data every
+// minute with some late and skipped, and the store's cells dropped at the
+// retention horizon or inside the longest ranges (MinuteRun's range test,
+// which it skips when the store keeps every range), two threads give
+// byte-identical history and reports to one.
+TEST(AlarmEvaluatorShardedTest, MinuteRunsWithDroppedDataEqualOne) {
+  constexpr int kAlarms = 4200;
+  constexpr int kMetrics = 97;
+  std::mt19937_64 rng(11);
+  MetricStore store_a, store_b;
+  RecordingSink sink_a, sink_b;
+  AlarmEvaluator one(&store_a, &sink_a);
+  AlarmEvaluator two(&store_b, &sink_b);
+  auto metric = [](int i) {
+    return MetricId{"AWS/EC2", "CPUUtilization",
+                    {{"InstanceId", absl::StrCat("i-", i)}}};
+  };
+  for (int i = 0; i < kAlarms; ++i) {
+    AlarmSpec s = CpuAlarm(60, std::nullopt, 40 + static_cast<double>(rng() % 20));
+    s.alarm_name = absl::StrCat("cpu-", i);
+    s.metric = metric(i % kMetrics);
+    s.evaluation_periods = 1 + static_cast<int>(rng() % (i % 7 == 0 ? 64 : 5));
+    s.datapoints_to_alarm = 1 + static_cast<int>(rng() % s.evaluation_periods);
+    s.treat_missing_data = static_cast<TreatMissingData>(rng() % 4);
+    if (i % 11 == 0) s.period = absl::Seconds(300);  // Breaks the runs.
+    ASSERT_TRUE(one.PutMetricAlarm(s, At(-7200)).ok());
+    ASSERT_TRUE(two.PutMetricAlarm(s, At(-7200)).ok());
+  }
+  int transitions = 0;
+  for (int k = -66; k < 25; ++k) {
+    for (int m = 0; m < kMetrics; ++m) {
+      if (rng() % 13 == 0) continue;  // A missing minute.
+      MetricDatum d;
+      d.metric = metric(m);
+      d.timestamp = At(k * 60 + 5 + (rng() % 7 == 0 ? -180 : 0));  // Late.
+      d.value = static_cast<double>(rng() % 100);
+      ASSERT_EQ(store_a.Put(d, "d").ok(), store_b.Put(d, "d").ok());
+    }
+    if (k > 0 && k % 5 == 0) {
+      // At the horizon, or 1 to 40 minutes inside the longest ranges.
+      absl::Time drop = one.RetentionHorizon(At(k * 60 + 60));
+      if (k % 10 == 0) drop += absl::Minutes(1 + static_cast<int>(rng() % 40));
+      store_a.DropBefore(drop);
+      store_b.DropBefore(drop);
+    }
+    if (k < 0) continue;
+    const EvaluationReport a = one.Evaluate(At(k * 60 + 60));
+    const EvaluationReport b = two.Evaluate(At(k * 60 + 60), 2);
+    ASSERT_EQ(a.evaluated, b.evaluated) << "minute " << k;
+    ASSERT_EQ(a.transitions, b.transitions) << "minute " << k;
+    ASSERT_EQ(a.actions, b.actions) << "minute " << k;
+    transitions += a.transitions;
+    ASSERT_EQ(cwalarm_testing::FirstHistoryDifference(one.TakeHistory(),
+                                                      two.TakeHistory()),
+              "")
+        << "minute " << k;
+  }
+  EXPECT_GT(transitions, 100);  // Not vacuous.
+}
+
+// RetentionHorizon keeps its bounds across puts, updates and deletions
+// (recomputing them when an alarm that may have set one goes): after each
+// of random operations on a few alarms (one-minute and 10-second
+// granularities, ranges from 10 s to a day, anomaly-detection alarms with
+// Periods 60 to 3600, the longest alarm updated shorter or deleted, the
+// last alarm deleted), it equals the horizon of a new evaluator holding the
+// same alarms.
+TEST(AlarmEvaluatorIncrementalTest, RetentionHorizonFollowsPutsAndDeletes) {
+  constexpr int kNames = 6;
+  std::mt19937_64 rng(3);
+  MetricStore store;
+  RecordingSink sink;
+  AlarmEvaluator evaluator(&store, &sink);
+  std::optional<AlarmSpec> live[kNames];
+  auto random_spec = [&](int name) {
+    static const int kPeriods[] = {10, 30, 60, 300, 3600, 86400};
+    AlarmSpec s;
+    if (rng() % 4 == 0) {
+      MetricDataQuery latency;
+      latency.id = "m1";
+      latency.metric_stat.emplace();
+      latency.metric_stat->metric = Cpu();
+      latency.metric_stat->period = absl::Seconds(kPeriods[2 + rng() % 3]);
+      latency.metric_stat->stat = "Average";
+      latency.return_data = true;
+      MetricDataQuery band;
+      band.id = "ad1";
+      band.expression = "ANOMALY_DETECTION_BAND(m1, 2)";
+      s.metrics = {latency, band};
+      s.threshold_metric_id = "ad1";
+      s.comparison_operator =
+          ComparisonOperator::kLessThanLowerOrGreaterThanUpperThreshold;
+      s.evaluation_periods = 1 + static_cast<int>(rng() % 3);
+    } else {
+      s = CpuAlarm(kPeriods[rng() % 6]);
+      s.evaluation_periods = 1 + static_cast<int>(rng() % 5);
+    }
+    s.alarm_name = absl::StrCat("alarm-", name);
+    return s;
+  };
+  const absl::Time now = At(12345);
+  for (int op = 0; op < 200; ++op) {
+    const int name = static_cast<int>(rng() % kNames);
+    if (live[name].has_value() && rng() % 3 == 0) {
+      ASSERT_TRUE(
+          evaluator.DeleteAlarm(live[name]->alarm_name, now).ok());
+      live[name].reset();
+    } else {
+      AlarmSpec s = random_spec(name);
+      ASSERT_TRUE(evaluator.PutMetricAlarm(s, now).ok()) << op;
+      live[name] = s;
+    }
+    MetricStore fresh_store;
+    AlarmEvaluator fresh(&fresh_store, &sink);
+    for (const std::optional<AlarmSpec>& s : live) {
+      if (s.has_value()) {
+        ASSERT_TRUE(fresh.PutMetricAlarm(*s, now).ok());
+      }
+    }
+    for (absl::Time t : {now, now + absl::Seconds(37), now + absl::Hours(5)}) {
+      ASSERT_EQ(evaluator.RetentionHorizon(t), fresh.RetentionHorizon(t))
+          << "op " << op;
+    }
+  }
+}
+
 // A deleted alarm is not evaluated (spec 2: DeleteAlarms), also when it was
 // on the Period-60 minute path with its masks cached: the loop tests only
 // the record's fast-path kind, which DeleteAlarm clears.

@@ -249,6 +249,74 @@ TEST(MetricStoreTailTest, CopiesAreTheNewestMinuteAndTheOneBeforeIt) {
 // A cell whose minute number does not fit 32 bits turns the tail off (the
 // walk answers), and a write before -2^31 x 10 seconds is reported as an
 // unknown change (a lower bound the tail cannot hold).
+// NewMinuteCell answers exactly when MinuteCell does and no cell before the
+// minute was written since the reader's epoch (EarliestCellWrittenSince: no
+// change, or an earliest cell at or after the minute's start), and then
+// gives MinuteCell's set. Random writes (in order, late by up to 5 minutes,
+// gaps) to metrics near 2026 and near 2900 (minutes within int32, 10-second
+// cells past it: a write there is never known to be after the minute),
+// read with the current epoch, the one before (one epoch of writes since:
+// the earliest cell decides) and older ones (several: refused).
+TEST(MetricStoreTailTest, NewMinuteCellIsMinuteCellWithTheEpochRule) {
+  constexpr int kMetrics = 6;
+  // Both multiples of 60; the second's start / 10 is past INT32_MAX.
+  const int64_t bases[] = {kStart, int64_t{30000000000}};
+  int answered = 0;
+  int refused = 0;
+  for (uint32_t seed = 1; seed <= 6; ++seed) {
+    std::mt19937 rng(seed);
+    MetricStore store;
+    for (int i = 0; i < kMetrics; ++i) store.Intern(IdFor(i));
+    std::vector<uint32_t> epochs = {0};
+    for (int minute = 0; minute < 30; ++minute) {
+      for (int i = 0; i < kMetrics; ++i) {
+        const int64_t base = bases[i % 2];
+        const int kind = static_cast<int>(rng() % 8);
+        if (kind == 0) continue;  // A gap.
+        int64_t t = base + 60 * minute;
+        if (kind == 1) t -= 60 * (1 + rng() % 5);  // Late data.
+        if (kind == 2) t += 60;                    // The next minute's.
+        store.Add(static_cast<MetricIndex>(i), Unit::kNone,
+                  absl::FromUnixSeconds(t),
+                  StatisticSet::Of(static_cast<double>(rng() % 100)));
+      }
+      epochs.push_back(store.BeginReadEpoch());
+      for (int i = 0; i < kMetrics; ++i) {
+        const MetricIndex m = static_cast<MetricIndex>(i);
+        for (int k = 0; k < 3; ++k) {
+          const int64_t start = bases[i % 2] + 60 * (minute - k);
+          StatisticSet expected;
+          const bool tail = store.MinuteCell(m, std::nullopt, start, &expected);
+          for (size_t back = 1; back <= 3 && back <= epochs.size(); ++back) {
+            // The epoch read `back - 1` rounds ago: writes since then are
+            // in its successor's epochs.
+            const uint32_t seen = epochs[epochs.size() - back];
+            const int64_t c = store.EarliestCellWrittenSince(m, seen);
+            const bool unchanged =
+                c == MetricStore::kNoChange ||
+                (c != MetricStore::kUnknownChange && c >= start);
+            StatisticSet out;
+            const bool answer =
+                store.NewMinuteCell(m, std::nullopt, start, seen, &out);
+            ASSERT_EQ(answer, tail && unchanged)
+                << "seed " << seed << " metric " << i << " minute "
+                << (minute - k) << " back " << back;
+            if (answer) {
+              ++answered;
+              EXPECT_TRUE(SameSet(out, expected));
+            } else if (tail) {
+              ++refused;
+            }
+          }
+        }
+      }
+    }
+  }
+  // Both outcomes happen (otherwise this test checks little).
+  EXPECT_GT(answered, 500);
+  EXPECT_GT(refused, 100);
+}
+
 TEST(MetricStoreTailTest, FarTimestampsStepAside) {
   MetricStore store;
   const MetricIndex far = store.Intern(IdFor(0));
