@@ -13,15 +13,20 @@
 //     call per sample: the baseline of the batch API.
 //   BM_MetricStore_AddScrape/<metrics>/<batch>: the same samples through
 //     MetricStore::AddScrape, `batch` metrics per call (a scrape of one
-//     target), all metrics per simulated minute.
+//     target), all metrics per simulated minute, in MetricIndex order (the
+//     order they were interned in). With /random:1 the metrics come in one
+//     fixed random order instead, as when targets and senders do not
+//     follow interning order: every sample then lands on another page of
+//     the store's arrays, which is what huge pages are for.
 //   BM_MetricStore_AddColumn/<metrics>/<run>: one AddColumn call per metric
 //     with a run of `run` timestamps one minute apart.
 //   BM_MetricStore_PutWithLookup/<metrics>: each sample is a MetricDatum
 //     naming its metric (namespace, name, two dimensions) and goes through
 //     MetricStore::Put: lookup by key, validation, storage.
-//   BM_MetricStore_PutMetricData/<metrics>: the same datums through
-//     PutMetricData in requests of 1000 (the API's per-request limit), with
-//     the ingest-clock window checked.
+//   BM_MetricStore_PutMetricData/<metrics>/<random>: the same datums
+//     through PutMetricData in requests of 1000 (the API's per-request
+//     limit), with the ingest-clock window checked; random:1 shuffles the
+//     datums once, as AddScrape's /random:1.
 //   BM_MetricStore_AggregateBuckets/<period>/<buckets>: one AggregateBuckets
 //     call over R sliding buckets of a metric with one-minute data; items =
 //     calls (one per alarm evaluation), counter cells_per_call.
@@ -33,6 +38,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -141,7 +147,10 @@ void BM_MetricStore_AddScrape(benchmark::State& state) {
   const int64_t metrics = state.range(0);
   const auto batch = static_cast<size_t>(state.range(1));
   MetricStore store;
-  const std::vector<MetricIndex> index = InternAll(store, metrics);
+  std::vector<MetricIndex> index = InternAll(store, metrics);
+  if (state.range(2) != 0) {
+    std::shuffle(index.begin(), index.end(), std::mt19937(7));
+  }
   std::vector<double> values(index.size());
   for (size_t i = 0; i < values.size(); ++i) {
     values[i] = static_cast<double>(i % 50);
@@ -162,8 +171,9 @@ void BM_MetricStore_AddScrape(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * metrics);
 }
 BENCHMARK(BM_MetricStore_AddScrape)
-    ->ArgNames({"metrics", "batch"})
-    ->ArgsProduct({{1000, 10000, 100000, 1000000}, {16, 1000, 1000000}})
+    ->ArgNames({"metrics", "batch", "random"})
+    ->ArgsProduct({{1000, 10000, 100000, 1000000}, {16, 1000, 1000000}, {0}})
+    ->ArgsProduct({{1000, 10000, 100000, 1000000}, {1000}, {1}})
     ->Unit(benchmark::kMicrosecond);
 
 void BM_MetricStore_AddColumn(benchmark::State& state) {
@@ -241,6 +251,9 @@ void BM_MetricStore_PutMetricData(benchmark::State& state) {
   constexpr size_t kRequest = 1000;
   MetricStore store;
   std::vector<MetricDatum> data = DatumsFor(store, metrics);
+  if (state.range(1) != 0) {
+    std::shuffle(data.begin(), data.end(), std::mt19937(7));
+  }
   int64_t minute = 0;
   int64_t rejected = 0;
   for (auto _ : state) {
@@ -259,9 +272,8 @@ void BM_MetricStore_PutMetricData(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * metrics);
 }
 BENCHMARK(BM_MetricStore_PutMetricData)
-    ->ArgName("metrics")
-    ->RangeMultiplier(10)
-    ->Range(1000, 1000000)
+    ->ArgNames({"metrics", "random"})
+    ->ArgsProduct({{1000, 10000, 100000, 1000000}, {0, 1}})
     ->Unit(benchmark::kMicrosecond);
 
 void BM_MetricStore_AggregateBuckets(benchmark::State& state) {
