@@ -218,6 +218,13 @@ TEST(ActionItemTest, MatchesJsonWriterForEveryArnAndOutcome) {
          {absl::OkStatus(), absl::UnavailableError("down \"now\"")}) {
       for (absl::Time t : times) {
         const AlarmHistoryItem item = MakeActionItem("cpu", arn, result, t);
+        AlarmHistoryItem written;
+        history_internal::WriteActionItem("cpu", arn, result, t, &written);
+        EXPECT_EQ(written.data, item.data) << arn;
+        EXPECT_EQ(written.summary, item.summary) << arn;
+        EXPECT_EQ(written.alarm_name, "cpu");
+        EXPECT_EQ(written.type, HistoryItemType::kAction);
+        EXPECT_EQ(written.timestamp, t);
         JsonWriter w;
         w.BeginObject();
         w.Key("actionState");
@@ -394,6 +401,19 @@ TEST(StateUpdateItemTest, MatchesJsonWriterForCleanAndEscapedReasons) {
                                  " to ", AlarmStateName(new_state)));
           EXPECT_EQ(item.alarm_name, "cpu-high");
           EXPECT_EQ(item.type, HistoryItemType::kStateUpdate);
+          // Written in place (as the evaluator does into its history): the
+          // same item.
+          AlarmHistoryItem written;
+          history_internal::WriteStateUpdateItem(
+              "cpu-high", old_state, old_reason, old_data, new_state,
+              new_reason, new_data, absl::FromUnixSeconds(1704196800),
+              /*new_reason_clean=*/false, &written);
+          EXPECT_EQ(written.data, item.data);
+          EXPECT_EQ(written.summary, item.summary);
+          EXPECT_EQ(written.alarm_name, item.alarm_name);
+          EXPECT_EQ(written.alarm_type, item.alarm_type);
+          EXPECT_EQ(written.type, item.type);
+          EXPECT_EQ(written.timestamp, item.timestamp);
           // The evaluator's variant for its own (clean) new reasons: the
           // same item whatever the old reason holds.
           if (JsonWriter::CleanPrefix(new_reason) == new_reason.size()) {
