@@ -790,8 +790,7 @@ void AlarmEvaluator::TransitionFromBuckets(uint32_t slot, const Decision& d,
     }
   }
   ApplyStateChange(slot, *d.state, reason_scratch_, reason_data_scratch_, now,
-                   report, recent_scratch_, /*reason_is_clean=*/true,
-                   /*reason_in_scratch=*/true);
+                   report, recent_scratch_, /*reason_is_clean=*/true);
 }
 
 uint64_t AlarmEvaluator::AcquireWide(size_t words) {
@@ -1902,8 +1901,7 @@ void AlarmEvaluator::ApplyStateChange(uint32_t slot, AlarmState new_state,
                                       absl::string_view reason_data,
                                       absl::Time now, EvaluationReport* report,
                                       absl::Span<const double> metric_values,
-                                      bool reason_is_clean,
-                                      bool reason_in_scratch) {
+                                      bool reason_is_clean) {
   AlarmStatus& status = MutableStatus(slot);
   const AlarmState old_state = status.state;
   assert(ChangesState(status, new_state));
@@ -1915,22 +1913,10 @@ void AlarmEvaluator::ApplyStateChange(uint32_t slot, AlarmState new_state,
       NameOf(slot), old_state, status.reason, status.reason_data, new_state,
       reason, reason_data, now, reason_is_clean, &history_.emplace_back());
   status.state = new_state;
-  if (reason_in_scratch) {
-    assert(reason.data() == reason_scratch_.data() &&
-           reason.size() == reason_scratch_.size() &&
-           reason_data.data() == reason_data_scratch_.data() &&
-           reason_data.size() == reason_data_scratch_.size());
-    // The status takes the texts' buffers and the scratch keeps the old
-    // ones, to be overwritten by the next transition: no copy. `reason` and
-    // `reason_data` are not read past this point.
-    status.reason.swap(reason_scratch_);
-    status.reason_data.swap(reason_data_scratch_);
-  } else {
-    // assign keeps the status strings' capacity: once an alarm has
-    // transitioned, its reasons are rewritten in place.
-    status.reason.assign(reason.data(), reason.size());
-    status.reason_data.assign(reason_data.data(), reason_data.size());
-  }
+  // assign keeps the status strings' capacity: once an alarm has
+  // transitioned, its reasons are rewritten in place.
+  status.reason.assign(reason.data(), reason.size());
+  status.reason_data.assign(reason_data.data(), reason_data.size());
   // Metric alarms have no EvaluationState, so both timestamps move together.
   status.state_updated = now;
   status.state_transitioned = now;

@@ -472,17 +472,12 @@ class AlarmEvaluator {
   // with one reused StateChange. `reason` and `reason_data` must not point
   // into the alarm's status. `reason_is_clean`: the reason is the
   // evaluator's own (BuildStateReason's), which never needs a JSON escape.
-  // `reason_in_scratch`: the texts are reason_scratch_ and
-  // reason_data_scratch_ (TransitionFromBuckets'); the status then takes
-  // their buffers by swap, leaving its old ones as the scratch, instead of
-  // copying the texts.
   void ApplyStateChange(uint32_t slot, AlarmState new_state,
                         absl::string_view reason,
                         absl::string_view reason_data, absl::Time now,
                         EvaluationReport* report,
                         absl::Span<const double> metric_values,
-                        bool reason_is_clean = false,
-                        bool reason_in_scratch = false);
+                        bool reason_is_clean = false);
   // ArnOf(c) written into `*out` (cleared first).
   void AppendArn(uint32_t slot, std::string* out) const;
   // The spec 4.2 exception: calls the sink again for the Auto Scaling ARNs

@@ -167,11 +167,11 @@ TEST_F(AlarmEvaluatorTest, TransitionRunsActionsOfTheNewStateOnce) {
   EXPECT_EQ(sink_.actions()[1].old_state, AlarmState::kAlarm);
 }
 
-// A transition hands the reason texts' buffers to the alarm's status and
-// keeps the status's old ones for the next transition: the buffers pass
-// from alarm to alarm. Against the general path (MakeStateUpdateItem on
-// each alarm's status before and after the round), for alarms that
-// transition in turn with random data. Edge cases: the first transition
+// Transitions reuse the evaluator's reason buffers from alarm to alarm:
+// each alarm's status and StateUpdate items must still hold its own texts.
+// Against the general path (MakeStateUpdateItem on each alarm's status
+// before and after the round), for alarms that transition in turn with
+// random data. Edge cases: the first transition
 // (from the initial status: a short reason, empty reason data), reasons of
 // different lengths (1 to 5 periods, one or several listed datapoints),
 // INSUFFICIENT_DATA reasons (gaps), several alarms in one round.
