@@ -1936,14 +1936,10 @@ void AlarmEvaluator::ApplyStateChange(uint32_t slot, AlarmState new_state,
   // The StateUpdate item reads the old reason where it is, before the new
   // one replaces it (ApplyTransition's rule, spec 4.4, without the copies a
   // StateTransition makes).
-  history_.push_back(
-      reason_is_clean
-          ? history_internal::MakeStateUpdateItemWithCleanNewReason(
-                NameOf(slot), old_state, status.reason, status.reason_data,
-                new_state, reason, reason_data, now)
-          : MakeStateUpdateItem(NameOf(slot), old_state, status.reason,
-                                status.reason_data, new_state, reason,
-                                reason_data, now));
+  // Built in place in the history (no item moved).
+  history_internal::WriteStateUpdateItem(
+      NameOf(slot), old_state, status.reason, status.reason_data, new_state,
+      reason, reason_data, now, reason_is_clean, &history_.emplace_back());
   status.state = new_state;
   // assign keeps the status strings' capacity: once an alarm has
   // transitioned, its reasons are rewritten in place.
@@ -2060,9 +2056,10 @@ void AlarmEvaluator::RunAction(uint32_t slot, const StateChange& change,
   ++report->actions;
   // HistoryData keeps the transition's time (stateUpdateTimestamp); a
   // re-invocation's item is dated when it ran.
-  history_.push_back(
-      MakeActionItem(NameOf(slot), change.action, result, change.timestamp));
-  history_.back().timestamp = change.invoked_at;
+  AlarmHistoryItem& item = history_.emplace_back();
+  history_internal::WriteActionItem(NameOf(slot), change.action, result,
+                                    change.timestamp, &item);
+  item.timestamp = change.invoked_at;
   if (!result.ok()) {
     report->action_errors.push_back(absl::Status(
         result.code(), absl::StrCat("alarm \"", NameOf(slot),

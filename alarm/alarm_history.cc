@@ -120,15 +120,16 @@ AlarmHistoryItem MakeConfigurationItem(ConfigurationChange change,
 
 namespace {
 
-// MakeStateUpdateItem's text; `new_reason_clean` skips the scan of a new
-// reason the caller knows needs no escape.
-AlarmHistoryItem StateUpdateItem(
-    absl::string_view alarm_name, AlarmState old_state,
-    absl::string_view old_reason, absl::string_view old_reason_data,
-    AlarmState new_state, absl::string_view new_reason,
-    absl::string_view new_reason_data, absl::Time timestamp,
-    bool new_reason_clean) {
-  AlarmHistoryItem item;
+// MakeStateUpdateItem's item, written into `item_out` (default-constructed);
+// `new_reason_clean` skips the scan of a new reason the caller knows needs
+// no escape.
+void StateUpdateItem(absl::string_view alarm_name, AlarmState old_state,
+                     absl::string_view old_reason,
+                     absl::string_view old_reason_data, AlarmState new_state,
+                     absl::string_view new_reason,
+                     absl::string_view new_reason_data, absl::Time timestamp,
+                     bool new_reason_clean, AlarmHistoryItem* item_out) {
+  AlarmHistoryItem& item = *item_out;
   item.alarm_name.assign(alarm_name.data(), alarm_name.size());
   item.timestamp = timestamp;
   item.type = HistoryItemType::kStateUpdate;
@@ -177,7 +178,7 @@ AlarmHistoryItem StateUpdateItem(
     *p++ = '}';
     assert(p == text + size);
     item.data = std::string(text, size);
-    return item;
+    return;
   }
   StringAppender w(&item.data,
                    200 + old_reason.size() + old_reason_data.size() +
@@ -188,7 +189,6 @@ AlarmHistoryItem StateUpdateItem(
   AppendState(new_name, new_reason, new_reason_data, &w);
   w.Char('}');
   w.Finish();
-  return item;
 }
 
 }  // namespace
@@ -205,9 +205,11 @@ AlarmHistoryItem MakeStateUpdateItem(
     absl::string_view old_reason, absl::string_view old_reason_data,
     AlarmState new_state, absl::string_view new_reason,
     absl::string_view new_reason_data, absl::Time timestamp) {
-  return StateUpdateItem(alarm_name, old_state, old_reason, old_reason_data,
-                         new_state, new_reason, new_reason_data, timestamp,
-                         /*new_reason_clean=*/false);
+  AlarmHistoryItem item;
+  StateUpdateItem(alarm_name, old_state, old_reason, old_reason_data,
+                  new_state, new_reason, new_reason_data, timestamp,
+                  /*new_reason_clean=*/false, &item);
+  return item;
 }
 
 namespace history_internal {
@@ -217,19 +219,31 @@ AlarmHistoryItem MakeStateUpdateItemWithCleanNewReason(
     absl::string_view old_reason, absl::string_view old_reason_data,
     AlarmState new_state, absl::string_view new_reason,
     absl::string_view new_reason_data, absl::Time timestamp) {
-  assert(JsonWriter::CleanPrefix(new_reason) == new_reason.size());
-  return StateUpdateItem(alarm_name, old_state, old_reason, old_reason_data,
-                         new_state, new_reason, new_reason_data, timestamp,
-                         /*new_reason_clean=*/true);
+  AlarmHistoryItem item;
+  WriteStateUpdateItem(alarm_name, old_state, old_reason, old_reason_data,
+                       new_state, new_reason, new_reason_data, timestamp,
+                       /*new_reason_clean=*/true, &item);
+  return item;
 }
 
-}  // namespace history_internal
+void WriteStateUpdateItem(absl::string_view alarm_name, AlarmState old_state,
+                          absl::string_view old_reason,
+                          absl::string_view old_reason_data,
+                          AlarmState new_state, absl::string_view new_reason,
+                          absl::string_view new_reason_data,
+                          absl::Time timestamp, bool new_reason_clean,
+                          AlarmHistoryItem* item) {
+  assert(!new_reason_clean ||
+         JsonWriter::CleanPrefix(new_reason) == new_reason.size());
+  StateUpdateItem(alarm_name, old_state, old_reason, old_reason_data,
+                  new_state, new_reason, new_reason_data, timestamp,
+                  new_reason_clean, item);
+}
 
-AlarmHistoryItem MakeActionItem(absl::string_view alarm_name,
-                                absl::string_view action_arn,
-                                const absl::Status& result,
-                                absl::Time transition_time) {
-  AlarmHistoryItem item;
+void WriteActionItem(absl::string_view alarm_name,
+                     absl::string_view action_arn, const absl::Status& result,
+                     absl::Time transition_time, AlarmHistoryItem* item_out) {
+  AlarmHistoryItem& item = *item_out;
   item.alarm_name.assign(alarm_name.data(), alarm_name.size());
   item.timestamp = transition_time;
   item.type = HistoryItemType::kAction;
@@ -257,7 +271,7 @@ AlarmHistoryItem MakeActionItem(absl::string_view alarm_name,
     p = WriteCwTimestamp(transition_time, p);
     p = Put(p, kTail);
     item.data = std::string(data, static_cast<size_t>(p - data));
-    return item;
+    return;
   }
   if (result.ok()) {
     item.summary.reserve(29 + action_arn.size());
@@ -292,6 +306,17 @@ AlarmHistoryItem MakeActionItem(absl::string_view alarm_name,
   }
   w.Char('}');
   w.Finish();
+}
+
+}  // namespace history_internal
+
+AlarmHistoryItem MakeActionItem(absl::string_view alarm_name,
+                                absl::string_view action_arn,
+                                const absl::Status& result,
+                                absl::Time transition_time) {
+  AlarmHistoryItem item;
+  history_internal::WriteActionItem(alarm_name, action_arn, result,
+                                    transition_time, &item);
   return item;
 }
 

@@ -75,6 +75,25 @@ AlarmHistoryItem MakeStateUpdateItemWithCleanNewReason(
     absl::string_view old_reason, absl::string_view old_reason_data,
     AlarmState new_state, absl::string_view new_reason,
     absl::string_view new_reason_data, absl::Time timestamp);
+
+// MakeStateUpdateItem's item written into `*item`, which must be
+// default-constructed: a caller that keeps items in a vector builds the item
+// in place (emplace_back) instead of moving a returned one. With
+// `new_reason_clean`, the caller promises `new_reason` needs no JSON escape
+// (as MakeStateUpdateItemWithCleanNewReason).
+void WriteStateUpdateItem(absl::string_view alarm_name, AlarmState old_state,
+                          absl::string_view old_reason,
+                          absl::string_view old_reason_data,
+                          AlarmState new_state, absl::string_view new_reason,
+                          absl::string_view new_reason_data,
+                          absl::Time timestamp, bool new_reason_clean,
+                          AlarmHistoryItem* item);
+
+// MakeActionItem's item written into `*item`, which must be
+// default-constructed (as WriteStateUpdateItem).
+void WriteActionItem(absl::string_view alarm_name,
+                     absl::string_view action_arn, const absl::Status& result,
+                     absl::Time transition_time, AlarmHistoryItem* item);
 }  // namespace history_internal
 
 // `Successfully executed action ARN`, or on failure `Failed to execute

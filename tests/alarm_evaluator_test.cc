@@ -167,6 +167,60 @@ TEST_F(AlarmEvaluatorTest, TransitionRunsActionsOfTheNewStateOnce) {
   EXPECT_EQ(sink_.actions()[1].old_state, AlarmState::kAlarm);
 }
 
+// Transitions reuse the evaluator's reason buffers from alarm to alarm:
+// each alarm's status and StateUpdate items must still hold its own texts.
+// Against the general path (MakeStateUpdateItem on each alarm's status
+// before and after the round), for alarms that transition in turn with
+// random data. Edge cases: the first transition
+// (from the initial status: a short reason, empty reason data), reasons of
+// different lengths (1 to 5 periods, one or several listed datapoints),
+// INSUFFICIENT_DATA reasons (gaps), several alarms in one round.
+TEST_F(AlarmEvaluatorTest, StatusKeepsEachAlarmsReasonAcrossTransitions) {
+  constexpr int kAlarms = 3;
+  auto metric = [](int i) {
+    return MetricId{"AWS/EC2", "CPUUtilization",
+                    {{"InstanceId", absl::StrCat("i-", i)}}};
+  };
+  for (int i = 0; i < kAlarms; ++i) {
+    AlarmSpec spec = CpuAlarmSpec();
+    spec.alarm_name = absl::StrCat("a", i);
+    spec.metric = metric(i);
+    spec.evaluation_periods = 1 + 2 * i;
+    ASSERT_THAT(evaluator_.PutMetricAlarm(spec, Utc(12, 0, 0)), IsOk());
+  }
+  std::mt19937 rng(7);
+  std::vector<AlarmStatus> before(kAlarms);
+  int checked = 0;
+  for (int minute = 1; minute < 50; ++minute) {
+    for (int i = 0; i < kAlarms; ++i) {
+      before[i] = *evaluator_.FindStatus(absl::StrCat("a", i));
+      // Mostly data (about half breaching), sometimes a gap.
+      if (rng() % 6 != 0) {
+        Put(metric(i), Utc(12, minute - 1, 10),
+            static_cast<double>(rng() % 1000) / 10.0);
+      }
+    }
+    const size_t first = evaluator_.history().size();
+    evaluator_.Evaluate(Utc(12, minute, 0));
+    const std::vector<AlarmHistoryItem>& history = evaluator_.history();
+    for (size_t j = first; j < history.size(); ++j) {
+      const AlarmHistoryItem& item = history[j];
+      if (item.type != HistoryItemType::kStateUpdate) continue;
+      const int i = item.alarm_name[1] - '0';
+      const AlarmStatus& after = *evaluator_.FindStatus(item.alarm_name);
+      const AlarmHistoryItem expected = MakeStateUpdateItem(
+          item.alarm_name, before[i].state, before[i].reason,
+          before[i].reason_data, after.state, after.reason, after.reason_data,
+          after.state_updated);
+      EXPECT_EQ(item.data, expected.data) << item.alarm_name << " " << minute;
+      EXPECT_EQ(item.summary, expected.summary);
+      ++checked;
+    }
+  }
+  // Every alarm transitioned several times.
+  EXPECT_GT(checked, 3 * kAlarms);
+}
+
 TEST_F(AlarmEvaluatorTest, StateUpdateHistoryItemHasSummaryAndData) {
   ASSERT_THAT(evaluator_.PutMetricAlarm(CpuAlarmSpec(), Utc(12, 0, 0)), IsOk());
   PutThreeBreaching();
@@ -218,6 +272,13 @@ TEST(ActionItemTest, MatchesJsonWriterForEveryArnAndOutcome) {
          {absl::OkStatus(), absl::UnavailableError("down \"now\"")}) {
       for (absl::Time t : times) {
         const AlarmHistoryItem item = MakeActionItem("cpu", arn, result, t);
+        AlarmHistoryItem written;
+        history_internal::WriteActionItem("cpu", arn, result, t, &written);
+        EXPECT_EQ(written.data, item.data) << arn;
+        EXPECT_EQ(written.summary, item.summary) << arn;
+        EXPECT_EQ(written.alarm_name, "cpu");
+        EXPECT_EQ(written.type, HistoryItemType::kAction);
+        EXPECT_EQ(written.timestamp, t);
         JsonWriter w;
         w.BeginObject();
         w.Key("actionState");
@@ -394,6 +455,19 @@ TEST(StateUpdateItemTest, MatchesJsonWriterForCleanAndEscapedReasons) {
                                  " to ", AlarmStateName(new_state)));
           EXPECT_EQ(item.alarm_name, "cpu-high");
           EXPECT_EQ(item.type, HistoryItemType::kStateUpdate);
+          // Written in place (as the evaluator does into its history): the
+          // same item.
+          AlarmHistoryItem written;
+          history_internal::WriteStateUpdateItem(
+              "cpu-high", old_state, old_reason, old_data, new_state,
+              new_reason, new_data, absl::FromUnixSeconds(1704196800),
+              /*new_reason_clean=*/false, &written);
+          EXPECT_EQ(written.data, item.data);
+          EXPECT_EQ(written.summary, item.summary);
+          EXPECT_EQ(written.alarm_name, item.alarm_name);
+          EXPECT_EQ(written.alarm_type, item.alarm_type);
+          EXPECT_EQ(written.type, item.type);
+          EXPECT_EQ(written.timestamp, item.timestamp);
           // The evaluator's variant for its own (clean) new reasons: the
           // same item whatever the old reason holds.
           if (JsonWriter::CleanPrefix(new_reason) == new_reason.size()) {

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <random>
@@ -527,6 +528,25 @@ TEST(FormatJavaDoubleTest, ExactShortestPathMatchesTheGeneralPath) {
   EXPECT_EQ(FormatJavaDouble(std::nextafter(1e7, 0.0)), "9999999.999999998");
   EXPECT_EQ(FormatJavaDouble(std::nextafter(1e-3, 1.0)),
             "0.0010000000000000002");
+}
+
+// The fraction digits are written eight at a time, then two at a time:
+// fractions of every length from 1 to 19 digits, with zeros at the front
+// and at each chunk boundary, against the general path.
+TEST(FormatJavaDoubleTest, FractionsOfEveryLengthKeepTheirZeros) {
+  for (const char* text :
+       {"1.5", "1.05", "1.0000005", "1.00000005", "1.000000005",
+        "2.0000000000000004", "1.0000000000000002", "1.000000000000001",
+        "0.010000000000000002", "0.0010000000000000002", "0.0010000000100000001",
+        "0.12345678912345678", "12.000000010000001", "4.00000000000001"}) {
+    const double v = std::strtod(text, nullptr);
+    EXPECT_EQ(FormatJavaDouble(v),
+              cw_format_internal::FormatJavaDoubleGeneral(v))
+        << text;
+  }
+  EXPECT_EQ(FormatJavaDouble(1.00000005), "1.00000005");
+  EXPECT_EQ(FormatJavaDouble(std::strtod("1.000000005", nullptr)),
+            "1.000000005");
 }
 
 TEST(FormatCwTimestampTest, RepeatedAndCollidingInstantsPrintTheirOwnText) {
