@@ -427,6 +427,17 @@ TEST(FormatJavaDoubleTest, PlainRangeFastPathsMatchTheShortestDigitsLayout) {
   EXPECT_EQ(FormatJavaDouble(-1.0), "-1.0");
 }
 
+// For v in FormatJavaDouble's plain range [1e-3, 1e7) (others are
+// skipped): the fast paths' text equals the general path's (to_chars'
+// shortest digits); counts the values compared in `*checked`.
+void ExpectFastPathMatchesGeneral(double v, int* checked) {
+  const double a = std::fabs(v);
+  if (!(a >= 1e-3 && a < 1e7)) return;
+  ASSERT_EQ(FormatJavaDouble(v), cw_format_internal::FormatJavaDoubleGeneral(v))
+      << std::hexfloat << v;
+  ++*checked;
+}
+
 // The few-decimals path of FormatJavaDouble (values with at most 8 digits
 // after the point, found without to_chars) against the general path:
 // random k-decimal values for k = 1..10 (9 and 10 fall back), with the
@@ -437,14 +448,7 @@ TEST(FormatJavaDoubleTest, PlainRangeFastPathsMatchTheShortestDigitsLayout) {
 TEST(FormatJavaDoubleTest, FewDecimalsPathMatchesTheGeneralPath) {
   std::mt19937_64 rng(11);
   int checked = 0;
-  auto check = [&](double v) {
-    const double a = std::fabs(v);
-    if (!(a >= 1e-3 && a < 1e7)) return;
-    ASSERT_EQ(FormatJavaDouble(v),
-              cw_format_internal::FormatJavaDoubleGeneral(v))
-        << std::hexfloat << v;
-    ++checked;
-  };
+  auto check = [&](double v) { ExpectFastPathMatchesGeneral(v, &checked); };
   for (int i = 0; i < 40000; ++i) {
     const int k = 1 + static_cast<int>(rng() % 10);
     // Below 1e7 x 10^k: up to 7 integer digits, then k decimals.
@@ -481,14 +485,7 @@ TEST(FormatJavaDoubleTest, FewDecimalsPathMatchesTheGeneralPath) {
 TEST(FormatJavaDoubleTest, ExactShortestPathMatchesTheGeneralPath) {
   std::mt19937_64 rng(23);
   int checked = 0;
-  auto check = [&](double v) {
-    const double a = std::fabs(v);
-    if (!(a >= 1e-3 && a < 1e7)) return;
-    ASSERT_EQ(FormatJavaDouble(v),
-              cw_format_internal::FormatJavaDoubleGeneral(v))
-        << std::hexfloat << v;
-    ++checked;
-  };
+  auto check = [&](double v) { ExpectFastPathMatchesGeneral(v, &checked); };
   for (int e = -10; e <= 23; ++e) {
     const double p2 = std::ldexp(1.0, e);
     double up = p2, down = p2;
