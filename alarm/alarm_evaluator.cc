@@ -593,17 +593,8 @@ int AlarmEvaluator::EvaluateRound(absl::Time now, int64_t anchor60,
   while (slot < slots) {
     MinuteResult result = kMinuteSlow;
     uint32_t first = slot;
-    if (kPrefetch && slot < ahead_end) {
-      slot = MinuteRun<true>(pass, hot, slot, ahead_end, previous60, &d,
-                             &result);
-      if (slot == ahead_end) {
-        slot = MinuteRun<false>(pass, hot, slot, slots, previous60, &d,
-                                &result);
-      }
-    } else {
-      slot = MinuteRun<false>(pass, hot, slot, slots, previous60, &d,
-                              &result);
-    }
+    slot = MinuteRuns(pass, hot, slot, kPrefetch ? ahead_end : 0, slots,
+                      previous60, &d, &result);
     // Every alarm the inner loop stepped over was evaluated (kMinuteDone).
     minute_evaluated += static_cast<int>(slot - first);
     if (slot == slots) break;
@@ -1765,24 +1756,14 @@ EvaluationReport AlarmEvaluator::Evaluate(absl::Time now, int threads) {
       const uint32_t begin = c * chunk;
       const uint32_t end = static_cast<uint32_t>(
           std::min<size_t>(slots, size_t{begin} + chunk));
-      const uint32_t asked_end = std::min(end, ask_end);
       Shard& out = results[c];
       int evaluated = 0;  // Kept in a register; stored once at the end.
       uint32_t slot = begin;
       while (slot < end) {
         MinuteResult result = kMinuteSlow;
         const uint32_t first = slot;
-        if (slot < asked_end) {
-          slot = MinuteRun<true>(pass, hot, slot, asked_end, previous60, &d,
-                                 &result);
-          if (slot == asked_end && slot < end) {
-            slot = MinuteRun<false>(pass, hot, slot, end, previous60, &d,
-                                    &result);
-          }
-        } else {
-          slot = MinuteRun<false>(pass, hot, slot, end, previous60, &d,
-                                  &result);
-        }
+        slot = MinuteRuns(pass, hot, slot, ask_end, end, previous60, &d,
+                          &result);
         // Every alarm the run stepped over was evaluated (kMinuteDone).
         evaluated += static_cast<int>(slot - first);
         if (slot == end) break;

@@ -69,6 +69,7 @@
 #ifndef CWALARM_ALARM_ALARM_EVALUATOR_H_
 #define CWALARM_ALARM_ALARM_EVALUATOR_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -682,6 +683,19 @@ class AlarmEvaluator {
   __attribute__((noinline)) uint32_t MinuteRun(
       const MinutePass& pass, HotAlarm* hot, uint32_t slot, uint32_t end,
       int64_t previous60, Decision* d, MinuteResult* result) const;
+  // MinuteRun over [slot, end), asking for tails ahead (MinuteRun<true>)
+  // while before `ask_end` and without asking after it (ask_end <= slots -
+  // kMinuteAhead; 0 never asks): the serial loop's and each shard's run.
+  uint32_t MinuteRuns(const MinutePass& pass, HotAlarm* hot, uint32_t slot,
+                      uint32_t ask_end, uint32_t end, int64_t previous60,
+                      Decision* d, MinuteResult* result) const {
+    if (slot < ask_end) {
+      const uint32_t asked = std::min(ask_end, end);
+      slot = MinuteRun<true>(pass, hot, slot, asked, previous60, d, result);
+      if (slot != asked) return slot;
+    }
+    return MinuteRun<false>(pass, hot, slot, end, previous60, d, result);
+  }
   // MinuteRun's loop; kRangeKept: pass.max_r >= max_minute_r_
   // (DecideMinute's range_kept).
   template <bool kAsk, bool kRangeKept>

@@ -214,18 +214,6 @@ AlarmHistoryItem MakeStateUpdateItem(
 
 namespace history_internal {
 
-AlarmHistoryItem MakeStateUpdateItemWithCleanNewReason(
-    absl::string_view alarm_name, AlarmState old_state,
-    absl::string_view old_reason, absl::string_view old_reason_data,
-    AlarmState new_state, absl::string_view new_reason,
-    absl::string_view new_reason_data, absl::Time timestamp) {
-  AlarmHistoryItem item;
-  WriteStateUpdateItem(alarm_name, old_state, old_reason, old_reason_data,
-                       new_state, new_reason, new_reason_data, timestamp,
-                       /*new_reason_clean=*/true, &item);
-  return item;
-}
-
 void WriteStateUpdateItem(absl::string_view alarm_name, AlarmState old_state,
                           absl::string_view old_reason,
                           absl::string_view old_reason_data,

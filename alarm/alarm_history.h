@@ -67,20 +67,12 @@ AlarmHistoryItem MakeStateUpdateItem(
     absl::string_view new_reason_data, absl::Time timestamp);
 
 namespace history_internal {
-// MakeStateUpdateItem for a caller that knows `new_reason` needs no JSON
-// escape (the evaluator's own reasons: fixed words, numbers, timestamps),
-// so that only the old reason is scanned. Same item as MakeStateUpdateItem.
-AlarmHistoryItem MakeStateUpdateItemWithCleanNewReason(
-    absl::string_view alarm_name, AlarmState old_state,
-    absl::string_view old_reason, absl::string_view old_reason_data,
-    AlarmState new_state, absl::string_view new_reason,
-    absl::string_view new_reason_data, absl::Time timestamp);
-
 // MakeStateUpdateItem's item written into `*item`, which must be
 // default-constructed: a caller that keeps items in a vector builds the item
 // in place (emplace_back) instead of moving a returned one. With
 // `new_reason_clean`, the caller promises `new_reason` needs no JSON escape
-// (as MakeStateUpdateItemWithCleanNewReason).
+// (the evaluator's own reasons: fixed words, numbers, timestamps), so that
+// only the old reason is scanned; the item is the same.
 void WriteStateUpdateItem(absl::string_view alarm_name, AlarmState old_state,
                           absl::string_view old_reason,
                           absl::string_view old_reason_data,

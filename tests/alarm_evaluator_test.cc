@@ -471,10 +471,11 @@ TEST(StateUpdateItemTest, MatchesJsonWriterForCleanAndEscapedReasons) {
           // The evaluator's variant for its own (clean) new reasons: the
           // same item whatever the old reason holds.
           if (JsonWriter::CleanPrefix(new_reason) == new_reason.size()) {
-            const AlarmHistoryItem clean =
-                history_internal::MakeStateUpdateItemWithCleanNewReason(
-                    "cpu-high", old_state, old_reason, old_data, new_state,
-                    new_reason, new_data, absl::FromUnixSeconds(1704196800));
+            AlarmHistoryItem clean;
+            history_internal::WriteStateUpdateItem(
+                "cpu-high", old_state, old_reason, old_data, new_state,
+                new_reason, new_data, absl::FromUnixSeconds(1704196800),
+                /*new_reason_clean=*/true, &clean);
             EXPECT_EQ(clean.data, item.data);
             EXPECT_EQ(clean.summary, item.summary);
             EXPECT_EQ(clean.alarm_name, item.alarm_name);
