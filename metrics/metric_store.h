@@ -1116,7 +1116,22 @@ MetricStore::StepRunningWindowMinute(
   const UnitCells& cells = *metric.units.data();  // Inline, unlike front().
   const uint32_t window_cells = static_cast<uint32_t>(packed >> 1) &
                                 RunningWindow::kMaxCells;
-  const size_t lo = cells.starts.size() - after - window_cells;
+  // The window's cells are taken to be [lo, lo + window_cells), the cells
+  // before the last `after`. That is checked, not trusted: the cells there
+  // must lie in the old window [old_first, old_end), the one before them
+  // before it and the one after them at or after its end; otherwise (fewer
+  // cells than that, or a window not over these cells) the window is walked
+  // (AggregateRunningWindowAt, exact). Never indexes outside the cells.
+  const size_t cell_count = cells.starts.size();
+  if (cell_count < after + window_cells) return false;
+  const size_t lo = cell_count - after - window_cells;
+  const int64_t old_end = q.start10 * kStorageCellSeconds;
+  if ((lo > 0 && cells.starts[lo - 1] >= old_first) ||
+      (window_cells != 0 && (cells.starts[lo] < old_first ||
+                             cells.starts[lo + window_cells - 1] >= old_end)) ||
+      (after != 0 && cells.starts[lo + window_cells] < old_end)) {
+    return false;
+  }
   uint32_t left = 0;
   int64_t out_count = 0;
   int64_t out_sum = 0;
