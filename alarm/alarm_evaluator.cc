@@ -2071,7 +2071,7 @@ void AlarmEvaluator::HorizonTermsOf(uint32_t slot, int* g, int64_t* range,
           : HorizonBounds::kNoBound;
 }
 
-void AlarmEvaluator::RaiseHorizon(uint32_t slot) {
+void AlarmEvaluator::RaiseHorizon(uint32_t slot) const {
   if (horizon_stale_) return;  // The recomputation will count it.
   int g;
   int64_t range, anomaly_period;
@@ -2098,16 +2098,10 @@ absl::Time AlarmEvaluator::RetentionHorizon(absl::Time now) const {
   if (now == absl::InfiniteFuture() || now == absl::InfinitePast()) return now;
   if (horizon_stale_) {
     horizon_ = HorizonBounds();
-    for (uint32_t slot = 0; slot < hot_.size(); ++slot) {
-      if (!hot_[slot].live) continue;
-      int g;
-      int64_t range, anomaly_period;
-      HorizonTermsOf(slot, &g, &range, &anomaly_period);
-      horizon_.range[g] = std::max(horizon_.range[g], range);
-      horizon_.anomaly_period[g] =
-          std::max(horizon_.anomaly_period[g], anomaly_period);
-    }
     horizon_stale_ = false;
+    for (uint32_t slot = 0; slot < hot_.size(); ++slot) {
+      if (hot_[slot].live) RaiseHorizon(slot);
+    }
   }
   // In whole seconds: AlignDown(now, g) is FloorToMultiple of now's whole
   // seconds for the whole-second granularities (60, 10), and each range

@@ -853,7 +853,7 @@ class AlarmEvaluator {
   void HorizonTermsOf(uint32_t slot, int* g, int64_t* range,
                       int64_t* anomaly_period) const;
   // Folds live `slot` into horizon_ (after a put stored it).
-  void RaiseHorizon(uint32_t slot);
+  void RaiseHorizon(uint32_t slot) const;  // horizon_ is mutable.
   // Before live `slot` is updated or deleted: marks horizon_ stale when
   // the slot reaches one of its bounds.
   void ForgetHorizon(uint32_t slot);
